@@ -1,0 +1,353 @@
+"""The few Markdown extensions the site adds, as plain text transformations.
+
+A page writes, each on a line of its own::
+
+    [[snippet fundamentals/what-deep-means/layer_representations.py]]   the whole file
+    [[snippet fundamentals/what-deep-means/layer_representations.py#model]]   a marked section
+    [[source dlcv/data.py#load_digits_images]]   a marked section of dlcv's own source
+    [[references]]   the entries this page cites
+    [[bibliography]]   every entry in docs/research/references.yml
+
+and cites in prose with ``[@key]`` or ``[@key1; @key2]``. Sections are marked in Python files
+with ``# --8<-- [start:name]`` and ``# --8<-- [end:name]`` lines. Nothing inside fenced code
+blocks or inline code is touched, so pages can show this syntax.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import re
+import textwrap
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "BIBLIOGRAPHY_PAGE",
+    "MarkupError",
+    "Reference",
+    "extract_section",
+    "load_references",
+    "transform",
+]
+
+BIBLIOGRAPHY_PAGE = "research/bibliography.md"
+EMBED_RE = re.compile(
+    r"^(?P<indent>[ \t]*)\[\[(?P<kind>snippet|source) (?P<target>[^\]#\s]+)"
+    r"(?:#(?P<section>[\w.-]+))?\]\][ \t]*$"
+)
+LIST_RE = re.compile(r"^(?P<indent>[ \t]*)\[\[(?P<kind>references|bibliography)\]\][ \t]*$")
+CITE_RE = re.compile(r"\[(?P<keys>@[\w-]+(?:\s*;\s*@[\w-]+)*)\]")
+FENCE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+INLINE_CODE_RE = re.compile(r"(`+)(?:.+?)\1")
+MARKER_RE = re.compile(r"^\s*#\s*--8<--\s*\[(?P<which>start|end):(?P<name>[\w.-]+)\]\s*$")
+_REQUIRED_FIELDS = ("key", "authors", "title", "year")
+_ORG_TYPES = {"datasheet", "docs", "press", "web"}
+
+
+class MarkupError(ValueError):
+    """A page or file the site embeds is wrong; the message says where and what to fix."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """One bibliography entry."""
+
+    key: str
+    type: str
+    authors: tuple[str, ...]
+    title: str
+    year: int
+    venue: str = ""
+    doi: str = ""
+    arxiv: str = ""
+    url: str = ""
+    note: str = ""
+
+    def label(self) -> str:
+        """The short in-text form: "LeCun et al., 2015"."""
+        people = [a for a in self.authors if a.lower() != "others"]
+        truncated = len(people) < len(self.authors)
+
+        def surname(name: str) -> str:
+            if self.type in _ORG_TYPES or (len(self.authors) == 1 and " " not in name):
+                return name
+            return name.split()[-1]
+
+        if len(people) == 1 and not truncated:
+            who = people[0] if self.type in _ORG_TYPES else surname(people[0])
+        elif len(people) == 2 and not truncated:
+            who = f"{surname(people[0])} and {surname(people[1])}"
+        else:
+            who = f"{surname(people[0])} et al."
+        return f"{who}, {self.year}"
+
+    def sort_key(self) -> tuple[str, int, str]:
+        first = self.authors[0]
+        last = first if self.type in _ORG_TYPES else first.split()[-1]
+        return (last.lower(), self.year, self.key)
+
+    def to_markdown(self) -> str:
+        """The full entry, one paragraph."""
+        people = [a for a in self.authors if a.lower() != "others"]
+        authors = ", ".join(people) + (", et al." if len(people) < len(self.authors) else "")
+        parts = [f"{authors} ({self.year}).", f"*{self.title}*."]
+        if self.venue:
+            parts.append(f"{self.venue}.")
+        links = []
+        if self.doi:
+            links.append(f"[doi:{self.doi}](https://doi.org/{self.doi})")
+        if self.arxiv:
+            links.append(f"[arXiv:{self.arxiv}](https://arxiv.org/abs/{self.arxiv})")
+        if self.url:
+            links.append(f"[{_host(self.url)}]({self.url})")
+        if links:
+            parts.append(" · ".join(links))
+        if self.note:
+            parts.append(f"<br><small>{self.note}</small>")
+        return " ".join(parts)
+
+
+def _host(url: str) -> str:
+    match = re.match(r"https?://([^/]+)", url)
+    return match.group(1) if match else "link"
+
+
+def load_references(path: Path) -> dict[str, Reference]:
+    """Read the bibliography file; raise MarkupError naming the entry that is malformed."""
+    import yaml
+
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(data, list):
+        raise MarkupError(f"{path}: expected a YAML list of entries, got {type(data).__name__}")
+    refs: dict[str, Reference] = {}
+    for i, raw in enumerate(data):
+        if not isinstance(raw, dict):
+            raise MarkupError(f"{path}: entry {i} is not a mapping")
+        missing = [f for f in _REQUIRED_FIELDS if not raw.get(f)]
+        if missing:
+            raise MarkupError(f"{path}: entry {raw.get('key', i)!r} lacks {', '.join(missing)}")
+        unknown = set(raw) - {f.name for f in dataclasses.fields(Reference)}
+        if unknown:
+            raise MarkupError(f"{path}: entry {raw['key']!r} has unknown fields {sorted(unknown)}")
+        key = str(raw["key"])
+        if key in refs:
+            raise MarkupError(f"{path}: key {key!r} appears twice")
+        authors = raw["authors"]
+        refs[key] = Reference(
+            key=key,
+            type=str(raw.get("type", "paper")),
+            authors=tuple(authors) if isinstance(authors, list) else (str(authors),),
+            title=str(raw["title"]).strip(),
+            year=int(raw["year"]),
+            **{
+                f: str(raw[f]).strip() for f in ("venue", "doi", "arxiv", "url", "note") if f in raw
+            },
+        )
+    return refs
+
+
+def extract_section(source: str, section: str | None, *, where: str) -> str:
+    """Return the lines between a section's markers (or the whole file), markers removed."""
+    lines = source.splitlines()
+    if section is None:
+        return "\n".join(line for line in lines if not MARKER_RE.match(line)).strip("\n")
+    start = end = None
+    for i, line in enumerate(lines):
+        match = MARKER_RE.match(line)
+        if match and match["name"] == section:
+            if match["which"] == "start":
+                start = i
+            else:
+                end = i
+    if start is None or end is None or end <= start:
+        names = sorted({m["name"] for line in lines if (m := MARKER_RE.match(line))})
+        raise MarkupError(
+            f"{where}: no section {section!r} (needs `# --8<-- [start:{section}]` and "
+            f"`# --8<-- [end:{section}]`); sections there: {names or 'none'}"
+        )
+    body = [line for line in lines[start + 1 : end] if not MARKER_RE.match(line)]
+    return textwrap.dedent("\n".join(body)).strip("\n")
+
+
+def _fence(code: str, info: str) -> str:
+    ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", code)), default=0) + 1)
+    return f"{ticks}{info}\n{code}\n{ticks}"
+
+
+def _outside_code(lines: list[str]) -> Iterator[tuple[int, bool]]:
+    """Yield (index, is_prose) for each line, tracking fenced code blocks."""
+    fence: str | None = None
+    for i, line in enumerate(lines):
+        match = FENCE_RE.match(line)
+        if fence is None and match:
+            fence = match["fence"]
+            yield i, False
+        elif fence is not None:
+            if (
+                line.strip().startswith(fence[0] * len(fence))
+                and line.strip().strip(fence[0]) == ""
+            ):
+                fence = None
+            yield i, False
+        else:
+            yield i, True
+
+
+def _sub_outside_inline_code(line: str, repl: Callable[[re.Match[str]], str]) -> str:
+    out, pos = [], 0
+    for match in INLINE_CODE_RE.finditer(line):
+        out.append(CITE_RE.sub(repl, line[pos : match.start()]))
+        out.append(match.group(0))
+        pos = match.end()
+    out.append(CITE_RE.sub(repl, line[pos:]))
+    return "".join(out)
+
+
+def transform(
+    markdown: str,
+    *,
+    page_uri: str,
+    root: Path,
+    references: Mapping[str, Reference],
+    render_snippet: Callable[[str, str | None, str], str],
+    cited: set[str] | None = None,
+) -> str:
+    """Expand embeds, citations and reference lists in one page's Markdown.
+
+    Args:
+        markdown: the page source.
+        page_uri: the page's path under docs/, e.g. "fundamentals/what-deep-means.md".
+        root: the repository root (snippets/ and dlcv/ live there).
+        references: the bibliography, by key.
+        render_snippet: called with (snippet name, section or None, code) to render a snippet
+            with its output; raises MarkupError when the snippet has no result.
+        cited: a set that collects every key cited, for the "nobody cites it" check.
+    """
+    where = f"docs/{page_uri}"
+    page_dir = posixpath.dirname(page_uri)
+    bib_link = posixpath.relpath(BIBLIOGRAPHY_PAGE, page_dir or ".")
+    page_keys: list[str] = []
+
+    def cite(match: re.Match[str]) -> str:
+        keys = [k.strip().lstrip("@") for k in match["keys"].split(";")]
+        parts = []
+        for key in keys:
+            if key not in references:
+                raise MarkupError(
+                    f"{where}: citation [@{key}] has no entry in docs/research/references.yml"
+                )
+            if key not in page_keys:
+                page_keys.append(key)
+            parts.append(f"[{references[key].label()}]({bib_link}#{key})")
+        return f'<span class="dlcv-cite">({"; ".join(parts)})</span>'
+
+    lines = markdown.splitlines()
+    out: list[str] = []
+    pending_lists: list[tuple[int, str, str]] = []
+    for i, prose in _outside_code(lines):
+        line = lines[i]
+        if not prose:
+            out.append(line)
+            continue
+        embed = EMBED_RE.match(line)
+        listing = LIST_RE.match(line)
+        if embed:
+            block = _render_embed(embed, root=root, where=where, render_snippet=render_snippet)
+            out.append(textwrap.indent(block, embed["indent"]) if embed["indent"] else block)
+        elif listing:
+            pending_lists.append((len(out), listing["kind"], listing["indent"]))
+            out.append("")
+        else:
+            if "[[" in line and re.search(r"\[\[(snippet|source|references|bibliography)\b", line):
+                raise MarkupError(
+                    f"{where}:{i + 1}: an embed must stand alone on its line, "
+                    f"as `[[snippet section/page/name.py]]`; got {line.strip()!r}"
+                )
+            out.append(_sub_outside_inline_code(line, cite))
+    for index, kind, indent in pending_lists:
+        if kind == "references":
+            chosen = [references[k] for k in page_keys]
+            if not chosen:
+                raise MarkupError(f"{where}: [[references]] but the page cites nothing")
+            chosen.sort(key=Reference.sort_key)
+            block = "\n\n".join(
+                f'<div class="dlcv-ref" markdown>\n{r.to_markdown()}\n</div>' for r in chosen
+            )
+        else:
+            everything = sorted(references.values(), key=Reference.sort_key)
+            block = "\n\n".join(
+                f'<div class="dlcv-ref" id="{r.key}" markdown>\n{r.to_markdown()}\n</div>'
+                for r in everything
+            )
+        out[index] = textwrap.indent(block, indent) if indent else block
+    if cited is not None:
+        cited.update(page_keys)
+    return "\n".join(out) + "\n"
+
+
+def _render_embed(
+    match: re.Match[str],
+    *,
+    root: Path,
+    where: str,
+    render_snippet: Callable[[str, str | None, str], str],
+) -> str:
+    target, section = match["target"], match["section"]
+    if match["kind"] == "snippet":
+        path = root / "snippets" / target
+        shown = f"snippets/{target}"
+    else:
+        path = root / target
+        shown = target
+        if section is None:
+            raise MarkupError(
+                f"{where}: [[source {target}]] needs a section: [[source {target}#name]]"
+            )
+    if not path.is_file() or path.suffix != ".py":
+        raise MarkupError(f"{where}: embeds {shown}, which does not exist")
+    code = extract_section(path.read_text(encoding="utf-8"), section, where=f"{where} → {shown}")
+    if match["kind"] == "snippet":
+        return render_snippet(target, section, code)
+    return "\n".join(
+        [
+            '<div class="dlcv-source" markdown>',
+            "",
+            _fence(code, f' python title="{shown}"'),
+            "",
+            "</div>",
+        ]
+    )
+
+
+def snippet_block(
+    *,
+    name: str,
+    code: str,
+    stdout: str,
+    figures: list[tuple[str, str]],
+    provenance: Mapping[str, Any],
+    seconds: float,
+) -> str:
+    """Markdown for a snippet: its code, what it printed, its figures and a provenance line."""
+    parts = [
+        '<div class="dlcv-snippet" markdown>',
+        "",
+        _fence(code, f' python title="snippets/{name}"'),
+    ]
+    if stdout.strip():
+        parts += ["", _fence(stdout.rstrip("\n"), ' text title="Output"')]
+    for src, alt in figures:
+        safe_alt = " ".join(alt.replace("[", "(").replace("]", ")").split())
+        parts += ["", f"![{safe_alt}]({src}){{ loading=lazy }}"]
+    prov = (
+        f"Ran on {provenance.get('device', '?')} · TensorFlow {provenance.get('tensorflow', '?')}"
+        f" · Keras {provenance.get('keras', '?')} · Python {provenance.get('python', '?')}"
+        f" · {seconds:.1f} s · commit {provenance.get('commit', '?')}"
+        f" · {provenance.get('date', '?')}"
+    )
+    parts += ["", f'<p class="dlcv-provenance">{prov}</p>', "", "</div>"]
+    return "\n".join(parts)

@@ -1,0 +1,164 @@
+"""The page syntax: embeds, marked sections, citations and reference lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitetools import markup
+
+REFS = {
+    "lecun2015": markup.Reference(
+        key="lecun2015",
+        type="paper",
+        authors=("Yann LeCun", "Yoshua Bengio", "Geoffrey Hinton"),
+        title="Deep learning",
+        year=2015,
+        venue="Nature 521",
+        doi="10.1038/nature14539",
+    ),
+    "nvidia2014": markup.Reference(
+        key="nvidia2014",
+        type="datasheet",
+        authors=("NVIDIA",),
+        title="Tesla K80",
+        year=2014,
+        url="https://example.org/k80.pdf",
+    ),
+}
+
+
+def _echo(name: str, section: str | None, code: str) -> str:
+    return f"<<{name}|{section}|{code}>>"
+
+
+def _transform(md: str, root: Path, cited: set[str] | None = None) -> str:
+    return markup.transform(
+        md,
+        page_uri="fundamentals/page.md",
+        root=root,
+        references=REFS,
+        render_snippet=_echo,
+        cited=cited,
+    )
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    folder = tmp_path / "snippets" / "fundamentals" / "page"
+    folder.mkdir(parents=True)
+    (folder / "demo.py").write_text(
+        "import math\n# --8<-- [start:core]\n    x = math.pi\n    print(x)\n# --8<-- [end:core]\n"
+    )
+    (tmp_path / "dlcv").mkdir()
+    (tmp_path / "dlcv" / "mod.py").write_text(
+        "def f():\n    # --8<-- [start:body]\n    return 1\n    # --8<-- [end:body]\n"
+    )
+    return tmp_path
+
+
+def test_whole_snippet_drops_section_markers(root: Path) -> None:
+    out = _transform("[[snippet fundamentals/page/demo.py]]", root)
+    assert "<<fundamentals/page/demo.py|None|import math\n    x = math.pi" in out
+    assert "--8<--" not in out
+
+
+def test_section_is_extracted_and_dedented(root: Path) -> None:
+    out = _transform("[[snippet fundamentals/page/demo.py#core]]", root)
+    assert "<<fundamentals/page/demo.py|core|x = math.pi\nprint(x)>>" in out
+
+
+def test_source_embed_shows_dlcv_code_with_title(root: Path) -> None:
+    out = _transform("[[source dlcv/mod.py#body]]", root)
+    assert '```` python title="dlcv/mod.py"' not in out  # fence is as short as it can be
+    assert '``` python title="dlcv/mod.py"\nreturn 1\n```' in out
+
+
+def test_unknown_section_lists_the_sections_that_exist(root: Path) -> None:
+    with pytest.raises(markup.MarkupError, match=r"no section 'nope'.*\['core'\]"):
+        _transform("[[snippet fundamentals/page/demo.py#nope]]", root)
+
+
+def test_missing_snippet_names_page_and_file(root: Path) -> None:
+    with pytest.raises(
+        markup.MarkupError, match=r"docs/fundamentals/page.md: embeds snippets/x.py"
+    ):
+        _transform("[[snippet x.py]]", root)
+
+
+def test_embed_inside_a_sentence_is_an_error(root: Path) -> None:
+    with pytest.raises(markup.MarkupError, match="must stand alone"):
+        _transform("See [[snippet fundamentals/page/demo.py]] here", root)
+
+
+def test_embeds_and_citations_inside_code_are_left_alone(root: Path) -> None:
+    md = "```markdown\n[[snippet nope.py]]\n[@unknown]\n```\nUse `[@unknown]` to cite.\n"
+    assert _transform(md, root) == md
+
+
+def test_citation_links_into_the_bibliography(root: Path) -> None:
+    cited: set[str] = set()
+    out = _transform("Deep nets [@lecun2015; @nvidia2014].", root, cited)
+    assert "[LeCun et al., 2015](../research/bibliography.md#lecun2015)" in out
+    assert "[NVIDIA, 2014](../research/bibliography.md#nvidia2014)" in out
+    assert cited == {"lecun2015", "nvidia2014"}
+
+
+def test_unknown_citation_key_fails(root: Path) -> None:
+    with pytest.raises(markup.MarkupError, match=r"\[@hinton2006\] has no entry"):
+        _transform("As shown [@hinton2006].", root)
+
+
+def test_references_lists_only_what_the_page_cites(root: Path) -> None:
+    out = _transform("Text [@lecun2015].\n\n## References\n\n[[references]]\n", root)
+    assert "https://doi.org/10.1038/nature14539" in out
+    assert "Tesla K80" not in out
+
+
+def test_references_without_citations_is_an_error(root: Path) -> None:
+    with pytest.raises(markup.MarkupError, match="cites nothing"):
+        _transform("[[references]]", root)
+
+
+def test_bibliography_gives_every_entry_an_anchor(root: Path) -> None:
+    out = _transform("[[bibliography]]", root)
+    assert 'id="lecun2015"' in out and 'id="nvidia2014"' in out
+
+
+def test_load_references_rejects_duplicates_and_missing_fields(tmp_path: Path) -> None:
+    path = tmp_path / "refs.yml"
+    path.write_text(
+        "- {key: a, authors: [X Y], title: T, year: 2000}\n"
+        "- {key: a, authors: [Z], title: U, year: 2001}\n"
+    )
+    with pytest.raises(markup.MarkupError, match="'a' appears twice"):
+        markup.load_references(path)
+    path.write_text("- {key: b, title: T, year: 2000}\n")
+    with pytest.raises(markup.MarkupError, match="'b' lacks authors"):
+        markup.load_references(path)
+
+
+def test_snippet_block_shows_output_figures_and_provenance() -> None:
+    block = markup.snippet_block(
+        name="a/b/c.py",
+        code="print(1)",
+        stdout="1\n",
+        figures=[("x.png", "A [plot]")],
+        provenance={
+            "device": "CPU",
+            "tensorflow": "2.21.0",
+            "keras": "3.15.1",
+            "python": "3.11",
+            "commit": "abc1234",
+            "date": "2026-11-26",
+        },
+        seconds=1.25,
+    )
+    assert '``` python title="snippets/a/b/c.py"\nprint(1)\n```' in block
+    assert '``` text title="Output"\n1\n```' in block
+    assert "![A (plot)](x.png)" in block
+    assert (
+        "Ran on CPU · TensorFlow 2.21.0 · Keras 3.15.1 · Python 3.11 · 1.2 s · commit abc1234"
+        in block
+    )

@@ -1,0 +1,53 @@
+"""The site builds strictly, and a failing snippet fails the build, naming the snippet."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _mkdocs(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_site_builds_strictly(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    proc = _mkdocs("--site-dir", str(site))
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    home = (site / "index.html").read_text(encoding="utf-8")
+    # Nothing is fetched from third-party hosts: no Google Fonts, no CDN scripts.
+    assert "fonts.googleapis.com" not in home and "cdn.jsdelivr.net" not in home
+    assert (site / "assets/vendor/katex/katex.min.js").is_file()
+    page = (site / "fundamentals/what-deep-means/index.html").read_text(encoding="utf-8")
+    assert "dlcv-provenance" in page and "Ran on" in page
+
+
+def test_failing_snippet_fails_the_build_and_is_named(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Demo\n\n[[snippet demo/index/boom.py]]\n")
+    (tmp_path / "snippets" / "demo" / "index").mkdir(parents=True)
+    (tmp_path / "snippets" / "demo" / "index" / "boom.py").write_text(
+        "raise ValueError('this snippet is broken')\n"
+    )
+    (tmp_path / "mkdocs.yml").write_text(
+        textwrap.dedent(
+            f"""\
+            site_name: demo
+            hooks: ["{ROOT / "sitetools" / "hooks.py"}"]
+            """
+        )
+    )
+    proc = _mkdocs(cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "demo/index/boom.py: exited with status 1" in proc.stderr
+    assert "this snippet is broken" in proc.stderr
