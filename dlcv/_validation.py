@@ -1,0 +1,224 @@
+"""Argument checks shared by dlcv's public functions.
+
+Every check raises with one message form, so users (and tests) meet the same wording
+everywhere: "`batch_size` must be a positive integer. Received: batch_size=0".
+This module is private: its names are not re-exported by `dlcv`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "check_fraction",
+    "check_non_empty_str",
+    "check_non_negative_int",
+    "check_one_of",
+    "check_positive_int",
+    "check_rank",
+    "check_same_length",
+]
+
+
+def _message(name: str, requirement: str, received: str) -> str:
+    return f"`{name}` must be {requirement}. Received: {received}"
+
+
+def _is_int(value: object) -> bool:
+    # bool is an int subclass, but `batch_size=True` is a mistake, not a batch size of one.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """Return `value` as an `int` if it is an integer greater than zero.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+
+    Returns:
+        `value` as a Python `int`.
+
+    Raises:
+        TypeError: if `value` is not an integer.
+        ValueError: if `value` is zero or negative.
+
+    Example:
+        >>> check_positive_int(32, "batch_size")
+        32
+
+    See: docs/contributing/index.md
+    """
+    message = _message(name, "a positive integer", f"{name}={value!r}")
+    if not _is_int(value):
+        raise TypeError(message)
+    if value <= 0:
+        raise ValueError(message)
+    return int(value)
+
+
+def check_non_negative_int(value: Any, name: str) -> int:
+    """Return `value` as an `int` if it is an integer greater than or equal to zero.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+
+    Returns:
+        `value` as a Python `int`.
+
+    Raises:
+        TypeError: if `value` is not an integer.
+        ValueError: if `value` is negative.
+
+    Example:
+        >>> check_non_negative_int(0, "warmup")
+        0
+
+    See: docs/contributing/index.md
+    """
+    message = _message(name, "a non-negative integer", f"{name}={value!r}")
+    if not _is_int(value):
+        raise TypeError(message)
+    if value < 0:
+        raise ValueError(message)
+    return int(value)
+
+
+def check_fraction(value: Any, name: str) -> float:
+    """Return `value` as a `float` if it lies strictly between 0 and 1.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+
+    Returns:
+        `value` as a Python `float`.
+
+    Raises:
+        TypeError: if `value` is not a real number.
+        ValueError: if `value` is not strictly between 0 and 1.
+
+    Example:
+        >>> check_fraction(0.25, "test_fraction")
+        0.25
+
+    See: docs/contributing/index.md
+    """
+    message = _message(name, "a number strictly between 0 and 1", f"{name}={value!r}")
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(message)
+    if not 0.0 < float(value) < 1.0:
+        raise ValueError(message)
+    return float(value)
+
+
+def check_one_of(value: Any, name: str, options: Sequence[str]) -> str:
+    """Return `value` if it is one of `options`.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+        options: the accepted values.
+
+    Returns:
+        `value`, unchanged.
+
+    Raises:
+        ValueError: if `value` is not one of `options`.
+
+    Example:
+        >>> check_one_of("float32", "dtype", ("float32", "float16"))
+        'float32'
+
+    See: docs/contributing/index.md
+    """
+    if value not in options:
+        choices = ", ".join(repr(option) for option in options)
+        raise ValueError(_message(name, f"one of {choices}", f"{name}={value!r}"))
+    return str(value)
+
+
+def check_rank(array: Any, rank: int, name: str) -> np.ndarray:
+    """Return `array` as a NumPy array if it has `rank` dimensions.
+
+    Args:
+        array: an array-like value.
+        rank: the number of dimensions it must have.
+        name: the argument's name, used in the message.
+
+    Returns:
+        `array` as a NumPy array (not copied when it already is one).
+
+    Raises:
+        ValueError: if `array` does not have `rank` dimensions.
+
+    Example:
+        >>> check_rank(np.zeros((2, 8, 8, 1)), 4, "images").shape
+        (2, 8, 8, 1)
+
+    See: docs/contributing/index.md
+    """
+    result = np.asarray(array)
+    if result.ndim != rank:
+        raise ValueError(_message(name, f"an array of rank {rank}", f"{name}.shape={result.shape}"))
+    return result
+
+
+def check_same_length(first: Any, first_name: str, second: Any, second_name: str) -> None:
+    """Check that two sequences hold the same number of items.
+
+    Args:
+        first: the reference sequence.
+        first_name: its argument name.
+        second: the sequence that must match it.
+        second_name: its argument name, used in the message.
+
+    Raises:
+        ValueError: if the lengths differ.
+
+    Example:
+        >>> check_same_length([1, 2], "images", [0, 1], "labels")
+
+    See: docs/contributing/index.md
+    """
+    if len(second) != len(first):
+        raise ValueError(
+            _message(
+                second_name,
+                f"as long as `{first_name}` ({len(first)} items)",
+                f"len({second_name})={len(second)}",
+            )
+        )
+
+
+def check_non_empty_str(value: Any, name: str) -> str:
+    """Return `value` if it is a string with at least one non-space character.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+
+    Returns:
+        `value`, unchanged.
+
+    Raises:
+        TypeError: if `value` is not a string.
+        ValueError: if `value` is empty or only whitespace.
+
+    Example:
+        >>> check_non_empty_str("Digits in two dimensions", "alt")
+        'Digits in two dimensions'
+
+    See: docs/contributing/index.md
+    """
+    message = _message(name, "a non-empty string", f"{name}={value!r}")
+    if not isinstance(value, str):
+        raise TypeError(message)
+    if not value.strip():
+        raise ValueError(message)
+    return value

@@ -1,0 +1,78 @@
+"""Tests for dlcv._validation: one message form, TypeError for types, ValueError for values."""
+
+import numpy as np
+import pytest
+
+from dlcv import _validation as v
+
+
+def test_positive_int_accepts_python_and_numpy_integers():
+    assert v.check_positive_int(3, "n") == 3
+    result = v.check_positive_int(np.int64(5), "n")
+    assert result == 5
+    assert type(result) is int
+
+
+@pytest.mark.parametrize("value", [0, -1])
+def test_positive_int_rejects_non_positive_values(value):
+    with pytest.raises(ValueError, match="must be a positive integer") as info:
+        v.check_positive_int(value, "batch_size")
+    assert str(info.value) == (
+        f"`batch_size` must be a positive integer. Received: batch_size={value}"
+    )
+
+
+@pytest.mark.parametrize("value", [1.0, "3", True, None])
+def test_positive_int_rejects_non_integers(value):
+    with pytest.raises(TypeError, match=r"`n` must be a positive integer\. Received: n="):
+        v.check_positive_int(value, "n")
+
+
+def test_non_negative_int_allows_zero_but_not_negatives():
+    assert v.check_non_negative_int(0, "warmup") == 0
+    with pytest.raises(ValueError, match="must be a non-negative integer"):
+        v.check_non_negative_int(-1, "warmup")
+    with pytest.raises(TypeError, match="must be a non-negative integer"):
+        v.check_non_negative_int(0.5, "warmup")
+
+
+@pytest.mark.parametrize("value", [0, 1, -0.1, 1.5])
+def test_fraction_rejects_values_outside_the_open_interval(value):
+    with pytest.raises(ValueError, match=r"strictly between 0 and 1\. Received: f="):
+        v.check_fraction(value, "f")
+
+
+def test_fraction_accepts_and_converts():
+    assert v.check_fraction(np.float32(0.5), "f") == 0.5
+    with pytest.raises(TypeError, match="strictly between 0 and 1"):
+        v.check_fraction("0.5", "f")
+    with pytest.raises(TypeError, match="strictly between 0 and 1"):
+        v.check_fraction(True, "f")
+
+
+def test_one_of_lists_the_options():
+    assert v.check_one_of("a", "mode", ("a", "b")) == "a"
+    with pytest.raises(ValueError, match=r"must be one of 'a', 'b'\. Received: mode='c'"):
+        v.check_one_of("c", "mode", ("a", "b"))
+
+
+def test_rank_reports_the_shape():
+    assert v.check_rank([[1, 2]], 2, "x").shape == (1, 2)
+    with pytest.raises(
+        ValueError, match=r"must be an array of rank 4\. Received: x\.shape=\(2, 3\)"
+    ):
+        v.check_rank(np.zeros((2, 3)), 4, "x")
+
+
+def test_same_length_names_both_arguments():
+    v.check_same_length([1, 2], "images", [3, 4], "labels")
+    with pytest.raises(ValueError, match=r"`labels` must be as long as `images` \(2 items\)"):
+        v.check_same_length([1, 2], "images", [3], "labels")
+
+
+def test_non_empty_str():
+    assert v.check_non_empty_str("x", "alt") == "x"
+    with pytest.raises(ValueError, match="must be a non-empty string"):
+        v.check_non_empty_str("  ", "alt")
+    with pytest.raises(TypeError, match="must be a non-empty string"):
+        v.check_non_empty_str(None, "alt")
