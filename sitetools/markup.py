@@ -5,6 +5,7 @@ A page writes, each on a line of its own::
     [[snippet fundamentals/what-deep-means/layer_representations.py]]   the whole file
     [[snippet fundamentals/what-deep-means/layer_representations.py#model]]   a marked section
     [[source dlcv/data.py#load_digits_images]]   a marked section of dlcv's own source
+    [[include CONTRIBUTING.md]]   a Markdown file from the repository, as it is
     [[references]]   the entries this page cites
     [[bibliography]]   every entry in docs/research/references.yml
 
@@ -34,7 +35,7 @@ __all__ = [
 
 BIBLIOGRAPHY_PAGE = "research/bibliography.md"
 EMBED_RE = re.compile(
-    r"^(?P<indent>[ \t]*)\[\[(?P<kind>snippet|source) (?P<target>[^\]#\s]+)"
+    r"^(?P<indent>[ \t]*)\[\[(?P<kind>snippet|source|include) (?P<target>[^\]#\s]+)"
     r"(?:#(?P<section>[\w.-]+))?\]\][ \t]*$"
 )
 LIST_RE = re.compile(r"^(?P<indent>[ \t]*)\[\[(?P<kind>references|bibliography)\]\][ \t]*$")
@@ -262,7 +263,9 @@ def transform(
             pending_lists.append((len(out), listing["kind"], listing["indent"]))
             out.append("")
         else:
-            if "[[" in line and re.search(r"\[\[(snippet|source|references|bibliography)\b", line):
+            if "[[" in line and re.search(
+                r"\[\[(snippet|source|include|references|bibliography)\b", line
+            ):
                 raise MarkupError(
                     f"{where}:{i + 1}: an embed must stand alone on its line, "
                     f"as `[[snippet section/page/name.py]]`; got {line.strip()!r}"
@@ -297,6 +300,11 @@ def _render_embed(
     render_snippet: Callable[[str, str | None, str], str],
 ) -> str:
     target, section = match["target"], match["section"]
+    if match["kind"] == "include":
+        path = root / target
+        if not path.is_file() or path.suffix != ".md" or section:
+            raise MarkupError(f"{where}: [[include {target}]] needs an existing .md file")
+        return path.read_text(encoding="utf-8").strip("\n")
     if match["kind"] == "snippet":
         path = root / "snippets" / target
         shown = f"snippets/{target}"

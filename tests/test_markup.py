@@ -162,3 +162,10 @@ def test_snippet_block_shows_output_figures_and_provenance() -> None:
         "Ran on CPU · TensorFlow 2.21.0 · Keras 3.15.1 · Python 3.11 · 1.2 s · commit abc1234"
         in block
     )
+
+
+def test_include_inserts_a_markdown_file(root: Path) -> None:
+    (root / "GUIDE.md").write_text("# Guide\n\nHello.\n")
+    assert _transform("[[include GUIDE.md]]", root) == "# Guide\n\nHello.\n"
+    with pytest.raises(markup.MarkupError, match=r"needs an existing \.md file"):
+        _transform("[[include dlcv/mod.py]]", root)

@@ -17,6 +17,14 @@ FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})(?P<info>.*)$")
 PYTHONISH = {"python", "py", "python3", "pycon", "ipython", "py3"}
 
 
+DURATION = re.compile(r"\b\d+(?:\.\d+)?\s?(?:s|ms|µs)\b")
+
+
+def _untimed(text: str) -> str:
+    """The text with durations ("0.7 s", "12 ms") blanked: timings differ from run to run."""
+    return DURATION.sub("<time>", text)
+
+
 def _rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
@@ -115,6 +123,6 @@ def test_pages_show_what_their_snippets_print(tmp_path: Path) -> None:
     for name, result in cached.items():
         assert result.ok, result.error
         source = (ROOT / "snippets" / name).read_text(encoding="utf-8")
-        if not snippets.varies(source) and again[name].stdout != result.stdout:
+        if not snippets.varies(source) and _untimed(again[name].stdout) != _untimed(result.stdout):
             problems.append(f"snippets/{name}: output differs between two runs (seed it)")
     assert not problems, "\n".join(problems)

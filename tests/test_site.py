@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from sitetools import markup, snippets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,6 +22,7 @@ def _mkdocs(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=900,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
 
 
@@ -30,6 +36,37 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     assert (site / "assets/vendor/katex/katex.min.js").is_file()
     page = (site / "fundamentals/what-deep-means/index.html").read_text(encoding="utf-8")
     assert "dlcv-provenance" in page and "Ran on" in page
+    _assert_pages_show_snippet_output(site)
+
+
+def _text(path: Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+
+
+def _assert_pages_show_snippet_output(site: Path) -> None:
+    """Each page shows, line for line, what its snippets printed in the run the build used."""
+    results = {r.name: r for r in snippets.run_all(ROOT, log=lambda _: None)}
+    checked = 0
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        uri = page.relative_to(ROOT / "docs").as_posix()
+        stem = uri.removesuffix(".md").removesuffix("index").rstrip("/")
+        out = site / stem / "index.html"
+        embedded = [
+            m["target"]
+            for line in page.read_text(encoding="utf-8").splitlines()
+            if (m := markup.EMBED_RE.match(line)) and m["kind"] == "snippet"
+        ]
+        if not embedded:
+            continue
+        text = _text(out)
+        for name in embedded:
+            for line in results[name].stdout.splitlines():
+                assert line.strip() in text, f"{uri}: output line of {name} missing: {line!r}"
+            for figure in results[name].figures:
+                folder = site / "_snippets" / name.removesuffix(".py")
+                assert (folder / figure.name).is_file(), f"{name}: {figure.name} missing"
+            checked += 1
+    assert checked >= 1
 
 
 def test_failing_snippet_fails_the_build_and_is_named(tmp_path: Path) -> None:
