@@ -30,7 +30,8 @@ _state: dict[str, Any] = {}
 
 
 def _root(config: Any) -> Path:
-    return Path(config.config_file_path).resolve().parent
+    # The repository root is the folder holding docs/ (and snippets/, dlcv/ beside it).
+    return Path(config.docs_dir).resolve().parent
 
 
 def on_files(files: Files, config: Any) -> Files:

@@ -65,6 +65,8 @@ class Reference:
     arxiv: str = ""
     url: str = ""
     note: str = ""
+    # "a", "b", ... when two entries would otherwise read the same in text ("NVIDIA, 2007a").
+    suffix: str = ""
 
     def label(self) -> str:
         """The short in-text form: "LeCun et al., 2015"."""
@@ -72,28 +74,30 @@ class Reference:
         truncated = len(people) < len(self.authors)
 
         def surname(name: str) -> str:
-            if self.type in _ORG_TYPES or (len(self.authors) == 1 and " " not in name):
+            # A lone author of a datasheet or web page is an organisation ("NVIDIA"), not a person.
+            if len(self.authors) == 1 and (self.type in _ORG_TYPES or " " not in name):
                 return name
             return name.split()[-1]
 
         if len(people) == 1 and not truncated:
-            who = people[0] if self.type in _ORG_TYPES else surname(people[0])
+            who = surname(people[0])
         elif len(people) == 2 and not truncated:
             who = f"{surname(people[0])} and {surname(people[1])}"
         else:
             who = f"{surname(people[0])} et al."
-        return f"{who}, {self.year}"
+        return f"{who}, {self.year}{self.suffix}"
 
     def sort_key(self) -> tuple[str, int, str]:
         first = self.authors[0]
-        last = first if self.type in _ORG_TYPES else first.split()[-1]
+        organisation = len(self.authors) == 1 and self.type in _ORG_TYPES
+        last = first if organisation else first.split()[-1]
         return (last.lower(), self.year, self.key)
 
     def to_markdown(self) -> str:
         """The full entry, one paragraph."""
         people = [a for a in self.authors if a.lower() != "others"]
         authors = ", ".join(people) + (", et al." if len(people) < len(self.authors) else "")
-        parts = [f"{authors} ({self.year}).", f"*{self.title}*."]
+        parts = [f"{authors} ({self.year}{self.suffix}).", f"*{self.title}*."]
         if self.venue:
             parts.append(f"{self.venue}.")
         links = []
@@ -131,7 +135,7 @@ def load_references(path: Path) -> dict[str, Reference]:
         missing = [f for f in _REQUIRED_FIELDS if not raw.get(f)]
         if missing:
             raise MarkupError(f"{path}: entry {raw.get('key', i)!r} lacks {', '.join(missing)}")
-        unknown = set(raw) - {f.name for f in dataclasses.fields(Reference)}
+        unknown = set(raw) - ({f.name for f in dataclasses.fields(Reference)} - {"suffix"})
         if unknown:
             raise MarkupError(f"{path}: entry {raw['key']!r} has unknown fields {sorted(unknown)}")
         key = str(raw["key"])
@@ -148,6 +152,13 @@ def load_references(path: Path) -> dict[str, Reference]:
                 f: str(raw[f]).strip() for f in ("venue", "doi", "arxiv", "url", "note") if f in raw
             },
         )
+    by_label: dict[str, list[str]] = {}
+    for key in sorted(refs):
+        by_label.setdefault(refs[key].label(), []).append(key)
+    for keys in by_label.values():
+        if len(keys) > 1:
+            for letter, key in zip("abcdefghijklmnopqrstuvwxyz", keys, strict=False):
+                refs[key] = dataclasses.replace(refs[key], suffix=letter)
     return refs
 
 

@@ -169,3 +169,17 @@ def test_include_inserts_a_markdown_file(root: Path) -> None:
     assert _transform("[[include GUIDE.md]]", root) == "# Guide\n\nHello.\n"
     with pytest.raises(markup.MarkupError, match=r"needs an existing \.md file"):
         _transform("[[include dlcv/mod.py]]", root)
+
+
+def test_entries_that_would_read_alike_get_letters(tmp_path: Path) -> None:
+    path = tmp_path / "refs.yml"
+    path.write_text(
+        "- {key: nvidia2007b, type: press, authors: [NVIDIA], title: B, year: 2007}\n"
+        "- {key: nvidia2007a, type: press, authors: [NVIDIA], title: A, year: 2007}\n"
+        "- {key: lecun2015, authors: [Yann LeCun, Yoshua Bengio, Geoffrey Hinton], title: D,"
+        " year: 2015}\n"
+    )
+    refs = markup.load_references(path)
+    assert refs["nvidia2007a"].label() == "NVIDIA, 2007a"
+    assert refs["nvidia2007b"].label() == "NVIDIA, 2007b"
+    assert refs["lecun2015"].label() == "LeCun et al., 2015"

@@ -1,0 +1,421 @@
+"""What this machine offers TensorFlow: versions, CUDA build and the devices it can use."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from dlcv._validation import check_one_of, check_positive_int
+
+__all__ = [
+    "DeviceInfo",
+    "HardwareInfo",
+    "Setup",
+    "describe_hardware",
+    "format_hardware",
+    "pick_precision",
+    "pick_strategy",
+    "setup_hardware",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceInfo:
+    """One device TensorFlow can place operations on.
+
+    Attributes:
+        name: TensorFlow's name for it, e.g. `"/device:CPU:0"`.
+        device_type: `"CPU"`, `"GPU"` or `"TPU"`.
+        description: a human-readable name, e.g. the CPU model or
+            `"NVIDIA H100 80GB HBM3 (compute capability 9.0)"`.
+    """
+
+    name: str
+    device_type: str
+    description: str
+
+
+@dataclasses.dataclass(frozen=True)
+class HardwareInfo:
+    """The software versions and devices TensorFlow sees on this machine.
+
+    Attributes:
+        python_version: e.g. `"3.11.7"`.
+        tensorflow_version: e.g. `"2.21.0"`.
+        keras_version: e.g. `"3.15.1"`.
+        platform: the operating system, as `platform.platform()` reports it.
+        cpu_count: the CPU cores this process may use.
+        built_with_cuda: whether this TensorFlow build includes CUDA support.
+        cuda_version: the CUDA version TensorFlow was built with, or `None`.
+        cudnn_version: the cuDNN version TensorFlow was built with, or `None`.
+        devices: the logical devices TensorFlow can use, CPUs first.
+    """
+
+    python_version: str
+    tensorflow_version: str
+    keras_version: str
+    platform: str
+    cpu_count: int
+    built_with_cuda: bool
+    cuda_version: str | None
+    cudnn_version: str | None
+    devices: tuple[DeviceInfo, ...]
+
+
+def _cpu_model() -> str:
+    # /proc/cpuinfo names the model on Linux; platform.processor() is often empty there.
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and value.strip():
+                return value.strip()
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def _cpu_count() -> int:
+    # Containers and job schedulers restrict the cores a process may use; count those.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _gpu_description(physical: Any) -> str:
+    details = tf.config.experimental.get_device_details(physical)
+    name = str(details.get("device_name", "GPU"))
+    capability = details.get("compute_capability")
+    if capability:
+        major, minor = capability
+        return f"{name} (compute capability {major}.{minor})"
+    return name
+
+
+def _build_value(build: dict[str, Any], key: str) -> str | None:
+    value = build.get(key)
+    return None if value in (None, "") else str(value)
+
+
+def describe_hardware() -> HardwareInfo:
+    """Describe the software versions and devices available to TensorFlow.
+
+    TPUs are listed only when the TPU system is already initialised in this process (for
+    example by `tf.tpu.experimental.initialize_tpu_system`): this function never contacts a
+    TPU resolver, so it returns quickly and works offline.
+
+    Returns:
+        A `HardwareInfo` for this process.
+
+    Example:
+        >>> info = describe_hardware()
+        >>> info.devices[0].device_type
+        'CPU'
+
+    See: docs/hardware/gpus-tpus-and-cuda.md
+    """
+    build = dict(tf.sysconfig.get_build_info())
+    built_with_cuda = bool(build.get("is_cuda_build", False))
+    cpu_model = _cpu_model()
+    physical_gpus = tf.config.list_physical_devices("GPU")
+
+    devices = []
+    logical_gpus = tf.config.list_logical_devices("GPU")
+    for device_type in ("CPU", "GPU", "TPU"):
+        for index, logical in enumerate(tf.config.list_logical_devices(device_type)):
+            if device_type == "CPU":
+                description = cpu_model
+            elif device_type == "GPU" and physical_gpus:
+                # Logical GPUs map one-to-one onto physical ones unless a GPU was split into
+                # several logical devices; a single physical GPU then backs all of them.
+                if len(physical_gpus) == len(logical_gpus):
+                    description = _gpu_description(physical_gpus[index])
+                elif len(physical_gpus) == 1:
+                    description = _gpu_description(physical_gpus[0])
+                else:
+                    description = "GPU"
+            else:
+                description = device_type
+            devices.append(DeviceInfo(logical.name, device_type, description))
+
+    return HardwareInfo(
+        python_version=platform.python_version(),
+        tensorflow_version=tf.__version__,
+        keras_version=keras.__version__,
+        platform=platform.platform(),
+        cpu_count=_cpu_count(),
+        built_with_cuda=built_with_cuda,
+        cuda_version=_build_value(build, "cuda_version") if built_with_cuda else None,
+        cudnn_version=_build_value(build, "cudnn_version") if built_with_cuda else None,
+        devices=tuple(devices),
+    )
+
+
+def format_hardware(info: HardwareInfo) -> str:
+    """Format a `HardwareInfo` as an aligned, multi-line report.
+
+    Args:
+        info: what `describe_hardware` returned.
+
+    Returns:
+        The report, one fact per line, without a trailing newline.
+
+    Raises:
+        TypeError: if `info` is not a `HardwareInfo`.
+
+    Example:
+        >>> print(format_hardware(describe_hardware()).splitlines()[1])  # doctest: +ELLIPSIS
+        TensorFlow   ...
+
+    See: docs/hardware/gpus-tpus-and-cuda.md
+    """
+    if not isinstance(info, HardwareInfo):
+        raise TypeError(
+            f"`info` must be a HardwareInfo. Received: info={type(info).__name__} object"
+        )
+    if info.built_with_cuda:
+        cuda = f"yes (CUDA {info.cuda_version or '?'}, cuDNN {info.cudnn_version or '?'})"
+    else:
+        cuda = "no"
+    rows = [
+        ("Python", info.python_version),
+        ("TensorFlow", info.tensorflow_version),
+        ("Keras", info.keras_version),
+        ("Platform", info.platform),
+        ("CPU cores", str(info.cpu_count)),
+        ("CUDA build", cuda),
+        ("Devices", str(len(info.devices))),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    lines = [f"{label:<{width}} {value}".rstrip() for label, value in rows]
+    name_width = max((len(device.name) for device in info.devices), default=0)
+    type_width = max((len(device.device_type) for device in info.devices), default=0)
+    for device in info.devices:
+        lines.append(
+            f"  {device.name:<{name_width}}  {device.device_type:<{type_width}}  "
+            f"{device.description}"
+        )
+    return "\n".join(lines)
+
+
+# --8<-- [start:pick_strategy]
+STRATEGY_NAMES = ("auto", "tpu", "multi_worker", "mirrored", "one_device")
+
+
+def _tpu_resolver() -> Any | None:
+    """A TPU cluster resolver when this machine can reach a TPU, else None.
+
+    The resolver is only asked where the environment says a TPU exists: on other machines its
+    metadata look-up would wait on a network that is not there.
+    """
+    hints = ("TPU_NAME", "COLAB_TPU_ADDR", "TPU_ACCELERATOR_TYPE", "TPU_WORKER_ID")
+    if not any(os.environ.get(h) for h in hints) and not Path("/dev/accel0").exists():
+        return None
+    try:
+        return tf.distribute.cluster_resolver.TPUClusterResolver(
+            tpu=os.environ.get("TPU_NAME", "local")
+        )
+    except (ValueError, RuntimeError):
+        return None
+
+
+def _workers_in_tf_config() -> int:
+    try:
+        config = json.loads(os.environ.get("TF_CONFIG", "") or "{}")
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"`TF_CONFIG` must be JSON naming the cluster and this task. Received: {exc}"
+        ) from exc
+    cluster = config.get("cluster", {})
+    return len(cluster.get("worker", [])) + len(cluster.get("chief", []))
+
+
+def pick_strategy(
+    name: str = "auto", *, devices: Sequence[str] | None = None
+) -> tf.distribute.Strategy:
+    """Return the `tf.distribute` strategy for this machine, or the one `name` asks for.
+
+    With ``name="auto"`` the first that applies wins: `TPUStrategy` when a TPU is reachable;
+    `MultiWorkerMirroredStrategy` when ``TF_CONFIG`` names several workers;
+    `MirroredStrategy` when there are several GPUs; otherwise `OneDeviceStrategy` on the GPU or
+    the CPU.
+
+    Args:
+        name: one of ``"auto"``, ``"tpu"``, ``"multi_worker"``, ``"mirrored"`` or
+            ``"one_device"``. Defaults to ``"auto"``.
+        devices: the devices to mirror over, for ``"mirrored"`` (and ``"auto"``, which then
+            treats them as the accelerators); e.g. ``["/cpu:0", "/cpu:1"]`` with two logical CPU
+            devices to try data parallelism on a laptop. Defaults to the visible GPUs.
+
+    Returns:
+        A `tf.distribute.Strategy`.
+
+    Raises:
+        ValueError: if `name` is unknown, or names a strategy this machine cannot run.
+
+    Example:
+        >>> strategy = pick_strategy()
+        >>> strategy.num_replicas_in_sync >= 1
+        True
+
+    See: docs/hardware/scaling-out.md
+    """
+    name = check_one_of(name, "name", STRATEGY_NAMES)
+    # TPU and multi-worker set-up must come before anything initialises TensorFlow's devices
+    # (listing them does), so the cluster checks go first.
+    if name in {"auto", "tpu"}:
+        resolver = _tpu_resolver()
+        if resolver is not None:
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+            return tf.distribute.TPUStrategy(resolver)
+        if name == "tpu":
+            raise ValueError(
+                "`name` must name a strategy this machine can run. Received: name='tpu', but "
+                "no TPU was found (set TPU_NAME, or run on a TPU VM)"
+            )
+    if name == "multi_worker" or (name == "auto" and _workers_in_tf_config() > 1):
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if devices is not None:
+        accelerators = list(devices)
+    else:
+        accelerators = [d.name for d in tf.config.list_logical_devices("GPU")]
+    if name == "mirrored" or (name == "auto" and len(accelerators) > 1):
+        return tf.distribute.MirroredStrategy(accelerators or None)
+    return tf.distribute.OneDeviceStrategy(accelerators[0] if accelerators else "/cpu:0")
+
+
+# --8<-- [end:pick_strategy]
+
+
+# --8<-- [start:pick_precision]
+def pick_precision(device_type: str, *, compute_capability: tuple[int, int] | None = None) -> str:
+    """Return the Keras dtype policy that suits a device: the fastest that trains reliably.
+
+    ``mixed_bfloat16`` on TPUs and on GPUs of compute capability 8.0 and above (Ampere onward),
+    whose matrix units run bfloat16 at full rate with float32's exponent range;
+    ``mixed_float16`` on GPUs of compute capability 7.x (Volta, Turing), whose tensor cores run
+    float16 and which need loss scaling; ``float32`` on CPUs and older GPUs.
+
+    Args:
+        device_type: ``"CPU"``, ``"GPU"`` or ``"TPU"``.
+        compute_capability: the GPU's (major, minor) version, for ``"GPU"``. Defaults to None.
+
+    Returns:
+        A policy name for `keras.mixed_precision.set_dtype_policy`.
+
+    Raises:
+        ValueError: if `device_type` is unknown.
+
+    Example:
+        >>> pick_precision("GPU", compute_capability=(9, 0))
+        'mixed_bfloat16'
+        >>> pick_precision("CPU")
+        'float32'
+
+    See: docs/hardware/precision.md
+    """
+    device_type = check_one_of(device_type, "device_type", ("CPU", "GPU", "TPU"))
+    if device_type == "TPU":
+        return "mixed_bfloat16"
+    if device_type == "GPU" and compute_capability is not None:
+        if compute_capability >= (8, 0):
+            return "mixed_bfloat16"
+        if compute_capability >= (7, 0):
+            return "mixed_float16"
+    return "float32"
+
+
+# --8<-- [end:pick_precision]
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What `setup_hardware` chose.
+
+    Attributes:
+        strategy: the `tf.distribute` strategy to build and train under.
+        precision: the Keras dtype policy now in force.
+        device_type: ``"CPU"``, ``"GPU"`` or ``"TPU"``: what the replicas run on.
+        replicas: the number of replicas in sync.
+    """
+
+    strategy: tf.distribute.Strategy
+    precision: str
+    device_type: str
+    replicas: int
+
+    def global_batch_size(self, per_replica: int) -> int:
+        """The global batch for `per_replica` examples on each replica."""
+        return check_positive_int(per_replica, "per_replica") * self.replicas
+
+    def describe(self) -> str:
+        """One line saying what was chosen, for a log or a snippet's output."""
+        kind = type(self.strategy).__name__
+        if isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            kind = "MultiWorkerMirroredStrategy"  # its class is CollectiveAllReduceStrategy
+        return (
+            f"strategy {kind} · {self.replicas} replica(s) on "
+            f"{self.device_type} · precision {self.precision}"
+        )
+
+
+def setup_hardware(
+    strategy: str = "auto",
+    precision: str = "auto",
+    *,
+    devices: Sequence[str] | None = None,
+    verbose: bool = True,
+) -> Setup:
+    """Pick the strategy and precision for this machine, apply the precision, say what it chose.
+
+    Args:
+        strategy: a name for `pick_strategy`. Defaults to ``"auto"``.
+        precision: a Keras dtype policy name (``"float32"``, ``"mixed_float16"``,
+            ``"mixed_bfloat16"``), or ``"auto"`` for `pick_precision`'s choice. Defaults to
+            ``"auto"``.
+        devices: passed to `pick_strategy`. Defaults to None.
+        verbose: print the one-line summary. Defaults to True.
+
+    Returns:
+        A `Setup` holding the strategy, the precision, the device type and the replica count.
+
+    Raises:
+        ValueError: if `strategy` or `precision` is not a known name.
+
+    Example:
+        >>> setup = setup_hardware(verbose=False)
+        >>> setup.precision in {"float32", "mixed_float16", "mixed_bfloat16"}
+        True
+
+    See: docs/hardware/scaling-out.md
+    """
+    precision = check_one_of(
+        precision, "precision", ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+    )
+    chosen = pick_strategy(strategy, devices=devices)
+    device = chosen.extended.worker_devices[0] if chosen.extended.worker_devices else "/cpu:0"
+    device_type = tf.DeviceSpec.from_string(device).device_type or "CPU"
+    if isinstance(chosen, tf.distribute.TPUStrategy):
+        device_type = "TPU"
+    capability = None
+    if device_type == "GPU":
+        gpus = tf.config.list_physical_devices("GPU")
+        details = tf.config.experimental.get_device_details(gpus[0]) if gpus else {}
+        capability = details.get("compute_capability")
+    policy = (
+        pick_precision(device_type, compute_capability=capability)
+        if precision == "auto"
+        else precision
+    )
+    keras.mixed_precision.set_dtype_policy(policy)
+    setup = Setup(chosen, policy, device_type, chosen.num_replicas_in_sync)
+    if verbose:
+        print(setup.describe())
+    return setup

@@ -1,0 +1,83 @@
+"""The public API is exactly this list; every module's `__all__` is honest and its examples run."""
+
+import doctest
+import importlib
+
+import pytest
+
+import dlcv
+
+EXPECTED = [
+    "BenchReport",
+    "CPUPeak",
+    "DeviceInfo",
+    "HardwareInfo",
+    "History",
+    "Measurement",
+    "Setup",
+    "__version__",
+    "describe_hardware",
+    "estimate_cpu_peak",
+    "evaluate",
+    "format_hardware",
+    "format_report",
+    "layer_outputs",
+    "load_digits_images",
+    "make_dataset",
+    "measure_bandwidth",
+    "pick_precision",
+    "pick_strategy",
+    "plot_roofline",
+    "read_alt_text",
+    "report_from_json",
+    "report_to_json",
+    "run_benchmarks",
+    "save_figure",
+    "setup_hardware",
+    "split_train_test",
+    "time_conv2d",
+    "time_matmul",
+    "train",
+    "use_style",
+]
+MODULES = [
+    "dlcv._validation",
+    "dlcv.bench",
+    "dlcv.data",
+    "dlcv.hardware",
+    "dlcv.inspect",
+    "dlcv.plot",
+    "dlcv.training",
+]
+
+
+def test_public_api_is_exactly_the_expected_list():
+    assert dlcv.__all__ == EXPECTED
+    assert sorted(dlcv.__all__) == dlcv.__all__
+    assert dlcv.__version__ == "0.1.0"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_all_names_exist_and_are_reexported(name):
+    module = importlib.import_module(name)
+    assert module.__all__, name
+    for member in module.__all__:
+        assert hasattr(module, member), f"{name}.{member}"
+        if not name.startswith("dlcv._"):
+            assert getattr(dlcv, member) is getattr(module, member)
+
+
+def test_every_public_name_comes_from_a_module():
+    exported = set()
+    for name in MODULES:
+        if not name.startswith("dlcv._"):
+            exported |= set(importlib.import_module(name).__all__)
+    assert exported | {"__version__"} == set(dlcv.__all__)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0

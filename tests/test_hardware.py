@@ -1,0 +1,169 @@
+"""Tests for dlcv.hardware."""
+
+import dataclasses
+import json
+import platform
+from collections.abc import Iterator
+
+import keras
+import pytest
+import tensorflow as tf
+
+from dlcv import hardware
+from dlcv.hardware import DeviceInfo, HardwareInfo, describe_hardware, format_hardware
+
+
+@pytest.fixture(scope="module")
+def info():
+    return describe_hardware()
+
+
+def test_versions_match_the_running_software(info):
+    assert info.python_version == platform.python_version()
+    assert info.tensorflow_version == tf.__version__
+    assert info.keras_version == keras.__version__
+    assert info.cpu_count >= 1
+    assert info.platform
+
+
+def test_devices_match_tensorflows_logical_devices(info):
+    expected = {device.name for device in tf.config.list_logical_devices()}
+    assert {device.name for device in info.devices} == expected
+    assert info.devices[0].device_type == "CPU"
+    for device in info.devices:
+        assert device.device_type in {"CPU", "GPU", "TPU"}
+        assert device.name.endswith(f"{device.device_type}:{device.name.rsplit(':', 1)[1]}")
+        assert device.description.strip()
+
+
+def test_cuda_fields_follow_the_build(info):
+    build = tf.sysconfig.get_build_info()
+    assert info.built_with_cuda == bool(build.get("is_cuda_build", False))
+    if not info.built_with_cuda:
+        assert info.cuda_version is None
+        assert info.cudnn_version is None
+    else:
+        assert info.cuda_version == build.get("cuda_version")
+
+
+def test_info_is_frozen(info):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.cpu_count = 99
+
+
+def test_format_hardware_mentions_versions_and_every_device(info):
+    text = format_hardware(info)
+    assert f"TensorFlow   {tf.__version__}" in text
+    assert keras.__version__ in text
+    for device in info.devices:
+        assert device.name in text
+        assert device.description in text
+
+
+def test_format_hardware_aligns_values():
+    info = HardwareInfo(
+        python_version="3.11.7",
+        tensorflow_version="2.21.0",
+        keras_version="3.15.1",
+        platform="Linux",
+        cpu_count=8,
+        built_with_cuda=True,
+        cuda_version="12.5.1",
+        cudnn_version="9",
+        devices=(
+            DeviceInfo("/device:CPU:0", "CPU", "Some CPU"),
+            DeviceInfo("/device:GPU:0", "GPU", "NVIDIA H100 (compute capability 9.0)"),
+        ),
+    )
+    lines = format_hardware(info).splitlines()
+    assert lines[0] == "Python       3.11.7"
+    assert "CUDA build   yes (CUDA 12.5.1, cuDNN 9)" in lines
+    assert "Devices      2" in lines
+    assert lines[-1] == "  /device:GPU:0  GPU  NVIDIA H100 (compute capability 9.0)"
+    value_columns = {line.index(line.split()[-1]) for line in lines[:3]}
+    assert len(value_columns) == 1
+
+
+def test_format_hardware_rejects_other_types():
+    with pytest.raises(TypeError, match="must be a HardwareInfo"):
+        format_hardware({"tensorflow_version": "2.21"})
+
+
+# --- strategy and precision -------------------------------------------------------------------
+
+
+@pytest.fixture
+def float32_after() -> Iterator[None]:
+    yield
+    keras.mixed_precision.set_dtype_policy("float32")
+
+
+def test_pick_strategy_on_cpu_is_one_device() -> None:
+    strategy = hardware.pick_strategy()
+    assert isinstance(strategy, tf.distribute.OneDeviceStrategy)
+    assert strategy.num_replicas_in_sync == 1
+
+
+def test_pick_strategy_mirrors_over_several_devices() -> None:
+    """Two logical CPU devices (tests/conftest.py) stand in for two GPUs."""
+    for name in ("auto", "mirrored"):
+        strategy = hardware.pick_strategy(name, devices=["/cpu:0", "/cpu:1"])
+        assert isinstance(strategy, tf.distribute.MirroredStrategy)
+        assert strategy.num_replicas_in_sync == 2
+
+
+def test_pick_strategy_refuses_unknown_names_and_missing_tpus() -> None:
+    with pytest.raises(ValueError, match="`name` must be one of"):
+        hardware.pick_strategy("gpu_cluster")
+    with pytest.raises(ValueError, match="no TPU was found"):
+        hardware.pick_strategy("tpu")
+
+
+def test_workers_are_counted_from_tf_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster = {"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(cluster))
+    assert hardware._workers_in_tf_config() == 2
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(ValueError, match="`TF_CONFIG` must be JSON"):
+        hardware._workers_in_tf_config()
+    monkeypatch.delenv("TF_CONFIG")
+    assert hardware._workers_in_tf_config() == 0
+
+
+@pytest.mark.parametrize(
+    ("device", "capability", "policy"),
+    [
+        ("TPU", None, "mixed_bfloat16"),
+        ("GPU", (9, 0), "mixed_bfloat16"),
+        ("GPU", (8, 0), "mixed_bfloat16"),
+        ("GPU", (7, 5), "mixed_float16"),
+        ("GPU", (7, 0), "mixed_float16"),
+        ("GPU", (6, 1), "float32"),
+        ("GPU", None, "float32"),
+        ("CPU", None, "float32"),
+    ],
+)
+def test_pick_precision(device: str, capability: tuple[int, int] | None, policy: str) -> None:
+    assert hardware.pick_precision(device, compute_capability=capability) == policy
+
+
+def test_pick_precision_refuses_unknown_devices() -> None:
+    with pytest.raises(ValueError, match="`device_type` must be one of"):
+        hardware.pick_precision("NPU")
+
+
+def test_setup_hardware_applies_and_reports_its_choice(
+    capsys: pytest.CaptureFixture[str], float32_after: None
+) -> None:
+    setup = hardware.setup_hardware()
+    assert "strategy OneDeviceStrategy · 1 replica(s) on CPU · precision float32" in (
+        capsys.readouterr().out
+    )
+    assert setup.global_batch_size(32) == 32
+    forced = hardware.setup_hardware(precision="mixed_bfloat16", verbose=False)
+    assert forced.precision == "mixed_bfloat16"
+    assert keras.mixed_precision.dtype_policy().name == "mixed_bfloat16"
+    with pytest.raises(ValueError, match="`precision` must be one of"):
+        hardware.setup_hardware(precision="int8", verbose=False)
+    with pytest.raises(ValueError, match="`per_replica` must be a positive integer"):
+        setup.global_batch_size(0)

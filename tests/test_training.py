@@ -1,0 +1,294 @@
+"""dlcv.training: one training path under every strategy, checkpoints, and exact resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dlcv import training
+
+WORKER = Path(__file__).parent / "helpers" / "train_worker.py"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    env.update({"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0", **extra})
+    return env
+
+
+def _worker(out: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), str(out), *args],
+        env=env or _env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(proc: subprocess.Popen[str], timeout: float = 240) -> str:
+    stdout, stderr = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, stderr[-3000:]
+    return stdout
+
+
+def _weights(path: Path) -> list[np.ndarray]:
+    with np.load(path) as data:
+        return [data[k] for k in sorted(k for k in data.files if k.startswith("w"))]
+
+
+def _data(n: int = 96) -> tf.data.Dataset:
+    rng = np.random.default_rng(0)
+    x = rng.random((n, 4), dtype=np.float32)
+    y = (x.sum(axis=1) > 2).astype("int64")
+    return tf.data.Dataset.from_tensor_slices((x, y))
+
+
+def _model() -> keras.Model:
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(2)])
+
+
+LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def test_trains_and_reports_every_epoch() -> None:
+    keras.utils.set_random_seed(0)
+    model = _model()
+    history = training.train(
+        model,
+        _data(),
+        loss=LOSS,
+        optimizer=keras.optimizers.Adam(0.05),
+        epochs=4,
+        global_batch_size=16,
+        validation_data=_data(),
+        verbose=0,
+    )
+    assert [row["epoch"] for row in history.epochs] == [1, 2, 3, 4]
+    assert all(row["steps"] == 6 for row in history.epochs)
+    assert history.last("loss") < history.epochs[0]["loss"]
+    assert {"val_loss", "val_accuracy", "accuracy"} <= set(history.epochs[-1])
+    assert history.replicas == 1 and history.resumed_from is None
+
+
+def test_mirrored_strategy_over_logical_cpus_matches_one_device() -> None:
+    """Two logical CPUs stand in for two GPUs: same global batch, same result."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    if len(tf.config.list_logical_devices("CPU")) < 2:
+        pytest.skip("logical devices must be configured before TensorFlow starts; see conftest")
+    del cpu
+    results = []
+    for strategy in (
+        tf.distribute.OneDeviceStrategy("/cpu:0"),
+        tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]),
+    ):
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            model, optimizer = _model(), keras.optimizers.SGD(0.1)
+        history = training.train(
+            model,
+            _data(),
+            loss=LOSS,
+            optimizer=optimizer,
+            epochs=2,
+            global_batch_size=16,
+            strategy=strategy,
+            verbose=0,
+        )
+        results.append((history, [w.numpy() for w in model.weights]))
+    (one, w_one), (two, w_two) = results
+    assert two.replicas == 2
+    np.testing.assert_allclose(one.last("loss"), two.last("loss"), rtol=1e-5)
+    for a, b in zip(w_one, w_two, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_inputs_name_the_argument() -> None:
+    model = _model()
+    kwargs = {"loss": LOSS, "optimizer": keras.optimizers.SGD(), "epochs": 1}
+    with pytest.raises(TypeError, match=r"`dataset` must be a tf\.data\.Dataset"):
+        training.train(model, np.zeros((4, 4)), global_batch_size=4, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`global_batch_size` must be a positive integer"):
+        training.train(model, _data(), global_batch_size=0, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="must hold at least one full global batch"):
+        training.train(model, _data(8), global_batch_size=16, verbose=0, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`loss` must be a keras\.losses\.Loss"):
+        training.train(
+            model,
+            _data(),
+            loss=3,
+            optimizer=keras.optimizers.SGD(),
+            epochs=1,
+            global_batch_size=4,
+        )
+
+
+def test_uneven_global_batch_and_model_outside_scope_are_refused() -> None:
+    if len(tf.config.list_logical_devices("CPU")) < 2:
+        pytest.skip("needs two logical CPUs (see conftest)")
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    with strategy.scope():
+        inside = _model()
+    with pytest.raises(ValueError, match="multiple of the 2 replicas"):
+        training.train(
+            inside,
+            _data(),
+            loss=LOSS,
+            optimizer=keras.optimizers.SGD(),
+            epochs=1,
+            global_batch_size=15,
+            strategy=strategy,
+        )
+    outside = _model()
+    with pytest.raises(ValueError, match=r"created inside `strategy.scope\(\)`"):
+        training.train(
+            outside,
+            _data(),
+            loss=LOSS,
+            optimizer=keras.optimizers.SGD(),
+            epochs=1,
+            global_batch_size=16,
+            strategy=strategy,
+        )
+
+
+def test_checkpoint_of_another_model_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    keras.utils.set_random_seed(0)
+    training.train(
+        _model(),
+        _data(),
+        loss=LOSS,
+        optimizer=keras.optimizers.SGD(),
+        epochs=1,
+        global_batch_size=16,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="checkpoint of a different model"):
+        training.train(
+            other,
+            _data(),
+            loss=LOSS,
+            optimizer=keras.optimizers.SGD(),
+            epochs=2,
+            global_batch_size=16,
+            checkpoint_dir=tmp_path,
+            verbose=0,
+        )
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_resume_after_sigkill_ends_where_an_uninterrupted_run_ends(tmp_path: Path) -> None:
+    """Kill a run (SIGKILL) several times, landing anywhere, saves included; each restart
+    resumes from the last complete checkpoint, and the final weights equal an uninterrupted
+    run's bit for bit (TensorFlow op determinism is on, and the run is on one CPU device)."""
+    reference = tmp_path / "reference.npz"
+    _finish(_worker(reference, "--epochs", "3"))
+
+    ckpt, out = tmp_path / "ckpt", tmp_path / "resumed.npz"
+    args = ("--epochs", "3", "--checkpoint-dir", str(ckpt), "--every", "1")
+    rng = random.Random(0)
+    kills = 0
+    for _ in range(3):
+        proc = _worker(out, *args)
+        deadline = time.monotonic() + 120
+        while not (ckpt / "checkpoint").exists() and proc.poll() is None:
+            assert time.monotonic() < deadline, "training never wrote a checkpoint"
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.1, 1.5))  # every step saves, so this often lands in a save
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.communicate()
+    assert kills >= 1
+    stdout = _finish(_worker(out, *args))
+    assert "resumed from" in stdout
+    for a, b in zip(_weights(reference), _weights(out), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with np.load(reference) as ref, np.load(out) as got:
+        np.testing.assert_array_equal(ref["losses"], got["losses"])
+
+
+def _free_ports(n: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_on_loopback_agree_with_one_process(tmp_path: Path) -> None:
+    """MultiWorkerMirroredStrategy over two local processes trains to the same loss as one
+    process on the same global batch. All-reduce sums in a different order than one device
+    does, so equality is to a float32 tolerance (rtol 1e-4), not bit for bit."""
+    single = tmp_path / "single.npz"
+    # Without dropout: each replica draws its own dropout masks, which one process cannot copy.
+    _finish(_worker(single, "--epochs", "2", "--dropout", "0"))
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    procs = [
+        _worker(
+            tmp_path / f"worker{i}.npz",
+            "--epochs",
+            "2",
+            "--dropout",
+            "0",
+            "--multi-worker",
+            env=_env(
+                TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
+            ),
+        )
+        for i in range(2)
+    ]
+    outputs = [_finish(p) for p in procs]
+    assert all('"replicas": 2' in out for out in outputs)
+    with (
+        np.load(single) as one,
+        np.load(tmp_path / "worker0.npz") as w0,
+        np.load(tmp_path / "worker1.npz") as w1,
+    ):
+        np.testing.assert_array_equal(w0["losses"], w1["losses"])
+        np.testing.assert_allclose(one["losses"], w0["losses"], rtol=1e-4)
+    for a, b in zip(
+        _weights(tmp_path / "worker0.npz"), _weights(tmp_path / "worker1.npz"), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(_weights(single), _weights(tmp_path / "worker0.npz"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_progress_lines_and_tensorboard_logs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keras.utils.set_random_seed(0)
+    training.train(
+        _model(),
+        _data(),
+        loss=LOSS,
+        optimizer=keras.optimizers.SGD(0.1),
+        epochs=2,
+        global_batch_size=16,
+        log_dir=tmp_path / "logs",
+        verbose=1,
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" · ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    assert "6 steps" in lines[0] and "loss" in lines[0]
+    events = list((tmp_path / "logs").glob("events.out.tfevents.*"))
+    assert events and events[0].stat().st_size > 0
