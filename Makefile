@@ -9,7 +9,7 @@ PAGE ?=
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup serve build test lint format snippets lock clean
+.PHONY: help setup serve build test lint format snippets bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,11 @@ test: setup ## everything CI checks: lint, every snippet, unit tests, code block
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m sitetools.snippets run --fresh
 	$(BIN)/python -m pytest
+
+bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, dlcv.train vs model.fit
+	$(BIN)/python -m dlcv.bench
+	$(BIN)/python benchmarks/bench_vs_numpy.py
+	$(BIN)/python benchmarks/train_vs_fit.py
 
 lock: ## re-resolve requirements.lock from pyproject.toml (needs network)
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv

@@ -1,66 +1,104 @@
-"""dlcv: the tested TensorFlow/Keras code behind the dlcv knowledge base."""
+"""dlcv: the tested TensorFlow/Keras code behind the dlcv knowledge base.
 
-from dlcv.bench import (
-    BenchReport,
-    CPUPeak,
-    Measurement,
-    estimate_cpu_peak,
-    format_report,
-    measure_bandwidth,
-    plot_roofline,
-    report_from_json,
-    report_to_json,
-    run_benchmarks,
-    time_conv2d,
-    time_matmul,
-)
-from dlcv.data import load_digits_images, make_dataset, split_train_test
-from dlcv.hardware import (
-    DeviceInfo,
-    HardwareInfo,
-    Setup,
-    describe_hardware,
-    format_hardware,
-    pick_precision,
-    pick_strategy,
-    setup_hardware,
-)
-from dlcv.inspect import layer_outputs
-from dlcv.plot import read_alt_text, save_figure, use_style
-from dlcv.training import History, evaluate, train
+Every public name is importable from the top level (``dlcv.train``, ``dlcv.pick_strategy``…).
+Submodules load on first use, so ``python -m dlcv.bench`` runs its module once, cleanly.
+``dlcv.scratch`` (layers written from tensor operations, for teaching) stays namespaced.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "BenchReport",
-    "CPUPeak",
-    "DeviceInfo",
-    "HardwareInfo",
-    "History",
-    "Measurement",
-    "Setup",
-    "__version__",
-    "describe_hardware",
-    "estimate_cpu_peak",
-    "evaluate",
-    "format_hardware",
-    "format_report",
-    "layer_outputs",
-    "load_digits_images",
-    "make_dataset",
-    "measure_bandwidth",
-    "pick_precision",
-    "pick_strategy",
-    "plot_roofline",
-    "read_alt_text",
-    "report_from_json",
-    "report_to_json",
-    "run_benchmarks",
-    "save_figure",
-    "setup_hardware",
-    "split_train_test",
-    "time_conv2d",
-    "time_matmul",
-    "train",
-    "use_style",
-]
+# Public name → the module that defines it.
+_SOURCES = {
+    "dlcv.bench": (
+        "BenchReport",
+        "CPUPeak",
+        "Measurement",
+        "estimate_cpu_peak",
+        "format_report",
+        "measure_bandwidth",
+        "plot_roofline",
+        "report_from_json",
+        "report_to_json",
+        "run_benchmarks",
+        "time_conv2d",
+        "time_matmul",
+    ),
+    "dlcv.data": ("load_digits_images", "make_dataset", "split_train_test"),
+    "dlcv.hardware": (
+        "DeviceInfo",
+        "HardwareInfo",
+        "Setup",
+        "describe_hardware",
+        "format_hardware",
+        "pick_precision",
+        "pick_strategy",
+        "setup_hardware",
+    ),
+    "dlcv.inspect": (
+        "ProbeResult",
+        "count_parameters",
+        "fit_linear_probe",
+        "layer_outputs",
+        "probe_layers",
+    ),
+    "dlcv.plot": ("read_alt_text", "save_figure", "use_style"),
+    "dlcv.training": ("History", "evaluate", "train"),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
+
+__all__ = sorted([*_MODULE_OF, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dlcv' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see
+    from dlcv.bench import (
+        BenchReport,
+        CPUPeak,
+        Measurement,
+        estimate_cpu_peak,
+        format_report,
+        measure_bandwidth,
+        plot_roofline,
+        report_from_json,
+        report_to_json,
+        run_benchmarks,
+        time_conv2d,
+        time_matmul,
+    )
+    from dlcv.data import load_digits_images, make_dataset, split_train_test
+    from dlcv.hardware import (
+        DeviceInfo,
+        HardwareInfo,
+        Setup,
+        describe_hardware,
+        format_hardware,
+        pick_precision,
+        pick_strategy,
+        setup_hardware,
+    )
+    from dlcv.inspect import (
+        ProbeResult,
+        count_parameters,
+        fit_linear_probe,
+        layer_outputs,
+        probe_layers,
+    )
+    from dlcv.plot import read_alt_text, save_figure, use_style
+    from dlcv.training import History, evaluate, train
