@@ -36,11 +36,17 @@ class DeviceInfo:
         device_type: `"CPU"`, `"GPU"` or `"TPU"`.
         description: a human-readable name, e.g. the CPU model or
             `"NVIDIA H100 80GB HBM3 (compute capability 9.0)"`.
+        memory_in_use_bytes: accelerator memory TensorFlow holds on the device now, where it
+            reports it (GPUs and TPUs), else None. TensorFlow exposes no total-memory figure.
+        peak_memory_bytes: the most accelerator memory TensorFlow has held in this process,
+            where it reports it, else None.
     """
 
     name: str
     device_type: str
     description: str
+    memory_in_use_bytes: int | None = None
+    peak_memory_bytes: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +63,8 @@ class HardwareInfo:
         cuda_version: the CUDA version TensorFlow was built with, or `None`.
         cudnn_version: the cuDNN version TensorFlow was built with, or `None`.
         devices: the logical devices TensorFlow can use, CPUs first.
+        tpu_topology: for TPUs, the core count and accelerator type (e.g. `"8 TPU cores
+            (v5litepod-8)"`), else None.
     """
 
     python_version: str
@@ -68,6 +76,16 @@ class HardwareInfo:
     cuda_version: str | None
     cudnn_version: str | None
     devices: tuple[DeviceInfo, ...]
+    tpu_topology: str | None = None
+
+
+def _memory(device_name: str) -> tuple[int | None, int | None]:
+    """(in use, peak) bytes TensorFlow reports for an accelerator, or (None, None)."""
+    try:
+        info = tf.config.experimental.get_memory_info(device_name.replace("/device:", ""))
+    except (ValueError, tf.errors.OpError):
+        return None, None
+    return int(info["current"]), int(info["peak"])
 
 
 def _cpu_model() -> str:
@@ -142,7 +160,13 @@ def describe_hardware() -> HardwareInfo:
                     description = "GPU"
             else:
                 description = device_type
-            devices.append(DeviceInfo(logical.name, device_type, description))
+            in_use, peak = _memory(logical.name) if device_type != "CPU" else (None, None)
+            devices.append(DeviceInfo(logical.name, device_type, description, in_use, peak))
+    tpus = [d for d in devices if d.device_type == "TPU"]
+    topology = None
+    if tpus:
+        kind = os.environ.get("TPU_ACCELERATOR_TYPE")
+        topology = f"{len(tpus)} TPU cores" + (f" ({kind})" if kind else "")
 
     return HardwareInfo(
         python_version=platform.python_version(),
@@ -154,6 +178,7 @@ def describe_hardware() -> HardwareInfo:
         cuda_version=_build_value(build, "cuda_version") if built_with_cuda else None,
         cudnn_version=_build_value(build, "cudnn_version") if built_with_cuda else None,
         devices=tuple(devices),
+        tpu_topology=topology,
     )
 
 
@@ -192,14 +217,22 @@ def format_hardware(info: HardwareInfo) -> str:
         ("CUDA build", cuda),
         ("Devices", str(len(info.devices))),
     ]
+    if info.tpu_topology:
+        rows.insert(-1, ("TPU topology", info.tpu_topology))
     width = max(len(label) for label, _ in rows) + 2
     lines = [f"{label:<{width}} {value}".rstrip() for label, value in rows]
     name_width = max((len(device.name) for device in info.devices), default=0)
     type_width = max((len(device.device_type) for device in info.devices), default=0)
     for device in info.devices:
+        memory = ""
+        if device.memory_in_use_bytes is not None:
+            memory = (
+                f", {device.memory_in_use_bytes / 2**20:.0f} MiB in use by TensorFlow"
+                f" (peak {(device.peak_memory_bytes or 0) / 2**20:.0f} MiB)"
+            )
         lines.append(
             f"  {device.name:<{name_width}}  {device.device_type:<{type_width}}  "
-            f"{device.description}"
+            f"{device.description}{memory}"
         )
     return "\n".join(lines)
 

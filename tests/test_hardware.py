@@ -167,3 +167,32 @@ def test_setup_hardware_applies_and_reports_its_choice(
         hardware.setup_hardware(precision="int8", verbose=False)
     with pytest.raises(ValueError, match="`per_replica` must be a positive integer"):
         setup.global_batch_size(0)
+
+
+def test_format_shows_accelerator_memory_and_tpu_topology() -> None:
+    info = HardwareInfo(
+        python_version="3.11.7",
+        tensorflow_version="2.21.0",
+        keras_version="3.15.1",
+        platform="Linux",
+        cpu_count=8,
+        built_with_cuda=False,
+        cuda_version=None,
+        cudnn_version=None,
+        devices=(
+            DeviceInfo("/device:CPU:0", "CPU", "Some CPU"),
+            DeviceInfo("/device:TPU:0", "TPU", "TPU", 3 * 2**20, 5 * 2**20),
+        ),
+        tpu_topology="8 TPU cores (v5litepod-8)",
+    )
+    text = format_hardware(info)
+    assert any(
+        line.startswith("TPU topology") and line.endswith("8 TPU cores (v5litepod-8)")
+        for line in text.splitlines()
+    )
+    assert "3 MiB in use by TensorFlow (peak 5 MiB)" in text
+
+
+def test_cpu_devices_report_no_accelerator_memory(info):
+    assert all(d.memory_in_use_bytes is None for d in info.devices if d.device_type == "CPU")
+    assert info.tpu_topology is None
