@@ -237,9 +237,13 @@ class _Steps:
         strategy: tf.distribute.Strategy,
         global_batch_size: int,
         accuracy: bool,
+        sums: tf.Variable | None = None,
     ) -> None:
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.strategy, self.global_batch_size, self.accuracy = strategy, global_batch_size, accuracy
+        # The epoch's running (loss sum, example count, correct count), kept on the device and
+        # updated inside the compiled step: no per-step Python arithmetic on tensors.
+        self.sums = sums
         self.train = tf.function(self._train)
         self.evaluate = tf.function(self._evaluate)
 
@@ -273,8 +277,11 @@ class _Steps:
         sum_ = tf.distribute.ReduceOp.SUM
         return [self.strategy.reduce(sum_, value, axis=None) for value in per_replica]
 
-    def _train(self, batch: Any) -> list[tf.Tensor]:
-        return self._reduce(self.strategy.run(self._train_replica, args=batch))
+    def _train(self, batch: Any) -> None:
+        reduced = self._reduce(self.strategy.run(self._train_replica, args=batch))
+        if self.sums is not None:
+            reduced += [tf.zeros(())] * (3 - len(reduced))
+            self.sums.assign_add(tf.stack(reduced))
 
     def _evaluate(self, batch: Any) -> list[tf.Tensor]:
         return self._reduce(self.strategy.run(self._eval_replica, args=batch))
@@ -455,7 +462,7 @@ def train(
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step_in_epoch")
         sums_var = tf.Variable(tf.zeros(3), trainable=False, name="epoch_sums")
-    steps = _Steps(model, optimizer, loss_fn, strategy, global_batch_size, accuracy)
+    steps = _Steps(model, optimizer, loss_fn, strategy, global_batch_size, accuracy, sums_var)
 
     history: list[dict[str, float]] = []
     checkpoints = None
@@ -496,15 +503,12 @@ def train(
             epoch=epoch,
             skip=skip,
         )
-        sums = [sums_var[i] for i in range(3)]
         done = skip
         for batch in strategy.experimental_distribute_dataset(batched):
-            step_sums = steps.train(batch)
-            sums = [s + t for s, t in zip(sums, step_sums, strict=False)]
+            steps.train(batch)
             done += 1
             if checkpoints is not None and checkpoint_every and done % checkpoint_every == 0:
                 step_var.assign(done)
-                sums_var.assign(tf.stack(sums + [0.0] * (3 - len(sums))))
                 checkpoints.save(history)
         if done == 0:
             raise ValueError(
@@ -512,7 +516,7 @@ def train(
                 f"global_batch_size={global_batch_size} examples"
             )
         row: dict[str, float] = {"epoch": epoch + 1, "steps": done}
-        row.update(_metrics([float(s) for s in sums], "", accuracy))
+        row.update(_metrics([float(s) for s in sums_var.numpy()], "", accuracy))
         if validation_data is not None:
             row.update(
                 {f"val_{k}": v for k, v in _run_eval(steps, validation_data, strategy).items()}
