@@ -9,7 +9,7 @@ PAGE ?=
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup serve build test lint format snippets bench lock clean
+.PHONY: help setup serve build test lint format snippets bench lock clean new-page
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ build: setup ## build the site into site/ (DLCV_SNIPPET_CACHE=off runs every sni
 
 snippets: setup ## run snippets afresh: all, or one page's with PAGE=section/page
 	$(BIN)/python -m sitetools.snippets run --fresh $(PAGE)
+
+new-page: setup ## start a page: SECTION=fundamentals TITLE="Batch normalization"
+	$(BIN)/python -m sitetools.scaffold "$$SECTION" "$$TITLE"
 
 lint: setup ## ruff, mypy, codespell, zizmor
 	$(BIN)/ruff check .

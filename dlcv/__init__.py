@@ -28,7 +28,17 @@ _SOURCES = {
         "time_conv2d",
         "time_matmul",
     ),
-    "dlcv.data": ("load_digits_images", "make_dataset", "split_train_test"),
+    "dlcv.data": (
+        "ShardError",
+        "ShardProblem",
+        "ShardReport",
+        "check_shards",
+        "load_digits_images",
+        "make_dataset",
+        "read_shards",
+        "split_train_test",
+        "write_shards",
+    ),
     "dlcv.hardware": (
         "DeviceInfo",
         "HardwareInfo",
@@ -82,7 +92,17 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         time_conv2d,
         time_matmul,
     )
-    from dlcv.data import load_digits_images, make_dataset, split_train_test
+    from dlcv.data import (
+        ShardError,
+        ShardProblem,
+        ShardReport,
+        check_shards,
+        load_digits_images,
+        make_dataset,
+        read_shards,
+        split_train_test,
+        write_shards,
+    )
     from dlcv.hardware import (
         DeviceInfo,
         HardwareInfo,

@@ -47,7 +47,7 @@ def check_positive_int(value: Any, name: str) -> int:
         TypeError: if `value` is not an integer.
         ValueError: if `value` is zero or negative.
 
-    Example:
+    Examples:
         >>> check_positive_int(32, "batch_size")
         32
 
@@ -75,7 +75,7 @@ def check_non_negative_int(value: Any, name: str) -> int:
         TypeError: if `value` is not an integer.
         ValueError: if `value` is negative.
 
-    Example:
+    Examples:
         >>> check_non_negative_int(0, "warmup")
         0
 
@@ -103,7 +103,7 @@ def check_fraction(value: Any, name: str) -> float:
         TypeError: if `value` is not a real number.
         ValueError: if `value` is not strictly between 0 and 1.
 
-    Example:
+    Examples:
         >>> check_fraction(0.25, "test_fraction")
         0.25
 
@@ -131,7 +131,7 @@ def check_one_of(value: Any, name: str, options: Sequence[str]) -> str:
     Raises:
         ValueError: if `value` is not one of `options`.
 
-    Example:
+    Examples:
         >>> check_one_of("float32", "dtype", ("float32", "float16"))
         'float32'
 
@@ -157,7 +157,7 @@ def check_rank(array: Any, rank: int, name: str) -> np.ndarray:
     Raises:
         ValueError: if `array` does not have `rank` dimensions.
 
-    Example:
+    Examples:
         >>> check_rank(np.zeros((2, 8, 8, 1)), 4, "images").shape
         (2, 8, 8, 1)
 
@@ -181,7 +181,7 @@ def check_same_length(first: Any, first_name: str, second: Any, second_name: str
     Raises:
         ValueError: if the lengths differ.
 
-    Example:
+    Examples:
         >>> check_same_length([1, 2], "images", [0, 1], "labels")
 
     See: docs/contributing/index.md
@@ -210,7 +210,7 @@ def check_non_empty_str(value: Any, name: str) -> str:
         TypeError: if `value` is not a string.
         ValueError: if `value` is empty or only whitespace.
 
-    Example:
+    Examples:
         >>> check_non_empty_str("Digits in two dimensions", "alt")
         'Digits in two dimensions'
 

@@ -281,7 +281,7 @@ def time_matmul(
         ValueError: if `n` or `repeats` is not positive, `warmup` is negative or `dtype` is
             not supported.
 
-    Example:
+    Examples:
         >>> timing = time_matmul(64, repeats=3)
         >>> timing.kind, timing.shape, timing.flops == 2 * 64**3, timing.seconds > 0
         ('matmul', (64, 64, 64), True, True)
@@ -337,7 +337,7 @@ def time_conv2d(
         ValueError: if a size or `repeats` is not positive, `warmup` is negative or `dtype`
             is not supported.
 
-    Example:
+    Examples:
         >>> timing = time_conv2d(8, batch=2, channels=4, repeats=2)
         >>> timing.shape, timing.flops == 2 * 2 * 8 * 8 * 3 * 3 * 4 * 4
         ((2, 8, 8, 4, 3, 3, 4), True)
@@ -404,7 +404,7 @@ def measure_bandwidth(
         ValueError: if `mebibytes` or `repeats` is not positive, `warmup` is negative or
             `dtype` is not supported.
 
-    Example:
+    Examples:
         >>> timing = measure_bandwidth(1, repeats=2)
         >>> timing.kind, timing.bytes == 2 * 2**20, timing.bytes_per_second > 0
         ('bandwidth', True, True)
@@ -492,7 +492,7 @@ def run_benchmarks(
         ValueError: if `dtypes` or `sizes` is empty or holds an unknown dtype or a size that is
             not positive.
 
-    Example:
+    Examples:
         >>> report = run_benchmarks(quick=True, dtypes=["float32"], sizes=[32])
         >>> tuple(m.kind for m in report.measurements)
         ('matmul', 'conv2d', 'bandwidth')
@@ -584,7 +584,7 @@ def format_report(report: BenchReport) -> str:
     Raises:
         TypeError: if `report` is not a `BenchReport`.
 
-    Example:
+    Examples:
         >>> report = run_benchmarks(quick=True, dtypes=["float32"], sizes=[32])
         >>> print(format_report(report).splitlines()[3])  # doctest: +NORMALIZE_WHITESPACE
         benchmark dtype shape ms/op GFLOP/s GB/s FLOP/byte
@@ -634,7 +634,7 @@ def report_to_json(report: BenchReport) -> str:
     Raises:
         TypeError: if `report` is not a `BenchReport`.
 
-    Example:
+    Examples:
         >>> report = run_benchmarks(quick=True, dtypes=["float32"], sizes=[32])
         >>> report_from_json(report_to_json(report)) == report
         True
@@ -658,7 +658,7 @@ def report_from_json(text: str) -> BenchReport:
         TypeError: if `text` is not a string.
         ValueError: if `text` is not such JSON.
 
-    Example:
+    Examples:
         >>> report_from_json('{"hardware": {}, "measurements": []}').measurements
         ()
 
@@ -724,7 +724,7 @@ def plot_roofline(
         ValueError: if a peak is not a positive number, or the report has nothing to plot or
             no bandwidth measurement and no `peak_bandwidth`.
 
-    Example:
+    Examples:
         >>> report = run_benchmarks(quick=True, dtypes=["float32"], sizes=[32])
         >>> fig = plot_roofline(report)
         >>> sum(len(points.get_offsets()) for points in fig.axes[0].collections)
@@ -835,7 +835,7 @@ def estimate_cpu_peak(*, fma_units: int, clock_hz: float | None = None) -> CPUPe
         TypeError: if `fma_units` is not an integer.
         ValueError: if `fma_units` is not positive, or `clock_hz` is not a positive number.
 
-    Example:
+    Examples:
         >>> peak = estimate_cpu_peak(fma_units=2, clock_hz=3.0e9)
         >>> peak is None or peak.flops_per_second == (
         ...     peak.cores * 3.0e9 * 2 * peak.simd_width * 2)

@@ -131,7 +131,7 @@ def describe_hardware() -> HardwareInfo:
     Returns:
         A `HardwareInfo` for this process.
 
-    Example:
+    Examples:
         >>> info = describe_hardware()
         >>> info.devices[0].device_type
         'CPU'
@@ -194,7 +194,7 @@ def format_hardware(info: HardwareInfo) -> str:
     Raises:
         TypeError: if `info` is not a `HardwareInfo`.
 
-    Example:
+    Examples:
         >>> print(format_hardware(describe_hardware()).splitlines()[1])  # doctest: +ELLIPSIS
         TensorFlow   ...
 
@@ -292,7 +292,7 @@ def pick_strategy(
     Raises:
         ValueError: if `name` is unknown, or names a strategy this machine cannot run.
 
-    Example:
+    Examples:
         >>> strategy = pick_strategy()
         >>> strategy.num_replicas_in_sync >= 1
         True
@@ -346,7 +346,7 @@ def pick_precision(device_type: str, *, compute_capability: tuple[int, int] | No
     Raises:
         ValueError: if `device_type` is unknown.
 
-    Example:
+    Examples:
         >>> pick_precision("GPU", compute_capability=(9, 0))
         'mixed_bfloat16'
         >>> pick_precision("CPU")
@@ -422,7 +422,7 @@ def setup_hardware(
     Raises:
         ValueError: if `strategy` or `precision` is not a known name.
 
-    Example:
+    Examples:
         >>> setup = setup_hardware(verbose=False)
         >>> setup.precision in {"float32", "mixed_float16", "mixed_bfloat16"}
         True

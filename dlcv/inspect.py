@@ -55,7 +55,7 @@ def layer_outputs(
             is not a layer of the model, a chosen layer has several outputs, or `batch_size`
             is not positive.
 
-    Example:
+    Examples:
         >>> model = keras.Sequential(
         ...     [keras.Input((4,)), keras.layers.Dense(3, name="hidden"), keras.layers.Dense(2)]
         ... )
@@ -195,7 +195,7 @@ def fit_linear_probe(
             two feature sets differ in size per example, there are fewer than two classes,
             `regularization` is not a positive number or `max_iter` is not positive.
 
-    Example:
+    Examples:
         >>> labels = np.arange(40) % 2
         >>> features = labels[:, np.newaxis] + np.random.default_rng(0).normal(0, 0.1, (40, 3))
         >>> result = fit_linear_probe(features[:30], labels[:30], features[30:], labels[30:])
@@ -308,7 +308,7 @@ def probe_layers(
             in `layer_names` that is not a layer of the model (the message lists the layers
             that exist).
 
-    Example:
+    Examples:
         >>> keras.utils.set_random_seed(0)
         >>> model = keras.Sequential(
         ...     [keras.Input((4,)), keras.layers.Dense(3, name="hidden"), keras.layers.Dense(2)]
@@ -357,7 +357,7 @@ def count_parameters(model: keras.Model, *, trainable_only: bool = False) -> int
         TypeError: if `model` is not a Keras model.
         ValueError: if the model is not built yet (its weights do not exist).
 
-    Example:
+    Examples:
         >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
         >>> count_parameters(model)  # a 4x3 kernel and 3 biases
         15

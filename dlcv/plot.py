@@ -48,7 +48,7 @@ def use_style() -> None:
     Call it once at the top of a snippet, before creating figures: most settings take effect
     when a figure or its text is created, not when it is saved.
 
-    Example:
+    Examples:
         >>> use_style()
         >>> import matplotlib
         >>> matplotlib.rcParams["figure.constrained_layout.use"]
@@ -79,7 +79,7 @@ def save_figure(fig: Figure, path: str | Path, *, alt: str, dpi: int = 150) -> P
             integer.
         ValueError: if `path` does not end in `.png`, `alt` is empty or `dpi` is not positive.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from matplotlib.figure import Figure
         >>> fig = Figure()
@@ -117,7 +117,7 @@ def read_alt_text(path: str | Path) -> str | None:
     Returns:
         The alt text, or `None` when the file carries none.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from matplotlib.figure import Figure
         >>> out = save_figure(Figure(), Path(tempfile.mkdtemp()) / "empty.png", alt="Empty.")

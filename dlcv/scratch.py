@@ -112,7 +112,7 @@ def relu(x: Any) -> tf.Tensor:
     Returns:
         A tensor of the same shape and dtype: negative entries become zero.
 
-    Example:
+    Examples:
         >>> relu(tf.constant([-2.0, 0.0, 3.0])).numpy()
         array([0., 0., 3.], dtype=float32)
 
@@ -141,7 +141,7 @@ def softmax(logits: Any) -> tf.Tensor:
     Raises:
         ValueError: if `logits` is a scalar.
 
-    Example:
+    Examples:
         >>> softmax(tf.constant([[1.0, 1.0], [0.0, 1000.0]])).numpy()
         array([[0.5, 0.5],
                [0. , 1. ]], dtype=float32)
@@ -187,7 +187,7 @@ def dense(
         TypeError: if `activation` is neither callable nor `None`.
         ValueError: if the ranks are wrong or the shapes do not fit together.
 
-    Example:
+    Examples:
         >>> x = tf.constant([[1.0, 2.0]])
         >>> kernel = tf.constant([[1.0, -1.0, 0.0], [1.0, 0.0, 2.0]])
         >>> dense(x, kernel, tf.constant([0.0, 0.5, -5.0]), activation=relu).numpy()
@@ -244,7 +244,7 @@ def init_mlp_params(
         ValueError: if `sizes` has fewer than two entries or one is not positive, `seed`
             is negative or `dtype` is not one of the two choices.
 
-    Example:
+    Examples:
         >>> params = init_mlp_params([4, 3, 2], seed=0)
         >>> tuple(tuple(variable.shape) for pair in params for variable in pair)
         ((4, 3), (3,), (3, 2), (2,))
@@ -284,7 +284,7 @@ def mlp_forward(x: Any, params: Params) -> tf.Tensor:
         TypeError: if `params` is not a sequence of pairs.
         ValueError: if `params` is empty or the shapes do not fit together.
 
-    Example:
+    Examples:
         >>> params = init_mlp_params([4, 3, 2], seed=0)
         >>> tuple(mlp_forward(tf.ones((5, 4)), params).shape)
         (5, 2)
@@ -318,7 +318,7 @@ def sparse_softmax_cross_entropy(labels: Any, logits: Any) -> tf.Tensor:
         TypeError: if `labels` are not integers.
         ValueError: if the ranks are wrong or there is not one label per row of logits.
 
-    Example:
+    Examples:
         >>> logits = tf.constant([[0.0, 0.0], [0.0, 0.0]])
         >>> round(float(sparse_softmax_cross_entropy(tf.constant([0, 1]), logits)), 4)
         0.6931
@@ -357,7 +357,7 @@ def sgd_step(x: Any, labels: Any, params: Params, *, learning_rate: float) -> tf
         TypeError: if `learning_rate` is not a number or a parameter is not a `tf.Variable`.
         ValueError: if `learning_rate` is not positive or the shapes do not fit together.
 
-    Example:
+    Examples:
         >>> params = init_mlp_params([4, 3, 2], seed=0)
         >>> x, labels = tf.ones((5, 4)), tf.constant([0, 1, 0, 1, 1])
         >>> first = sgd_step(x, labels, params, learning_rate=0.1)
@@ -407,7 +407,7 @@ def manual_gradients(x: Any, labels: Any, params: Params) -> list[tuple[tf.Tenso
         TypeError: if `params` is not a sequence of pairs or `labels` are not integers.
         ValueError: if `params` does not hold two layers or the shapes do not fit together.
 
-    Example:
+    Examples:
         >>> params = init_mlp_params([4, 3, 2], seed=0, dtype="float64")
         >>> x = tf.ones((5, 4), dtype="float64")
         >>> gradients = manual_gradients(x, tf.constant([0, 1, 0, 1, 1]), params)

@@ -344,7 +344,7 @@ def evaluate(
     Returns:
         ``{"loss": ..., "accuracy": ...}``.
 
-    Example:
+    Examples:
         >>> import keras, tensorflow as tf
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
         >>> data = tf.data.Dataset.from_tensor_slices(([[0.0, 1.0]] * 4, [1] * 4))
@@ -422,7 +422,7 @@ def train(
             built outside the strategy's scope, `dataset` is smaller than one global batch, or
             `checkpoint_dir` holds a checkpoint of a different model.
 
-    Example:
+    Examples:
         >>> import keras, numpy as np, tensorflow as tf
         >>> x = np.random.rand(64, 4).astype("float32")
         >>> y = (x.sum(axis=1) > 2).astype("int64")

@@ -2,6 +2,7 @@
 
 import doctest
 import importlib
+import inspect
 
 import pytest
 
@@ -16,7 +17,11 @@ EXPECTED = [
     "Measurement",
     "ProbeResult",
     "Setup",
+    "ShardError",
+    "ShardProblem",
+    "ShardReport",
     "__version__",
+    "check_shards",
     "count_parameters",
     "describe_hardware",
     "estimate_cpu_peak",
@@ -33,6 +38,7 @@ EXPECTED = [
     "plot_roofline",
     "probe_layers",
     "read_alt_text",
+    "read_shards",
     "report_from_json",
     "report_to_json",
     "run_benchmarks",
@@ -43,6 +49,7 @@ EXPECTED = [
     "time_matmul",
     "train",
     "use_style",
+    "write_shards",
 ]
 MODULES = [
     "dlcv._validation",
@@ -89,3 +96,12 @@ def test_docstring_examples_run(name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
     assert result.attempted > 0, f"{name} has no examples"
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_use_the_plural_section_title(name):
+    # mkdocstrings renders "Examples:" as code; "Example:" becomes a note whose ">>>" lines
+    # turn into nested block quotes on the API reference page.
+    source = inspect.getsource(importlib.import_module(name))
+    singular = [n for n, line in enumerate(source.splitlines(), 1) if line.strip() == "Example:"]
+    assert not singular, f"{name}: write 'Examples:' (plural) on lines {singular}"

@@ -1,0 +1,194 @@
+"""Tests for the sharded files on disk in dlcv.data."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dlcv.data import ShardError, check_shards, read_shards, write_shards
+
+RECORDS_PER_SHARD = 10
+
+
+@pytest.fixture
+def arrays():
+    rng = np.random.default_rng(0)
+    images = rng.random((35, 4, 3, 2), dtype=np.float32)
+    labels = rng.integers(0, 10, size=35)
+    return images, labels
+
+
+@pytest.fixture
+def shards(tmp_path, arrays):
+    return write_shards(*arrays, tmp_path, examples_per_shard=RECORDS_PER_SHARD)
+
+
+def read_all(dataset):
+    pairs = list(dataset.as_numpy_iterator())
+    return np.stack([image for image, _ in pairs]), np.array([label for _, label in pairs])
+
+
+def record_offset(path: Path, record: int) -> int:
+    # Every record has the same size here: all images share one shape.
+    size = path.stat().st_size // RECORDS_PER_SHARD
+    return record * size
+
+
+def test_round_trip_equals_the_input_in_written_order(shards, arrays, tmp_path):
+    images, labels = arrays
+    dataset = read_shards(str(tmp_path / "shard-*.tfrecord"), parallel_reads=1)
+    assert dataset.element_spec[0].shape == (4, 3, 2)
+    assert dataset.element_spec[1].shape == ()
+    got_images, got_labels = read_all(dataset)
+    np.testing.assert_array_equal(got_images, images)
+    np.testing.assert_array_equal(got_labels, labels)
+
+
+def test_uint8_images_keep_their_dtype(tmp_path):
+    images = np.arange(24, dtype=np.uint8).reshape(3, 2, 4)
+    paths = write_shards(images, [7, 8, 9], tmp_path, prefix="digits")
+    dataset = read_shards(paths)
+    assert dataset.element_spec[0].dtype.name == "uint8"
+    got_images, got_labels = read_all(dataset)
+    np.testing.assert_array_equal(got_images, images)
+    np.testing.assert_array_equal(got_labels, [7, 8, 9])
+
+
+def test_sharding_counts_and_names(shards):
+    assert [path.name for path in shards] == [f"shard-{n:05d}.tfrecord" for n in range(4)]
+    report = check_shards(shards)
+    assert report.readable == (10, 10, 10, 5)
+    assert report.records == 35
+    assert report.problems == ()
+    assert report.skipped == 0
+    assert not list(shards[0].parent.glob(".*"))
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_parallel_read_yields_every_example_exactly_once(shards, arrays, deterministic):
+    images, labels = arrays
+    dataset = read_shards(shards, parallel_reads=4, deterministic=deterministic)
+    got_images, got_labels = read_all(dataset)
+    assert len(got_labels) == len(labels)
+    # Each image is unique, so matching them by content checks "every one exactly once".
+    written = {image.tobytes(): label for image, label in zip(images, labels, strict=True)}
+    read = {image.tobytes(): label for image, label in zip(got_images, got_labels, strict=True)}
+    assert read == written
+
+
+def test_existing_shards_are_kept_unless_overwrite(tmp_path, arrays):
+    images, labels = arrays
+    write_shards(images, labels, tmp_path, examples_per_shard=10)
+    with pytest.raises(FileExistsError, match="must not already hold shards"):
+        write_shards(images[:5], labels[:5], tmp_path, examples_per_shard=10)
+    paths = write_shards(images[:5], labels[:5], tmp_path, examples_per_shard=10, overwrite=True)
+    # Stale shards from the larger write are gone, so a glob reads only the new data.
+    assert sorted(tmp_path.glob("shard-*.tfrecord")) == paths
+    assert check_shards(str(tmp_path / "shard-*.tfrecord")).records == 5
+
+
+def test_truncated_file(shards):
+    data = shards[2].read_bytes()
+    shards[2].write_bytes(data[:-7])
+    with pytest.raises(ShardError, match=r"shard-00002\.tfrecord` record 9: .*truncated"):
+        read_shards(shards)
+    report = check_shards(shards)
+    assert report.readable == (10, 10, 9, 5)
+    assert report.skipped == 1
+    (problem,) = report.problems
+    assert (problem.path, problem.record, problem.lost) == (shards[2], 9, 1)
+    assert len(list(read_shards(shards, on_error="skip"))) == 34
+
+
+def test_file_cut_between_two_records(shards):
+    data = shards[1].read_bytes()
+    shards[1].write_bytes(data[: record_offset(shards[1], 6)])
+    with pytest.raises(ShardError, match=r"shard-00001\.tfrecord` record 6: .*ends after 6"):
+        read_shards(shards)
+    report = check_shards(shards)
+    assert report.skipped == 4
+    assert len(list(read_shards(shards, on_error="skip", report=report))) == 31
+
+
+def test_corrupted_record_is_caught_by_the_checksum(shards, arrays):
+    data = bytearray(shards[2].read_bytes())
+    middle = record_offset(shards[2], 4) + 40
+    data[middle : middle + 4] = bytes(255 - byte for byte in data[middle : middle + 4])
+    shards[2].write_bytes(bytes(data))
+    with pytest.raises(ShardError, match=r"shard-00002\.tfrecord` record 4: corrupted") as info:
+        read_shards(shards)
+    assert info.value.problem.record == 4
+    report = check_shards(shards)
+    assert report.readable == (10, 10, 4, 5)
+    assert report.skipped == 6
+    images, labels = arrays
+    keep = np.r_[0:24, 30:35]
+    got_images, got_labels = read_all(read_shards(shards, on_error="skip", parallel_reads=1))
+    np.testing.assert_array_equal(got_images, images[keep])
+    np.testing.assert_array_equal(got_labels, labels[keep])
+
+
+def test_first_record_broken_loses_an_unknown_count(shards):
+    data = bytearray(shards[3].read_bytes())
+    data[30] ^= 0xFF
+    shards[3].write_bytes(bytes(data))
+    report = check_shards(shards)
+    (problem,) = report.problems
+    assert (problem.record, problem.lost) == (0, None)
+    assert report.readable == (10, 10, 10, 0)
+    assert len(list(read_shards(shards, on_error="skip", report=report))) == 30
+
+
+def test_foreign_file_is_named(tmp_path, shards):
+    other = tmp_path / "other.tfrecord"
+    other.write_bytes(b"not a tfrecord file at all, just some bytes")
+    with pytest.raises(ShardError, match=r"other\.tfrecord` record 0"):
+        read_shards([*shards, other])
+    with pytest.raises(ShardError, match="no readable record"):
+        read_shards([other], on_error="skip")
+
+
+def test_mismatched_shapes_are_a_problem(tmp_path, shards):
+    odd = write_shards(np.zeros((2, 5), np.float32), [0, 1], tmp_path / "odd")
+    with pytest.raises(ShardError, match="record 0: image of shape"):
+        read_shards([*shards, *odd])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"examples_per_shard": 0}, ValueError, "examples_per_shard=0"),
+        ({"examples_per_shard": 1.5}, TypeError, "must be a positive integer"),
+        ({"prefix": ""}, ValueError, "must be a non-empty string"),
+        ({"prefix": "a/b"}, ValueError, "must be a plain file name"),
+    ],
+)
+def test_write_rejects_bad_arguments(tmp_path, arrays, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        write_shards(*arrays, tmp_path, **kwargs)
+
+
+def test_write_rejects_bad_arrays(tmp_path):
+    with pytest.raises(TypeError, match="must be a float32 or uint8 array"):
+        write_shards(np.zeros((2, 3)), [0, 1], tmp_path)
+    with pytest.raises(ValueError, match="must hold at least one example"):
+        write_shards(np.zeros((0, 3), np.float32), [], tmp_path)
+    with pytest.raises(ValueError, match="must be as long as"):
+        write_shards(np.zeros((2, 3), np.float32), [0], tmp_path)
+    with pytest.raises(TypeError, match="rank-1 array of integers"):
+        write_shards(np.zeros((2, 3), np.float32), [0.5, 1.0], tmp_path)
+
+
+def test_read_rejects_bad_arguments(tmp_path, shards):
+    with pytest.raises(ValueError, match="must be one of 'raise', 'skip'"):
+        read_shards(shards, on_error="ignore")
+    with pytest.raises(ValueError, match="must be a positive integer"):
+        read_shards(shards, parallel_reads=0)
+    with pytest.raises(FileNotFoundError, match="must match at least one file"):
+        read_shards(str(tmp_path / "nothing-*.tfrecord"))
+    with pytest.raises(FileNotFoundError, match="must name existing files"):
+        read_shards([tmp_path / "missing.tfrecord"])
+    with pytest.raises(ValueError, match="must name at least one file"):
+        read_shards([])
+    with pytest.raises(ValueError, match="must describe the files read"):
+        read_shards(shards[:2], report=check_shards(shards))

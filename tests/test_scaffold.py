@@ -1,0 +1,259 @@
+"""`make new-page` writes a page that passes the site's checks untouched, and refuses bad input.
+
+The end-to-end tests work on a copy of the repository in a temporary folder, so the real
+mkdocs.yml, docs/ and snippets/ are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sitetools import scaffold, snippets
+
+ROOT = Path(__file__).resolve().parents[1]
+SECTION, TITLE, SLUG = "fundamentals", "Batch normalization", "batch-normalization"
+PAGE_URI = f"{SECTION}/{SLUG}.md"
+SNIPPET = f"{SECTION}/{SLUG}/{scaffold.SNIPPET_NAME}"
+COPIED_DIRS = ("docs", "snippets", "sitetools", "dlcv", "tests")
+COPIED_FILES = ("mkdocs.yml", "pyproject.toml", "requirements.lock", "README.md", "CONTRIBUTING.md")
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def _run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=ENV
+    )
+
+
+def _seed_snippet_cache(copy: Path) -> None:
+    """Give every existing snippet in ``copy`` a cached result, so the build runs only the new one.
+
+    The cache key hashes the snippet, the dlcv sources and the lock file; a result under the
+    current key is reused as is. A snippet whose current result is not cached (dlcv changed since
+    the last build) gets its newest cached result: this test is about the new page, and the other
+    pages' outputs are checked by test_pages and test_site against a real run.
+    """
+    source = ROOT / ".cache" / "snippets"
+    target = copy / ".cache" / "snippets"
+    target.mkdir(parents=True)
+    newest: dict[str, tuple[float, Path]] = {}
+    entries = sorted(source.iterdir()) if source.is_dir() else []
+    for entry in entries:
+        record = entry / "result.json"
+        if not record.is_file():
+            continue
+        name = json.loads(record.read_text(encoding="utf-8")).get("name", "")
+        mtime = record.stat().st_mtime
+        if name and (name not in newest or mtime > newest[name][0]):
+            newest[name] = (mtime, entry)
+    env_hash = snippets.environment_hash(copy)
+    for path in snippets.discover(copy):
+        name = path.relative_to(copy / "snippets").as_posix()
+        key = snippets.cache_key(path, env_hash)
+        current = source / key
+        if (current / "result.json").is_file():
+            shutil.copytree(current, target / key)
+        elif name in newest:
+            shutil.copytree(newest[name][1], target / key)
+
+
+@pytest.fixture(scope="module")
+def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository (no .venv, site or node_modules) with its snippet cache seeded."""
+    copy = tmp_path_factory.mktemp("repo")
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache")
+    for folder in COPIED_DIRS:
+        shutil.copytree(ROOT / folder, copy / folder, ignore=ignore)
+    for name in COPIED_FILES:
+        if (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, copy / name)
+    _seed_snippet_cache(copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def scaffolded(repo_copy: Path) -> Path:
+    """The copy after `python -m sitetools.scaffold fundamentals "Batch normalization"`."""
+    before = (repo_copy / "mkdocs.yml").read_text(encoding="utf-8")
+    proc = _run("-m", "sitetools.scaffold", SECTION, TITLE, "--root", str(repo_copy), cwd=repo_copy)
+    assert proc.returncode == 0, proc.stderr
+    assert f"created docs/{PAGE_URI}" in proc.stdout
+    (repo_copy / "mkdocs.yml.before").write_text(before, encoding="utf-8")
+    return repo_copy
+
+
+def test_scaffold_writes_page_snippet_and_one_nav_line(scaffolded: Path) -> None:
+    page = (scaffolded / "docs" / PAGE_URI).read_text(encoding="utf-8")
+    assert page.startswith("---\ntitle: Batch normalization\ndescription: ")
+    assert "\n# Batch normalization\n" in page
+    assert f"\n[[snippet {SNIPPET}]]\n" in page
+    assert "[@lecun2015]" in page
+    assert page.rstrip().endswith("## References\n\n[[references]]")
+    assert (scaffolded / "snippets" / SNIPPET).is_file()
+
+    before = (scaffolded / "mkdocs.yml.before").read_text(encoding="utf-8").splitlines()
+    after = (scaffolded / "mkdocs.yml").read_text(encoding="utf-8").splitlines()
+    added = [line for line in after if line not in before]
+    assert added == [f"      - Batch normalization: {PAGE_URI}"]
+    # Only one line is added, everything else (comments, layout) is kept.
+    assert [line for line in after if line not in added] == before
+    # ...at the end of the section's list.
+    nav = yaml.safe_load("\n".join(after[after.index("nav:") :]))["nav"]
+    fundamentals = next(
+        item[key] for item in nav if isinstance(item, dict) for key in item if key == "Fundamentals"
+    )
+    assert fundamentals[0] == f"{SECTION}/index.md"
+    assert fundamentals[-1] == {"Batch normalization": PAGE_URI}
+
+
+def test_new_snippet_runs_fresh(scaffolded: Path) -> None:
+    proc = _run(
+        "-m",
+        "sitetools.snippets",
+        "run",
+        "--fresh",
+        "--root",
+        str(scaffolded),
+        f"{SECTION}/{SLUG}",
+        cwd=scaffolded,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 passed, 0 failed" in proc.stdout
+
+
+def test_new_page_passes_page_checks(scaffolded: Path) -> None:
+    page_id = f"docs/{PAGE_URI}"
+    checks = [
+        f"tests/test_pages.py::test_page_has_front_matter_with_title_and_description[{page_id}]",
+        f"tests/test_pages.py::test_python_fences_are_tested_in_place[{page_id}]",
+        "tests/test_pages.py::test_every_snippet_is_embedded_by_its_own_page",
+        "tests/test_pages.py::test_every_embed_resolves",
+    ]
+    proc = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", *checks, cwd=scaffolded)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "4 passed" in proc.stdout
+
+
+def test_site_builds_strictly_with_new_page(scaffolded: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    proc = _run(
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "-f",
+        str(scaffolded / "mkdocs.yml"),
+        "-d",
+        str(site),
+        cwd=scaffolded,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    html = (site / SECTION / SLUG / "index.html").read_text(encoding="utf-8")
+    assert "Batch normalization" in html
+    assert "output shape: (4, 2)" in html  # what the snippet printed
+    assert "dlcv-provenance" in html
+    assert 'class="dlcv-ref"' in html  # [[references]] lists the cited entry
+
+
+@pytest.fixture
+def small_root(tmp_path: Path) -> Path:
+    """mkdocs.yml, the bibliography and the existing pages: enough to plan a page."""
+    shutil.copy2(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("assets"))
+    (tmp_path / "snippets").mkdir()
+    return tmp_path
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("section", "title", "match"),
+    [
+        ("nonsense", "A page", r"`section` must be one of .*fundamentals.*section='nonsense'"),
+        ("contributing", "A page", "`section` must be one of"),
+        ("", "A page", "`section` must be one of"),
+        ("fundamentals", "", "`title` must be a non-empty string"),
+        ("fundamentals", "   ", "`title` must be a non-empty string"),
+        ("fundamentals", "???", "`title` must contain letters or digits"),
+        ("fundamentals", "Two\nlines", "`title` must be one line"),
+        ("fundamentals", "Generalization", "names a page that exists"),
+    ],
+)
+def test_refuses_bad_arguments_and_writes_nothing(
+    small_root: Path, section: str, title: str, match: str
+) -> None:
+    before = _tree(small_root)
+    with pytest.raises(scaffold.ScaffoldError, match=match):
+        scaffold.create_page(small_root, section, title)
+    assert _tree(small_root) == before
+
+
+def test_refuses_existing_snippet_folder_or_nav_entry(small_root: Path) -> None:
+    (small_root / "snippets" / "hardware" / "new-idea").mkdir(parents=True)
+    with pytest.raises(scaffold.ScaffoldError, match="snippet folder exists"):
+        scaffold.create_page(small_root, "hardware", "New idea")
+    mkdocs = small_root / "mkdocs.yml"
+    mkdocs.write_text(
+        mkdocs.read_text(encoding="utf-8") + "  - Orphan: hardware/orphan.md\n", encoding="utf-8"
+    )
+    with pytest.raises(scaffold.ScaffoldError, match="nav lists already"):
+        scaffold.create_page(small_root, "hardware", "Orphan")
+
+
+def test_command_line_refusal_names_argument_and_sections(small_root: Path) -> None:
+    proc = _run("-m", "sitetools.scaffold", "vison", "X", "--root", str(small_root), cwd=ROOT)
+    assert proc.returncode == 2
+    assert "`section` must be one of" in proc.stderr
+    assert "why-deep-learning" in proc.stderr and "vison" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_slugify_and_quoting() -> None:
+    assert scaffold.slugify("Batch normalization") == "batch-normalization"
+    assert scaffold.slugify('What "deep" means') == "what-deep-means"
+    assert scaffold.slugify("GPUs, CUDA & TPUs") == "gpus-cuda-tpus"
+    assert scaffold.slugify("Café au lait") == "cafe-au-lait"
+
+
+def test_nav_insertion_keeps_comments_and_nesting(tmp_path: Path) -> None:
+    text = (
+        "site_name: x\n"
+        "nav:\n"
+        "  - Home: index.md\n"
+        "  # a comment that must survive\n"
+        "  - Vision:\n"
+        "      - vision/index.md\n"
+        "      - Group:\n"
+        "          - Deep: vision/deep.md\n"
+        "\n"
+        "  - Other: other.md\n"
+        "extra: {}\n"
+    )
+    (tmp_path / "mkdocs.yml").write_text(text, encoding="utf-8")
+    (tmp_path / "docs" / "vision").mkdir(parents=True)
+    (tmp_path / "docs" / "research").mkdir()
+    (tmp_path / "docs" / "research" / "references.yml").write_text(
+        "- key: k1\n  authors: [A B]\n  title: T\n  year: 2000\n", encoding="utf-8"
+    )
+    plan = scaffold.create_page(tmp_path, "vision", 'Edges: "Sobel"')
+    lines = plan.mkdocs_text.splitlines()
+    assert lines[lines.index("          - Deep: vision/deep.md") + 1] == (
+        '      - "Edges: \\"Sobel\\"": vision/edges-sobel.md'
+    )
+    assert "  # a comment that must survive" in lines
+    nav = yaml.safe_load(plan.mkdocs_text)["nav"]
+    assert nav[1]["Vision"][-1] == {'Edges: "Sobel"': "vision/edges-sobel.md"}
+    page = (tmp_path / plan.page).read_text(encoding="utf-8")
+    meta = yaml.safe_load(page.split("---\n", 2)[1])
+    assert meta["title"] == 'Edges: "Sobel"' and meta["description"]
+    assert "[@k1]" in page  # the only key there is
