@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -152,7 +153,7 @@ class _Checkpoints:
         state_file = self.directory / _STATE_FILE
         if state_file.is_file():
             saved = json.loads(state_file.read_text(encoding="utf-8"))["signature"]
-            if saved != self.signature:
+            if _comparable(saved) != _comparable(self.signature):
                 raise ValueError(
                     "`checkpoint_dir` holds a checkpoint of a different model or optimizer; "
                     "it was left untouched. Use another folder, or delete it to start over. "
@@ -175,6 +176,17 @@ class _Checkpoints:
         if not state_file.is_file():
             return []
         return list(json.loads(state_file.read_text(encoding="utf-8"))["history"])
+
+
+# Keras numbers the names it makes up (`dense_3`, `adam_1/sequential_1_dense_3_kernel_momentum`)
+# in creation order, so the same architecture rebuilt in one process (a notebook) gets new
+# numbers. Restoring is by position, so only the order, the names without those numbers and
+# the shapes must match.
+_AUTO_NUMBER = re.compile(r"_\d+(?=_|/|$)")
+
+
+def _comparable(signature: list[list[Any]]) -> list[tuple[str, tuple[int, ...]]]:
+    return [(_AUTO_NUMBER.sub("", str(path)), tuple(shape)) for path, shape in signature]
 
 
 def _summarize(signature: list[list[Any]]) -> str:

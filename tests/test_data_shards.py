@@ -192,3 +192,46 @@ def test_read_rejects_bad_arguments(tmp_path, shards):
         read_shards([])
     with pytest.raises(ValueError, match="must describe the files read"):
         read_shards(shards[:2], report=check_shards(shards))
+
+
+def test_dataset_knows_its_length(shards, tmp_path):
+    assert int(read_shards(shards).cardinality()) == 35
+    data = shards[2].read_bytes()
+    shards[2].write_bytes(data[:-7])
+    assert int(read_shards(shards, on_error="skip").cardinality()) == 34
+
+
+def test_bad_record_with_a_sound_checksum_is_found_inside_a_batch(tmp_path, shards):
+    # Records 0-3 are sound, record 4 is a valid TFRecord entry that is not an Example and
+    # records 5-9 are sound again: only the record-by-record pass can say which one is bad.
+    import tensorflow as tf
+
+    raws = [bytes(raw) for raw in tf.data.TFRecordDataset(str(shards[1])).as_numpy_iterator()]
+    mixed = tmp_path / "mixed" / "shard-00000.tfrecord"
+    mixed.parent.mkdir()
+    with tf.io.TFRecordWriter(str(mixed)) as writer:
+        for index, raw in enumerate(raws):
+            writer.write(b"\xff\xfe not an example" if index == 4 else raw)
+    report = check_shards([mixed])
+    (problem,) = report.problems
+    assert (problem.record, problem.lost) == (4, 6)
+    assert "not a tf.train.Example" in problem.reason
+    assert report.readable == (4,)
+    with pytest.raises(ShardError, match=r"shard-00000\.tfrecord` record 4: not a tf.train"):
+        read_shards([mixed])
+
+
+def test_record_of_another_shape_inside_a_batch(tmp_path, shards):
+    import tensorflow as tf
+
+    raws = [bytes(raw) for raw in tf.data.TFRecordDataset(str(shards[0])).as_numpy_iterator()]
+    (odd,) = write_shards(np.zeros((1, 4, 3, 1), np.float32), [0], tmp_path / "odd")
+    (odd_raw,) = [bytes(raw) for raw in tf.data.TFRecordDataset(str(odd)).as_numpy_iterator()]
+    mixed = tmp_path / "mixed.tfrecord"
+    with tf.io.TFRecordWriter(str(mixed)) as writer:
+        for index, raw in enumerate(raws):
+            writer.write(odd_raw if index == 7 else raw)
+    report = check_shards([mixed])
+    (problem,) = report.problems
+    assert problem.record == 7
+    assert report.readable == (7,)

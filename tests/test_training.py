@@ -292,3 +292,35 @@ def test_progress_lines_and_tensorboard_logs(
     assert "6 steps" in lines[0] and "loss" in lines[0]
     events = list((tmp_path / "logs").glob("events.out.tfevents.*"))
     assert events and events[0].stat().st_size > 0
+
+
+def test_same_architecture_rebuilt_in_the_same_process_resumes(tmp_path: Path) -> None:
+    """Keras numbers made-up layer names in creation order (dense_2, adam_1 ...); a model
+    rebuilt in the same process, as in a notebook, is still the same model."""
+    keras.utils.set_random_seed(0)
+    first = _model()
+    training.train(
+        first,
+        _data(),
+        loss=LOSS,
+        optimizer=keras.optimizers.SGD(),
+        epochs=1,
+        global_batch_size=16,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    again = _model()
+    assert [v.path for v in again.variables] != [v.path for v in first.variables]
+    history = training.train(
+        again,
+        _data(),
+        loss=LOSS,
+        optimizer=keras.optimizers.SGD(),
+        epochs=2,
+        global_batch_size=16,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    assert history.resumed_from == (1, 0)
+    for restored, saved in zip(again.variables, first.variables, strict=True):
+        assert restored.shape == saved.shape

@@ -1,0 +1,41 @@
+"""Online learning: update the model one small batch at a time as examples stream in."""
+
+from collections.abc import Iterator
+
+import keras
+import numpy as np
+
+from dlcv.data import load_digits_images, split_train_test
+
+keras.utils.set_random_seed(0)
+
+images, labels = load_digits_images()
+x_train, x_test, y_train, y_test = split_train_test(images, labels, seed=0)
+
+
+# --8<-- [start:stream]
+def stream(batch_size: int = 16) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Examples as they might arrive from a camera or a labelling queue: each one seen once."""
+    order = np.random.default_rng(0).permutation(len(x_train))
+    for start in range(0, len(order) - batch_size + 1, batch_size):
+        batch = order[start : start + batch_size]
+        yield x_train[batch], y_train[batch]
+
+
+model = keras.Sequential(
+    [
+        keras.Input((8, 8, 1)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+)
+model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+
+print("Examples seen  Test accuracy")
+for step, (x, y) in enumerate(stream(), start=1):
+    model.train_on_batch(x, y)  # one update, then the batch is gone
+    if step == 1 or step % 10 == 0:
+        predicted = np.argmax(model(x_test, training=False), axis=1)
+        print(f"{step * len(x):>13,}  {np.mean(predicted == y_test):>13.3f}")
+# --8<-- [end:stream]
