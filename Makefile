@@ -9,7 +9,7 @@ PAGE ?=
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup serve build test lint format snippets bench lock clean new-page
+.PHONY: help setup serve build test lint format snippets bench lighthouse lock clean new-page notebooks
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ build: setup ## build the site into site/ (DLCV_SNIPPET_CACHE=off runs every sni
 snippets: setup ## run snippets afresh: all, or one page's with PAGE=section/page
 	$(BIN)/python -m sitetools.snippets run --fresh $(PAGE)
 
+notebooks: setup ## regenerate docs/<section>/walkthrough.ipynb from walkthrough.py
+	$(BIN)/python -m sitetools.notebooks sync
+
 new-page: setup ## start a page: SECTION=fundamentals TITLE="Batch normalization"
 	$(BIN)/python -m sitetools.scaffold "$$SECTION" "$$TITLE"
 
@@ -60,10 +63,14 @@ test: setup ## everything CI checks: lint, every snippet, unit tests, code block
 	$(BIN)/python -m sitetools.snippets run --fresh
 	$(BIN)/python -m pytest
 
-bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, dlcv.train vs model.fit
+bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming
 	$(BIN)/python -m dlcv.bench
 	$(BIN)/python benchmarks/bench_vs_numpy.py
 	$(BIN)/python benchmarks/train_vs_fit.py
+	$(BIN)/python benchmarks/streaming_vs_memory.py
+
+lighthouse: setup ## build the site, then Lighthouse scores of three pages (needs Chromium)
+	$(BIN)/python benchmarks/lighthouse.py --build
 
 lock: ## re-resolve requirements.lock from pyproject.toml (needs network)
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv

@@ -28,6 +28,15 @@ _SOURCES = {
         "time_conv2d",
         "time_matmul",
     ),
+    "dlcv.blocks": (
+        "apply_bottleneck_block",
+        "apply_conv_bn",
+        "apply_inverted_residual_block",
+        "apply_residual_block",
+        "apply_separable_block",
+        "apply_squeeze_excite",
+        "apply_vgg_block",
+    ),
     "dlcv.data": (
         "ShardError",
         "ShardProblem",
@@ -50,14 +59,23 @@ _SOURCES = {
         "setup_hardware",
     ),
     "dlcv.inspect": (
+        "LayerProfile",
         "ProbeResult",
+        "Profile",
+        "ReceptiveField",
+        "ReceptiveFieldStep",
         "count_parameters",
         "fit_linear_probe",
+        "format_profile",
+        "format_receptive_field",
         "layer_outputs",
         "probe_layers",
+        "profile",
+        "receptive_field",
     ),
     "dlcv.plot": ("read_alt_text", "save_figure", "use_style"),
     "dlcv.training": ("History", "evaluate", "train"),
+    "dlcv.video": ("MovingClips", "apply_per_frame", "make_clip_dataset", "make_moving_clips"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
@@ -92,6 +110,15 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         time_conv2d,
         time_matmul,
     )
+    from dlcv.blocks import (
+        apply_bottleneck_block,
+        apply_conv_bn,
+        apply_inverted_residual_block,
+        apply_residual_block,
+        apply_separable_block,
+        apply_squeeze_excite,
+        apply_vgg_block,
+    )
     from dlcv.data import (
         ShardError,
         ShardProblem,
@@ -114,11 +141,20 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         setup_hardware,
     )
     from dlcv.inspect import (
+        LayerProfile,
         ProbeResult,
+        Profile,
+        ReceptiveField,
+        ReceptiveFieldStep,
         count_parameters,
         fit_linear_probe,
+        format_profile,
+        format_receptive_field,
         layer_outputs,
         probe_layers,
+        profile,
+        receptive_field,
     )
     from dlcv.plot import read_alt_text, save_figure, use_style
     from dlcv.training import History, evaluate, train
+    from dlcv.video import MovingClips, apply_per_frame, make_clip_dataset, make_moving_clips

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from sitetools import markup, snippets
+from sitetools import markup, notebooks, snippets
 
 log = logging.getLogger("mkdocs.hooks.dlcv")
 
@@ -32,6 +32,44 @@ _state: dict[str, Any] = {}
 def _root(config: Any) -> Path:
     # The repository root is the folder holding docs/ (and snippets/, dlcv/ beside it).
     return Path(config.docs_dir).resolve().parent
+
+
+def build_versions(root: Path) -> str:
+    """One line naming what built the site: Python, TensorFlow, Keras and the dlcv commit."""
+    from importlib import metadata
+    from platform import python_version
+
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return (
+        f"Built with Python {python_version()}, TensorFlow {version('tensorflow')}, "
+        f"Keras {version('keras')}, dlcv {snippets._commit(root)}"
+    )
+
+
+def on_config(config: Any) -> Any:
+    root = _root(config)
+    # Material shows `copyright` in every page's footer: readers see what the site ran with.
+    versions = build_versions(root)
+    config.copyright = f"{config.copyright} · {versions}" if config.copyright else versions
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None:
+        # mkdocs-jupyter keys its cache on the notebook alone; key it on dlcv and the locked
+        # versions too, as the snippet cache is, so a change to dlcv reruns the notebooks.
+        jupyter.config["cache_dir"] = str(
+            root / ".cache" / "notebooks" / snippets.environment_hash(root)[:16]
+        )
+        if os.environ.get("DLCV_SNIPPET_CACHE", "").lower() in {"off", "0", "no"}:
+            jupyter.config["cache"] = False
+        # Notebook kernels inherit this process's environment: give them the log level and
+        # hash seed the snippets run with (sitetools.snippets), so their output is as quiet.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("PYTHONHASHSEED", "0")
+    return config
 
 
 def on_files(files: Files, config: Any) -> Files:
@@ -95,6 +133,20 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         )
     except markup.MarkupError as exc:
         raise PluginError(str(exc)) from exc
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    if not page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME):
+        return html
+    where = f"docs/{page.file.src_uri}"
+    try:
+        html = notebooks.clean_outputs(html, where=where)
+    except notebooks.NotebookError as exc:
+        raise PluginError(str(exc)) from exc
+    repository = config.extra.get("repository")
+    if not repository:
+        raise PluginError("mkdocs.yml: set `extra: repository: owner/name` for notebook links")
+    return notebooks.notebook_links(html, src_uri=page.file.src_uri, repository=repository)
 
 
 def on_env(env: Any, config: Any, files: Files) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,7 +64,13 @@ def _embeds() -> dict[str, list[str]]:
 def test_page_has_front_matter_with_title_and_description(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
     assert text.startswith("---\n"), f"{_rel(page)}: start with YAML front matter (---)"
-    meta = yaml.safe_load(text.split("---\n", 2)[1])
+    try:
+        meta = yaml.safe_load(text.split("---\n", 2)[1])
+    except yaml.YAMLError as exc:
+        pytest.fail(
+            f"{_rel(page)}: the front matter is not valid YAML; put a value that contains "
+            f"': ' or starts with a quote in double quotes. {exc}"
+        )
     for field in ("title", "description"):
         assert meta and meta.get(field), f"{_rel(page)}: front matter needs `{field}:`"
 
@@ -126,3 +134,117 @@ def test_pages_show_what_their_snippets_print(tmp_path: Path) -> None:
         if not snippets.varies(source) and _untimed(again[name].stdout) != _untimed(result.stdout):
             problems.append(f"snippets/{name}: output differs between two runs (seed it)")
     assert not problems, "\n".join(problems)
+
+
+def _prose_lines(page: Path) -> list[tuple[int, str]]:
+    """(line number, text) of the lines of a page outside fenced code and front matter."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    start = 0
+    if lines and lines[0] == "---":
+        start = lines.index("---", 1) + 1
+    body = lines[start:]
+    found = []
+    for i, prose in markup._outside_code(body):
+        match = markup.EMBED_RE.match(body[i]) if prose else None
+        if match and match["kind"] == "include":  # the included file's lines stand in for it
+            found += _prose_lines(ROOT / match["target"])
+        elif prose:
+            found.append((start + i + 1, body[i]))
+    return found
+
+
+REFERENCES = ROOT / "docs" / "research" / "references.yml"
+HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+\S")
+MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)")
+HTML_IMAGE = re.compile(r"<img\b(?P<attrs>[^>]*)>", re.I)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_rel)
+def test_citation_keys_resolve(page: Path) -> None:
+    known = markup.load_references(REFERENCES)
+    unknown = [
+        f"{_rel(page)}:{number}: [@{key}] is not in docs/research/references.yml "
+        "(add an entry there: CONTRIBUTING.md, 'Cite')"
+        for number, line in _prose_lines(page)
+        for match in markup.CITE_RE.finditer(re.sub(markup.INLINE_CODE_RE, "", line))
+        for key in (k.strip().lstrip("@") for k in match["keys"].split(";"))
+        if key not in known
+    ]
+    assert not unknown, "\n".join(unknown)
+
+
+def test_every_reference_is_cited() -> None:
+    cited = {
+        key.strip().lstrip("@")
+        for page in PAGES
+        for _, line in _prose_lines(page)
+        for match in markup.CITE_RE.finditer(re.sub(markup.INLINE_CODE_RE, "", line))
+        for key in match["keys"].split(";")
+    }
+    unused = sorted(set(markup.load_references(REFERENCES)) - cited)
+    assert not unused, (
+        f"docs/research/references.yml: entries no page cites: {', '.join(unused)} "
+        "(cite them with [@key] or remove them)"
+    )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_rel)
+def test_headings_are_in_order(page: Path) -> None:
+    """One H1, first; below it no level is skipped (an H2 before any H3, and so on)."""
+    headings = [
+        (number, len(match["hashes"]))
+        for number, line in _prose_lines(page)
+        if (match := HEADING.match(line))
+    ]
+    problems = []
+    if not headings or headings[0][1] != 1:
+        problems.append(f"{_rel(page)}: start the page with one '# Title' heading")
+    problems += [
+        f"{_rel(page)}:{number}: a second '# ' heading; use '## ' for sections"
+        for number, level in headings[1:]
+        if level == 1
+    ]
+    problems += [
+        f"{_rel(page)}:{number}: heading level {level} after level {previous}; "
+        f"use level {previous + 1} or less"
+        for (_, previous), (number, level) in itertools.pairwise(headings)
+        if level > previous + 1
+    ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_rel)
+def test_images_have_alt_text(page: Path) -> None:
+    """Snippet figures take their alt text from the PNG; images written in a page need it too."""
+    problems = []
+    for number, line in _prose_lines(page):
+        problems += [
+            f"{_rel(page)}:{number}: image {match['src']} has no alt text: "
+            "write ![what it shows](...)"
+            for match in MD_IMAGE.finditer(line)
+            if not match["alt"].strip()
+        ]
+        problems += [
+            f"{_rel(page)}:{number}: <img> without a non-empty alt attribute"
+            for match in HTML_IMAGE.finditer(line)
+            if not re.search(r'\balt\s*=\s*"[^"]+"', match["attrs"])
+        ]
+    assert not problems, "\n".join(problems)
+
+
+def test_page_checks_catch_what_they_are_for(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    page = tmp_path / "page.md"
+    page.write_text(
+        "---\ntitle: T\ndescription: D\n---\n\n## Section first\n\n#### Skipped level\n\n"
+        "Fact [@no-such-key].\n\n![](figure.png)\n\n```python\n# not a heading\n```\n",
+        encoding="utf-8",
+    )
+    for check, phrase in [
+        (test_headings_are_in_order, "start the page with one '# Title'"),
+        (test_headings_are_in_order, "heading level 4 after level 2"),
+        (test_citation_keys_resolve, "page.md:10: [@no-such-key] is not in"),
+        (test_images_have_alt_text, "page.md:12: image figure.png has no alt text"),
+    ]:
+        with pytest.raises(AssertionError, match=re.escape(phrase)):
+            check(page)

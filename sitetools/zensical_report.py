@@ -1,0 +1,124 @@
+"""Compare the site MkDocs built with the one Zensical built from the same mkdocs.yml.
+
+Material for MkDocs reaches end of life in 2027 and names Zensical as its successor (DESIGN.md).
+Zensical cannot be the gate yet: it ignores this site's hooks, so snippets, citations and
+includes stay unexpanded. This report says, page by page, how far its output is from the
+published one, so the gap is measured as both tools change. It never fails: CI runs it in a
+job that does not block.
+
+Command line::
+
+    python -m sitetools.zensical_report MKDOCS_SITE ZENSICAL_SITE   # Markdown on stdout
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import html
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["PageDiff", "compare_sites", "format_report"]
+
+_ARTICLE = re.compile(r"<article\b[^>]*>(?P<body>.*?)</article>", re.S)
+_SCRIPT_STYLE = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+_IMG = re.compile(r"<img\b", re.I)
+# Our own Markdown extensions (sitetools.markup), visible as text when they were not expanded.
+_RAW_MARKUP = re.compile(r"\[\[(?:snippet|source|include|references|bibliography)\b|\[@[\w-]+")
+
+
+@dataclasses.dataclass(frozen=True)
+class PageDiff:
+    """How one page differs between the two builds."""
+
+    page: str
+    similarity: float  # 0 to 1, difflib's ratio of the two article texts
+    raw_markup: int  # our markup left unexpanded in Zensical's page
+    images: tuple[int, int]  # <img> count in (MkDocs, Zensical)
+
+
+def _article_text(path: Path) -> tuple[str, int]:
+    source = path.read_text(encoding="utf-8", errors="replace")
+    match = _ARTICLE.search(source)
+    body = _SCRIPT_STYLE.sub(" ", match["body"] if match else source)
+    text = html.unescape(_TAG.sub(" ", body))
+    return " ".join(text.split()), len(_IMG.findall(body))
+
+
+def _pages(site: Path) -> set[str]:
+    return {
+        p.relative_to(site).as_posix()
+        for p in site.rglob("index.html")
+        if not p.relative_to(site).as_posix().startswith(("assets/", "_snippets/"))
+    }
+
+
+def compare_sites(mkdocs_site: Path, zensical_site: Path) -> tuple[list[PageDiff], list[str]]:
+    """Compare every page the two builds share; also list pages only one of them has.
+
+    Args:
+        mkdocs_site: folder of the MkDocs build (the published site).
+        zensical_site: folder of the Zensical build of the same sources.
+
+    Returns:
+        The shared pages' differences, least similar first, and the pages only one build has
+        (each prefixed with which build has it).
+
+    Raises:
+        NotADirectoryError: if either folder does not exist.
+    """
+    for name, folder in (("mkdocs_site", mkdocs_site), ("zensical_site", zensical_site)):
+        if not folder.is_dir():
+            raise NotADirectoryError(f"`{name}` must be a built site folder. Received: {folder}")
+    ours, theirs = _pages(mkdocs_site), _pages(zensical_site)
+    diffs = []
+    for page in sorted(ours & theirs):
+        text_a, images_a = _article_text(mkdocs_site / page)
+        text_b, images_b = _article_text(zensical_site / page)
+        ratio = difflib.SequenceMatcher(None, text_a, text_b, autojunk=False).ratio()
+        raw = len(_RAW_MARKUP.findall(text_b))
+        diffs.append(PageDiff(page, round(ratio, 3), raw, (images_a, images_b)))
+    diffs.sort(key=lambda d: (d.similarity, d.page))
+    only = [f"MkDocs only: {p}" for p in sorted(ours - theirs)]
+    only += [f"Zensical only: {p}" for p in sorted(theirs - ours)]
+    return diffs, only
+
+
+def format_report(diffs: Sequence[PageDiff], only: Sequence[str]) -> str:
+    """The comparison as a Markdown report (for a CI job summary)."""
+    same = sum(d.similarity >= 0.99 and d.raw_markup == 0 for d in diffs)
+    lines = [
+        "## Zensical build compared with the MkDocs build",
+        "",
+        f"{len(diffs)} pages in both builds; {same} match (text similarity ≥ 0.99, no "
+        "unexpanded markup).",
+        "",
+        "| Page | Text similarity | Unexpanded markup | Images (MkDocs / Zensical) |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {d.page} | {d.similarity:.3f} | {d.raw_markup} | {d.images[0]} / {d.images[1]} |"
+        for d in diffs
+    ]
+    if only:
+        lines += ["", "Pages only one build has:", "", *[f"- {item}" for item in only]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("mkdocs_site", type=Path)
+    parser.add_argument("zensical_site", type=Path)
+    args = parser.parse_args(argv)
+    diffs, only = compare_sites(args.mkdocs_site, args.zensical_site)
+    sys.stdout.write(format_report(diffs, only))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,298 @@
+"""The built site in a real browser: search, copy, palette, math, images, console, network, axe.
+
+Playwright drives the system's headless Chromium (`/usr/bin/chromium`, or the binary that
+`DLCV_CHROMIUM` names); it downloads no browser. Without Chromium these tests fail, as they must
+in CI, unless `DLCV_SKIP_BROWSER=1` says to skip them. The site is built once into a temporary
+folder (or taken from `DLCV_SITE_DIR`, a site built already) and served on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from sitetools import markup
+from sitetools.serve import serve
+
+ROOT = Path(__file__).resolve().parents[1]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("DLCV_CHROMIUM", "/usr/bin/chromium")
+# As root Chromium needs --no-sandbox; the rest keep it from calling Google's services, which a
+# closed network refuses (noise), and which no test wants.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TPU_PAGE = "hardware/gpus-tpus-and-cuda/"
+TPU_SNIPPET = "hardware/gpus-tpus-and-cuda/matmul_throughput.py"  # embedded whole, first on page
+MATH_PAGE = "fundamentals/how-networks-learn/"
+# Axe in the dark scheme too: the home page, a page with code, math and figures, the bibliography.
+DARK_PAGES = ["", MATH_PAGE, "research/bibliography/"]
+
+
+def _site_pages() -> list[str]:
+    """Every page's path under the site root, from docs/ (each page there is in the nav)."""
+    pages = []
+    for md in sorted((ROOT / "docs").rglob("*.md")):
+        rel = md.relative_to(ROOT / "docs").as_posix()
+        if rel.startswith("assets/"):
+            continue
+        stem = rel.removesuffix(".md").removesuffix("index")
+        pages.append(stem if stem == "" or stem.endswith("/") else stem + "/")
+    return [*pages, "404.html"]
+
+
+PAGES = _site_pages()
+
+
+@dataclasses.dataclass
+class Visit:
+    """What one page load showed: console, network, images, math and axe's findings."""
+
+    errors: list[str]
+    requests: list[str]
+    images: list[dict[str, Any]]
+    math: dict[str, int]
+    violations: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if prebuilt := os.environ.get("DLCV_SITE_DIR"):
+        return Path(prebuilt)
+    site = tmp_path_factory.mktemp("browser") / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return site
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir: Path) -> Iterator[str]:
+    with serve(site_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    missing = None
+    if shutil.which(CHROMIUM) is None:
+        missing = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set DLCV_CHROMIUM)"
+    elif not AXE.is_file():
+        missing = f"no axe-core at {AXE.relative_to(ROOT)} (run `make setup`, which runs npm ci)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "Playwright is not installed (run `make setup`)"
+    if missing:
+        if os.environ.get("DLCV_SKIP_BROWSER") == "1":
+            pytest.skip(f"browser tests skipped (DLCV_SKIP_BROWSER=1): {missing}")
+        pytest.fail(f"browser tests need {missing}; DLCV_SKIP_BROWSER=1 skips them", pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _listen(page: Any, errors: list[str]) -> None:
+    page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and errors.append(f"HTTP {r.status}: {r.url}"))
+
+
+# Scroll each image into view (in case it loads lazily), wait until it settles, report its size.
+_IMAGES_JS = """async () => {
+  const out = [];
+  for (const img of document.images) {
+    img.scrollIntoView();
+    if (!img.complete) await new Promise(r => { img.onload = img.onerror = r; });
+    out.push({src: img.currentSrc || img.src, width: img.naturalWidth});
+  }
+  window.scrollTo(0, 0);
+  return out;
+}"""
+_MATH_JS = """() => ({
+  marked: document.querySelectorAll(".arithmatex").length,
+  unrendered: [...document.querySelectorAll(".arithmatex")]
+    .filter(el => !el.querySelector(".katex")).length,
+  katex: document.querySelectorAll(".katex").length,
+  errors: document.querySelectorAll(".katex-error").length,
+})"""
+_AXE_JS = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+  .map(v => ({id: v.id, impact: v.impact, help: v.help,
+              targets: v.nodes.map(n => n.target.join(" "))}))"""
+
+
+def _visit(browser: Any, url: str, *, color_scheme: str = "light") -> Visit:
+    errors: list[str] = []
+    requests: list[str] = []
+    context = browser.new_context(color_scheme=color_scheme)
+    # Workers (Material's search) request through the context, not the page.
+    context.on("request", lambda r: requests.append(r.url))
+    try:
+        page = context.new_page()
+        _listen(page, errors)
+        page.goto(url, wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        images = page.evaluate(_IMAGES_JS)
+        math = page.evaluate(_MATH_JS)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(_AXE_JS)
+    finally:
+        context.close()
+    return Visit(errors, requests, images, math, violations)
+
+
+@pytest.fixture(scope="session")
+def visit(browser: Any, site_url: str) -> Callable[[str], Visit]:
+    """Load each page once, in the light scheme, and keep what it showed for every test."""
+    cache: dict[str, Visit] = {}
+
+    def get(page: str) -> Visit:
+        if page not in cache:
+            cache[page] = _visit(browser, site_url + page)
+        return cache[page]
+
+    return get
+
+
+def _axe_report(page: str, violations: list[dict[str, Any]]) -> str:
+    lines = [f"axe-core: {len(violations)} rule(s) violated on /{page}"]
+    for v in violations:
+        targets = ", ".join(v["targets"][:5]) + (" …" if len(v["targets"]) > 5 else "")
+        lines.append(f"  {v['id']} ({v['impact']}): {v['help']} — {targets}")
+    return "\n".join(lines)
+
+
+# --- every page -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_console_shows_no_errors(visit: Callable[[str], Visit], page: str) -> None:
+    assert visit(page).errors == [], f"/{page}: " + "\n".join(visit(page).errors)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_request_leaves_127_0_0_1(visit: Callable[[str], Visit], page: str) -> None:
+    requests = visit(page).requests
+    assert requests, f"/{page}: no request recorded at all"
+    outside = [u for u in requests if urlsplit(u).hostname != "127.0.0.1"]
+    assert outside == [], f"/{page} requested other hosts: {outside}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_image_loads(visit: Callable[[str], Visit], page: str) -> None:
+    broken = [img["src"] for img in visit(page).images if img["width"] == 0]
+    assert broken == [], f"/{page}: images that did not load: {broken}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_formula_renders(visit: Callable[[str], Visit], page: str) -> None:
+    math = visit(page).math
+    assert math["unrendered"] == 0, f"/{page}: {math['unrendered']} formulas left as TeX"
+    assert math["errors"] == 0, f"/{page}: KaTeX could not parse {math['errors']} formulas"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_axe_finds_no_violations(visit: Callable[[str], Visit], page: str) -> None:
+    violations = visit(page).violations
+    assert violations == [], _axe_report(page, violations)
+
+
+@pytest.mark.parametrize("page", DARK_PAGES)
+def test_axe_finds_no_violations_in_dark_scheme(browser: Any, site_url: str, page: str) -> None:
+    result = _visit(browser, site_url + page, color_scheme="dark")
+    assert result.violations == [], _axe_report(page, result.violations)
+
+
+# --- features -------------------------------------------------------------------------------
+
+
+def test_a_math_page_has_rendered_formulas(visit: Callable[[str], Visit]) -> None:
+    # Guards the per-page check above against passing on a site where nothing is marked as math.
+    math = visit(MATH_PAGE).math
+    assert math["marked"] >= 5 and math["katex"] >= math["marked"], math
+
+
+def test_search_lists_the_tpu_page(browser: Any, site_url: str) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site_url, wait_until="load")
+        page.locator("input.md-search__input").fill("TPU")
+        results = page.locator(".md-search-result__item a.md-search-result__link")
+        results.first.wait_for(timeout=15_000)
+        hrefs = results.evaluate_all("links => links.map(a => a.href)")
+        assert any(TPU_PAGE in href for href in hrefs), f"TPU page not among results: {hrefs}"
+        titles = page.locator(".md-search-result__item h1").all_inner_texts()
+        assert any("TPUs" in t for t in titles), titles
+    finally:
+        context.close()
+
+
+def test_copy_button_puts_the_snippet_code_on_the_clipboard(browser: Any, site_url: str) -> None:
+    source = (ROOT / "snippets" / TPU_SNIPPET).read_text(encoding="utf-8")
+    expected = markup.extract_section(source, None, where=TPU_SNIPPET)
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        page.goto(site_url + TPU_PAGE, wait_until="load")
+        block = page.locator(".dlcv-snippet .highlight", has_text=f"snippets/{TPU_SNIPPET}")
+        block.first.hover()
+        button = block.first.locator("button[data-md-type='copy']")
+        button.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+    finally:
+        context.close()
+    assert copied.rstrip("\n") == expected, "the clipboard does not hold the snippet's code"
+
+
+def test_palette_toggle_switches_and_is_remembered(browser: Any, site_url: str) -> None:
+    context = browser.new_context(color_scheme="light")
+    try:
+        page = context.new_page()
+        page.goto(site_url, wait_until="load")
+
+        def scheme() -> str:
+            return str(page.locator("body").get_attribute("data-md-color-scheme"))
+
+        def background() -> str:
+            return str(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+
+        assert scheme() == "default"
+        light = background()
+        # The toggle cycles system → light → dark: at most two clicks reach dark.
+        for _ in range(2):
+            if scheme() == "slate":
+                break
+            page.locator("form[data-md-component='palette'] label:visible").click()
+        assert scheme() == "slate"
+        assert background() != light, "the scheme changed but the page did not"
+        page.reload(wait_until="load")
+        assert scheme() == "slate", "the dark scheme was forgotten on reload"
+        assert re.search(r"slate", page.evaluate("JSON.stringify(localStorage)"))
+    finally:
+        context.close()
