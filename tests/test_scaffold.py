@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SECTION, TITLE, SLUG = "fundamentals", "Batch normalization", "batch-normalization"
 PAGE_URI = f"{SECTION}/{SLUG}.md"
 SNIPPET = f"{SECTION}/{SLUG}/{scaffold.SNIPPET_NAME}"
-COPIED_DIRS = ("docs", "snippets", "sitetools", "dlcv", "tests")
+COPIED_DIRS = ("docs", "snippets", "sitetools", "dlcv", "tests", "overrides")
 COPIED_FILES = ("mkdocs.yml", "pyproject.toml", "requirements.lock", "README.md", "CONTRIBUTING.md")
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
@@ -76,6 +76,11 @@ def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if (ROOT / name).is_file():
             shutil.copy2(ROOT / name, copy / name)
     _seed_snippet_cache(copy)
+    # Executed notebooks are cached by content (sitetools.hooks keys the folder on dlcv and the
+    # lock), so the copy can reuse what this checkout's builds have run.
+    notebooks_cache = ROOT / ".cache" / "notebooks"
+    if notebooks_cache.is_dir():
+        shutil.copytree(notebooks_cache, copy / ".cache" / "notebooks")
     return copy
 
 

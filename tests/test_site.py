@@ -26,10 +26,8 @@ def _mkdocs(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_site_builds_strictly(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    proc = _mkdocs("--site-dir", str(site))
-    assert proc.returncode == 0, proc.stderr[-4000:]
+def test_site_builds_strictly(built_site: Path) -> None:
+    site = built_site
     home = (site / "index.html").read_text(encoding="utf-8")
     # Nothing is fetched from third-party hosts: no Google Fonts, no CDN scripts.
     assert "fonts.googleapis.com" not in home and "cdn.jsdelivr.net" not in home
@@ -88,3 +86,15 @@ def test_failing_snippet_fails_the_build_and_is_named(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "demo/index/boom.py: exited with status 1" in proc.stderr
     assert "this snippet is broken" in proc.stderr
+
+
+def test_footer_names_the_versions_the_site_was_built_with(built_site: Path) -> None:
+    from importlib import metadata
+    from platform import python_version
+
+    footer = _text(built_site / "index.html")
+    expected = (
+        f"Built with Python {python_version()}, TensorFlow {metadata.version('tensorflow')}, "
+        f"Keras {metadata.version('keras')}, dlcv "
+    )
+    assert expected in footer

@@ -138,3 +138,18 @@ def test_over_budget_snippet_fails_and_stuck_one_is_killed(tmp_path: Path) -> No
     slow, stuck = _run(root)
     assert "over its 1 s budget" in slow.error
     assert "killed after 3 s" in stuck.error
+
+
+def test_rerun_without_budget_check_accepts_a_slow_run_but_still_kills_a_stuck_one(
+    tmp_path: Path,
+) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "s/p/slow.py": "# budget: 1 s — testing the budget\nimport time\ntime.sleep(1.5)\n",
+            "s/p/stuck.py": "# budget: 1 s — testing the kill\nimport time\ntime.sleep(30)\n",
+        },
+    )
+    slow, stuck = snippets.run_all(root, fresh=True, check_budget=False, log=lambda _: None)
+    assert slow.ok, slow.error
+    assert "killed after 3 s" in stuck.error

@@ -5,7 +5,8 @@
 // This runs after katex.js (extra_javascript order), once the formulas have their final width.
 function focusScrollable() {
   for (const el of document.querySelectorAll(
-    ".md-typeset div.arithmatex, .md-typeset__scrollwrap",
+    ".md-typeset div.arithmatex, .md-typeset__scrollwrap, " +
+      ".jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .jp-OutputArea-output pre",
   )) {
     if (el.scrollWidth > el.clientWidth) el.setAttribute("tabindex", "0");
     else el.removeAttribute("tabindex");
