@@ -394,12 +394,9 @@ def count_parameters(model: keras.Model, *, trainable_only: bool = False) -> int
 
 # --- profiling: parameters, multiply-accumulates and activation memory ------------------------
 
-# Layers that do no multiply-accumulates under the counting convention of the architecture
-# papers (He et al. 2016, Howard et al. 2017, Sandler et al. 2018 count the multiply-adds of
-# convolutions and fully connected layers): normalisation (folded into the preceding
-# convolution at inference), activations, pooling, element-wise merges, in-model preprocessing,
-# layout changes and layers that are the identity at inference.
-_ZERO_MAC_NAMES = (
+# Layers that act on each position separately (or only shift positions, as padding and cropping
+# do): they leave the receptive field's size and the jump between neighbours unchanged.
+_POINTWISE_NAMES = (
     "BatchNormalization",
     "LayerNormalization",
     "GroupNormalization",
@@ -410,18 +407,6 @@ _ZERO_MAC_NAMES = (
     "PReLU",
     "ELU",
     "Softmax",
-    "MaxPooling1D",
-    "MaxPooling2D",
-    "MaxPooling3D",
-    "AveragePooling1D",
-    "AveragePooling2D",
-    "AveragePooling3D",
-    "GlobalAveragePooling1D",
-    "GlobalAveragePooling2D",
-    "GlobalAveragePooling3D",
-    "GlobalMaxPooling1D",
-    "GlobalMaxPooling2D",
-    "GlobalMaxPooling3D",
     "Add",
     "Subtract",
     "Multiply",
@@ -437,13 +422,6 @@ _ZERO_MAC_NAMES = (
     "Cropping1D",
     "Cropping2D",
     "Cropping3D",
-    "Reshape",
-    "Flatten",
-    "Permute",
-    "RepeatVector",
-    "UpSampling1D",
-    "UpSampling2D",
-    "UpSampling3D",
     "Dropout",
     "SpatialDropout1D",
     "SpatialDropout2D",
@@ -453,6 +431,34 @@ _ZERO_MAC_NAMES = (
     "AlphaDropout",
     "ActivityRegularization",
     "Identity",
+)
+
+# Layers that do no multiply-accumulates under the counting convention of the architecture
+# papers (He et al. 2016, Howard et al. 2017, Sandler et al. 2018 count the multiply-adds of
+# convolutions and fully connected layers): normalisation (folded into the preceding
+# convolution at inference), activations, pooling, element-wise merges, in-model preprocessing,
+# layout changes and layers that are the identity at inference.
+_ZERO_MAC_NAMES = (
+    *_POINTWISE_NAMES,
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "Reshape",
+    "Flatten",
+    "Permute",
+    "RepeatVector",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
 )
 _ZERO_MAC_LAYERS: tuple[type, ...] = tuple(
     getattr(keras.layers, name) for name in _ZERO_MAC_NAMES if hasattr(keras.layers, name)
@@ -808,44 +814,6 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
 
 # --- receptive fields ---------------------------------------------------------------------------
 
-# Layers that act on each position separately (or only shift positions, as padding and cropping
-# do): they leave the receptive field's size and the jump between neighbours unchanged.
-_POINTWISE_NAMES = (
-    "BatchNormalization",
-    "LayerNormalization",
-    "GroupNormalization",
-    "UnitNormalization",
-    "Activation",
-    "ReLU",
-    "LeakyReLU",
-    "PReLU",
-    "ELU",
-    "Softmax",
-    "Add",
-    "Subtract",
-    "Multiply",
-    "Average",
-    "Maximum",
-    "Minimum",
-    "Concatenate",
-    "Rescaling",
-    "Normalization",
-    "ZeroPadding1D",
-    "ZeroPadding2D",
-    "ZeroPadding3D",
-    "Cropping1D",
-    "Cropping2D",
-    "Cropping3D",
-    "Dropout",
-    "SpatialDropout1D",
-    "SpatialDropout2D",
-    "SpatialDropout3D",
-    "GaussianDropout",
-    "GaussianNoise",
-    "AlphaDropout",
-    "ActivityRegularization",
-    "Identity",
-)
 _POINTWISE = tuple(getattr(keras.layers, n) for n in _POINTWISE_NAMES if hasattr(keras.layers, n))
 _POOLING = tuple(
     getattr(keras.layers, f"{kind}Pooling{d}D") for kind in ("Max", "Average") for d in (1, 2, 3)
