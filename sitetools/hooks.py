@@ -119,7 +119,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
             stdout=result.stdout,
             figures=figures,
             provenance=result.provenance,
-            seconds=result.seconds,
+            cpu_seconds=result.cpu_seconds,
         )
 
     try:

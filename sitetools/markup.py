@@ -349,9 +349,13 @@ def snippet_block(
     stdout: str,
     figures: list[tuple[str, str]],
     provenance: Mapping[str, Any],
-    seconds: float,
+    cpu_seconds: float,
 ) -> str:
-    """Markdown for a snippet: its code, what it printed, its figures and a provenance line."""
+    """Markdown for a snippet: its code, what it printed, its figures and a provenance line.
+
+    The line gives the run's CPU time rather than its wall time, which depends on what else ran
+    beside it.
+    """
     parts = [
         '<div class="dlcv-snippet" markdown>',
         "",
@@ -365,7 +369,7 @@ def snippet_block(
     prov = (
         f"Ran on {provenance.get('device', '?')} · TensorFlow {provenance.get('tensorflow', '?')}"
         f" · Keras {provenance.get('keras', '?')} · Python {provenance.get('python', '?')}"
-        f" · {seconds:.1f} s · commit {provenance.get('commit', '?')}"
+        f" · {cpu_seconds:.1f} s CPU time · commit {provenance.get('commit', '?')}"
         f" · {provenance.get('date', '?')}"
     )
     parts += ["", f'<p class="dlcv-provenance">{prov}</p>', "", "</div>"]

@@ -12,12 +12,19 @@ Command line::
 
 ``--fresh`` ignores cached results (CI and publishing use it). A failing, slow or noisy snippet
 makes the command exit with status 1 and names the snippet.
+
+Snippets run as many at once as there are cores. Alone, a snippet is held to its time budget
+in wall-clock seconds; sharing the cores, it is held to its CPU time (its own and its child
+processes'), which for a CPU-bound program is at least the wall time it takes alone, or to its
+wall time divided by the number running at once, whichever is larger. Pages show the CPU time,
+which does not depend on what else ran beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -25,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,7 +50,7 @@ __all__ = [
 ]
 
 # Bump when the way a snippet is run or stored changes, so old cache entries are not reused.
-RUNNER_VERSION = "1"
+RUNNER_VERSION = "2"
 DEFAULT_BUDGET_S = 20.0
 # A snippet is killed at this multiple of its budget; between budget and kill it fails as too slow.
 KILL_FACTOR = 3.0
@@ -103,6 +111,7 @@ class Result:
     cached: bool
     provenance: dict[str, str]
     error: str = ""
+    cpu_seconds: float = 0.0
 
 
 def discover(root: Path, selectors: Sequence[str] = ()) -> list[Path]:
@@ -268,6 +277,88 @@ def _snippet_env() -> dict[str, str]:
     return env
 
 
+@dataclasses.dataclass(frozen=True)
+class _Completed:
+    returncode: int | None  # None: killed at the time limit
+    stdout: str
+    stderr: str
+    seconds: float
+    cpu_seconds: float
+
+
+def _run_process(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> _Completed:
+    """Run ``args`` and measure its wall time and the CPU time of it and its reaped children.
+
+    `subprocess.run` reaps the child without reporting its resource usage, so this waits with
+    `os.wait4`, which does, while two threads drain the pipes. The child leads its own process
+    group, so the time limit stops the processes it started too.
+    """
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    streams: dict[str, str] = {}
+
+    def drain(key: str, stream: Any) -> None:
+        streams[key] = stream.read()
+
+    readers = [
+        threading.Thread(target=drain, args=("out", proc.stdout), daemon=True),
+        threading.Thread(target=drain, args=("err", proc.stderr), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        with contextlib.suppress(ProcessLookupError):  # nothing left to stop
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    if killed.is_set():
+        # Processes the snippet started may still hold the pipes open; stop them too.
+        kill()
+    for reader in readers:
+        reader.join(timeout=10)
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+    return _Completed(
+        None if killed.is_set() else proc.returncode,
+        streams.get("out", ""),
+        streams.get("err", ""),
+        seconds,
+        usage.ru_utime + usage.ru_stime,
+    )
+
+
+def charged_seconds(seconds: float, cpu_seconds: float, sharing: int) -> float:
+    """The time a snippet's budget is checked against, given how many snippets ran at once.
+
+    Alone, its wall time. Sharing the cores with others, its wall time is inflated by them, so
+    it is charged its CPU time (at least its wall time alone, for a CPU-bound program) or its
+    wall time divided by the number sharing, whichever is larger.
+    """
+    if sharing <= 1:
+        return seconds
+    return max(cpu_seconds, seconds / sharing)
+
+
 def _read_alt(path: Path) -> str:
     from PIL import Image
 
@@ -285,8 +376,12 @@ def run_one(
     provenance: dict[str, str] | Callable[[], dict[str, str]],
     fresh: bool,
     check_budget: bool = True,
+    sharing: int = 1,
 ) -> Result:
     """Run one snippet (or reuse its cached result) and return what it produced.
+
+    ``sharing`` is how many snippets run at once, which decides what its budget is checked
+    against (see `charged_seconds`).
 
     With ``check_budget=False`` a run over its budget still counts (it is stopped only at
     ``KILL_FACTOR`` times the budget): for reruns that check output, not speed.
@@ -303,46 +398,53 @@ def run_one(
         data = json.loads(record.read_text(encoding="utf-8"))
         figures = tuple(Figure(f["name"], f["alt"], entry / f["name"]) for f in data["figures"])
         return Result(
-            name, True, data["stdout"], figures, data["seconds"], budget, True, data["provenance"]
+            name,
+            True,
+            data["stdout"],
+            figures,
+            data["seconds"],
+            budget,
+            True,
+            data["provenance"],
+            "",
+            data["cpu_seconds"],
         )
 
     prov = provenance() if callable(provenance) else provenance
     workdir = Path(tempfile.mkdtemp(prefix="dlcv-snippet-"))
     try:
         shutil.copy2(snippet, workdir / snippet.name)
-        start = time.perf_counter()
-        try:
-            proc = subprocess.run(
-                [python, snippet.name],
-                cwd=workdir,
-                env=_snippet_env(),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=budget * KILL_FACTOR,
-            )
-        except subprocess.TimeoutExpired:
+        proc = _run_process(
+            [python, snippet.name],
+            cwd=workdir,
+            env=_snippet_env(),
+            timeout=budget * KILL_FACTOR,
+        )
+        if proc.returncode is None:
             return Result(
                 name,
                 False,
                 "",
                 (),
-                budget * KILL_FACTOR,
+                proc.seconds,
                 budget,
                 False,
                 prov,
                 f"{name}: killed after {budget * KILL_FACTOR:.0f} s (budget {budget:.0f} s)",
+                proc.cpu_seconds,
             )
-        seconds = time.perf_counter() - start
+        seconds = proc.seconds
+        charged = charged_seconds(seconds, proc.cpu_seconds, sharing)
         noise = filter_stderr(proc.stderr)
         error = ""
         if proc.returncode != 0:
             error = f"{name}: exited with status {proc.returncode}\n{_tail(noise or proc.stderr)}"
         elif noise:
             error = f"{name}: wrote to stderr (it would show as noise on the page):\n{_tail(noise)}"
-        elif check_budget and seconds > budget:
+        elif check_budget and charged > budget:
+            how = "" if sharing <= 1 else f" (CPU {proc.cpu_seconds:.1f} s, wall {seconds:.1f} s)"
             error = (
-                f"{name}: took {seconds:.1f} s, over its {budget:.0f} s budget "
+                f"{name}: took {charged:.1f} s{how}, over its {budget:.0f} s budget "
                 "(make it faster, or add a `# budget: N s — why` line)"
             )
         saved: list[tuple[Path, str]] = []
@@ -359,7 +461,9 @@ def run_one(
                     break
                 saved.append((path, alt))
         if error:
-            return Result(name, False, proc.stdout, (), seconds, budget, False, prov, error)
+            return Result(
+                name, False, proc.stdout, (), seconds, budget, False, prov, error, proc.cpu_seconds
+            )
 
         tmp_entry = Path(tempfile.mkdtemp(prefix="entry-", dir=_ensure(cache_root)))
         kept = []
@@ -372,6 +476,7 @@ def run_one(
             "stdout": proc.stdout,
             "figures": [{"name": f.name, "alt": f.alt} for f in kept],
             "seconds": round(seconds, 2),
+            "cpu_seconds": round(proc.cpu_seconds, 2),
             "provenance": {**prov, "date": dt.date.today().isoformat()},
         }
         (tmp_entry / "result.json").write_text(json.dumps(record_data, indent=1), encoding="utf-8")
@@ -379,7 +484,16 @@ def run_one(
         shutil.rmtree(entry, ignore_errors=True)
         tmp_entry.rename(entry)
         return Result(
-            name, True, proc.stdout, tuple(kept), seconds, budget, False, record_data["provenance"]
+            name,
+            True,
+            proc.stdout,
+            tuple(kept),
+            seconds,
+            budget,
+            False,
+            record_data["provenance"],
+            "",
+            proc.cpu_seconds,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -423,9 +537,10 @@ def run_all(
                 prov.update(machine_provenance(root, python))
         return prov
 
-    # TensorFlow already spreads one snippet over several cores; two per core pair keeps each
-    # snippet's run time (and so its budget check) close to what a reader sees running it alone.
-    jobs = jobs or max(1, (os.cpu_count() or 1) // 2)
+    # Much of a short snippet's time is single-threaded (importing TensorFlow, building a model),
+    # so one per core keeps the cores busy; budgets then count CPU time (`charged_seconds`).
+    jobs = jobs or max(1, os.cpu_count() or 1)
+    sharing = min(jobs, len(snippets))
     results: dict[Path, Result] = {}
     done = 0
     mode = "fresh" if fresh else "cache allowed"
@@ -449,6 +564,7 @@ def run_all(
                 provenance=provenance,
                 fresh=fresh,
                 check_budget=check_budget,
+                sharing=sharing,
             ): path
             for path in snippets
         }
@@ -457,7 +573,10 @@ def run_all(
             results[futures[future]] = result
             done += 1
             status = "cached" if result.cached else ("ok" if result.ok else "FAILED")
-            log(f"  [{done}/{len(snippets)}] {result.name}: {status} ({result.seconds:.1f} s)")
+            log(
+                f"  [{done}/{len(snippets)}] {result.name}: {status} "
+                f"({result.seconds:.1f} s, CPU {result.cpu_seconds:.1f} s)"
+            )
     return [results[p] for p in snippets]
 
 
@@ -480,7 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("selectors", nargs="*", help="snippet path, page or section under snippets/")
     run.add_argument("--fresh", action="store_true", help="ignore cached results")
     run.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
-    run.add_argument("--jobs", type=int, default=None, help="snippets at once (default: cores/2)")
+    run.add_argument("--jobs", type=int, default=None, help="snippets at once (default: cores)")
     args = parser.parse_args(argv)
     fresh = args.fresh or os.environ.get("DLCV_SNIPPET_CACHE", "").lower() in {"off", "0", "no"}
     try:

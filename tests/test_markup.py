@@ -153,14 +153,14 @@ def test_snippet_block_shows_output_figures_and_provenance() -> None:
             "commit": "abc1234",
             "date": "2026-11-26",
         },
-        seconds=1.25,
+        cpu_seconds=1.25,
     )
     assert '``` python title="snippets/a/b/c.py"\nprint(1)\n```' in block
     assert '``` text title="Output"\n1\n```' in block
     assert "![A (plot)](x.png)" in block
     assert (
-        "Ran on CPU · TensorFlow 2.21.0 · Keras 3.15.1 · Python 3.11 · 1.2 s · commit abc1234"
-        in block
+        "Ran on CPU · TensorFlow 2.21.0 · Keras 3.15.1 · Python 3.11 · 1.2 s CPU time"
+        " · commit abc1234" in block
     )
 
 

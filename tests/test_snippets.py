@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -135,9 +138,61 @@ def test_over_budget_snippet_fails_and_stuck_one_is_killed(tmp_path: Path) -> No
             "s/p/stuck.py": "# budget: 1 s — testing the kill\nimport time\ntime.sleep(30)\n",
         },
     )
-    slow, stuck = _run(root)
+    slow, stuck = _run(root, jobs=1)
     assert "over its 1 s budget" in slow.error
     assert "killed after 3 s" in stuck.error
+
+
+def test_cpu_time_counts_the_processes_a_snippet_starts(tmp_path: Path) -> None:
+    loop = "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end: pass"
+    burn = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {loop!r}], check=True)"
+    done = snippets._run_process(
+        [sys.executable, "-c", burn], cwd=tmp_path, env=dict(os.environ), timeout=120
+    )
+    assert done.returncode == 0
+    assert done.cpu_seconds >= 0.95
+
+
+def test_sharing_the_cores_a_sleeping_snippet_is_charged_its_shared_wall_time(
+    tmp_path: Path,
+) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "s/p/a.py": "# budget: 2 s — testing the budget\nimport time\ntime.sleep(3)\n",
+            "s/p/b.py": "# budget: 2 s — testing the budget\nimport time\ntime.sleep(3)\n",
+        },
+    )
+    # Asleep they use no CPU: 3 s of wall time (over the budget), shared by two, counts as 1.5 s.
+    for result in _run(root, jobs=2):
+        assert result.ok, result.error
+        assert result.cpu_seconds < 0.5
+
+
+def test_charged_seconds_is_wall_time_alone_and_cpu_or_shared_wall_time_otherwise() -> None:
+    assert snippets.charged_seconds(9.0, 4.0, 1) == 9.0
+    assert snippets.charged_seconds(9.0, 4.0, 2) == 4.5
+    assert snippets.charged_seconds(9.0, 6.0, 2) == 6.0
+
+
+def test_a_killed_snippet_takes_the_processes_it_started_with_it(tmp_path: Path) -> None:
+    marker = tmp_path / "still-running"
+    child = f"import time, pathlib\ntime.sleep(4)\npathlib.Path({str(marker)!r}).touch()"
+    root = _project(
+        tmp_path,
+        {
+            "s/p/spawns.py": (
+                "# budget: 0.5 s — testing the kill\n"
+                "import subprocess, sys, time\n"
+                f"subprocess.Popen([sys.executable, '-c', {child!r}])\n"
+                "time.sleep(30)\n"
+            )
+        },
+    )
+    (spawned,) = _run(root)
+    assert "killed after 2 s" in spawned.error
+    time.sleep(4.5)
+    assert not marker.exists()
 
 
 def test_rerun_without_budget_check_accepts_a_slow_run_but_still_kills_a_stuck_one(
