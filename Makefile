@@ -25,9 +25,8 @@ $(STAMP): requirements.lock pyproject.toml
 $(KATEX)/.installed: package.json package-lock.json
 	@echo "==> installing KaTeX (served from the site itself)"
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	rm -rf $(KATEX) && mkdir -p $(KATEX)/contrib
-	cp -r node_modules/katex/dist/katex.min.css node_modules/katex/dist/katex.min.js node_modules/katex/dist/fonts $(KATEX)/
-	cp node_modules/katex/dist/contrib/auto-render.min.js $(KATEX)/contrib/
+	rm -rf $(KATEX) && mkdir -p $(KATEX)
+	cp -r node_modules/katex/dist/katex.min.css node_modules/katex/dist/fonts $(KATEX)/
 	touch $@
 
 setup: $(STAMP) $(KATEX)/.installed ## create .venv and install the locked versions
@@ -61,7 +60,7 @@ format: setup ## apply ruff's fixes and formatting
 test: setup ## everything CI checks: lint, every snippet, unit tests, code blocks, strict site build
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m sitetools.snippets run --fresh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming
 	$(BIN)/python -m dlcv.bench

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from sitetools import markup, notebooks, snippets
+from sitetools import katex, markup, notebooks, snippets
 
 log = logging.getLogger("mkdocs.hooks.dlcv")
 
@@ -136,9 +136,13 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    where = f"docs/{page.file.src_uri}"
+    try:
+        html = katex.render_math(html, root=_root(config), where=where)
+    except katex.KatexError as exc:
+        raise PluginError(str(exc)) from exc
     if not page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME):
         return html
-    where = f"docs/{page.file.src_uri}"
     try:
         html = notebooks.clean_outputs(html, where=where)
     except notebooks.NotebookError as exc:
@@ -147,6 +151,11 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     if not repository:
         raise PluginError("mkdocs.yml: set `extra: repository: owner/name` for notebook links")
     return notebooks.notebook_links(html, src_uri=page.file.src_uri, repository=repository)
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    # Formulas are HTML by now (on_page_content): a page without any needs no KaTeX stylesheet.
+    return katex.strip_unused_assets(output)
 
 
 def on_env(env: Any, config: Any, files: Files) -> Any:

@@ -37,3 +37,16 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return site
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group tests for pytest-xdist (`make test` runs ``-n auto --dist loadgroup``).
+
+    A test file runs in one worker, so its module-scoped fixtures (trained models, generated
+    files) are built once; the files that use `built_site` share one worker, so the site is
+    built once.
+    """
+    for item in items:
+        uses_site = "built_site" in getattr(item, "fixturenames", ())
+        group = "built-site" if uses_site else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -31,7 +31,7 @@ def test_site_builds_strictly(built_site: Path) -> None:
     home = (site / "index.html").read_text(encoding="utf-8")
     # Nothing is fetched from third-party hosts: no Google Fonts, no CDN scripts.
     assert "fonts.googleapis.com" not in home and "cdn.jsdelivr.net" not in home
-    assert (site / "assets/vendor/katex/katex.min.js").is_file()
+    assert (site / "assets/vendor/katex/katex.min.css").is_file()
     page = (site / "fundamentals/what-deep-means/index.html").read_text(encoding="utf-8")
     assert "dlcv-provenance" in page and "Ran on" in page
     _assert_pages_show_snippet_output(site)

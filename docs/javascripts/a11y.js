@@ -2,7 +2,7 @@
 
 // A wide formula or table scrolls sideways; a keyboard reader can scroll it only if it can take
 // focus (axe rule scrollable-region-focusable), as Material already does for code blocks.
-// This runs after katex.js (extra_javascript order), once the formulas have their final width.
+// Formulas are rendered at build time (sitetools/katex.py); KaTeX's fonts can still widen them.
 function focusScrollable() {
   for (const el of document.querySelectorAll(
     ".md-typeset div.arithmatex, .md-typeset__scrollwrap, " +
