@@ -62,11 +62,12 @@ test: setup ## everything CI checks: lint, every snippet, unit tests, code block
 	$(BIN)/python -m sitetools.snippets run --fresh
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
-bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming
+bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming, JPEG folders
 	$(BIN)/python -m dlcv.bench
 	$(BIN)/python benchmarks/bench_vs_numpy.py
 	$(BIN)/python benchmarks/train_vs_fit.py
 	$(BIN)/python benchmarks/streaming_vs_memory.py
+	$(BIN)/python benchmarks/folder_pipeline.py
 
 lighthouse: setup ## build the site, then Lighthouse scores of three pages (needs Chromium)
 	$(BIN)/python benchmarks/lighthouse.py --build

@@ -35,18 +35,36 @@ _SOURCES = {
         "apply_residual_block",
         "apply_separable_block",
         "apply_squeeze_excite",
+        "apply_upsample_block",
         "apply_vgg_block",
     ),
     "dlcv.data": (
+        "ImageFolder",
+        "ImageFolderError",
+        "ImageIssue",
         "ShardError",
         "ShardProblem",
         "ShardReport",
         "check_shards",
         "load_digits_images",
+        "make_batches",
         "make_dataset",
+        "make_folder_dataset",
         "read_shards",
+        "scan_image_folder",
         "split_train_test",
         "write_shards",
+    ),
+    "dlcv.detection": (
+        "BOX_FORMATS",
+        "average_precision",
+        "box_iou",
+        "class_average_precisions",
+        "convert_boxes",
+        "make_anchors",
+        "match_detections",
+        "mean_average_precision",
+        "non_max_suppression",
     ),
     "dlcv.hardware": (
         "DeviceInfo",
@@ -73,7 +91,16 @@ _SOURCES = {
         "profile",
         "receptive_field",
     ),
+    "dlcv.interpret": ("grad_cam", "overlay_heatmap", "upsample_heatmap", "visualize_filter"),
     "dlcv.plot": ("read_alt_text", "save_figure", "use_style"),
+    "dlcv.segmentation": (
+        "SHAPE_KINDS",
+        "SegmentationScores",
+        "dice_coefficient",
+        "make_shapes_masks",
+        "mask_iou",
+        "pixel_confusion_matrix",
+    ),
     "dlcv.training": ("History", "evaluate", "train"),
     "dlcv.video": ("MovingClips", "apply_per_frame", "make_clip_dataset", "make_moving_clips"),
 }
@@ -117,18 +144,36 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         apply_residual_block,
         apply_separable_block,
         apply_squeeze_excite,
+        apply_upsample_block,
         apply_vgg_block,
     )
     from dlcv.data import (
+        ImageFolder,
+        ImageFolderError,
+        ImageIssue,
         ShardError,
         ShardProblem,
         ShardReport,
         check_shards,
         load_digits_images,
+        make_batches,
         make_dataset,
+        make_folder_dataset,
         read_shards,
+        scan_image_folder,
         split_train_test,
         write_shards,
+    )
+    from dlcv.detection import (
+        BOX_FORMATS,
+        average_precision,
+        box_iou,
+        class_average_precisions,
+        convert_boxes,
+        make_anchors,
+        match_detections,
+        mean_average_precision,
+        non_max_suppression,
     )
     from dlcv.hardware import (
         DeviceInfo,
@@ -155,6 +200,15 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         profile,
         receptive_field,
     )
+    from dlcv.interpret import grad_cam, overlay_heatmap, upsample_heatmap, visualize_filter
     from dlcv.plot import read_alt_text, save_figure, use_style
+    from dlcv.segmentation import (
+        SHAPE_KINDS,
+        SegmentationScores,
+        dice_coefficient,
+        make_shapes_masks,
+        mask_iou,
+        pixel_confusion_matrix,
+    )
     from dlcv.training import History, evaluate, train
     from dlcv.video import MovingClips, apply_per_frame, make_clip_dataset, make_moving_clips

@@ -18,7 +18,7 @@ from typing import Any
 
 import keras
 
-from dlcv._validation import check_non_empty_str, check_positive_int
+from dlcv._validation import check_non_empty_str, check_one_of, check_positive_int
 
 __all__ = [
     "apply_bottleneck_block",
@@ -27,22 +27,23 @@ __all__ = [
     "apply_residual_block",
     "apply_separable_block",
     "apply_squeeze_excite",
+    "apply_upsample_block",
     "apply_vgg_block",
 ]
 
 
-def _channels(x: Any) -> int:
+def _channels(x: Any, name: str = "x") -> int:
     """Return the number of channels of a 4-D channels-last tensor, or raise."""
     shape = getattr(x, "shape", None)
     if shape is None:
         raise TypeError(
-            "`x` must be a tensor of the functional API (e.g. from keras.Input). "
-            f"Received: x={type(x).__name__} object"
+            f"`{name}` must be a tensor of the functional API (e.g. from keras.Input). "
+            f"Received: {name}={type(x).__name__} object"
         )
     if len(shape) != 4 or shape[-1] is None:
         raise ValueError(
-            "`x` must be a 4-D tensor (batch, height, width, channels) with a known number of "
-            f"channels. Received: x.shape={tuple(shape)}"
+            f"`{name}` must be a 4-D tensor (batch, height, width, channels) with a known "
+            f"number of channels. Received: {name}.shape={tuple(shape)}"
         )
     return int(shape[-1])
 
@@ -454,3 +455,76 @@ def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) ->
     s = keras.layers.Dense(channels, activation="sigmoid", name=f"{prefix}_expand")(s)
     return keras.layers.Multiply(name=f"{prefix}_scale")([x, s])
     # --8<-- [end:apply_squeeze_excite]
+
+
+# --8<-- [start:apply_upsample_block]
+def apply_upsample_block(
+    x: Any,
+    skip: Any,
+    filters: int,
+    *,
+    convs: int = 2,
+    mode: str = "transpose",
+    name: str | None = None,
+) -> Any:
+    """Apply a U-Net decoder step: double the resolution, join the skip connection, convolve.
+
+    The coarse features `x` are upsampled 2x, either by a learned 2x2 transposed convolution
+    with `filters` channels (U-Net's "up-convolution") or by bilinear interpolation, then
+    concatenated along the channels with `skip`, the encoder's features at the new resolution,
+    and mixed by `convs` 3x3 conv-BN-ReLU units. The skip connection brings back the fine
+    detail the encoder's pooling discarded, which the decoder needs to draw sharp boundaries.
+    Unlike the original U-Net, the convolutions are padded (`"same"`), so no cropping is
+    needed and the output keeps the skip's height and width, and each is batch-normalised.
+
+    Args:
+        x: the coarse 4-D channels-last tensor of the functional API.
+        skip: the encoder's tensor at twice the height and width of `x`.
+        filters: the number of output channels of every convolution, the transposed one
+            included.
+        convs: how many 3x3 conv-BN-ReLU units follow the concatenation. Defaults to 2.
+        mode: `"transpose"` for a learned 2x2 transposed convolution with stride 2, or
+            `"bilinear"` for interpolation (no weights; the channels of `x` pass unchanged).
+            Defaults to `"transpose"`.
+        name: the prefix of the layer names (`<name>_up`, `<name>_concat`, `<name>_1_conv` …).
+            Defaults to `None`, meaning a unique `upsample_block_<n>`.
+
+    Returns:
+        The block's output tensor, with `filters` channels and the height and width of `skip`.
+
+    Raises:
+        TypeError: if `x` or `skip` is not a tensor or an integer option is not an integer.
+        ValueError: if `x` or `skip` is not 4-D with known channels, `skip` does not have twice
+            the height and width of `x`, an integer option is not positive, `mode` is unknown
+            or `name` is empty.
+
+    Examples:
+        >>> inputs = keras.Input((32, 32, 3))
+        >>> skip = apply_conv_bn(inputs, 16, name="enc1")
+        >>> bottom = apply_conv_bn(keras.layers.MaxPooling2D(2)(skip), 32, name="enc2")
+        >>> tuple(apply_upsample_block(bottom, skip, 16, name="dec1").shape)
+        (None, 32, 32, 16)
+
+    See: docs/vision/segmentation.md
+    """
+    _channels(x)
+    _channels(skip, "skip")
+    filters = check_positive_int(filters, "filters")
+    convs = check_positive_int(convs, "convs")
+    mode = check_one_of(mode, "mode", ("transpose", "bilinear"))
+    for coarse, fine in zip(x.shape[1:3], skip.shape[1:3], strict=True):
+        if coarse is not None and fine is not None and fine != 2 * coarse:
+            raise ValueError(
+                "`skip` must have twice the height and width of `x`. "
+                f"Received: x.shape={tuple(x.shape)}, skip.shape={tuple(skip.shape)}"
+            )
+    prefix = _prefix(name, "upsample_block")
+    if mode == "transpose":
+        x = keras.layers.Conv2DTranspose(filters, 2, strides=2, name=f"{prefix}_up")(x)
+    else:
+        x = keras.layers.UpSampling2D(2, interpolation="bilinear", name=f"{prefix}_up")(x)
+    x = keras.layers.Concatenate(name=f"{prefix}_concat")([x, skip])
+    for i in range(1, convs + 1):
+        x = apply_conv_bn(x, filters, 3, name=f"{prefix}_{i}")
+    return x
+    # --8<-- [end:apply_upsample_block]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterator, Sequence
+import warnings
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +26,19 @@ from dlcv._validation import (
 )
 
 __all__ = [
+    "ImageFolder",
+    "ImageFolderError",
+    "ImageIssue",
     "ShardError",
     "ShardProblem",
     "ShardReport",
     "check_shards",
     "load_digits_images",
+    "make_batches",
     "make_dataset",
+    "make_folder_dataset",
     "read_shards",
+    "scan_image_folder",
     "split_train_test",
     "write_shards",
 ]
@@ -115,12 +124,14 @@ def make_dataset(
     batch_size: int,
     shuffle: bool = True,
     seed: int = 0,
+    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
 ) -> tf.data.Dataset:
     """Build a `tf.data` pipeline of (image, label) minibatches.
 
     The examples are shuffled (with a fresh order each epoch, the same sequence of orders for
-    the same seed), batched, and prefetched so the next batch is ready while the model trains
-    on the current one.
+    the same seed), batched, optionally augmented, and prefetched so the next batch is ready
+    while the model trains on the current one. The stages after the source are those of
+    `make_batches`.
 
     When training on it, call `model.fit(dataset, shuffle=False, ...)`: the dataset already
     shuffles, and Keras 3 warns (a `UserWarning`) that its own `shuffle=True` default cannot
@@ -132,12 +143,14 @@ def make_dataset(
         batch_size: examples per minibatch; the last one may be smaller.
         shuffle: whether to shuffle the examples. Defaults to `True`.
         seed: the shuffle seed. Defaults to 0.
+        augment: a function applied to each batch of images (a Keras layer or
+            `keras.Sequential` of random layers works), or `None`. Defaults to `None`.
 
     Returns:
         A `tf.data.Dataset` yielding `(images, labels)` batches.
 
     Raises:
-        TypeError: if `batch_size` or `seed` is not an integer.
+        TypeError: if `batch_size` or `seed` is not an integer, or `augment` is not callable.
         ValueError: if `images` is empty, `labels` is not as long as `images`, `batch_size`
             is not positive or `seed` is negative.
 
@@ -160,9 +173,130 @@ def make_dataset(
     batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_non_negative_int(seed, "seed")
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    if shuffle:
-        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return make_batches(dataset, batch_size=batch_size, shuffle=shuffle, seed=seed, augment=augment)
+
+
+def _check_augment(augment: object) -> None:
+    if augment is not None and not callable(augment):
+        raise TypeError(
+            "`augment` must be a function of a batch of images, or None. "
+            f"Received: augment={augment!r}"
+        )
+
+
+def _check_cache(cache: object) -> str | None:
+    """The `cache()` file name for `cache` (`""` keeps it in memory), or `None` for no cache."""
+    if isinstance(cache, bool | np.bool_):
+        return "" if cache else None
+    if isinstance(cache, str | os.PathLike) and os.fspath(cache):
+        return os.fspath(cache)
+    raise TypeError(
+        "`cache` must be True, False or a file name for an on-disk cache. "
+        f"Received: cache={cache!r}"
+    )
+
+
+# --8<-- [start:make_batches]
+def make_batches(
+    examples: tf.data.Dataset,
+    *,
+    batch_size: int,
+    shuffle: bool = True,
+    seed: int = 0,
+    shuffle_buffer: int | None = None,
+    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    cache: bool | str | os.PathLike[str] = False,
+    drop_remainder: bool = False,
+    deterministic: bool = True,
+) -> tf.data.Dataset:
+    """Turn a dataset of single `(image, label)` examples into a training pipeline.
+
+    The stages run in this order, each where it does the most good: `cache` (so what is
+    cached is the expensive work before it, done once), `shuffle` (after the cache, or the
+    first epoch's order would be cached too; before batching, so examples rather than whole
+    batches change places), `batch`, `augment` (after the cache, so each epoch draws new
+    random changes; on whole batches, which vectorises the work), and `prefetch` last, so the
+    whole pipeline runs ahead of the model. Parallelism and the prefetch depth are left to
+    tf.data's autotuner.
+
+    Args:
+        examples: a dataset of `(image, label)` pairs, not batched: `make_folder_dataset`
+            builds one from a folder, `read_shards` from shards,
+            `tf.data.Dataset.from_tensor_slices` from arrays.
+        batch_size: examples per batch.
+        shuffle: whether to shuffle the examples, with a fresh order each epoch.
+            Defaults to `True`.
+        seed: the shuffle seed; the same seed gives the same sequence of orders.
+            Defaults to 0.
+        shuffle_buffer: how many examples the shuffle draws from; the whole dataset gives a
+            uniform shuffle. Defaults to `None` (the whole dataset, which must then have a
+            known, finite length).
+        augment: a function applied to each batch of images, labels untouched (a Keras layer
+            or `keras.Sequential` of random layers works), or `None`. Defaults to `None`.
+        cache: `True` to keep the examples in memory after the first epoch, a file name to
+            keep them on disk, `False` not to cache. Defaults to `False`.
+        drop_remainder: whether to drop a last, smaller batch. Defaults to `False`.
+        deterministic: whether a run can be repeated exactly: `augment` then works on one
+            batch at a time (its random layers draw from one shared generator, so calls in
+            parallel would take their numbers in a different order each run); `False` runs
+            it on several batches in parallel. Defaults to `True`.
+
+    Returns:
+        A `tf.data.Dataset` of `(images, labels)` batches.
+
+    Raises:
+        TypeError: if `examples` is not a dataset, `batch_size`, `seed` or `shuffle_buffer`
+            is not an integer, `augment` is not callable or `cache` is neither a bool nor a
+            file name.
+        ValueError: if `batch_size` or `shuffle_buffer` is not positive, `seed` is negative,
+            or the whole dataset is to be shuffled but its length is unknown or infinite.
+
+    Examples:
+        >>> images, labels = load_digits_images()
+        >>> examples = tf.data.Dataset.from_tensor_slices((images, labels))
+        >>> batches = make_batches(examples, batch_size=100, cache=True)
+        >>> [int(x.shape[0]) for x, _ in batches][-3:]
+        [100, 100, 97]
+
+    See: docs/vision/input-pipelines.md
+    """
+    if not isinstance(examples, tf.data.Dataset):
+        raise TypeError(
+            f"`examples` must be a tf.data.Dataset. Received: examples={type(examples).__name__}"
+        )
+    batch_size = check_positive_int(batch_size, "batch_size")
+    seed = check_non_negative_int(seed, "seed")
+    _check_augment(augment)
+    cache_file = _check_cache(cache)
+    if shuffle and shuffle_buffer is None:
+        length = int(examples.cardinality())
+        if length < 0:
+            raise ValueError(
+                "`shuffle_buffer` must be given when the dataset's length is unknown or "
+                f"infinite. Received: shuffle_buffer=None, cardinality={length}"
+            )
+        shuffle_buffer = max(length, 1)
+    elif shuffle_buffer is not None:
+        shuffle_buffer = check_positive_int(shuffle_buffer, "shuffle_buffer")
+
+    if cache_file is not None:
+        examples = examples.cache(cache_file)
+    if shuffle and shuffle_buffer is not None:
+        examples = examples.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    batches = examples.batch(batch_size, drop_remainder=drop_remainder)
+    if augment is not None:
+        # Random layers draw from one shared generator: calls running in parallel would take
+        # its numbers in whatever order the threads happen to run, so a run could not be
+        # repeated. Deterministic pipelines therefore augment one batch at a time.
+        def apply(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            return augment(images), labels
+
+        if deterministic:
+            batches = batches.map(apply)
+        else:
+            batches = batches.map(apply, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+    return batches.prefetch(tf.data.AUTOTUNE)
+    # --8<-- [end:make_batches]
 
 
 # Sharded files on disk -----------------------------------------------------------------------
@@ -698,3 +832,735 @@ def read_shards(
     return blocks.unbatch().apply(
         tf.data.experimental.assert_cardinality(sum(count for _, count in kept))
     )
+
+
+# Folders of image files ----------------------------------------------------------------------
+#
+# A folder holds one subfolder per class. Scanning it finds every file that cannot become a
+# correctly labelled RGB image and says why, before anything trains: first by reading each
+# file's bytes (the format from its magic bytes, not its extension; the structure of JPEG, PNG,
+# GIF, BMP and WebP files, which finds cut-off and corrupted files without a decoder, and
+# quietly, where TensorFlow's JPEG decoder writes to stderr), then by decoding every file once
+# with the very function the pipeline uses, so no file that passed can fail in training.
+
+_IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".webp")
+# How a file is decoded, set by its header: TensorFlow 2.21 decodes 16-bit PNGs to 8 bits
+# unless asked for uint16, and refuses `channels=3` for a WebP with an alpha channel.
+_DECODE_8BIT, _DECODE_16BIT, _DECODE_DROP_ALPHA = 0, 1, 2
+_INTERPOLATIONS = (
+    "bilinear",
+    "nearest",
+    "area",
+    "bicubic",
+    "lanczos3",
+    "lanczos5",
+    "gaussian",
+    "mitchellcubic",
+)
+# Filters with negative lobes overshoot [0, 1] near edges; the pipeline clips what they give.
+_OVERSHOOTING = frozenset({"bicubic", "lanczos3", "lanczos5", "mitchellcubic"})
+_ALPHA_NOTE = (
+    "alpha channel dropped (the colours stored under transparent pixels are kept, "
+    "not blended with a background)"
+)
+_GRAY_NOTE = "grayscale: its one channel is copied to red, green and blue"
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageIssue:
+    """A file of an image folder that is converted on the way in, skipped or ignored.
+
+    Attributes:
+        path: the file (or hidden folder).
+        action: `"converted"` (used, after the change `reason` describes), `"skipped"` (left
+            out: it cannot be a correctly labelled image) or `"ignored"` (a hidden file or
+            folder, such as `.DS_Store`, left out without counting as an error).
+        reason: what is special about the file and what is done about it.
+
+    See: docs/vision/input-pipelines.md
+    """
+
+    path: Path
+    action: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.action} `{self.path}`: {self.reason}"
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageFolder:
+    """What `scan_image_folder` found: the classes, each usable file's label, and the issues.
+
+    Attributes:
+        directory: the folder scanned.
+        class_names: the class of each label, in label order (the subfolder names, sorted,
+            unless `class_names` was given to the scan).
+        paths: the files the pipeline uses, by class folder (sorted by name), then by name.
+        labels: the label of each of `paths`.
+        issues: every file converted, skipped or ignored, with the reason.
+        decoders: how each of `paths` is decoded (internal codes, set from its header).
+
+    See: docs/vision/input-pipelines.md
+    """
+
+    directory: Path
+    class_names: tuple[str, ...]
+    paths: tuple[Path, ...]
+    labels: tuple[int, ...]
+    issues: tuple[ImageIssue, ...]
+    decoders: tuple[int, ...] = dataclasses.field(repr=False)
+
+    @property
+    def converted(self) -> tuple[ImageIssue, ...]:
+        """The files used after a conversion (grayscale, alpha, CMYK, 16-bit ...)."""
+        return tuple(issue for issue in self.issues if issue.action == "converted")
+
+    @property
+    def skipped(self) -> tuple[ImageIssue, ...]:
+        """The files left out because they cannot be a correctly labelled image."""
+        return tuple(issue for issue in self.issues if issue.action == "skipped")
+
+    @property
+    def ignored(self) -> tuple[ImageIssue, ...]:
+        """The hidden files and folders left out."""
+        return tuple(issue for issue in self.issues if issue.action == "ignored")
+
+    @property
+    def counts(self) -> tuple[int, ...]:
+        """How many usable images each class has, in label order."""
+        counts = [0] * len(self.class_names)
+        for label in self.labels:
+            counts[label] += 1
+        return tuple(counts)
+
+    def name(self, path: Path) -> str:
+        """`path` relative to the folder scanned, as the report prints it."""
+        try:
+            return path.relative_to(self.directory).as_posix()
+        except ValueError:
+            return str(path)
+
+    def summary(self) -> str:
+        """A readable report: the classes with their labels and counts, then every issue."""
+        lines = [
+            f"{self.directory.name}/: {len(self.class_names)} classes, {len(self.paths)} images "
+            f"to use ({len(self.converted)} converted), {len(self.skipped)} files skipped, "
+            f"{len(self.ignored)} ignored"
+        ]
+        for label, (class_name, count) in enumerate(
+            zip(self.class_names, self.counts, strict=True)
+        ):
+            lines.append(f"  label {label}: {class_name!r}, {count} images")
+        for action in ("converted", "skipped", "ignored"):
+            chosen = [issue for issue in self.issues if issue.action == action]
+            if chosen:
+                lines.append(f"{action}:")
+                lines.extend(f"  {self.name(issue.path)}: {issue.reason}" for issue in chosen)
+        return "\n".join(lines)
+
+
+class ImageFolderError(ValueError):
+    """Raised when an image folder holds files that cannot be used; `report` lists them.
+
+    See: docs/vision/input-pipelines.md
+    """
+
+    def __init__(self, report: ImageFolder) -> None:
+        bad = report.skipped
+        listing = "\n".join(f"  {report.name(issue.path)}: {issue.reason}" for issue in bad)
+        super().__init__(
+            f"{len(bad)} file(s) in `{report.directory.name}/` cannot be used as labelled "
+            f'images (fix or remove them, or pass on_error="skip" to leave them out):\n{listing}'
+        )
+        self.report = report
+
+
+class _Unusable(Exception):
+    """A file that cannot be used; the message says why."""
+
+
+def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
+    """Walk a JPEG's header segments to its first scan and check that the file ends."""
+    size, position, components = len(data), 2, 0
+    while True:
+        if position >= size:
+            raise _Unusable("truncated: the file ends inside the JPEG header")
+        if data[position] != 0xFF:
+            raise _Unusable(f"corrupt: no JPEG marker where one must be (byte {position})")
+        while position < size and data[position] == 0xFF:  # fill bytes
+            position += 1
+        if position >= size:
+            raise _Unusable("truncated: the file ends inside the JPEG header")
+        marker = data[position]
+        position += 1
+        if marker == 0xD9:
+            raise _Unusable("corrupt: the JPEG ends before any image data")
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            continue
+        if position + 2 > size:
+            raise _Unusable("truncated: the file ends inside the JPEG header")
+        length = int.from_bytes(data[position : position + 2], "big")
+        if length < 2:
+            raise _Unusable(f"corrupt: a JPEG segment of impossible length {length}")
+        if position + length > size:
+            raise _Unusable("truncated: the file ends inside the JPEG header")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and length >= 8:
+            components = data[position + 7]
+        if marker == 0xDA:  # start of scan: compressed data follows
+            if not components:
+                raise _Unusable("corrupt: JPEG image data before the frame header")
+            # Compressed data cannot hold FF D9 (an FF there is followed by 00 or D0-D7), so
+            # a file without it after the first scan was cut off.
+            if data.find(b"\xff\xd9", position + length) < 0:
+                raise _Unusable(
+                    "truncated: the JPEG has no end-of-image marker (the file was cut off)"
+                )
+            break
+        position += length
+    notes = {1: [_GRAY_NOTE], 4: ["CMYK JPEG: converted to RGB by TensorFlow's decoder"]}
+    return _DECODE_8BIT, notes.get(components, [])
+
+
+def _inspect_png(data: bytes) -> tuple[int, list[str]]:
+    """Walk a PNG's chunks, checking each one's CRC, and read its bit depth and colour type."""
+    view, size, position = memoryview(data), len(data), 8
+    bit_depth, colour_type, transparency = 0, -1, False
+    while True:
+        if position + 8 > size:
+            raise _Unusable("truncated: the PNG ends before its IEND chunk")
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8].decode("latin-1")
+        end = position + 12 + length
+        if end > size:
+            raise _Unusable(f"truncated: the file ends inside the PNG's {kind!r} chunk")
+        stored = int.from_bytes(data[end - 4 : end], "big")
+        if zlib.crc32(view[position + 4 : end - 4]) != stored:
+            raise _Unusable(
+                f"corrupt: the PNG's {kind!r} chunk fails its CRC check (byte {position})"
+            )
+        if position == 8:
+            if kind != "IHDR" or length != 13:
+                raise _Unusable("corrupt: the PNG does not start with an IHDR chunk")
+            bit_depth, colour_type = data[position + 16], data[position + 17]
+        if kind == "tRNS":
+            transparency = True
+        if kind == "IEND":
+            break
+        position = end
+    notes = []
+    if colour_type in (0, 4):
+        notes.append(_GRAY_NOTE)
+    if colour_type in (4, 6):
+        notes.append(_ALPHA_NOTE)
+    elif transparency:
+        notes.append(_ALPHA_NOTE.replace("alpha channel", "transparency (tRNS chunk)"))
+    if bit_depth == 16:
+        notes.append("16-bit: scaled to [0, 1] by dividing by 65535 (all 16 bits kept)")
+        return _DECODE_16BIT, notes
+    return _DECODE_8BIT, notes
+
+
+def _skip_gif_blocks(data: bytes, position: int) -> int:
+    """Return the position after a chain of GIF data sub-blocks starting at `position`."""
+    while True:
+        if position >= len(data):
+            raise _Unusable("truncated: the file ends inside GIF image data")
+        length = data[position]
+        position += 1 + length
+        if length == 0:
+            return position
+
+
+def _inspect_gif(data: bytes) -> tuple[int, list[str]]:
+    """Walk a GIF's blocks to its trailer, counting the frames."""
+    if len(data) < 13:
+        raise _Unusable("truncated: the file ends inside the GIF header")
+    position = 13
+    if data[10] & 0x80:  # global colour table
+        position += 3 * 2 ** ((data[10] & 0x07) + 1)
+    frames = 0
+    while True:
+        if position >= len(data):
+            raise _Unusable("truncated: the GIF has no trailer (the file was cut off)")
+        block = data[position]
+        if block == 0x3B:
+            break
+        if block == 0x21:  # extension: label, then sub-blocks
+            position = _skip_gif_blocks(data, position + 2)
+        elif block == 0x2C:  # image: descriptor, local colour table, code size, sub-blocks
+            if position + 10 > len(data):
+                raise _Unusable("truncated: the file ends inside a GIF image descriptor")
+            flags = data[position + 9]
+            position += 10 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
+            position = _skip_gif_blocks(data, position + 1)
+            frames += 1
+        else:
+            raise _Unusable(f"corrupt: unknown GIF block {block:#04x} at byte {position}")
+    if frames == 0:
+        raise _Unusable("corrupt: the GIF holds no image")
+    return _DECODE_8BIT, ["animated GIF: only its first frame is used"] if frames > 1 else []
+
+
+def _inspect_bmp(data: bytes) -> tuple[int, list[str]]:
+    if len(data) < 30 or len(data) < int.from_bytes(data[2:6], "little"):
+        raise _Unusable("truncated: the BMP is shorter than its header says")
+    bits = int.from_bytes(data[28:30], "little")
+    return _DECODE_8BIT, ["32-bit BMP: its fourth (alpha) channel is dropped"] if bits == 32 else []
+
+
+def _inspect_webp(data: bytes) -> tuple[int, list[str]]:
+    if len(data) < 30 or len(data) < int.from_bytes(data[4:8], "little") + 8:
+        raise _Unusable("truncated: the WebP is shorter than its header says")
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        alpha = bool(data[20] & 0x10)
+    elif chunk == b"VP8L":
+        alpha = bool((int.from_bytes(data[21:25], "little") >> 28) & 1)
+    else:
+        alpha = False
+    return (_DECODE_DROP_ALPHA, [_ALPHA_NOTE]) if alpha else (_DECODE_8BIT, [])
+
+
+def _inspect_file(path: Path) -> tuple[int, list[str]]:
+    """Return how to decode an image file and what conversions it needs, or raise `_Unusable`."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise _Unusable(f"unreadable: {error.strerror or error}") from None
+    if not data:
+        raise _Unusable("empty file (0 bytes)")
+    if data.startswith(b"\xff\xd8\xff"):
+        return _inspect_jpeg(data)
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _inspect_png(data)
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return _inspect_gif(data)
+    if data.startswith(b"BM"):
+        return _inspect_bmp(data)
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return _inspect_webp(data)
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        raise _Unusable("TIFF image: a format TensorFlow does not decode")
+    start = data[:16]
+    if all(32 <= byte < 127 or byte in b"\t\n\r" for byte in start):
+        raise _Unusable(f"not an image: it starts with the text {start.decode()!r}")
+    raise _Unusable(f"not an image: its first bytes ({start[:8].hex(' ')}) match no image format")
+
+
+def _decode(
+    contents: tf.Tensor,
+    decoder: tf.Tensor | int,
+    finish: Callable[[tf.Tensor, float], tf.Tensor],
+) -> tf.Tensor:
+    """Decode one image file's bytes to RGB and return `finish(image, scale)`.
+
+    `image` is uint8, or uint16 for 16-bit PNGs, and `scale` the factor that maps its values
+    to [0, 1]. `decoder` is a file's code from the scan: a tensor picks the branch per image;
+    a Python int, when the whole folder decodes one way, builds that branch alone.
+    """
+
+    def eight_bit() -> tf.Tensor:
+        image = tf.io.decode_image(contents, channels=3, expand_animations=False)
+        return finish(image, 1 / 255)
+
+    def sixteen_bit() -> tf.Tensor:
+        return finish(tf.io.decode_png(contents, channels=3, dtype=tf.uint16), 1 / 65535)
+
+    def drop_alpha() -> tf.Tensor:
+        image = tf.io.decode_image(contents, channels=4, expand_animations=False)
+        return finish(image[..., :3], 1 / 255)
+
+    branches = [eight_bit, sixteen_bit, drop_alpha]
+    if isinstance(decoder, int):
+        return branches[decoder]()
+    return tf.switch_case(decoder, branches)
+
+
+def _tensorflow_reason(error: tf.errors.OpError) -> str:
+    """TensorFlow's error message without the op and function names around it."""
+    message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", error.message)
+    return re.sub(r"\s*\[Op:\w+\]\s*$", "", message).strip()
+
+
+def _image_shape(image: tf.Tensor, scale: float) -> tf.Tensor:
+    del scale
+    return tf.shape(image)
+
+
+def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, str]:
+    """Decode every file once, in parallel, and return why each failure failed, by index."""
+    if not paths:
+        return {}
+    files = tf.data.Dataset.from_tensor_slices(
+        (np.arange(len(paths)), [str(path) for path in paths], np.asarray(decoders, np.int32))
+    )
+
+    def check(index: tf.Tensor, path: tf.Tensor, decoder: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        # The shape depends on the decoded image, so the decode cannot be pruned away.
+        return index, _decode(tf.io.read_file(path), decoder, _image_shape)
+
+    decoded = files.map(check, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+    good = np.zeros(len(paths), bool)
+    # A failing file drops out here; it is decoded again below, alone, to learn why.
+    for indices, _ in decoded.ignore_errors().batch(1024).as_numpy_iterator():
+        good[indices] = True
+    reasons = {}
+    for index in (int(index) for index in np.flatnonzero(~good)):
+        contents = tf.io.read_file(str(paths[index]))
+        try:
+            _decode(contents, decoders[index], _image_shape)
+        except tf.errors.OpError as error:
+            reasons[index] = f"cannot be decoded: {_tensorflow_reason(error)}"
+        else:
+            reasons[index] = "cannot be decoded reliably (it failed once, then decoded)"
+    return reasons
+
+
+def _check_names(value: object, name: str) -> tuple[str, ...]:
+    message = f"`{name}` must be a list of distinct, non-empty strings. Received: {name}={value!r}"
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise TypeError(message)
+    names = tuple(value)
+    if not all(isinstance(item, str) for item in names):
+        raise TypeError(message)
+    if not all(item.strip() for item in names) or len(set(names)) != len(names):
+        raise ValueError(message)
+    return names
+
+
+def _is_hidden(path: Path) -> bool:
+    return path.name.startswith(".")
+
+
+def _nested_issues(folder: Path, class_name: str) -> list[ImageIssue]:
+    """Report each file below a folder nested inside a class folder (not used: no label)."""
+    issues = []
+    for root, folders, files in os.walk(folder):
+        hidden = sorted(name for name in folders if name.startswith("."))
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in hidden:
+            issues.append(ImageIssue(Path(root, name), "ignored", "hidden folder"))
+        for name in sorted(files):
+            path = Path(root, name)
+            if _is_hidden(path):
+                issues.append(ImageIssue(path, "ignored", "hidden file"))
+            else:
+                reason = (
+                    f"in a folder nested inside class folder {class_name!r}: only files "
+                    "directly in a class folder are labelled"
+                )
+                issues.append(ImageIssue(path, "skipped", reason))
+    return issues
+
+
+def scan_image_folder(
+    directory: str | os.PathLike[str],
+    *,
+    class_names: Sequence[str] | None = None,
+    extensions: Sequence[str] = _IMAGE_EXTENSIONS,
+    verify: bool = True,
+) -> ImageFolder:
+    """Find the classes and images of a folder, and every file that needs care, by name.
+
+    `directory` holds one subfolder per class; the files directly in a class folder are its
+    images. Each file is read once and recognised by its content (its magic bytes), not its
+    extension. Files that are empty, not images, cut off or corrupted are skipped: the scan
+    walks the structure of JPEG (segments up to the end-of-image marker), PNG (every chunk's
+    CRC), GIF (blocks up to the trailer), BMP and WebP (declared sizes). With `verify`, each
+    remaining file is then decoded once, in parallel, by the same function the pipeline uses,
+    and a file TensorFlow cannot decode is skipped too: this costs about one epoch of
+    decoding, and guarantees that no file fails later, in training. Files that can be used
+    after a change are reported as converted: grayscale (copied to three channels), an alpha
+    channel or transparency (dropped), CMYK JPEG (converted to RGB), 16-bit PNG (scaled to
+    [0, 1] with all 16 bits), an animated GIF (its first frame). Files directly in
+    `directory` and files in folders nested inside a class folder have no label and are
+    skipped; hidden files and folders (names starting with ".") are listed as ignored.
+
+    Damage inside a JPEG's compressed data that leaves its structure intact decodes, with
+    wrong pixels and a warning from libjpeg on stderr: no check short of comparing pixels
+    can tell, since JPEG files carry no checksum.
+
+    Args:
+        directory: the folder of class folders.
+        class_names: the classes, in label order. Defaults to `None` (the subfolders' names,
+            sorted). Give the training folder's `class_names` when scanning a validation
+            folder, so the same class gets the same label even if a folder is missing; files
+            in a folder not named here are skipped.
+        extensions: the file name endings (any case) of the files to consider; files with
+            other endings are skipped without being read. Defaults to `.bmp`, `.gif`,
+            `.jpeg`, `.jpg`, `.png` and `.webp`, the formats TensorFlow decodes.
+        verify: whether to decode every file once to be sure it decodes. Defaults to `True`.
+
+    Returns:
+        An `ImageFolder`; its `summary()` is a readable report.
+
+    Raises:
+        FileNotFoundError: if `directory` does not exist.
+        NotADirectoryError: if `directory` is not a folder.
+        TypeError: if `class_names` or `extensions` is not a list of strings.
+        ValueError: if `class_names` holds repeats or empty names, or an extension does not
+            start with a dot.
+
+    Examples:
+        >>> import tempfile
+        >>> from PIL import Image
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> (folder / "cats").mkdir()
+        >>> Image.new("L", (8, 8)).save(folder / "cats" / "gray.png")
+        >>> (folder / "cats" / "empty.jpg").touch()
+        >>> print(scan_image_folder(folder).summary().split("\\n", 1)[1])
+          label 0: 'cats', 1 images
+        converted:
+          cats/gray.png: grayscale: its one channel is copied to red, green and blue
+        skipped:
+          cats/empty.jpg: empty file (0 bytes)
+
+    See: docs/vision/input-pipelines.md
+    """
+    folder = Path(directory)
+    if not folder.exists():
+        raise FileNotFoundError(
+            f"`directory` must be an existing folder. Received: directory={str(folder)!r}"
+        )
+    if not folder.is_dir():
+        raise NotADirectoryError(
+            f"`directory` must be a folder, not a file. Received: directory={str(folder)!r}"
+        )
+    endings = _check_names(extensions, "extensions")
+    if not all(ending.startswith(".") for ending in endings):
+        raise ValueError(
+            f"`extensions` must be file endings that start with a dot. Received: {endings!r}"
+        )
+    endings = tuple(ending.lower() for ending in endings)
+    given = None if class_names is None else _check_names(class_names, "class_names")
+
+    issues: list[ImageIssue] = []
+    subfolders = []
+    for entry in sorted(folder.iterdir(), key=lambda path: path.name):
+        if _is_hidden(entry):
+            kind = "folder" if entry.is_dir() else "file"
+            issues.append(ImageIssue(entry, "ignored", f"hidden {kind}"))
+        elif entry.is_dir():
+            subfolders.append(entry)
+        else:
+            reason = "not in a class folder: a file directly in the top folder has no label"
+            issues.append(ImageIssue(entry, "skipped", reason))
+    names = given if given is not None else tuple(entry.name for entry in subfolders)
+    label_of = {name: label for label, name in enumerate(names)}
+
+    candidates: list[tuple[Path, int]] = []
+    for subfolder in subfolders:
+        label = label_of.get(subfolder.name)
+        for entry in sorted(subfolder.iterdir(), key=lambda path: path.name):
+            if _is_hidden(entry):
+                kind = "folder" if entry.is_dir() else "file"
+                issues.append(ImageIssue(entry, "ignored", f"hidden {kind}"))
+            elif entry.is_dir():
+                issues.extend(_nested_issues(entry, subfolder.name))
+            elif label is None:
+                reason = f"its folder {subfolder.name!r} is not one of `class_names`"
+                issues.append(ImageIssue(entry, "skipped", reason))
+            elif entry.suffix.lower() not in endings:
+                ending = repr(entry.suffix) if entry.suffix else "no extension"
+                reason = f"not an image file name: {ending} is not one of {', '.join(endings)}"
+                issues.append(ImageIssue(entry, "skipped", reason))
+            else:
+                candidates.append((entry, label))
+
+    def inspect(path: Path) -> tuple[int, list[str]] | str:
+        try:
+            return _inspect_file(path)
+        except _Unusable as problem:
+            return str(problem)
+
+    # Reading files releases the GIL, so threads overlap the reads with the parsing.
+    with ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4)) as pool:
+        results = list(pool.map(inspect, [path for path, _ in candidates]))
+    kept = []
+    for (path, label), result in zip(candidates, results, strict=True):
+        if isinstance(result, str):
+            issues.append(ImageIssue(path, "skipped", result))
+        else:
+            kept.append((path, label, result[0], result[1]))
+    if verify:
+        failures = _undecodable([path for path, *_ in kept], [code for _, _, code, _ in kept])
+        for index in sorted(failures):
+            issues.append(ImageIssue(kept[index][0], "skipped", failures[index]))
+        kept = [item for index, item in enumerate(kept) if index not in failures]
+    for path, _, _, notes in kept:
+        if notes:
+            issues.append(ImageIssue(path, "converted", "; ".join(notes)))
+    return ImageFolder(
+        directory=folder,
+        class_names=names,
+        paths=tuple(path for path, *_ in kept),
+        labels=tuple(label for _, label, _, _ in kept),
+        issues=tuple(sorted(issues, key=lambda issue: issue.path.parts)),
+        decoders=tuple(code for _, _, code, _ in kept),
+    )
+
+
+def _check_image_size(value: object) -> tuple[int, int]:
+    message = (
+        "`image_size` must be a positive integer or a (height, width) pair of them. "
+        f"Received: image_size={value!r}"
+    )
+    sizes = (value, value) if not isinstance(value, tuple | list) else tuple(value)
+    if len(sizes) != 2:
+        raise ValueError(message)
+    try:
+        return (
+            check_positive_int(sizes[0], "image_size"),
+            check_positive_int(sizes[1], "image_size"),
+        )
+    except TypeError:
+        raise TypeError(message) from None
+    except ValueError:
+        raise ValueError(message) from None
+
+
+# --8<-- [start:make_folder_dataset]
+def make_folder_dataset(
+    directory: str | os.PathLike[str],
+    *,
+    image_size: int | tuple[int, int],
+    batch_size: int,
+    shuffle: bool = True,
+    seed: int = 0,
+    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    cache: bool | str | os.PathLike[str] = False,
+    interpolation: str = "bilinear",
+    on_error: str = "raise",
+    report: ImageFolder | None = None,
+    drop_remainder: bool = False,
+    deterministic: bool = True,
+) -> tf.data.Dataset:
+    """Build a training pipeline from a folder of images with one subfolder per class.
+
+    The folder is scanned first with `scan_image_folder` (pass the `report` of an earlier scan
+    to skip it). Each image is then read and decoded in parallel, resized to `image_size`,
+    and scaled to float32 in [0, 1]; the rest of the stages are `make_batches`'s. Without a
+    cache, the shuffle reorders the file names before anything is decoded, which costs
+    almost no memory; with a cache, it reorders the decoded images after the cache (the
+    cache would otherwise keep the first epoch's order for ever).
+
+    Args:
+        directory: the folder of class folders.
+        image_size: the `(height, width)` of every image, or one number for both.
+        batch_size: images per batch.
+        shuffle: whether to shuffle, with a fresh order each epoch. Defaults to `True`.
+        seed: the shuffle seed. Defaults to 0.
+        augment: a function applied to each batch of images (a Keras layer or
+            `keras.Sequential` of random layers works), or `None`. Defaults to `None`.
+        cache: `True` to keep the decoded, resized images in memory after the first epoch
+            (height x width x 3 x 4 bytes each), a file name to keep them on disk, `False`
+            to decode every epoch. Defaults to `False`.
+        interpolation: the resize method, one of `tf.image.ResizeMethod`'s names. Defaults
+            to `"bilinear"`.
+        on_error: what to do when files must be skipped (see `scan_image_folder`): `"raise"`
+            an `ImageFolderError` that lists them, or `"skip"` them (with a warning naming
+            them when no `report` was passed). Defaults to `"raise"`.
+        report: the result of `scan_image_folder(directory)`, to avoid scanning twice.
+            Defaults to `None` (scan now).
+        drop_remainder: whether to drop a last, smaller batch. Defaults to `False`.
+        deterministic: whether a run can be repeated exactly: the images come out in the
+            order the shuffle chose, however long each takes to decode, and `augment` works on
+            one batch at a time (see `make_batches`); `False` lets a slow image fall behind
+            instead of holding up the others, and augments batches in parallel. Defaults to
+            `True`.
+
+    Returns:
+        A `tf.data.Dataset` of `(images, labels)` batches: float32 images of shape
+        `(batch, height, width, 3)` in [0, 1], int64 labels indexing `report.class_names`.
+
+    Raises:
+        ImageFolderError: if `on_error="raise"` and some files must be skipped.
+        FileNotFoundError: if `directory` does not exist.
+        TypeError: if an integer argument is not an integer, `augment` is not callable or
+            `cache` is neither a bool nor a file name.
+        ValueError: if `image_size`, `batch_size` or `seed` is out of range, `interpolation`
+            or `on_error` is not one of its choices, `report` describes another folder, or
+            no image is usable.
+
+    Examples:
+        >>> import tempfile
+        >>> from PIL import Image
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> for name in ("cats", "dogs"):
+        ...     (folder / name).mkdir()
+        ...     Image.new("RGB", (40, 30)).save(folder / name / "one.jpg")
+        >>> dataset = make_folder_dataset(folder, image_size=16, batch_size=2, shuffle=False)
+        >>> images, labels = next(iter(dataset))
+        >>> tuple(images.shape), images.dtype.name, labels.numpy().tolist()
+        ((2, 16, 16, 3), 'float32', [0, 1])
+
+    See: docs/vision/input-pipelines.md
+    """
+    height, width = _check_image_size(image_size)
+    batch_size = check_positive_int(batch_size, "batch_size")
+    seed = check_non_negative_int(seed, "seed")
+    _check_augment(augment)
+    cache_file = _check_cache(cache)
+    method = check_one_of(interpolation, "interpolation", _INTERPOLATIONS)
+    on_error = check_one_of(on_error, "on_error", ("raise", "skip"))
+    if report is None:
+        report = scan_image_folder(directory)
+        unseen = True
+    elif Path(directory).resolve() != report.directory.resolve():
+        raise ValueError(
+            "`report` must describe `directory`. "
+            f"Received: report.directory={str(report.directory)!r}, directory={str(directory)!r}"
+        )
+    else:
+        unseen = False
+    if report.skipped and on_error == "raise":
+        raise ImageFolderError(report)
+    if report.skipped and unseen:
+        first = report.skipped[0]
+        warnings.warn(
+            f"{len(report.skipped)} file(s) in `{report.directory}` skipped, the first "
+            f"`{first.path}`: {first.reason}; scan_image_folder(...).summary() lists them all",
+            stacklevel=2,
+        )
+    if not report.paths:
+        raise ValueError(
+            f"`directory` must hold at least one usable image in a class folder. Received: "
+            f"directory={str(report.directory)!r}, with {len(report.issues)} other file(s)"
+        )
+
+    files = tf.data.Dataset.from_tensor_slices(
+        (
+            [str(path) for path in report.paths],
+            np.asarray(report.labels, np.int64),
+            np.asarray(report.decoders, np.int32),
+        )
+    )
+    if shuffle and cache_file is None:  # names are cheap to shuffle, images are not
+        files = files.shuffle(len(report.paths), seed=seed, reshuffle_each_iteration=True)
+    # One decoder for the whole folder (the usual case) builds no branch per image.
+    single = report.decoders[0] if len(set(report.decoders)) == 1 else None
+
+    def resize(image: tf.Tensor, scale: float) -> tf.Tensor:
+        # Resizing is linear, so scaling the small result is the same as scaling the input.
+        resized = tf.cast(tf.image.resize(image, (height, width), method=method), tf.float32)
+        resized = resized * scale
+        return tf.clip_by_value(resized, 0.0, 1.0) if method in _OVERSHOOTING else resized
+
+    def load(path: tf.Tensor, label: tf.Tensor, decoder: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        image = _decode(tf.io.read_file(path), decoder if single is None else single, resize)
+        image.set_shape((height, width, 3))  # static: a branch per image hides the shape
+        return image, label
+
+    examples = files.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+    return make_batches(
+        examples,
+        batch_size=batch_size,
+        shuffle=shuffle and cache_file is not None,
+        seed=seed,
+        augment=augment,
+        cache=cache,
+        drop_remainder=drop_remainder,
+        deterministic=deterministic,
+    )
+    # --8<-- [end:make_folder_dataset]

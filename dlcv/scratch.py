@@ -1,10 +1,13 @@
-"""A dense network written with tensor operations alone, and its gradients derived by hand.
+"""Layers written with tensor operations alone: dense networks, backpropagation, convolution.
 
-These functions are what the fundamentals pages teach: a dense layer is a matrix product plus
-a bias, a multilayer perceptron is a chain of them, training is gradient descent on a loss, and
-backpropagation is the chain rule. They use `tf.matmul`, `+`, `tf.maximum`, `tf.exp` and
-reductions only (no `keras.layers`), so every step can be read, and the tests check that they
-agree with Keras and with `tf.GradientTape`. Use Keras layers and optimizers for real work.
+These functions are what the fundamentals and vision pages teach: a dense layer is a matrix product
+plus a bias, a multilayer perceptron is a chain of them, training is gradient descent on a loss,
+and backpropagation is the chain rule. A 2D convolution is the same matrix product applied to
+every small window of an image, and pooling summarises each window with its maximum or mean.
+They use `tf.matmul`, `tf.einsum`, slicing, `tf.pad`, `+`, `tf.maximum`, `tf.exp` and reductions
+only (no `keras.layers`, no `tf.nn` convolutions), so every step can be read, and the tests check
+that they agree with Keras, with `tf.nn.conv2d` and the `tf.nn` pooling ops, and with
+`tf.GradientTape`. Use Keras layers and optimizers for real work.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ import tensorflow as tf
 from dlcv._validation import check_non_negative_int, check_one_of, check_positive_int
 
 __all__ = [
+    "average_pool2d",
+    "conv2d",
     "dense",
     "init_mlp_params",
     "manual_gradients",
+    "max_pool2d",
     "mlp_forward",
     "relu",
     "sgd_step",
@@ -446,3 +452,281 @@ def manual_gradients(x: Any, labels: Any, params: Params) -> list[tuple[tf.Tenso
     d_bias_1 = tf.reduce_sum(d_z_1, axis=0)
     return [(d_kernel_1, d_bias_1), (d_kernel_2, d_bias_2)]
     # --8<-- [end:manual_gradients]
+
+
+# --- Convolution and pooling --------------------------------------------------------------------
+
+
+def _check_pair(value: Any, name: str) -> tuple[int, int]:
+    """Return `value` as a (height, width) pair of positive integers; an int stands for both."""
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        if len(value) != 2:
+            raise ValueError(
+                f"`{name}` must be a positive integer or a pair of them (height, width). "
+                f"Received: {name}={value!r}"
+            )
+        return (
+            check_positive_int(value[0], f"{name}[0]"),
+            check_positive_int(value[1], f"{name}[1]"),
+        )
+    size = check_positive_int(value, name)
+    return size, size
+
+
+def _check_padding(padding: Any) -> str:
+    value = padding.lower() if isinstance(padding, str) else padding
+    return check_one_of(value, "padding", ("valid", "same"))
+
+
+def _check_images(x: Any) -> tf.Tensor:
+    x = _check_tensor_rank(x, 4, "x", "batch, height, width, channels")
+    height, width = x.shape[1], x.shape[2]
+    if height is None or width is None or height == 0 or width == 0:
+        raise ValueError(
+            "`x` must have a known, positive height and width (the windows are sliced with "
+            f"Python integers). Received: x.shape={_shape(x)}"
+        )
+    return x
+
+
+def _check_window_fits(
+    x: tf.Tensor, span: tuple[int, int], padding: str, name: str, received: str
+) -> None:
+    if padding == "valid" and (span[0] > x.shape[1] or span[1] > x.shape[2]):
+        raise ValueError(
+            f"`{name}` must fit inside `x` when padding='valid': it spans {span[0]}x{span[1]} "
+            f"pixels, but `x` is {x.shape[1]}x{x.shape[2]}. Use padding='same' or a smaller "
+            f"window. Received: {received}"
+        )
+
+
+def _output_size_and_padding(
+    size: int, span: int, stride: int, padding: str
+) -> tuple[int, int, int]:
+    """Return, along one axis, the output length and the padding before and after the input.
+
+    `span` is how many input pixels one window covers, `(k - 1) * d + 1` for a kernel of `k`
+    taps with dilation `d`. The arithmetic is TensorFlow's (see the `tf.nn` notes on padding).
+    """
+    # --8<-- [start:padding]
+    if padding == "valid":
+        # No padding: count the start positions, one every `stride` pixels, whose window fits.
+        return (size - span) // stride + 1, 0, 0
+    # "same": one output per stride step, ceil(size / stride), whatever the window, with the
+    # least padding that needs. An odd total puts the extra pixel after (bottom or right).
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return out, total // 2, total - total // 2
+    # --8<-- [end:padding]
+
+
+def _extract_windows(
+    x: tf.Tensor,
+    window: tuple[int, int],
+    strides: tuple[int, int],
+    dilation: tuple[int, int],
+    padding: str,
+    pad_value: float,
+) -> tf.Tensor:
+    """Gather, for every output position, the input values under its window (im2col).
+
+    Returns a tensor of shape `(batch, out_height, out_width, taps, channels)`, where the
+    `taps = window[0] * window[1]` positions of the window are in row-major order.
+    """
+    # --8<-- [start:windows]
+    (kernel_h, kernel_w), (stride_h, stride_w), (dilation_h, dilation_w) = window, strides, dilation
+    span_h, span_w = (kernel_h - 1) * dilation_h + 1, (kernel_w - 1) * dilation_w + 1
+    out_h, top, bottom = _output_size_and_padding(x.shape[1], span_h, stride_h, padding)
+    out_w, left, right = _output_size_and_padding(x.shape[2], span_w, stride_w, padding)
+    x = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]], constant_values=pad_value)
+    taps = []
+    for i in range(kernel_h):
+        for j in range(kernel_w):
+            # Tap (i, j) of every window is the input shifted by (i, j) times the dilation and
+            # read every `stride` pixels: one strided slice holds it for all output positions.
+            row, col = i * dilation_h, j * dilation_w
+            rows = slice(row, row + (out_h - 1) * stride_h + 1, stride_h)
+            cols = slice(col, col + (out_w - 1) * stride_w + 1, stride_w)
+            taps.append(x[:, rows, cols, :])
+    return tf.stack(taps, axis=3)
+    # --8<-- [end:windows]
+
+
+def conv2d(
+    x: Any,
+    kernel: Any,
+    *,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    dilation: int | Sequence[int] = 1,
+) -> tf.Tensor:
+    """Compute a 2D convolution from slicing, stacking and one `tf.einsum`, as `tf.nn.conv2d` does.
+
+    Each output value is a weighted sum of the input values in a small window around its
+    position, over all input channels, with the same weights at every position. As in every deep
+    learning library, the kernel is not flipped: mathematically this is a cross-correlation.
+    The windows are gathered into one tensor first (im2col), which costs `kernel_h * kernel_w`
+    times the input's memory; `tf.nn.conv2d` computes the same values far more efficiently.
+
+    Args:
+        x: the images, shape `(batch, height, width, channels_in)` (NHWC); height and width
+            must be known. Cast to the kernel's dtype.
+        kernel: the weights, shape `(kernel_h, kernel_w, channels_in, channels_out)` (HWIO),
+            floating point.
+        strides: the step between neighbouring windows, an int or a `(height, width)` pair.
+            Defaults to 1.
+        padding: `"valid"` (windows inside the input only) or `"same"` (zero padding so that
+            the output has `ceil(size / stride)` positions along each axis, with any odd pixel
+            of padding at the bottom or right, as TensorFlow pads). Case-insensitive. Defaults
+            to `"valid"`.
+        dilation: the spacing between the kernel's taps, an int or a `(height, width)` pair;
+            1 is an ordinary convolution. Defaults to 1.
+
+    Returns:
+        A tensor of shape `(batch, out_height, out_width, channels_out)`.
+
+    Raises:
+        TypeError: if `kernel` is not floating point, or `strides` or `dilation` are not
+            integers.
+        ValueError: if a rank is wrong, the channels of `x` and `kernel` differ, a stride or
+            dilation is not positive, `padding` is unknown, or with `padding="valid"` the
+            (dilated) kernel is larger than the input.
+
+    Examples:
+        >>> x = tf.reshape(tf.range(16.0), (1, 4, 4, 1))
+        >>> window_sum = tf.ones((2, 2, 1, 1))
+        >>> conv2d(x, window_sum, strides=2)[0, :, :, 0].numpy()
+        array([[10., 18.],
+               [42., 50.]], dtype=float32)
+        >>> same = conv2d(x, window_sum, padding="same")
+        >>> bool(tf.reduce_all(same == tf.nn.conv2d(x, window_sum, 1, "SAME")))
+        True
+
+    See: docs/vision/convolution-and-pooling.md
+    """
+    kernel = _check_tensor_rank(kernel, 4, "kernel", "height, width, channels_in, channels_out")
+    if not kernel.dtype.is_floating:
+        raise TypeError(
+            f"`kernel` must hold floating-point numbers. Received: kernel.dtype={kernel.dtype.name}"
+        )
+    x = _check_images(x)
+    if None not in (x.shape[3], kernel.shape[2]) and x.shape[3] != kernel.shape[2]:
+        raise ValueError(
+            f"`kernel` must have as many input channels (its third axis) as `x` has channels "
+            f"({x.shape[3]}). Received: kernel.shape={_shape(kernel)}"
+        )
+    strides = _check_pair(strides, "strides")
+    dilation = _check_pair(dilation, "dilation")
+    padding = _check_padding(padding)
+    window = (int(kernel.shape[0]), int(kernel.shape[1]))
+    span = ((window[0] - 1) * dilation[0] + 1, (window[1] - 1) * dilation[1] + 1)
+    _check_window_fits(
+        x, span, padding, "kernel", f"kernel.shape={_shape(kernel)}, dilation={dilation}"
+    )
+    x = tf.cast(x, kernel.dtype)
+    # --8<-- [start:conv2d]
+    windows = _extract_windows(x, window, strides, dilation, padding, pad_value=0.0)
+    # One (channels_in, channels_out) weight matrix per tap, in the windows' row-major order.
+    weights = tf.reshape(kernel, (window[0] * window[1], kernel.shape[2], kernel.shape[3]))
+    # For each output position: sum over taps t and input channels c of window * weight.
+    return tf.einsum("bhwtc,tco->bhwo", windows, weights)
+    # --8<-- [end:conv2d]
+
+
+def _check_pool_args(
+    x: Any, pool_size: Any, strides: Any, padding: Any
+) -> tuple[tf.Tensor, tuple[int, int], tuple[int, int], str]:
+    x = _check_images(x)
+    if not x.dtype.is_floating:
+        raise TypeError(f"`x` must hold floating-point numbers. Received: x.dtype={x.dtype.name}")
+    window = _check_pair(pool_size, "pool_size")
+    steps = window if strides is None else _check_pair(strides, "strides")
+    padding = _check_padding(padding)
+    _check_window_fits(x, window, padding, "pool_size", f"pool_size={pool_size!r}")
+    return x, window, steps, padding
+
+
+def max_pool2d(
+    x: Any,
+    *,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: str = "valid",
+) -> tf.Tensor:
+    """Replace every window of each channel by its maximum, as `tf.nn.max_pool2d` does.
+
+    Args:
+        x: the images or feature maps, floating point, shape `(batch, height, width,
+            channels)` with known height and width.
+        pool_size: the window, an int or a `(height, width)` pair.
+        strides: the step between windows, an int or a pair. Defaults to `None`, meaning
+            `pool_size` (windows that touch without overlapping).
+        padding: `"valid"` or `"same"`, with TensorFlow's arithmetic; padded positions never
+            win the maximum. Case-insensitive. Defaults to `"valid"`.
+
+    Returns:
+        A tensor of shape `(batch, out_height, out_width, channels)`.
+
+    Raises:
+        TypeError: if `x` is not floating point or a size is not an integer.
+        ValueError: if `x` is not of rank 4, a size is not positive, `padding` is unknown, or
+            with `padding="valid"` the window is larger than the input.
+
+    Examples:
+        >>> x = tf.reshape(tf.range(16.0), (1, 4, 4, 1))
+        >>> max_pool2d(x, pool_size=2)[0, :, :, 0].numpy()
+        array([[ 5.,  7.],
+               [13., 15.]], dtype=float32)
+
+    See: docs/vision/convolution-and-pooling.md
+    """
+    x, window, strides, padding = _check_pool_args(x, pool_size, strides, padding)
+    # --8<-- [start:max_pool2d]
+    # Pad with -inf, so that a padded position never wins: TensorFlow ignores padding in pools.
+    windows = _extract_windows(x, window, strides, (1, 1), padding, pad_value=-np.inf)
+    return tf.reduce_max(windows, axis=3)
+    # --8<-- [end:max_pool2d]
+
+
+def average_pool2d(
+    x: Any,
+    *,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: str = "valid",
+) -> tf.Tensor:
+    """Replace every window of each channel by its mean, as `tf.nn.avg_pool2d` does.
+
+    With `padding="same"`, a window that overlaps the padding averages only the input pixels
+    it covers, as TensorFlow does: the padded zeros are not counted.
+
+    Args:
+        x: the images or feature maps, floating point, shape `(batch, height, width,
+            channels)` with known height and width.
+        pool_size: the window, an int or a `(height, width)` pair.
+        strides: the step between windows, an int or a pair. Defaults to `None`, meaning
+            `pool_size`.
+        padding: `"valid"` or `"same"`. Case-insensitive. Defaults to `"valid"`.
+
+    Returns:
+        A tensor of shape `(batch, out_height, out_width, channels)`.
+
+    Raises:
+        TypeError: if `x` is not floating point or a size is not an integer.
+        ValueError: if `x` is not of rank 4, a size is not positive, `padding` is unknown, or
+            with `padding="valid"` the window is larger than the input.
+
+    Examples:
+        >>> x = tf.reshape(tf.range(16.0), (1, 4, 4, 1))
+        >>> average_pool2d(x, pool_size=3, strides=3, padding="same")[0, :, :, 0].numpy()
+        array([[ 2.5,  4.5],
+               [10.5, 12.5]], dtype=float32)
+
+    See: docs/vision/convolution-and-pooling.md
+    """
+    x, window, strides, padding = _check_pool_args(x, pool_size, strides, padding)
+    windows = _extract_windows(x, window, strides, (1, 1), padding, pad_value=0.0)
+    # How many real (unpadded) pixels each window covers: the same windows over an image of ones.
+    ones = tf.ones_like(x[:1, :, :, :1])
+    counts = _extract_windows(ones, window, strides, (1, 1), padding, pad_value=0.0)
+    return tf.reduce_sum(windows, axis=3) / tf.reduce_sum(counts, axis=3)

@@ -11,6 +11,7 @@ from dlcv.blocks import (
     apply_residual_block,
     apply_separable_block,
     apply_squeeze_excite,
+    apply_upsample_block,
     apply_vgg_block,
 )
 
@@ -145,3 +146,91 @@ def test_unnamed_blocks_get_unique_names():
 def test_blocks_reject_bad_arguments(call, error, phrase):
     with pytest.raises(error, match=phrase):
         call(keras.Input((8, 8, 4)))
+
+
+def _decoder(coarse, fine, *args, **kwargs):
+    x, skip = keras.Input(coarse), keras.Input(fine)
+    return keras.Model([x, skip], apply_upsample_block(x, skip, *args, **kwargs))
+
+
+def test_upsample_block_doubles_resolution_and_concatenates_the_skip():
+    model = _decoder((4, 4, 32), (8, 8, 8), 16, name="dec")
+    names = [layer.name for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    assert names == [
+        "dec_up",
+        "dec_concat",
+        "dec_1_conv",
+        "dec_1_bn",
+        "dec_1_act",
+        "dec_2_conv",
+        "dec_2_bn",
+        "dec_2_act",
+    ]
+    assert model.get_layer("dec_up").output.shape == (None, 8, 8, 16)
+    # The skip's 8 channels join the 16 upsampled ones before the first 3x3 convolution.
+    assert model.get_layer("dec_concat").output.shape == (None, 8, 8, 24)
+    assert model.output.shape == (None, 8, 8, 16)
+    up = 2 * 2 * 32 * 16 + 16  # the transposed convolution keeps its bias
+    convs = 9 * 24 * 16 + 9 * 16 * 16  # no bias before batch normalisation
+    assert model.count_params() == up + convs + 2 * 4 * 16
+
+
+def test_upsample_block_passes_the_skip_through_unchanged():
+    # With the upsampled branch zeroed, the concatenation's second half is the skip itself.
+    model = _decoder((3, 3, 4), (6, 6, 2), 5, name="dec")
+    up = model.get_layer("dec_up")
+    up.set_weights([np.zeros_like(w) for w in up.get_weights()])
+    concat = keras.Model(model.inputs, model.get_layer("dec_concat").output)
+    rng = np.random.default_rng(2)
+    coarse = rng.normal(size=(2, 3, 3, 4)).astype("float32")
+    fine = rng.normal(size=(2, 6, 6, 2)).astype("float32")
+    joined = np.asarray(concat([coarse, fine]))
+    np.testing.assert_allclose(joined[..., :5], 0.0)
+    np.testing.assert_allclose(joined[..., 5:], fine)
+
+
+def test_bilinear_upsample_block_interpolates_without_weights():
+    model = _decoder((4, 4, 6), (8, 8, 2), 4, convs=1, mode="bilinear", name="bi")
+    assert model.get_layer("bi_up").count_params() == 0
+    assert model.get_layer("bi_concat").output.shape == (None, 8, 8, 8)
+    assert model.count_params() == 9 * 8 * 4 + 4 * 4
+    x = np.ones((1, 4, 4, 6), dtype="float32")
+    up = keras.Model(model.inputs, model.get_layer("bi_up").output)
+    np.testing.assert_allclose(up([x, np.zeros((1, 8, 8, 2), "float32")]), 1.0, rtol=1e-6)
+
+
+def test_upsample_blocks_build_a_small_unet():
+    inputs = keras.Input((16, 16, 3))
+    e1 = apply_conv_bn(inputs, 8, name="e1")
+    e2 = apply_conv_bn(keras.layers.MaxPooling2D(2)(e1), 16, name="e2")
+    bottom = apply_conv_bn(keras.layers.MaxPooling2D(2)(e2), 32, name="bottom")
+    x = apply_upsample_block(bottom, e2, 16, name="d2")
+    x = apply_upsample_block(x, e1, 8, name="d1")
+    outputs = keras.layers.Conv2D(4, 1, name="classes")(x)
+    model = keras.Model(inputs, outputs)
+    images = np.random.default_rng(3).random((2, 16, 16, 3)).astype("float32")
+    assert model(images).shape == (2, 16, 16, 4)
+
+
+@pytest.mark.parametrize(
+    ("coarse", "fine", "kwargs", "error", "phrase"),
+    [
+        ((4, 4, 8), (6, 6, 8), {}, ValueError, "`skip` must have twice the height and width"),
+        ((4, 4, 8), (8, 8, 8), {"mode": "nearest"}, ValueError, "`mode` must be one of"),
+        ((4, 4, 8), (8, 8, 8), {"convs": 0}, ValueError, "`convs` must be a positive integer"),
+        ((4, 4, 8), (8, 8, 8), {"filters": 2.0}, TypeError, "`filters` must be a positive"),
+        ((4, 4, 8), (8, 8, 8), {"name": " "}, ValueError, "`name` must be a non-empty"),
+    ],
+)
+def test_upsample_block_rejects_bad_arguments(coarse, fine, kwargs, error, phrase):
+    kwargs = {"filters": 4, **kwargs}
+    with pytest.raises(error, match=phrase):
+        apply_upsample_block(keras.Input(coarse), keras.Input(fine), **kwargs)
+
+
+def test_upsample_block_rejects_a_skip_that_is_not_a_4d_tensor():
+    x = keras.Input((4, 4, 8))
+    with pytest.raises(TypeError, match="`skip` must be a tensor"):
+        apply_upsample_block(x, [1, 2], 4)
+    with pytest.raises(ValueError, match="`skip` must be a 4-D tensor"):
+        apply_upsample_block(x, keras.Input((8, 8)), 4)

@@ -1,0 +1,376 @@
+"""Tests for dlcv.data's image-folder pipeline, on real files broken by the tests themselves."""
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+from skimage import data as skdata
+
+from dlcv.data import (
+    ImageFolderError,
+    load_digits_images,
+    make_batches,
+    make_dataset,
+    make_folder_dataset,
+    scan_image_folder,
+)
+
+SIZE = 32  # every test image is SIZE x SIZE, so resizing to SIZE leaves its pixels alone
+
+
+def crop(image: np.ndarray, row: int, col: int) -> np.ndarray:
+    return np.ascontiguousarray(image[row : row + SIZE, col : col + SIZE])
+
+
+CAT = crop(skdata.chelsea(), 100, 150)
+ROCKET = crop(skdata.rocket(), 200, 300)
+# 16-bit grey levels that an 8-bit decode would have to round: 0, 100, 200, ... 102,300.
+DEEP = (np.arange(SIZE * SIZE, dtype=np.uint16) * 100).reshape(SIZE, SIZE)
+# RGBA: the right half transparent, with colours still stored under it.
+ALPHA = np.where(np.arange(SIZE) < SIZE // 2, 255, 0).astype(np.uint8)[None, :].repeat(SIZE, 0)
+
+
+def png_with_broken_data() -> bytes:
+    """A PNG whose chunks are intact (CRCs recomputed) but whose compressed pixels are not."""
+    buffer = io.BytesIO()
+    Image.fromarray(CAT).save(buffer, "PNG")
+    content = buffer.getvalue()
+    position = 8
+    while True:
+        (length,) = struct.unpack(">I", content[position : position + 4])
+        kind = content[position + 4 : position + 8]
+        if kind == b"IDAT":
+            garbage = bytes(range(256)) * (length // 256 + 1)
+            body = kind + garbage[:length]
+            chunk = content[position : position + 4] + body
+            chunk += struct.pack(">I", zlib.crc32(body))
+            return content[:position] + chunk + content[position + 12 + length :]
+        position += 12 + length
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """Two classes of real photo crops, with every kind of file that needs care."""
+    root = tmp_path_factory.mktemp("photos")
+    cats, rockets = root / "cats", root / "rockets"
+    cats.mkdir()
+    rockets.mkdir()
+    cat, rocket = Image.fromarray(CAT), Image.fromarray(ROCKET)
+    cat.save(cats / "rgb.jpg", quality=95)
+    cat.save(cats / "rgb.png")
+    cat.convert("L").save(cats / "gray.jpg", quality=95)
+    cat.convert("L").save(cats / "gray.png")
+    Image.fromarray(np.dstack([CAT, ALPHA]), "RGBA").save(cats / "rgba.png")
+    cat.convert("CMYK").save(cats / "cmyk.jpg", quality=95)
+    Image.fromarray(DEEP).save(cats / "deep.png")  # PIL mode "I;16": a 16-bit PNG
+    Image.fromarray(np.dstack([CAT, ALPHA]), "RGBA").save(
+        cats / "alpha.webp",
+        lossless=True,
+        exact=True,  # exact: keep colours under alpha 0
+    )
+    cat.save(cats / "moving.gif", save_all=True, append_images=[rocket])
+    (cats / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (cats / "more").mkdir()
+    cat.save(cats / "more" / "nested.jpg")
+
+    rocket.save(rockets / "rgb.jpg", quality=95)
+    rocket.save(rockets / "rgb.bmp")
+    whole = (rockets / "rgb.jpg").read_bytes()
+    (rockets / "truncated.jpg").write_bytes(whole[: len(whole) // 2])
+    (rockets / "cut-late.jpg").write_bytes(whole[:-40])
+    (rockets / "empty.jpg").write_bytes(b"")
+    (rockets / "random.jpg").write_bytes(np.random.default_rng(0).bytes(3000))
+    (rockets / "text.png").write_text("not a picture, despite the name\n")
+    (rockets / "notes.txt").write_text("a note\n")
+    png = (cats / "rgb.png").read_bytes()
+    (rockets / "cut.png").write_bytes(png[: len(png) // 2])
+    flipped = bytearray(png)
+    flipped[len(png) // 2] ^= 0xFF
+    (rockets / "flipped.png").write_bytes(bytes(flipped))
+    (rockets / "scrambled.png").write_bytes(png_with_broken_data())
+
+    rocket.save(root / "stray.jpg")
+    (root / ".ipynb_checkpoints").mkdir()
+    rocket.save(root / ".ipynb_checkpoints" / "rgb.jpg")
+    return root
+
+
+@pytest.fixture(scope="module")
+def report(folder):
+    return scan_image_folder(folder)
+
+
+def by_name(issues, root: Path) -> dict[str, str]:
+    return {issue.path.relative_to(root).as_posix(): issue.reason for issue in issues}
+
+
+def load_all(folder, report, **options):
+    dataset = make_folder_dataset(
+        folder,
+        image_size=SIZE,
+        batch_size=64,
+        shuffle=False,
+        on_error="skip",
+        report=report,
+        **options,
+    )
+    images, labels = next(iter(dataset))
+    return images.numpy(), labels.numpy()
+
+
+def test_classes_and_labels_come_from_the_folders(folder, report):
+    assert report.class_names == ("cats", "rockets")
+    assert report.counts == (9, 2)
+    for path, label in zip(report.paths, report.labels, strict=True):
+        assert path.parent.name == report.class_names[label]
+    names = {path.relative_to(folder).as_posix() for path in report.paths}
+    assert "cats/more/nested.jpg" not in names
+    assert "stray.jpg" not in names
+
+
+def test_every_bad_file_is_skipped_by_name_with_its_reason(folder, report):
+    skipped = by_name(report.skipped, folder)
+    expected = {
+        "rockets/truncated.jpg": "truncated: the file ends inside the JPEG header",
+        "rockets/cut-late.jpg": "truncated: the JPEG has no end-of-image marker",
+        "rockets/empty.jpg": "empty file",
+        "rockets/random.jpg": "match no image format",
+        "rockets/text.png": "not an image: it starts with the text 'not a picture, d'",
+        "rockets/notes.txt": "'.txt' is not one of",
+        "rockets/cut.png": "truncated",
+        "rockets/flipped.png": "fails its CRC check",
+        "rockets/scrambled.png": "cannot be decoded: Invalid PNG data",
+        "stray.jpg": "not in a class folder",
+        "cats/more/nested.jpg": "nested inside class folder 'cats'",
+    }
+    assert set(skipped) == set(expected)
+    for name, phrase in expected.items():
+        assert phrase in skipped[name], (name, skipped[name])
+    assert set(by_name(report.ignored, folder)) == {".ipynb_checkpoints", "cats/.DS_Store"}
+
+
+def test_conversions_are_reported(folder, report):
+    converted = by_name(report.converted, folder)
+    expected = {
+        "cats/gray.jpg": "grayscale",
+        "cats/gray.png": "grayscale",
+        "cats/rgba.png": "alpha channel dropped",
+        "cats/alpha.webp": "alpha channel dropped",
+        "cats/cmyk.jpg": "CMYK JPEG: converted to RGB",
+        "cats/deep.png": "16-bit: scaled to [0, 1]",
+        "cats/moving.gif": "only its first frame",
+    }
+    assert set(converted) == set(expected)
+    for name, phrase in expected.items():
+        assert phrase in converted[name], (name, converted[name])
+    assert "grayscale" in converted["cats/deep.png"]
+
+
+def test_summary_lists_classes_and_every_issue(folder, report):
+    text = report.summary()
+    assert text.startswith(f"{folder.name}/: 2 classes, 11 images to use (7 converted)")
+    assert "label 1: 'rockets', 2 images" in text
+    for issue in report.issues:
+        assert issue.path.relative_to(folder).as_posix() in text
+
+
+def test_pixels_are_converted_correctly(report):
+    images, labels = load_all(report.directory, report)
+    assert images.shape == (11, SIZE, SIZE, 3) and images.dtype == np.float32
+    assert images.min() >= 0.0 and images.max() <= 1.0
+    pixels = {
+        path.name if label == 0 else f"r-{path.name}": image
+        for path, label, image in zip(report.paths, labels, images, strict=True)
+    }
+    # 16 bits kept: an 8-bit decode would round these levels to multiples of 257.
+    np.testing.assert_allclose(
+        pixels["deep.png"], np.repeat(DEEP[..., None] / 65535, 3, -1), atol=1e-6
+    )
+    # Grayscale copied to all three channels, equal to the stored grey.
+    gray = pixels["gray.png"]
+    np.testing.assert_array_equal(gray[..., 0], gray[..., 2])
+    expected_gray = np.asarray(Image.fromarray(CAT).convert("L")) / 255
+    np.testing.assert_allclose(gray[..., 1], expected_gray, atol=1e-6)
+    # Alpha dropped: the colours stored under transparent pixels, not a background.
+    np.testing.assert_allclose(pixels["rgba.png"], CAT / 255, atol=1e-6)
+    np.testing.assert_allclose(pixels["alpha.webp"], CAT / 255, atol=1e-6)
+    # CMYK back to about the original colours (JPEG loses a little either way).
+    assert np.abs(pixels["cmyk.jpg"] - CAT / 255).mean() < 0.03
+    assert np.abs(pixels["rgb.jpg"] - CAT / 255).mean() < 0.03
+    # An animated GIF gives its first frame (the cat), in its palette's colours.
+    with Image.open(report.directory / "cats" / "moving.gif") as gif:
+        first_frame = np.asarray(gif.convert("RGB"))
+    np.testing.assert_allclose(pixels["moving.gif"], first_frame / 255, atol=1e-6)
+    np.testing.assert_allclose(pixels["r-rgb.bmp"], ROCKET / 255, atol=1e-6)
+
+
+def test_raise_lists_every_bad_file_before_training(folder, report):
+    with pytest.raises(ImageFolderError, match="11 file") as caught:
+        make_folder_dataset(folder, image_size=SIZE, batch_size=4, report=report)
+    assert str(caught.value).startswith(f"11 file(s) in `{folder.name}/` cannot be used")
+    for issue in report.skipped:
+        assert f"\n  {report.name(issue.path)}: {issue.reason}" in str(caught.value)
+    assert caught.value.report is report
+
+
+def test_skip_without_a_report_warns_with_names(folder):
+    with pytest.warns(UserWarning, match="11 file.*skipped.*cats/more/nested.jpg"):
+        dataset = make_folder_dataset(folder, image_size=8, batch_size=4, on_error="skip")
+    assert sum(int(labels.shape[0]) for _, labels in dataset) == 11
+
+
+def test_verify_is_what_keeps_undecodable_files_out_of_training(folder):
+    quick = scan_image_folder(folder, verify=False)
+    assert "scrambled.png" in {path.name for path in quick.paths}
+    dataset = make_folder_dataset(
+        folder, image_size=8, batch_size=64, shuffle=False, on_error="skip", report=quick
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        list(dataset)
+
+
+def test_matches_keras_image_dataset_from_directory(tmp_path):
+    rng = np.random.default_rng(0)
+    photo = skdata.astronaut()
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        for index in range(3):
+            row, col = rng.integers(0, 400, size=2)
+            size = int(rng.integers(40, 90))
+            Image.fromarray(photo[row : row + size, col : col + size]).save(
+                tmp_path / name / f"{index}.jpg"
+            )
+    ours = make_folder_dataset(tmp_path, image_size=(24, 20), batch_size=4, shuffle=False)
+    theirs = keras.utils.image_dataset_from_directory(
+        tmp_path, image_size=(24, 20), batch_size=4, shuffle=False, verbose=False
+    )
+    for (x, y), (x_keras, y_keras) in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(x.numpy() * 255, x_keras.numpy(), atol=1e-3)
+        np.testing.assert_array_equal(y.numpy(), y_keras.numpy())
+
+
+def test_class_names_keep_labels_across_folders(tmp_path):
+    for name in ("b", "c"):
+        (tmp_path / name).mkdir()
+        Image.fromarray(CAT).save(tmp_path / name / "x.png")
+    found = scan_image_folder(tmp_path, class_names=["a", "b"])
+    assert found.class_names == ("a", "b")
+    assert found.labels == (1,) and found.counts == (0, 1)
+    assert "is not one of `class_names`" in by_name(found.skipped, tmp_path)["c/x.png"]
+
+
+def test_shuffle_cache_and_augment(tmp_path):
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        for index in range(4):
+            Image.fromarray(np.roll(CAT, 3 * index, axis=1)).save(tmp_path / name / f"{index}.png")
+    keras.utils.set_random_seed(0)
+    flip = keras.layers.RandomFlip("horizontal", seed=1)
+
+    def epochs(**options):
+        dataset = make_folder_dataset(tmp_path, image_size=16, batch_size=12, **options)
+        return [next(iter(dataset)) for _ in range(2)]
+
+    (x1, y1), (_, y2) = epochs(cache=True, augment=flip)
+    assert not np.array_equal(y1.numpy(), y2.numpy())  # reshuffled after the cache
+    assert sorted(y1.numpy().tolist()) == [0] * 4 + [1] * 4 + [2] * 4
+    assert not np.array_equal(np.sort(x1.numpy(), axis=None), x1.numpy().ravel())
+    (u1, v1), _ = epochs(seed=3)
+    (u2, v2), _ = epochs(seed=3)
+    np.testing.assert_array_equal(v1.numpy(), v2.numpy())
+    np.testing.assert_array_equal(u1.numpy(), u2.numpy())
+    on_disk = epochs(cache=str(tmp_path / "cache"), shuffle=False)
+    np.testing.assert_array_equal(on_disk[0][0].numpy(), on_disk[1][0].numpy())
+
+
+def test_make_batches_stages():
+    images, labels = load_digits_images()
+    examples = tf.data.Dataset.from_tensor_slices((images[:100], labels[:100]))
+    calls = []
+
+    def augment(batch):
+        calls.append(batch.shape)
+        return 1.0 - batch
+
+    batches = make_batches(examples, batch_size=30, shuffle=False, augment=augment, cache=True)
+    x, y = next(iter(batches))
+    np.testing.assert_allclose(x.numpy(), 1.0 - images[:30])
+    np.testing.assert_array_equal(y.numpy(), labels[:30])
+    assert calls and calls[0].rank == 4  # augment sees whole batches
+    dropped = make_batches(examples, batch_size=30, shuffle=False, drop_remainder=True)
+    assert [int(x.shape[0]) for x, _ in dropped] == [30, 30, 30]
+    with pytest.raises(ValueError, match="`shuffle_buffer` must be given"):
+        make_batches(examples.filter(lambda x, y: y > 0), batch_size=4)
+    filtered = make_batches(examples.filter(lambda x, y: y > 0), batch_size=4, shuffle_buffer=8)
+    assert all(int(y.numpy().min()) > 0 for _, y in filtered)
+    arrays = make_dataset(images[:10], labels[:10], batch_size=5, shuffle=False, augment=augment)
+    np.testing.assert_allclose(next(iter(arrays))[0].numpy(), 1.0 - images[:5])
+
+
+def test_argument_errors(folder, report, tmp_path):
+    def build(**options):
+        arguments = {"image_size": 8, "batch_size": 4, "report": report, "on_error": "skip"}
+        make_folder_dataset(folder, **{**arguments, **options})
+
+    with pytest.raises(ValueError, match="`image_size` must be a positive integer or a"):
+        build(image_size=0)
+    with pytest.raises(ValueError, match="`image_size` must be"):
+        build(image_size=(8, 8, 3))
+    with pytest.raises(TypeError, match="`image_size` must be"):
+        build(image_size="8")
+    with pytest.raises(ValueError, match="`batch_size` must be a positive integer"):
+        build(batch_size=0)
+    with pytest.raises(ValueError, match="`interpolation` must be one of"):
+        build(interpolation="cubic")
+    with pytest.raises(ValueError, match="`on_error` must be one of"):
+        build(on_error="ignore")
+    with pytest.raises(TypeError, match="`cache` must be True, False or a file name"):
+        build(cache=3)
+    with pytest.raises(TypeError, match="`augment` must be a function"):
+        build(augment="flip")
+    with pytest.raises(ValueError, match="`report` must describe `directory`"):
+        build(report=scan_image_folder(folder / "cats", verify=False))
+    with pytest.raises(TypeError, match=r"`examples` must be a tf\.data\.Dataset"):
+        make_batches([1, 2], batch_size=2)
+    with pytest.raises(TypeError, match="`extensions` must be a list"):
+        scan_image_folder(folder, extensions=".jpg")
+    with pytest.raises(ValueError, match="must be file endings that start with a dot"):
+        scan_image_folder(folder, extensions=[".jpg", "png"])
+    with pytest.raises(ValueError, match="`class_names` must be a list of distinct"):
+        scan_image_folder(folder, class_names=["cats", "cats"])
+    with pytest.raises(FileNotFoundError, match="must be an existing folder"):
+        scan_image_folder(tmp_path / "missing")
+    with pytest.raises(NotADirectoryError, match="must be a folder"):
+        scan_image_folder(folder / "stray.jpg")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="at least one usable image"):
+        make_folder_dataset(tmp_path / "empty", image_size=8, batch_size=2)
+
+
+def test_augmented_runs_repeat_exactly_and_overshooting_filters_are_clipped(tmp_path):
+    (tmp_path / "a").mkdir()
+    for index in range(6):
+        Image.fromarray(np.roll(ROCKET, 5 * index, axis=0)).save(tmp_path / "a" / f"{index}.png")
+    report = scan_image_folder(tmp_path)
+
+    def first_batches(**options):
+        keras.utils.set_random_seed(0)
+        rotate = keras.layers.RandomRotation(0.2, seed=4)
+        dataset = make_folder_dataset(
+            tmp_path, image_size=24, batch_size=2, augment=rotate, report=report, **options
+        )
+        return np.concatenate([x.numpy() for x, _ in dataset])
+
+    np.testing.assert_array_equal(first_batches(), first_batches())
+    assert first_batches(deterministic=False).shape == (6, 24, 24, 3)
+    sharp = make_folder_dataset(
+        tmp_path, image_size=70, batch_size=6, interpolation="lanczos5", report=report
+    )
+    images = next(iter(sharp))[0].numpy()
+    assert images.min() >= 0.0 and images.max() <= 1.0
