@@ -67,7 +67,7 @@ def _seed_snippet_cache(copy: Path) -> None:
 
 @pytest.fixture(scope="module")
 def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the repository (no .venv, site or node_modules) with its snippet cache seeded."""
+    """A copy of the repository (no .venv or site) with its snippet cache seeded."""
     copy = tmp_path_factory.mktemp("repo")
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache")
     for folder in COPIED_DIRS:
@@ -76,6 +76,9 @@ def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if (ROOT / name).is_file():
             shutil.copy2(ROOT / name, copy / name)
     _seed_snippet_cache(copy)
+    # The build renders formulas with the KaTeX that `make setup` installed (sitetools/katex.py).
+    if (ROOT / "node_modules").is_dir():
+        (copy / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
     # Executed notebooks are cached by content (sitetools.hooks keys the folder on dlcv and the
     # lock), so the copy can reuse what this checkout's builds have run.
     notebooks_cache = ROOT / ".cache" / "notebooks"
