@@ -7,6 +7,7 @@ This module is private: its names are not re-exported by `dlcv`.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +18,7 @@ __all__ = [
     "check_fraction",
     "check_non_empty_str",
     "check_non_negative_int",
+    "check_non_negative_number",
     "check_one_of",
     "check_positive_int",
     "check_rank",
@@ -113,6 +115,34 @@ def check_fraction(value: Any, name: str) -> float:
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise TypeError(message)
     if not 0.0 < float(value) < 1.0:
+        raise ValueError(message)
+    return float(value)
+
+
+def check_non_negative_number(value: Any, name: str) -> float:
+    """Return `value` as a `float` if it is a finite real number of at least 0.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+
+    Returns:
+        `value` as a Python `float`.
+
+    Raises:
+        TypeError: if `value` is not a real number (a bool is not).
+        ValueError: if `value` is negative, infinite or NaN.
+
+    Examples:
+        >>> check_non_negative_number(0.5, "noise")
+        0.5
+
+    See: docs/contributing/index.md
+    """
+    message = _message(name, "a non-negative number", f"{name}={value!r}")
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(message)
+    if not math.isfinite(float(value)) or value < 0:
         raise ValueError(message)
     return float(value)
 

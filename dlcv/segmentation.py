@@ -22,7 +22,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlcv._validation import check_non_negative_int, check_positive_int
+from dlcv._validation import (
+    check_non_negative_int,
+    check_non_negative_number,
+    check_positive_int,
+)
 
 __all__ = [
     "SHAPE_KINDS",
@@ -53,15 +57,6 @@ class SegmentationScores(NamedTuple):
 
     per_class: np.ndarray
     mean: float
-
-
-def _check_noise(value: Any) -> float:
-    message = f"`noise` must be a non-negative number. Received: noise={value!r}"
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(message)
-    if not math.isfinite(float(value)) or value < 0:
-        raise ValueError(message)
-    return float(value)
 
 
 def _check_shapes(shapes: Any) -> tuple[str, ...]:
@@ -180,7 +175,7 @@ def make_shapes_masks(
         raise ValueError(f"`size` must be an integer of at least 8. Received: size={size}")
     kinds = _check_shapes(shapes)
     max_shapes = check_positive_int(max_shapes, "max_shapes")
-    noise = _check_noise(noise)
+    noise = check_non_negative_number(noise, "noise")
     seed = check_non_negative_int(seed, "seed")
     # Separate streams for the shapes and the noise: the same seed draws the same shapes
     # whatever the noise level.

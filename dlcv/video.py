@@ -8,8 +8,6 @@ can be made as hard as wanted with noise.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -19,6 +17,7 @@ import tensorflow as tf
 
 from dlcv._validation import (
     check_non_negative_int,
+    check_non_negative_number,
     check_positive_int,
     check_same_length,
 )
@@ -56,15 +55,6 @@ def _check_sprites(sprites: Any) -> np.ndarray:
             f"Received: sprites.shape={np.shape(sprites)}"
         )
     return array
-
-
-def _check_non_negative_number(value: Any, name: str) -> float:
-    message = f"`{name}` must be a non-negative number. Received: {name}={value!r}"
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(message)
-    if not math.isfinite(float(value)) or value < 0:
-        raise ValueError(message)
-    return float(value)
 
 
 def _check_canvas_size(value: Any, sprite_shape: tuple[int, int]) -> tuple[int, int]:
@@ -180,8 +170,8 @@ def make_moving_clips(
     check_same_length(sprites, "sprites", labels, "labels")
     frames = check_positive_int(frames, "frames")
     canvas = _check_canvas_size(canvas_size, sprites.shape[1:3])
-    speed = _check_non_negative_number(speed, "speed")
-    noise = _check_non_negative_number(noise, "noise")
+    speed = check_non_negative_number(speed, "speed")
+    noise = check_non_negative_number(noise, "noise")
     seed = check_non_negative_int(seed, "seed")
     rng = np.random.default_rng(seed)
     if num_clips is None:
@@ -254,8 +244,8 @@ def make_clip_dataset(
         batches = check_positive_int(batches, "batches")
     frames = check_positive_int(frames, "frames")
     canvas = _check_canvas_size(canvas_size, sprites.shape[1:3])
-    speed = _check_non_negative_number(speed, "speed")
-    noise = _check_non_negative_number(noise, "noise")
+    speed = check_non_negative_number(speed, "speed")
+    noise = check_non_negative_number(noise, "noise")
     seed = check_non_negative_int(seed, "seed")
 
     def generate() -> Iterator[tuple[np.ndarray, np.ndarray]]:
