@@ -23,6 +23,7 @@ __all__ = [
     "check_positive_int",
     "check_rank",
     "check_same_length",
+    "check_value_range",
 ]
 
 
@@ -252,3 +253,42 @@ def check_non_empty_str(value: Any, name: str) -> str:
     if not value.strip():
         raise ValueError(message)
     return value
+
+
+def check_value_range(value: Any, name: str = "value_range") -> tuple[float, float]:
+    """Return `value` as a `(low, high)` pair of floats if it is two finite numbers, low < high.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message. Defaults to `"value_range"`.
+
+    Returns:
+        `(low, high)` as Python floats.
+
+    Raises:
+        ValueError: if `value` is not a pair of finite real numbers with the first smaller.
+
+    Examples:
+        >>> check_value_range((0, 255))
+        (0.0, 255.0)
+
+    See: docs/contributing/index.md
+    """
+    ok = (
+        isinstance(value, Sequence)
+        and not isinstance(value, str)
+        and len(value) == 2
+        and all(
+            isinstance(bound, numbers.Real) and not isinstance(bound, bool | np.bool_)
+            for bound in value
+        )
+        and all(math.isfinite(bound) for bound in value)
+        and value[0] < value[1]
+    )
+    if not ok:
+        raise ValueError(
+            _message(
+                name, "a pair of finite numbers (low, high) with low < high", f"{name}={value!r}"
+            )
+        )
+    return float(value[0]), float(value[1])

@@ -23,6 +23,7 @@ from dlcv._validation import (
     check_one_of,
     check_positive_int,
     check_same_length,
+    check_value_range,
 )
 
 __all__ = [
@@ -1056,7 +1057,7 @@ def _inspect_png(data: bytes) -> tuple[int, list[str]]:
     elif transparency:
         notes.append(_ALPHA_NOTE.replace("alpha channel", "transparency (tRNS chunk)"))
     if bit_depth == 16:
-        notes.append("16-bit: scaled to [0, 1] by dividing by 65535 (all 16 bits kept)")
+        notes.append("16-bit: decoded with all 16 bits, 65535 being white")
         return _DECODE_16BIT, notes
     return _DECODE_8BIT, notes
 
@@ -1151,25 +1152,25 @@ def _inspect_file(path: Path) -> tuple[int, list[str]]:
 def _decode(
     contents: tf.Tensor,
     decoder: tf.Tensor | int,
-    finish: Callable[[tf.Tensor, float], tf.Tensor],
+    finish: Callable[[tf.Tensor, int], tf.Tensor],
 ) -> tf.Tensor:
-    """Decode one image file's bytes to RGB and return `finish(image, scale)`.
+    """Decode one image file's bytes to RGB and return `finish(image, peak)`.
 
-    `image` is uint8, or uint16 for 16-bit PNGs, and `scale` the factor that maps its values
-    to [0, 1]. `decoder` is a file's code from the scan: a tensor picks the branch per image;
+    `image` is uint8, or uint16 for 16-bit PNGs, and `peak` its largest possible value
+    (255 or 65535). `decoder` is a file's code from the scan: a tensor picks the branch per image;
     a Python int, when the whole folder decodes one way, builds that branch alone.
     """
 
     def eight_bit() -> tf.Tensor:
         image = tf.io.decode_image(contents, channels=3, expand_animations=False)
-        return finish(image, 1 / 255)
+        return finish(image, 255)
 
     def sixteen_bit() -> tf.Tensor:
-        return finish(tf.io.decode_png(contents, channels=3, dtype=tf.uint16), 1 / 65535)
+        return finish(tf.io.decode_png(contents, channels=3, dtype=tf.uint16), 65535)
 
     def drop_alpha() -> tf.Tensor:
         image = tf.io.decode_image(contents, channels=4, expand_animations=False)
-        return finish(image[..., :3], 1 / 255)
+        return finish(image[..., :3], 255)
 
     branches = [eight_bit, sixteen_bit, drop_alpha]
     if isinstance(decoder, int):
@@ -1183,8 +1184,8 @@ def _tensorflow_reason(error: tf.errors.OpError) -> str:
     return re.sub(r"\s*\[Op:\w+\]\s*$", "", message).strip()
 
 
-def _image_shape(image: tf.Tensor, scale: float) -> tf.Tensor:
-    del scale
+def _image_shape(image: tf.Tensor, peak: int) -> tf.Tensor:
+    del peak
     return tf.shape(image)
 
 
@@ -1272,8 +1273,8 @@ def scan_image_folder(
     and a file TensorFlow cannot decode is skipped too: this costs about one epoch of
     decoding, and guarantees that no file fails later, in training. Files that can be used
     after a change are reported as converted: grayscale (copied to three channels), an alpha
-    channel or transparency (dropped), CMYK JPEG (converted to RGB), 16-bit PNG (scaled to
-    [0, 1] with all 16 bits), an animated GIF (its first frame). Files directly in
+    channel or transparency (dropped), CMYK JPEG (converted to RGB), 16-bit PNG (decoded
+    with all 16 bits), an animated GIF (its first frame). Files directly in
     `directory` and files in folders nested inside a class folder have no label and are
     skipped; hidden files and folders (names starting with ".") are listed as ignored.
 
@@ -1431,6 +1432,7 @@ def make_folder_dataset(
     augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
     cache: bool | str | os.PathLike[str] = False,
     interpolation: str = "bilinear",
+    value_range: tuple[float, float] = (0.0, 1.0),
     on_error: str = "raise",
     report: ImageFolder | None = None,
     drop_remainder: bool = False,
@@ -1440,7 +1442,7 @@ def make_folder_dataset(
 
     The folder is scanned first with `scan_image_folder` (pass the `report` of an earlier scan
     to skip it). Each image is then read and decoded in parallel, resized to `image_size`,
-    and scaled to float32 in [0, 1]; the rest of the stages are `make_batches`'s. Without a
+    and mapped to float32 in `value_range`; the rest of the stages are `make_batches`'s. Without a
     cache, the shuffle reorders the file names before anything is decoded, which costs
     almost no memory; with a cache, it reorders the decoded images after the cache (the
     cache would otherwise keep the first epoch's order for ever).
@@ -1458,6 +1460,11 @@ def make_folder_dataset(
             to decode every epoch. Defaults to `False`.
         interpolation: the resize method, one of `tf.image.ResizeMethod`'s names. Defaults
             to `"bilinear"`.
+        value_range: the `(low, high)` that black and white map to. `(0, 255)` gives the
+            values `keras.utils.image_dataset_from_directory` gives, which the
+            `keras.applications` models with built-in preprocessing (EfficientNet, ConvNeXt)
+            and the `preprocess_input` functions expect, and skips one multiplication per
+            image; `(-1, 1)` is MobileNet's and Inception's scale. Defaults to `(0.0, 1.0)`.
         on_error: what to do when files must be skipped (see `scan_image_folder`): `"raise"`
             an `ImageFolderError` that lists them, or `"skip"` them (with a warning naming
             them when no `report` was passed). Defaults to `"raise"`.
@@ -1472,7 +1479,7 @@ def make_folder_dataset(
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)` batches: float32 images of shape
-        `(batch, height, width, 3)` in [0, 1], int64 labels indexing `report.class_names`.
+        `(batch, height, width, 3)` in `value_range`, int64 labels indexing `report.class_names`.
 
     Raises:
         ImageFolderError: if `on_error="raise"` and some files must be skipped.
@@ -1480,7 +1487,8 @@ def make_folder_dataset(
         TypeError: if an integer argument is not an integer, `augment` is not callable or
             `cache` is neither a bool nor a file name.
         ValueError: if `image_size`, `batch_size` or `seed` is out of range, `interpolation`
-            or `on_error` is not one of its choices, `report` describes another folder, or
+            or `on_error` is not one of its choices, `value_range` is not a pair of finite
+            numbers in increasing order, `report` describes another folder, or
             no image is usable.
 
     Examples:
@@ -1503,6 +1511,7 @@ def make_folder_dataset(
     _check_augment(augment)
     cache_file = _check_cache(cache)
     method = check_one_of(interpolation, "interpolation", _INTERPOLATIONS)
+    low, high = check_value_range(value_range)
     on_error = check_one_of(on_error, "on_error", ("raise", "skip"))
     if report is None:
         report = scan_image_folder(directory)
@@ -1541,11 +1550,15 @@ def make_folder_dataset(
     # One decoder for the whole folder (the usual case) builds no branch per image.
     single = report.decoders[0] if len(set(report.decoders)) == 1 else None
 
-    def resize(image: tf.Tensor, scale: float) -> tf.Tensor:
-        # Resizing is linear, so scaling the small result is the same as scaling the input.
+    def resize(image: tf.Tensor, peak: int) -> tf.Tensor:
+        # Resizing is linear, so scaling the small result is the same as scaling the input;
+        # a factor of 1 and an offset of 0, as for 8-bit images to (0, 255), cost nothing.
         resized = tf.cast(tf.image.resize(image, (height, width), method=method), tf.float32)
-        resized = resized * scale
-        return tf.clip_by_value(resized, 0.0, 1.0) if method in _OVERSHOOTING else resized
+        if (high - low) != peak:
+            resized = resized * ((high - low) / peak)
+        if low != 0:
+            resized = resized + low
+        return tf.clip_by_value(resized, low, high) if method in _OVERSHOOTING else resized
 
     def load(path: tf.Tensor, label: tf.Tensor, decoder: tf.Tensor) -> tuple[tf.Tensor, ...]:
         image = _decode(tf.io.read_file(path), decoder if single is None else single, resize)

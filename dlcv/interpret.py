@@ -28,6 +28,7 @@ from dlcv._validation import (
     check_non_empty_str,
     check_non_negative_int,
     check_positive_int,
+    check_value_range,
 )
 
 __all__ = [
@@ -463,22 +464,6 @@ def _check_positive_number(value: Any, name: str) -> float:
     return float(value)
 
 
-def _check_value_range(value: Any) -> tuple[float, float]:
-    ok = (
-        isinstance(value, Sequence)
-        and len(value) == 2
-        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-        and all(math.isfinite(v) for v in value)
-        and value[0] < value[1]
-    )
-    if not ok:
-        raise ValueError(
-            "`value_range` must be a pair of finite numbers (low, high) with low < high. "
-            f"Received: value_range={value!r}"
-        )
-    return float(value[0]), float(value[1])
-
-
 # --8<-- [start:gradient_ascent]
 def _own_channel(maps: tf.Tensor, channels: tf.Tensor, reduce: Any = tf.reduce_mean) -> tf.Tensor:
     """Reduce each image's maps over positions, for its own channel: image i, channels[i]."""
@@ -593,7 +578,7 @@ def visualize_filter(
     steps = check_positive_int(steps, "steps")
     seed = check_non_negative_int(seed, "seed")
     step = _check_positive_number(step_size, "step_size")
-    low, high = _check_value_range(value_range)
+    low, high = check_value_range(value_range)
     fixed = tuple(model_input.shape[1:3])
     if size is None:
         if None in fixed:

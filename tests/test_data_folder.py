@@ -163,7 +163,7 @@ def test_conversions_are_reported(folder, report):
         "cats/rgba.png": "alpha channel dropped",
         "cats/alpha.webp": "alpha channel dropped",
         "cats/cmyk.jpg": "CMYK JPEG: converted to RGB",
-        "cats/deep.png": "16-bit: scaled to [0, 1]",
+        "cats/deep.png": "16-bit: decoded with all 16 bits",
         "cats/moving.gif": "only its first frame",
     }
     assert set(converted) == set(expected)
@@ -246,13 +246,50 @@ def test_matches_keras_image_dataset_from_directory(tmp_path):
             Image.fromarray(photo[row : row + size, col : col + size]).save(
                 tmp_path / name / f"{index}.jpg"
             )
-    ours = make_folder_dataset(tmp_path, image_size=(24, 20), batch_size=4, shuffle=False)
+    report = scan_image_folder(tmp_path)
+    unit = make_folder_dataset(
+        tmp_path, image_size=(24, 20), batch_size=4, shuffle=False, report=report
+    )
+    same = make_folder_dataset(
+        tmp_path,
+        image_size=(24, 20),
+        batch_size=4,
+        shuffle=False,
+        report=report,
+        value_range=(0, 255),
+    )
     theirs = keras.utils.image_dataset_from_directory(
         tmp_path, image_size=(24, 20), batch_size=4, shuffle=False, verbose=False
     )
-    for (x, y), (x_keras, y_keras) in zip(ours, theirs, strict=True):
+    for (x, y), (x_255, y_255), (x_keras, y_keras) in zip(unit, same, theirs, strict=True):
+        # value_range=(0, 255) is Keras's output exactly: the same decode and resize, no scaling.
+        np.testing.assert_array_equal(x_255.numpy(), x_keras.numpy())
         np.testing.assert_allclose(x.numpy() * 255, x_keras.numpy(), atol=1e-3)
         np.testing.assert_array_equal(y.numpy(), y_keras.numpy())
+        np.testing.assert_array_equal(y_255.numpy(), y_keras.numpy())
+
+
+def test_value_range_maps_black_and_white_for_8_and_16_bit_images(tmp_path):
+    (tmp_path / "a").mkdir()
+    levels = np.array([[0, 21845, 65535, 65535]], np.uint16).repeat(4, 0)  # 0, 1/3, 1, 1
+    Image.fromarray(levels).save(tmp_path / "a" / "deep.png")
+    Image.fromarray((levels // 257).astype(np.uint8)).save(tmp_path / "a" / "flat.png")
+    report = scan_image_folder(tmp_path)
+    expected = np.array([0, 1 / 3, 1, 1])
+    for low, high in [(0, 1), (0, 255), (-1, 1), (0.5, 2)]:
+        dataset = make_folder_dataset(
+            tmp_path,
+            image_size=(4, 4),
+            batch_size=2,
+            shuffle=False,
+            report=report,
+            interpolation="nearest",
+            value_range=(low, high),
+        )
+        images, _ = next(iter(dataset))
+        assert images.dtype == tf.float32
+        for image in images.numpy():
+            np.testing.assert_allclose(image[0, :, 0], low + (high - low) * expected, rtol=1e-6)
 
 
 def test_class_names_keep_labels_across_folders(tmp_path):
@@ -330,6 +367,9 @@ def test_argument_errors(folder, report, tmp_path):
         build(interpolation="cubic")
     with pytest.raises(ValueError, match="`on_error` must be one of"):
         build(on_error="ignore")
+    for bad in [(1, 0), (0, float("inf")), (0,), "01", (0, True)]:
+        with pytest.raises(ValueError, match="`value_range` must be a pair of finite numbers"):
+            build(value_range=bad)
     with pytest.raises(TypeError, match="`cache` must be True, False or a file name"):
         build(cache=3)
     with pytest.raises(TypeError, match="`augment` must be a function"):
