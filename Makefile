@@ -37,8 +37,12 @@ serve: setup ## run the snippets, build and serve the site at http://127.0.0.1:8
 build: setup ## build the site into site/ (DLCV_SNIPPET_CACHE=off runs every snippet afresh)
 	$(BIN)/mkdocs build --strict
 
-snippets: setup ## run snippets afresh: all, or one page's with PAGE=section/page
-	$(BIN)/python -m sitetools.snippets run --fresh $(PAGE)
+snippets: setup ## run snippets afresh: all, or PAGE=section/page's, then rebuild that page alone
+ifeq ($(strip $(PAGE)),)
+	$(BIN)/python -m sitetools.snippets run --fresh
+else
+	$(BIN)/python -m sitetools.preview "$(PAGE)"
+endif
 
 notebooks: setup ## regenerate docs/<section>/walkthrough.ipynb from walkthrough.py
 	$(BIN)/python -m sitetools.notebooks sync

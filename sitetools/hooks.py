@@ -51,8 +51,23 @@ def build_versions(root: Path) -> str:
     )
 
 
+def _page_mode() -> str | None:
+    """The page `python -m sitetools.preview` builds alone (docs/<it>), or None: the whole site."""
+    return os.environ.get("DLCV_PAGE") or None
+
+
 def on_config(config: Any) -> Any:
     root = _root(config)
+    page = _page_mode()
+    if page is not None:
+        # One page alone: a nav of that page, and its links to the absent pages are expected.
+        config.nav = [page]
+        for group in (config.validation.nav, config.validation.links):
+            for check in ("omitted_files", "not_found", "absolute_links", "anchors"):
+                if check in group:
+                    group[check] = logging.DEBUG
+        # ...and so are its cross-references to the API reference, which is left out too.
+        logging.getLogger("mkdocs.plugins.mkdocs_autorefs").setLevel(logging.ERROR)
     # Material shows `copyright` in every page's footer: readers see what the site ran with.
     versions = build_versions(root)
     config.copyright = f"{config.copyright} · {versions}" if config.copyright else versions
@@ -75,8 +90,21 @@ def on_config(config: Any) -> Any:
 def on_files(files: Files, config: Any) -> Files:
     root = _root(config)
     fresh = os.environ.get("DLCV_SNIPPET_CACHE", "").lower() in {"off", "0", "no"}
+    selectors: list[str] = []
+    page = _page_mode()
+    if page is not None:
+        if files.get_file_from_path(page) is None:
+            raise PluginError(f"DLCV_PAGE={page!r} is not a page under docs/")
+        for file in list(files.documentation_pages()):
+            if file.src_uri != page:
+                files.remove(file)
+        selectors = markup.snippet_embeds(Path(config.docs_dir, page).read_text(encoding="utf-8"))
     try:
-        results = snippets.run_all(root, fresh=fresh, log=log.info)
+        results = (
+            snippets.run_all(root, selectors=selectors, fresh=fresh, log=log.info)
+            if selectors or page is None
+            else []
+        )
     except snippets.SnippetError as exc:
         raise PluginError(str(exc)) from exc
     failed = [r for r in results if not r.ok]
@@ -137,6 +165,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     where = f"docs/{page.file.src_uri}"
+    html = markup.unwrap_plain_tokens(html)
     try:
         html = katex.render_math(html, root=_root(config), where=where)
     except katex.KatexError as exc:
@@ -160,6 +189,8 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
 
 def on_env(env: Any, config: Any, files: Files) -> Any:
     # Every page's Markdown has been read by now, so every citation has been seen.
+    if _page_mode() is not None:
+        return env  # one page alone cites only part of the bibliography
     unused = sorted(set(_state["references"]) - _state["cited"])
     if unused:
         raise PluginError(

@@ -42,8 +42,13 @@ process.stdin.on("end", () => {
 });
 """
 _ASSET_RE = re.compile(
-    r'\s*<link rel="stylesheet" href="[^"]*assets/vendor/katex/katex\.min\.css">'
+    r'\s*<link rel="stylesheet" href="(?P<base>[^"]*)assets/vendor/katex/katex\.min\.css">'
 )
+# The two KaTeX fonts nearly every formula uses, and the markup that shows a page uses each.
+_FONT_USES = {
+    "KaTeX_Main-Regular": re.compile(r'class="(?:mord|mbin|mrel|mopen|mclose|mpunct|mop)"'),
+    "KaTeX_Math-Italic": re.compile(r'class="mord mathnormal"'),
+}
 
 
 class KatexError(ValueError):
@@ -98,7 +103,23 @@ def render_math(page_html: str, *, root: Path, where: str) -> str:
 
 
 def strip_unused_assets(page_html: str) -> str:
-    """Drop the link to KaTeX's stylesheet from a page with no rendered formula."""
-    if 'class="katex' in page_html:
-        return page_html
-    return _ASSET_RE.sub("", page_html)
+    """Drop the link to KaTeX's stylesheet from a page with no rendered formula; on a page with
+    formulas, preload the fonts they use.
+
+    A browser finds a font only once the stylesheet is in and the page laid out; a preload
+    link fetches it alongside the stylesheet instead, so the formulas are drawn sooner. Only
+    fonts the page uses are preloaded (an unused preload is a console warning).
+    """
+    if 'class="katex' not in page_html:
+        return _ASSET_RE.sub("", page_html)
+
+    def preload(match: re.Match[str]) -> str:
+        links = "".join(
+            f'\n  <link rel="preload" href="{match["base"]}assets/vendor/katex/fonts/{font}.woff2"'
+            ' as="font" type="font/woff2" crossorigin>'
+            for font, used in _FONT_USES.items()
+            if used.search(page_html)
+        )
+        return match[0] + links
+
+    return _ASSET_RE.sub(preload, page_html, count=1)

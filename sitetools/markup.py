@@ -209,6 +209,22 @@ def _outside_code(lines: list[str]) -> Iterator[tuple[int, bool]]:
             yield i, True
 
 
+def snippet_embeds(markdown: str) -> list[str]:
+    """Return the snippets a page embeds (paths under snippets/), in order, each once.
+
+    Examples:
+        >>> snippet_embeds("[[snippet a/b/c.py#main]]\n```\n[[snippet a/b/d.py]]\n```\n")
+        ['a/b/c.py']
+    """
+    lines = markdown.splitlines()
+    names: list[str] = []
+    for index, prose in _outside_code(lines):
+        match = EMBED_RE.match(lines[index]) if prose else None
+        if match and match["kind"] == "snippet" and match["target"] not in names:
+            names.append(match["target"])
+    return names
+
+
 def _sub_outside_inline_code(line: str, repl: Callable[[re.Match[str]], str]) -> str:
     out, pos = [], 0
     for match in INLINE_CODE_RE.finditer(line):
@@ -374,3 +390,21 @@ def snippet_block(
     )
     parts += ["", f'<p class="dlcv-provenance">{prov}</p>', "", "</div>"]
     return "\n".join(parts)
+
+
+# Pygments wraps every name and every run of whitespace in a span of its own, and Material draws
+# names in the code's own colour (--md-code-hl-name-color is --md-code-fg-color) and whitespace
+# in none: on a code-heavy page these spans are a tenth of the page's elements, each of which the
+# browser styles and lays out on load, for no visible difference.
+_PLAIN_TOKEN_RE = re.compile(r'<span class="(?:n|w)">([^<]*)</span>')
+
+
+def unwrap_plain_tokens(html: str) -> str:
+    """Drop the spans around highlighted code's names and whitespace, keeping their text.
+
+    Examples:
+        >>> unwrap_plain_tokens('<code><span class="n">x</span><span class="w"> </span>'
+        ...                     '<span class="o">=</span></code>')
+        '<code>x <span class="o">=</span></code>'
+    """
+    return _PLAIN_TOKEN_RE.sub(r"\1", html)

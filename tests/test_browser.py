@@ -233,9 +233,15 @@ def test_a_math_page_has_rendered_formulas(visit: Callable[[str], Visit]) -> Non
 
 def test_search_lists_the_tpu_page(browser: Any, site_url: str) -> None:
     context = browser.new_context()
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    index = "/search/search_index.json"
     try:
         page = context.new_page()
-        page.goto(site_url, wait_until="load")
+        page.goto(site_url, wait_until="networkidle")
+        # overrides/main.html holds the index back until the reader opens search.
+        assert not [url for url in requests if url.endswith(index)], "index loaded before search"
+        page.locator("input.md-search__input").focus()
         # Material builds the index in a web worker and, right after it reports ready, can still
         # miss a query typed at once (seen in about one load in three): type it again if so.
         page.wait_for_function(
@@ -256,6 +262,7 @@ def test_search_lists_the_tpu_page(browser: Any, site_url: str) -> None:
             except PlaywrightTimeoutError:
                 if attempt == 2:
                     raise
+        assert [url for url in requests if url.endswith(index)], "opening search loads the index"
         hrefs = results.evaluate_all("links => links.map(a => a.href)")
         assert any(TPU_PAGE in href for href in hrefs), f"TPU page not among results: {hrefs}"
         titles = page.locator(".md-search-result__item h1").all_inner_texts()

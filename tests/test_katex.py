@@ -45,3 +45,16 @@ def test_the_stylesheet_is_dropped_only_from_pages_without_rendered_math() -> No
     assert "katex.min.css" not in katex.strip_unused_assets(head + "<p>plain</p>")
     with_math = head + '<span class="katex">x</span>'
     assert katex.strip_unused_assets(with_math) == with_math
+
+
+def test_pages_with_math_preload_the_fonts_their_formulas_use() -> None:
+    head = '<head>\n  <link rel="stylesheet" href="../assets/vendor/katex/katex.min.css">\n</head>'
+    italic = '<span class="katex"><span class="mord mathnormal">x</span></span>'
+    html = katex.strip_unused_assets(head + italic)
+    assert html.count('rel="preload"') == 1
+    assert (
+        '<link rel="preload" href="../assets/vendor/katex/fonts/KaTeX_Math-Italic.woff2" '
+        'as="font" type="font/woff2" crossorigin>'
+    ) in html
+    both = head + italic + '<span class="mrel">=</span>'
+    assert "KaTeX_Main-Regular.woff2" in katex.strip_unused_assets(both)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,31 @@ def test_entries_that_would_read_alike_get_letters(tmp_path: Path) -> None:
     assert refs["nvidia2007a"].label() == "NVIDIA, 2007a"
     assert refs["nvidia2007b"].label() == "NVIDIA, 2007b"
     assert refs["lecun2015"].label() == "LeCun et al., 2015"
+
+
+def test_unwrap_plain_tokens_keeps_the_text_and_the_coloured_spans() -> None:
+    html = (
+        '<pre><code><span class="n">model</span><span class="o">.</span>'
+        '<span class="n">fit</span><span class="p">(</span><span class="w">  </span>'
+        '<span class="mi">3</span><span class="p">)</span></code></pre>'
+    )
+    slim = markup.unwrap_plain_tokens(html)
+    assert slim == (
+        '<pre><code>model<span class="o">.</span>fit<span class="p">(</span>  '
+        '<span class="mi">3</span><span class="p">)</span></code></pre>'
+    )
+    assert re.sub("<[^>]+>", "", slim) == re.sub("<[^>]+>", "", html)  # same text to copy
+    assert (
+        markup.unwrap_plain_tokens('<span class="nb">len</span>') == '<span class="nb">len</span>'
+    )
+
+
+def test_snippet_embeds_lists_each_embedded_snippet_once_outside_code() -> None:
+    page = (
+        "[[snippet a/b/one.py#main]]\n"
+        "[[source dlcv/data.py#make_batches]]\n"
+        "```text\n[[snippet a/b/fenced.py]]\n```\n"
+        "    [[snippet a/b/two.py]]\n"
+        "[[snippet a/b/one.py#other]]\n"
+    )
+    assert markup.snippet_embeds(page) == ["a/b/one.py", "a/b/two.py"]

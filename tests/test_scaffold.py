@@ -171,6 +171,42 @@ def test_site_builds_strictly_with_new_page(scaffolded: Path, tmp_path: Path) ->
     assert 'class="dlcv-ref"' in html  # [[references]] lists the cited entry
 
 
+def test_preview_reruns_the_page_snippet_and_builds_that_page_alone(
+    scaffolded: Path, tmp_path: Path
+) -> None:
+    """`make snippets PAGE=...`: the edit loop runs the page's snippets afresh, then builds only
+    that page (no other page, no bibliography check), and says where it is."""
+    site = tmp_path / "preview"
+    snippet = scaffolded / "snippets" / SNIPPET
+    source = snippet.read_text(encoding="utf-8")
+    snippet.write_text(source.replace("print(", 'print("edited:", ', 1), encoding="utf-8")
+    try:
+        proc = _run(
+            "-m", "sitetools.preview", f"{SECTION}/{SLUG}", "--root", str(scaffolded),
+            "--site-dir", str(site), cwd=scaffolded,
+        )  # fmt: skip
+    finally:
+        snippet.write_text(source, encoding="utf-8")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "1 passed, 0 failed (1 ran, 0 from cache)" in proc.stdout
+    assert f"docs/{PAGE_URI} rebuilt alone in" in proc.stdout
+    html = (site / SECTION / SLUG / "index.html").read_text(encoding="utf-8")
+    assert "edited:" in html  # the fresh run's output, not the cached one
+    assert 'class="dlcv-ref"' in html
+    built = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    assert built == [f"{SECTION}/{SLUG}"], built
+    assert "WARNING" not in proc.stderr, proc.stderr[-3000:]
+
+
+def test_preview_names_the_pages_when_the_page_is_unknown(repo_copy: Path) -> None:
+    proc = _run("-m", "sitetools.preview", "fundamentals/nope", "--root", str(repo_copy),
+                cwd=repo_copy)  # fmt: skip
+    assert proc.returncode == 1
+    assert "`PAGE` must name a page under docs/" in proc.stderr
+    assert "Received: PAGE='fundamentals/nope'" in proc.stderr
+    assert "fundamentals/what-deep-means" in proc.stderr
+
+
 @pytest.fixture
 def small_root(tmp_path: Path) -> Path:
     """mkdocs.yml, the bibliography and the existing pages: enough to plan a page."""

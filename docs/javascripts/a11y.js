@@ -3,20 +3,27 @@
 // A wide formula or table scrolls sideways; a keyboard reader can scroll it only if it can take
 // focus (axe rule scrollable-region-focusable), as Material already does for code blocks.
 // Formulas are rendered at build time (sitetools/katex.py); KaTeX's fonts can still widen them.
+// All sizes are read first and the attributes written after: a write between two reads would
+// make the browser lay the page out again for every element. It runs when the browser is idle,
+// after KaTeX's fonts (which widen formulas) are in, so it adds nothing to the page's load.
 function focusScrollable() {
-  for (const el of document.querySelectorAll(
-    ".md-typeset div.arithmatex, .md-typeset__scrollwrap, " +
-      ".jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .jp-OutputArea-output pre",
-  )) {
-    if (el.scrollWidth > el.clientWidth) el.setAttribute("tabindex", "0");
+  const regions = [
+    ...document.querySelectorAll(
+      ".md-typeset div.arithmatex, .md-typeset__scrollwrap, " +
+        ".jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .jp-OutputArea-output pre",
+    ),
+  ];
+  const wide = regions.map((el) => el.scrollWidth > el.clientWidth);
+  regions.forEach((el, i) => {
+    if (wide[i]) el.setAttribute("tabindex", "0");
     else el.removeAttribute("tabindex");
-  }
+  });
 }
+const whenIdle = window.requestIdleCallback || ((run) => setTimeout(run, 200));
 document$.subscribe(() => {
-  focusScrollable();
-  document.fonts.ready.then(focusScrollable); // KaTeX's fonts widen a formula once they load
+  document.fonts.ready.then(() => whenIdle(focusScrollable, { timeout: 2000 }));
 });
-window.addEventListener("resize", focusScrollable);
+window.addEventListener("resize", () => whenIdle(focusScrollable, { timeout: 500 }));
 
 // Material holds each code block's copy button in a <nav>, so a page with several code blocks has
 // several unnamed navigation landmarks (axe rule landmark-unique), none of which navigates.
