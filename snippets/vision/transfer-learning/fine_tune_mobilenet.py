@@ -136,6 +136,7 @@ model.compile(  # required: changes to `trainable` take effect when the model is
 )
 model.fit(x_few, y_few, epochs=10, batch_size=50, verbose=0)
 report(f"phase 2: blocks {FIRST_BLOCK}-13 fine-tuned", model)
+fine_tuned = accuracy(model, x_rest, y_rest)
 
 # Batch normalization: fit() calls the model with training=True. Do the BN layers follow?
 pool, head = model.layers[2], model.layers[-1]
@@ -177,6 +178,10 @@ for weights, name in ((None, "weights=None"), (WEIGHTS, "pretrained weights")):
     probe = fit_linear_probe(few, y_few, test, y_rest)
     print(f"  {name:<20} test accuracy {probe.test_accuracy:.3f}")
 pretrained = backbone  # untouched by the two phases
+# The baseline any small task needs: the same classifier on the raw pixels, no network at all.
+raw = fit_linear_probe(target[labelled], y_few, target[rest], y_rest)
+print(f"  {'raw pixels':<20} test accuracy {raw.test_accuracy:.3f}", end=" ")
+print(f"({'above' if raw.test_accuracy > fine_tuned else 'below'} the fine-tuned model)")
 
 
 drift = max(  # frozen BN layers kept the statistics they were loaded with
