@@ -151,6 +151,8 @@ def _visit(browser: Any, url: str, *, color_scheme: str = "light") -> Visit:
         _listen(page, errors)
         page.goto(url, wait_until="load")
         page.evaluate("document.fonts.ready.then(() => true)")
+        # docs/javascripts/a11y.js marks scrollable regions focusable once the page is idle.
+        page.wait_for_selector("html[data-dlcv-a11y=ready]", state="attached", timeout=15_000)
         images = page.evaluate(_IMAGES_JS)
         math = page.evaluate(_MATH_JS)
         page.add_script_tag(path=str(AXE))

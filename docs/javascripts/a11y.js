@@ -6,6 +6,9 @@
 // All sizes are read first and the attributes written after: a write between two reads would
 // make the browser lay the page out again for every element. It runs when the browser is idle,
 // after KaTeX's fonts (which widen formulas) are in, so it adds nothing to the page's load.
+// A displayed formula out of view is not laid out at all (content-visibility: auto, dlcv.css),
+// so its width reads as its box's: each is laid out for this one measurement, then let go.
+// When done, <html data-dlcv-a11y="ready"> tells tests/test_browser.py it can run axe.
 function focusScrollable() {
   const regions = [
     ...document.querySelectorAll(
@@ -13,11 +16,15 @@ function focusScrollable() {
         ".jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .jp-OutputArea-output pre",
     ),
   ];
+  const formulas = regions.filter((el) => el.matches("div.arithmatex"));
+  formulas.forEach((el) => (el.style.contentVisibility = "visible"));
   const wide = regions.map((el) => el.scrollWidth > el.clientWidth);
+  formulas.forEach((el) => (el.style.contentVisibility = ""));
   regions.forEach((el, i) => {
     if (wide[i]) el.setAttribute("tabindex", "0");
     else el.removeAttribute("tabindex");
   });
+  document.documentElement.dataset.dlcvA11y = "ready";
 }
 const whenIdle = window.requestIdleCallback || ((run) => setTimeout(run, 200));
 document$.subscribe(() => {
