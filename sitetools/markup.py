@@ -209,8 +209,24 @@ def _outside_code(lines: list[str]) -> Iterator[tuple[int, bool]]:
             yield i, True
 
 
+def page_url(src_uri: str) -> str:
+    """Return a page's folder under the site root, from its source path under docs/.
+
+    With MkDocs's directory URLs, `section/page.md` (or a notebook, `section/page.py`) is
+    served from `section/page/`, and an `index.md` from its own folder.
+
+    Examples:
+        >>> [page_url(p) for p in ("index.md", "vision/index.md", "vision/reindex.md")]
+        ['', 'vision/', 'vision/reindex/']
+    """
+    stem = src_uri.rsplit(".", 1)[0]
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
 def snippet_embeds(markdown: str) -> list[str]:
-    """Return the snippets a page embeds (paths under snippets/), in order, each once.
+    r"""Return the snippets a page embeds (paths under snippets/), in order, each once.
 
     Examples:
         >>> snippet_embeds("[[snippet a/b/c.py#main]]\n```\n[[snippet a/b/d.py]]\n```\n")

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sitetools import snippets
-from sitetools.markup import snippet_embeds
+from sitetools.markup import page_url, snippet_embeds
 
 ROOT = Path(__file__).resolve().parents[1]
 # The hooks (sitetools/hooks.py) read this: set, they build this page alone.
@@ -94,8 +94,7 @@ def preview(
             os.environ.pop(PAGE_VARIABLE, None)
         else:
             os.environ[PAGE_VARIABLE] = previous
-    stem = source.removesuffix(".md").removesuffix(".py").removesuffix("index").rstrip("/")
-    html = site_dir / stem / "index.html"
+    html = site_dir / page_url(source) / "index.html"
     log(f"docs/{source} rebuilt alone in {time.perf_counter() - start:.1f} s: {html}")
     log(f"see it with: python -m http.server --bind 127.0.0.1 --directory {site_dir} 8001")
     return html

@@ -51,11 +51,10 @@ def _site_pages() -> list[str]:
         rel = md.relative_to(ROOT / "docs").as_posix()
         if rel.startswith("assets/"):
             continue
-        stem = rel.removesuffix(".md").removesuffix("index")
-        pages.append(stem if stem == "" or stem.endswith("/") else stem + "/")
+        pages.append(markup.page_url(rel))
     # Walkthrough notebooks are pages too, rendered by mkdocs-jupyter from docs/<section>/*.py.
     pages += [
-        source.relative_to(ROOT / "docs").with_suffix("").as_posix() + "/"
+        markup.page_url(source.relative_to(ROOT / "docs").as_posix())
         for source in notebooks.sources(ROOT)
     ]
     return [*sorted(pages), "404.html"]

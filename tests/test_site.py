@@ -47,8 +47,7 @@ def _assert_pages_show_snippet_output(site: Path) -> None:
     checked = 0
     for page in sorted((ROOT / "docs").rglob("*.md")):
         uri = page.relative_to(ROOT / "docs").as_posix()
-        stem = uri.removesuffix(".md").removesuffix("index").rstrip("/")
-        out = site / stem / "index.html"
+        out = site / markup.page_url(uri) / "index.html"
         embedded = [
             m["target"]
             for line in page.read_text(encoding="utf-8").splitlines()
