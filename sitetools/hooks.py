@@ -183,8 +183,9 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
-    # Formulas are HTML by now (on_page_content): a page without any needs no KaTeX stylesheet.
-    return katex.strip_unused_assets(output)
+    # Formulas are HTML by now (on_page_content): a page without any needs no KaTeX stylesheet,
+    # and a page with some gets its fonts preloaded.
+    return katex.adjust_assets(output)
 
 
 def on_env(env: Any, config: Any, files: Files) -> Any:

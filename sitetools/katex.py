@@ -3,8 +3,9 @@
 `pymdownx.arithmatex` (generic mode) wraps each formula as ``<span class="arithmatex">\\(...\\)``
 or ``<div class="arithmatex">\\[...\\]``. Rendering them here, once per page in one Node.js
 process, means a reader's browser runs no math script at all: the page needs only KaTeX's CSS
-and fonts, which `strip_unused_assets` leaves out of pages without formulas. A formula KaTeX
-cannot parse fails the build, naming the page and the formula.
+and fonts: `adjust_assets` leaves them out of pages without formulas and preloads, on pages
+with formulas, the fonts those use. A formula KaTeX cannot parse fails the build, naming the
+page and the formula.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-__all__ = ["KatexError", "render_math", "strip_unused_assets"]
+__all__ = ["KatexError", "adjust_assets", "render_math"]
 
 _FORMULA_RE = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">'
@@ -102,7 +103,7 @@ def render_math(page_html: str, *, root: Path, where: str) -> str:
     return "".join(parts)
 
 
-def strip_unused_assets(page_html: str) -> str:
+def adjust_assets(page_html: str) -> str:
     """Drop the link to KaTeX's stylesheet from a page with no rendered formula; on a page with
     formulas, preload the fonts they use.
 

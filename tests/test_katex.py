@@ -42,19 +42,19 @@ def test_a_formula_katex_cannot_parse_fails_naming_page_and_formula() -> None:
 
 def test_the_stylesheet_is_dropped_only_from_pages_without_rendered_math() -> None:
     head = '<head>\n  <link rel="stylesheet" href="../assets/vendor/katex/katex.min.css">\n</head>'
-    assert "katex.min.css" not in katex.strip_unused_assets(head + "<p>plain</p>")
+    assert "katex.min.css" not in katex.adjust_assets(head + "<p>plain</p>")
     with_math = head + '<span class="katex">x</span>'
-    assert katex.strip_unused_assets(with_math) == with_math
+    assert katex.adjust_assets(with_math) == with_math
 
 
 def test_pages_with_math_preload_the_fonts_their_formulas_use() -> None:
     head = '<head>\n  <link rel="stylesheet" href="../assets/vendor/katex/katex.min.css">\n</head>'
     italic = '<span class="katex"><span class="mord mathnormal">x</span></span>'
-    html = katex.strip_unused_assets(head + italic)
+    html = katex.adjust_assets(head + italic)
     assert html.count('rel="preload"') == 1
     assert (
         '<link rel="preload" href="../assets/vendor/katex/fonts/KaTeX_Math-Italic.woff2" '
         'as="font" type="font/woff2" crossorigin>'
     ) in html
     both = head + italic + '<span class="mrel">=</span>'
-    assert "KaTeX_Main-Regular.woff2" in katex.strip_unused_assets(both)
+    assert "KaTeX_Main-Regular.woff2" in katex.adjust_assets(both)
