@@ -1,25 +1,44 @@
-# Every target sets up what it needs: a fresh clone needs only Python 3.10+, Node.js/npm and make.
+# Every target sets up what it needs: a fresh clone needs only a supported Python, Node.js/npm
+# and make. Choose another interpreter with PYTHON, e.g. `make test PYTHON=python3.12`.
 PYTHON ?= python3
+# The Pythons on which every package that shapes a page resolves to one version of the lock;
+# pyproject.toml's requires-python says the same (tests/test_environment.py checks it).
+SUPPORTED_PYTHONS := 3.11 3.12 3.13
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 KATEX := docs/assets/vendor/katex
 PAGE ?=
-# Material prints an end-of-life banner on every build; DESIGN.md records the plan (Zensical).
+# Material prints an end-of-life banner on every build; docs/contributing/architecture.md records
+# the plan (Zensical).
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup serve build test lint format snippets bench lighthouse lock clean new-page notebooks
+.PHONY: help check-python setup serve build test lint format snippets bench lighthouse lock clean new-page notebooks
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
-	@echo "==> setting up $(VENV) (locked versions from requirements.lock)"
+check-python: # refuse an unsupported (or missing) interpreter before anything is installed
+ifeq ($(filter $(PYTHON_VERSION),$(SUPPORTED_PYTHONS)),)
+	@echo "error: PYTHON=$(PYTHON) is $(if $(PYTHON_VERSION),Python $(PYTHON_VERSION),not a working Python);" \
+		"dlcv supports Python $(SUPPORTED_PYTHONS)." >&2
+	@echo "       Choose one with PYTHON, e.g. 'make test PYTHON=python3.12' (pyenv, uv python" \
+		"install, or your system's package)." >&2
+	@exit 2
+endif
+
+$(STAMP): requirements.lock pyproject.toml | check-python
+	@echo "==> setting up $(VENV) with Python $(PYTHON_VERSION) (locked versions from requirements.lock)"
+	@# A .venv made by another Python is rebuilt: the lock is the same, the interpreter is not.
+	if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$(PYTHON_VERSION)" ]; then \
+		rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed*
 	touch $@
 
 $(KATEX)/.installed: package.json package-lock.json
@@ -76,10 +95,14 @@ bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, tra
 lighthouse: setup ## build the site, then Lighthouse scores of three pages (needs Chromium)
 	$(BIN)/python benchmarks/lighthouse.py --build
 
-lock: ## re-resolve requirements.lock from pyproject.toml (needs network)
+lock: setup ## re-resolve requirements.lock from pyproject.toml (needs network)
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	@# One version of each package for every supported Python and platform: the lock must carry
+	@# no Python-version marker (fewest forks; the test suite checks it).
+	rm -f requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra docs --extra test --universal \
-		--python-version 3.10 --no-header -o requirements.lock
+		--python-version $(firstword $(SUPPORTED_PYTHONS)) --fork-strategy fewest --no-header \
+		-o requirements.lock
 
 clean: ## remove build outputs and caches (keeps .venv)
 	rm -rf site .cache .pytest_cache .mypy_cache .ruff_cache node_modules $(KATEX)
