@@ -15,7 +15,7 @@ PAGE ?=
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help check-python setup serve build test lint format snippets bench lighthouse lock clean new-page notebooks
+.PHONY: help check-python device-check setup serve build test lint format snippets bench lighthouse lock clean new-page notebooks
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -106,3 +106,7 @@ lock: setup ## re-resolve requirements.lock from pyproject.toml (needs network)
 
 clean: ## remove build outputs and caches (keeps .venv)
 	rm -rf site .cache .pytest_cache .mypy_cache .ruff_cache node_modules $(KATEX)
+
+device-check: setup ## on a GPU machine: GPU extra, bench, hardware snippets, short mixed-precision training -> device-check.json
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[gpu]"
+	timeout 480 $(BIN)/python benchmarks/device_check.py --out device-check.json
