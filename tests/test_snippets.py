@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sitetools import snippets
+from sitetools import _process, snippets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,16 +27,132 @@ def _run(root: Path, **kwargs: object) -> list[snippets.Result]:
     return snippets.run_all(root, fresh=True, log=lambda _: None, **kwargs)  # type: ignore[arg-type]
 
 
-def test_filter_stderr_drops_only_tensorflow_startup_lines() -> None:
-    noise = (
+@pytest.fixture
+def no_tensorflow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip describing the machine (a TensorFlow import): these tests run plain Python."""
+    fake = {"device": "CPU", "tensorflow": "-", "keras": "-", "python": "-", "commit": "-"}
+    monkeypatch.setattr(snippets, "machine_provenance", lambda root, python: fake)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie waiting to be reaped does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.is_file() and stat.read_text().rpartition(")")[2].split()[0] in {"Z", "X"})
+
+
+# Lines TensorFlow's C++ runtime printed on real hosts before any Python code of a snippet ran.
+RUNTIME_LINES = {
+    "AMD EPYC (oneDNN without AVX-512)": (
+        "E0000 00:00:1733000000.123456   12345 util.cc:131] oneDNN supports DT_HALF only on "
+        "platforms with AVX-512. Falling back to the default Eigen-based implementation if present."
+    ),
+    "CPU-only machine with TensorFlow's CUDA build": (
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-        "I0000 00:00:1795734589.050374    4900 port.cc:153] oneDNN custom operations are on.\n"
-        "E0000 00:00:1795734592.261984    4900 cuda_platform.cc:52] failed call to cuInit: (303)\n"
-        "To enable the following instructions: AVX2 FMA, in other operations, rebuild\n"
+        "I0000 00:00:1732000000.000000    1234 cuda_driver.cc:49] could not find cuda drivers on "
+        "your machine, GPU will not be used.\n"
+        "E0000 00:00:1732000000.000000    1234 cuda_executor.cc:1228] INTERNAL: CUDA error: Failed "
+        "call to cuInit: UNKNOWN ERROR (303)\n"
+        "W0000 00:00:1732000000.000000    1234 gpu_device.cc:2344] Cannot dlopen some GPU "
+        "libraries. Please make sure the missing libraries mentioned above are installed properly "
+        "if you would like to use GPU. Follow the guide at https://www.tensorflow.org/install/gpu "
+        "for how to download and setup the required libraries for your platform.\n"
+        "Skipping registering GPU devices..."
+    ),
+    "x86 CPU feature guard": (
+        "I0000 00:00:1795734589.050374    4900 port.cc:153] oneDNN custom operations are on. You "
+        "may see slightly different numerical results due to floating-point round-off errors "
+        "from different computation orders. To turn them off, set the environment variable "
+        "`TF_ENABLE_ONEDNN_OPTS=0`.\n"
+        "I0000 00:00:1795734589.120000    4900 cpu_feature_guard.cc:210] This TensorFlow binary "
+        "is optimized to use available CPU instructions in performance-critical operations.\n"
+        "To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild "
+        "TensorFlow with the appropriate compiler flags."
+    ),
+    "GPU machine: factories registered twice": (
+        "E0000 00:00:1732000000.000000    1234 cuda_dnn.cc:8579] Unable to register cuDNN factory: "
+        "Attempting to register factory for plugin cuDNN when one has already been registered\n"
+        "E0000 00:00:1732000000.000000    1234 cuda_fft.cc:485] Unable to register cuFFT factory: "
+        "Attempting to register factory for plugin cuFFT when one has already been registered\n"
+        "E0000 00:00:1732000000.000000    1234 cuda_blas.cc:1418] Unable to register cuBLAS "
+        "factory: Attempting to register factory for plugin cuBLAS when one has already been "
+        "registered"
+    ),
+    "GPU machine: XLA service and devices": (
+        "I0000 00:00:1732000001.000000    1234 service.cc:148] XLA service 0x55d0c0a1b2c0 "
+        "initialized for platform CUDA (this does not guarantee that XLA will be used). Devices:\n"
+        "I0000 00:00:1732000001.000000    1234 service.cc:156]   StreamExecutor device (0): "
+        "NVIDIA H100 80GB HBM3, Compute Capability 9.0\n"
+        "I0000 00:00:1732000001.000000    1234 cuda_executor.cc:1015] successful NUMA node read "
+        "from SysFS had negative value (-1), but there must be at least one NUMA node, so "
+        "returning NUMA node zero. See more at https://github.com/torvalds/linux/blob/v6.0/"
+        "Documentation/ABI/testing/sysfs-bus-pci#L344-L355\n"
+        "I0000 00:00:1732000001.000000    1234 gpu_device.cc:2022] Created device "
+        "/job:localhost/replica:0/task:0/device:GPU:0 with 79078 MB memory:  -> device: 0, name: "
+        "NVIDIA H100 80GB HBM3, pci bus id: 0000:00:05.0, compute capability: 9.0"
+    ),
+    "glog-style prefix (real date and time)": (
+        "W1203 14:05:09.123456 140234567 some_op.cc:77] a warning from a C++ library"
+    ),
+}
+
+
+@pytest.mark.parametrize("host", sorted(RUNTIME_LINES))
+def test_runtime_log_lines_of_real_hosts_are_not_output(host: str) -> None:
+    runtime, other = snippets.split_stderr(RUNTIME_LINES[host] + "\n")
+    assert other == []
+    assert runtime == RUNTIME_LINES[host].splitlines()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/tmp/x.py:3: UserWarning: careful\n  warnings.warn('careful')",
+        "something the snippet printed to stderr itself",
+        "F0000 00:00:1732000000.000000    1234 stream_executor.cc:77] Check failed: device",
+        # Python's absl logging uses the same prefix; a Python warning is the snippet's business.
+        "W1203 14:05:09.123456 140234567 some_module.py:12] a Python absl warning",
+        # A continuation line counts only right after a log line.
+        "Skipping registering GPU devices...",
+    ],
+)
+def test_warnings_stderr_prints_and_fatal_lines_still_fail(line: str) -> None:
+    runtime, other = snippets.split_stderr(RUNTIME_LINES["AMD EPYC (oneDNN without AVX-512)"])
+    assert runtime and not other
+    assert snippets.split_stderr(line)[1] == line.splitlines()
+    assert snippets.filter_stderr(RUNTIME_LINES["GPU machine: XLA service and devices"]) == ""
+
+
+def test_runtime_log_is_kept_in_the_record_but_not_in_the_output(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    line = RUNTIME_LINES["AMD EPYC (oneDNN without AVX-512)"]
+    root = _project(
+        tmp_path, {"s/p/tf.py": f"import sys\nprint({line!r}, file=sys.stderr)\nprint('result')\n"}
     )
-    assert snippets.filter_stderr(noise) == ""
-    real = "E0000 00:00:1.0  1 some_kernel.cc:1] real error\nUserWarning: careful"
-    assert snippets.filter_stderr(noise + real) == real
+    logged: list[str] = []
+    (result,) = snippets.run_all(root, fresh=True, show_runtime_log=True, log=logged.append)
+    assert result.ok, result.error
+    assert result.stdout == "result\n"
+    assert result.runtime_log == line
+    assert any(line in entry for entry in logged)
+    (cached,) = snippets.run_all(root, log=lambda _: None)
+    assert cached.cached and cached.runtime_log == line and cached.stdout == "result\n"
+
+
+def test_no_page_output_holds_a_runtime_log_line() -> None:
+    """What pages show (each snippet's stdout in the cache the build uses) is the snippet's own."""
+    results = snippets.run_all(ROOT, log=lambda _: None)
+    leaked = [
+        f"snippets/{r.name}: {line}"
+        for r in results
+        for line in r.stdout.splitlines()
+        if snippets.RUNTIME_LINE.match(line) or snippets.split_stderr(line)[0]
+    ]
+    assert not leaked, "\n".join(leaked)
 
 
 def test_budget_defaults_to_20_s_and_a_longer_one_must_say_why() -> None:
@@ -146,8 +262,12 @@ def test_over_budget_snippet_fails_and_stuck_one_is_killed(tmp_path: Path) -> No
 def test_cpu_time_counts_the_processes_a_snippet_starts(tmp_path: Path) -> None:
     loop = "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end: pass"
     burn = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {loop!r}], check=True)"
-    done = snippets._run_process(
-        [sys.executable, "-c", burn], cwd=tmp_path, env=dict(os.environ), timeout=120
+    done = _process.run(
+        [sys.executable, "-c", burn],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        timeout=120,
+        max_output=1 << 20,
     )
     assert done.returncode == 0
     assert done.cpu_seconds >= 0.95
