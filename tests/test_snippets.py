@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import textwrap
 import time
@@ -328,3 +330,176 @@ def test_rerun_without_budget_check_accepts_a_slow_run_but_still_kills_a_stuck_o
     slow, stuck = snippets.run_all(root, fresh=True, check_budget=False, log=lambda _: None)
     assert slow.ok, slow.error
     assert "killed after 3 s" in stuck.error
+
+
+def test_a_child_left_running_fails_the_snippet_and_is_killed_at_once(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    root = _project(
+        tmp_path,
+        {
+            "s/p/leaves.py": (
+                "import pathlib, subprocess, sys\n"
+                # The child inherits stdout and holds it open after the snippet exits.
+                "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+                f"pathlib.Path({str(pid_file)!r}).write_text(str(child.pid))\n"
+                "print('main done')\n"
+            )
+        },
+    )
+    start = time.monotonic()
+    (result,) = _run(root)
+    assert time.monotonic() - start < 15
+    assert not result.ok and "left a child process running" in result.error
+    assert not _running(int(pid_file.read_text()))
+
+
+def test_output_held_open_by_an_escaped_process_fails_as_unread(
+    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_process, "_READ_GRACE_S", 0.5)
+    pid_file = tmp_path / "escaped.pid"
+    child = "import time; time.sleep(5)"
+    root = _project(
+        tmp_path,
+        {
+            "s/p/escapes.py": (
+                "import pathlib, subprocess, sys\n"
+                # A new session leaves the snippet's process group: the runner cannot kill it.
+                f"child = subprocess.Popen([sys.executable, '-c', {child!r}], "
+                "start_new_session=True)\n"
+                f"pathlib.Path({str(pid_file)!r}).write_text(str(child.pid))\n"
+                "print('main done')\n"
+            )
+        },
+    )
+    (result,) = _run(root)
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    assert not result.ok and "could not be read in full" in result.error
+
+
+@pytest.mark.parametrize("budget", ["99999999999", "0", "601"])
+def test_a_budget_out_of_bounds_is_an_error_naming_the_snippet_and_line(
+    tmp_path: Path, no_tensorflow: None, budget: str
+) -> None:
+    source = f'"""Loops."""\n# budget: {budget} s — never stops\nwhile True: pass\n'
+    with pytest.raises(snippets.SnippetError, match="at most 600 s"):
+        snippets.budget_of(source)
+    root = _project(tmp_path, {"s/p/loop.py": source})
+    (result,) = _run(root)
+    assert not result.ok and result.error.startswith("s/p/loop.py: line 2: `# budget`")
+
+
+def test_output_that_is_not_utf8_fails_and_is_not_cached(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    root = _project(
+        tmp_path, {"s/p/bytes.py": "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe')\n"}
+    )
+    (result,) = _run(root)
+    assert not result.ok and "s/p/bytes.py: printed output that is not UTF-8" in result.error
+    assert not (root / ".cache" / "snippets").exists()
+
+
+def test_output_over_the_cap_fails_and_nothing_is_cached(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    root = _project(tmp_path, {"s/p/dump.py": "print('x' * (3 << 20))\n"})
+    (result,) = _run(root)
+    assert not result.ok and "s/p/dump.py: printed more than 1024 KiB" in result.error
+    assert not (root / ".cache" / "snippets").exists()
+
+
+def test_snippets_see_no_secret_of_the_runner_environment(
+    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_not_for_pages")
+    monkeypatch.setenv("DLCV_TEST_SECRET", "hunter2")
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")  # some hosts need it to run at all
+    names = ["GITHUB_TOKEN", "DLCV_TEST_SECRET", "OPENBLAS_CORETYPE", "PATH"]
+    root = _project(
+        tmp_path, {"s/p/env.py": f"import os\nprint([n in os.environ for n in {names!r}])\n"}
+    )
+    (result,) = _run(root)
+    assert result.ok, result.error
+    assert result.stdout == "[False, False, True, True]\n"
+
+
+def test_stale_cache_entries_are_pruned_and_a_partial_run_keeps_other_snippets(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    root = _project(tmp_path, {"s/p/a.py": "print('a')\n", "s/q/b.py": "print('b')\n"})
+    cache = root / ".cache" / "snippets"
+    snippets.run_all(root, log=lambda _: None)
+    first = {p.name for p in cache.iterdir()}
+    assert len(first) == 2
+    left_behind = cache / "entry-killed-run"  # what a killed run leaves half-written
+    left_behind.mkdir()
+    # A partial run replaces a's entry and leaves b's alone.
+    (root / "snippets/s/p/a.py").write_text("print('a2')\n")
+    snippets.run_all(root, selectors=["s/p"], log=lambda _: None)
+    second = {p.name for p in cache.iterdir()}
+    assert len(second & first) == 1 and left_behind.name in second and len(second) == 3
+    # A run over every snippet removes what no snippet uses: deleted b, the half-written entry.
+    (root / "snippets/s/q/b.py").unlink()
+    (a_result,) = snippets.run_all(root, log=lambda _: None)
+    assert a_result.cached
+    assert {p.name for p in cache.iterdir()} == (second - first) - {left_behind.name}
+
+
+def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path, no_tensorflow: None) -> None:
+    root = _project(tmp_path, {"s/p/a.py": "print('a')\n"})
+    snippets.run_all(root, log=lambda _: None)
+    stale = root / ".cache" / "snippets" / ("0" * 24)
+    stale.mkdir()
+    assert snippets.main(["prune", "--root", str(root)]) == 0
+    assert not stale.exists() and len(list(stale.parent.iterdir())) == 1
+
+
+_INTERRUPTED_RUNNER = """\
+import sys
+from sitetools import snippets
+snippets.machine_provenance = lambda root, python: {"device": "CPU"}
+sys.exit(snippets.main(["run", "--fresh", "--root", sys.argv[1]]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_runner_stops_its_snippets_at_once_and_cleans_up(
+    tmp_path: Path, signum: int
+) -> None:
+    marker = tmp_path / "started"
+    root = _project(
+        tmp_path / "project",
+        {
+            "s/p/sleeps.py": (
+                "import os, pathlib, time\n"
+                f"pathlib.Path({str(marker)!r}).write_text(f'{{os.getpid()}} {{os.getcwd()}}')\n"
+                "time.sleep(60)\n"
+            )
+        },
+    )
+    runner = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED_RUNNER, str(root)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.is_file() or not marker.read_text():
+            assert time.monotonic() < deadline, "the snippet never started"
+            time.sleep(0.1)
+        pid, workdir = marker.read_text().split(" ", 1)
+        runner.send_signal(signum)
+        start = time.monotonic()
+        runner.wait(timeout=15)
+        assert time.monotonic() - start < 10
+        assert runner.returncode != 0
+        assert not _running(int(pid))
+        assert not Path(workdir).exists()
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
