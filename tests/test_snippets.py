@@ -457,8 +457,11 @@ def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path, no_tensor
     assert not stale.exists() and len(list(stale.parent.iterdir())) == 1
 
 
+# A shell starts background commands with SIGINT ignored, and Python keeps it so: restore
+# Ctrl-C's KeyboardInterrupt, as a terminal would have it, whoever started the tests.
 _INTERRUPTED_RUNNER = """\
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from sitetools import snippets
 snippets.machine_provenance = lambda root, python: {"device": "CPU"}
 sys.exit(snippets.main(["run", "--fresh", "--root", sys.argv[1]]))
