@@ -80,10 +80,9 @@ def on_config(config: Any) -> Any:
         )
         if os.environ.get("DLCV_SNIPPET_CACHE", "").lower() in {"off", "0", "no"}:
             jupyter.config["cache"] = False
-        # Notebook kernels inherit this process's environment: give them the log level and
-        # hash seed the snippets run with (sitetools.snippets), so their output is as quiet.
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        os.environ.setdefault("PYTHONHASHSEED", "0")
+        # sitetools.notebooks runs the notebooks (on_pre_page) and checks their output data;
+        # mkdocs-jupyter only renders what that run produced.
+        jupyter.config["execute"] = False
     return config
 
 
@@ -163,6 +162,36 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         raise PluginError(str(exc)) from exc
 
 
+def on_pre_page(page: Any, config: Any, files: Files) -> Any:
+    """Hand mkdocs-jupyter the executed, checked notebook instead of the walkthrough's source.
+
+    mkdocs-jupyter (whose hooks run before these) has replaced the page's `render` by one that
+    converts ``page.file.abs_src_path``; this wraps it to run the notebook first
+    (`notebooks.execute`, cached) and to point it at the executed ``.ipynb`` meanwhile.
+    """
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is None or not page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME):
+        return page
+    source = page.file.abs_src_path
+    cache_dir = Path(jupyter.config["cache_dir"]) / "executed"
+    where = f"docs/{page.file.src_uri}"
+    render = page.render
+
+    def render_executed(config: Any, files: Files) -> None:
+        try:
+            executed = notebooks.execute(Path(source), cache_dir=cache_dir, where=where)
+        except notebooks.NotebookError as exc:
+            raise PluginError(str(exc)) from exc
+        page.file.abs_src_path = str(executed)
+        try:
+            render(config, files)
+        finally:
+            page.file.abs_src_path = source
+
+    page.render = render_executed
+    return page
+
+
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     where = f"docs/{page.file.src_uri}"
     html = markup.unwrap_plain_tokens(html)
@@ -172,10 +201,6 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
         raise PluginError(str(exc)) from exc
     if not page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME):
         return html
-    try:
-        html = notebooks.clean_outputs(html, where=where)
-    except notebooks.NotebookError as exc:
-        raise PluginError(str(exc)) from exc
     repository = config.extra.get("repository")
     if not repository:
         raise PluginError("mkdocs.yml: set `extra: repository: owner/name` for notebook links")

@@ -1,7 +1,12 @@
 """Walkthrough notebooks: one per section, written as jupytext percent-format ``.py`` files.
 
-``docs/<section>/walkthrough.py`` is the source; mkdocs-jupyter executes it at build time and
-renders it as a page. Beside it sits ``walkthrough.ipynb``, generated from it (without outputs)
+``docs/<section>/walkthrough.py`` is the source. At build time `execute` runs it with nbclient
+(the snippets' environment, a fresh kernel, an empty folder) and `check_outputs` checks the
+executed notebook's output data: TensorFlow's C++ log lines on stderr are dropped from what is
+shown, any other stderr output fails the build. mkdocs-jupyter then renders the executed
+notebook as a page (its own ``execute`` is off; sitetools/hooks.py hands it the executed file).
+
+Beside the source sits ``walkthrough.ipynb``, generated from it (without outputs)
 by ``python -m sitetools.notebooks sync``: the site serves that file for download, and the
 "Open in Colab" link opens it from the repository, since Colab opens ``.ipynb`` files only.
 A test fails when the two drift apart.
@@ -15,17 +20,22 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sitetools import snippets
 
 __all__ = [
     "COLAB",
     "NotebookError",
-    "clean_outputs",
+    "check_outputs",
+    "execute",
     "notebook_links",
     "out_of_date",
     "sources",
@@ -35,19 +45,13 @@ __all__ = [
 SOURCE_NAME = "walkthrough.py"
 COLAB = "https://colab.research.google.com/github/{repository}/blob/main/{path}"
 
-# One output block of nbconvert's HTML; the stderr ones are checked and, when they hold only
-# TensorFlow's start-up log, removed.
-_STDERR_BLOCK = re.compile(
-    r'<div class="jp-OutputArea-child">\s*<div class="jp-OutputPrompt[^"]*"></div>\s*'
-    r'<div class="jp-RenderedText[^"]*" data-mime-type="application/vnd\.jupyter\.stderr"'
-    r"[^>]*>\s*<pre>(?P<text>.*?)</pre>\s*</div>\s*</div>",
-    re.S,
-)
 _H1_END = re.compile(r"</h1>")
+# The longest a walkthrough may run; beyond it the build fails rather than hangs.
+TIMEOUT_S = 900
 
 
 class NotebookError(ValueError):
-    """A notebook wrote something to stderr besides TensorFlow's start-up log."""
+    """A notebook failed to run, or wrote something to stderr besides TensorFlow's runtime log."""
 
 
 def sources(root: Path) -> list[Path]:
@@ -81,24 +85,87 @@ def out_of_date(root: Path) -> list[Path]:
     ]
 
 
-def clean_outputs(page_html: str, *, where: str) -> str:
-    """Drop stderr blocks that hold only TensorFlow's start-up log; refuse any other stderr.
+def check_outputs(notebook: Any, *, where: str) -> str:
+    """Drop the runtime's log lines from the notebook's stderr outputs; refuse any other stderr.
 
-    The snippet runner applies the same rule (``sitetools.snippets.filter_stderr``): a warning
-    on a page is either noise a reader should not see or a problem to fix, so it fails the build.
+    The rule is the snippet runner's (`sitetools.snippets.split_stderr`), applied to the
+    executed notebook's output data: a cell's ``stderr`` stream outputs are joined (a line may
+    arrive in pieces) and split into TensorFlow's C++ log lines, which are removed from what the
+    page shows, and everything else, which fails the build (a warning on a page is noise for a
+    reader or a problem to fix).
+
+    Args:
+        notebook: an executed nbformat notebook; changed in place.
+        where: names the notebook in error messages.
+
+    Returns:
+        The runtime log lines removed, one per line.
 
     Raises:
-        NotebookError: naming the notebook (`where`) and the first lines left on stderr.
+        NotebookError: naming the notebook, the cell and the first lines left on stderr.
     """
+    removed: list[str] = []
+    for number, cell in enumerate(notebook.cells, 1):
+        if cell.get("cell_type") != "code":
+            continue
+        outputs = cell.get("outputs", [])
+        stderr = [
+            o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"
+        ]
+        if not stderr:
+            continue
+        runtime, other = snippets.split_stderr("".join(o.get("text", "") for o in stderr))
+        if other:
+            shown = "\n".join(other[:8])
+            raise NotebookError(f"{where}: cell {number} wrote to stderr:\n{shown}")
+        removed += runtime
+        cell["outputs"] = [o for o in outputs if all(o is not e for e in stderr)]
+    return "\n".join(removed)
 
-    def check(match: re.Match[str]) -> str:
-        left = snippets.filter_stderr(html.unescape(re.sub(r"<[^>]+>", "", match["text"])))
-        if left.strip():
-            shown = "\n".join(left.strip().splitlines()[:8])
-            raise NotebookError(f"{where}: a cell wrote to stderr:\n{shown}")
-        return ""
 
-    return _STDERR_BLOCK.sub(check, page_html)
+def execute(source: Path, *, cache_dir: Path, where: str) -> Path:
+    """Run a walkthrough as a reader would, check its outputs; return the executed ``.ipynb``.
+
+    The notebook runs in a fresh kernel, in an empty temporary folder, with the snippets'
+    environment (`sitetools.snippets._snippet_env`). Its outputs are checked and cleaned by
+    `check_outputs`; the result is cached in ``cache_dir`` under a hash of the source (the
+    caller keys ``cache_dir`` on dlcv and the locked versions), with the removed runtime log
+    beside it (``.runtime.log``).
+
+    Raises:
+        NotebookError: if a cell raises, the run takes over `TIMEOUT_S`, or a cell writes
+            anything but runtime log lines to stderr.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    key = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    target = cache_dir / f"{source.parent.name}-{key}.ipynb"
+    if target.is_file():
+        return target
+    notebook = nbformat.reads(to_ipynb(source), as_version=4)  # type: ignore[no-untyped-call]
+    workdir = tempfile.mkdtemp(prefix="dlcv-notebook-")
+    try:
+        client = NotebookClient(
+            notebook,
+            timeout=TIMEOUT_S,
+            kernel_name="python3",
+            allow_errors=False,
+            resources={"metadata": {"path": workdir}},
+        )
+        client.execute(env=snippets._snippet_env())
+    except (CellExecutionError, CellTimeoutError) as exc:
+        raise NotebookError(f"{where}: {exc}") from exc
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    runtime_log = check_outputs(notebook, where=where)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    partial.write_text(nbformat.writes(notebook), encoding="utf-8")  # type: ignore[no-untyped-call]
+    target.with_suffix(".runtime.log").write_text(runtime_log, encoding="utf-8")
+    partial.replace(target)  # atomic: a later build never reads a half-written notebook
+    return target
 
 
 def notebook_links(page_html: str, *, src_uri: str, repository: str) -> str:

@@ -6,7 +6,11 @@ bibliography check are left out) into ``site-preview/``, in seconds rather than 
 a full build. The page's links to other pages lead nowhere in the preview; ``make serve``
 builds the whole site.
 
-    python -m sitetools.preview vision/input-pipelines [--cached] [--site-dir DIR]
+    python -m sitetools.preview vision/input-pipelines [--cached] [--show-runtime-log]
+        [--site-dir DIR]
+
+``--show-runtime-log`` prints each snippet's TensorFlow C++ log lines under it (see
+`sitetools.snippets`).
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ def preview(
     *,
     site_dir: Path | None = None,
     fresh: bool = True,
+    show_runtime_log: bool = False,
     log: Callable[[str], None] = print,
 ) -> Path:
     """Run one page's snippets (afresh by default), build that page alone; return its HTML file.
@@ -79,7 +84,9 @@ def preview(
     start = time.perf_counter()
     embedded = snippet_embeds((root / "docs" / source).read_text(encoding="utf-8"))
     if embedded:
-        results = snippets.run_all(root, selectors=embedded, fresh=fresh, log=log)
+        results = snippets.run_all(
+            root, selectors=embedded, fresh=fresh, show_runtime_log=show_runtime_log, log=log
+        )
         log(snippets.summarize(results))
         if not all(result.ok for result in results):
             raise PreviewError(f"a snippet of docs/{source} failed; the page was not rebuilt")
@@ -104,12 +111,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sitetools.preview", description=__doc__)
     parser.add_argument("page", help="the page, as section/page (docs/section/page.md)")
     parser.add_argument("--cached", action="store_true", help="reuse cached snippet results")
+    parser.add_argument(
+        "--show-runtime-log", action="store_true", help="print the snippets' TensorFlow C++ log"
+    )
     parser.add_argument("--site-dir", type=Path, default=None, help="default: site-preview/")
     parser.add_argument("--root", type=Path, default=ROOT)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")
     try:
-        preview(args.root, args.page, site_dir=args.site_dir, fresh=not args.cached)
+        preview(
+            args.root,
+            args.page,
+            site_dir=args.site_dir,
+            fresh=not args.cached,
+            show_runtime_log=args.show_runtime_log,
+        )
     except (PreviewError, snippets.SnippetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

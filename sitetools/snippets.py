@@ -8,10 +8,28 @@ provenance record are kept in ``.cache/snippets/<key>/``, where the key hashes t
 
 Command line::
 
-    python -m sitetools.snippets run [--fresh] [--root DIR] [PATH_OR_PAGE ...]
+    python -m sitetools.snippets run [--fresh] [--show-runtime-log] [--root DIR] [PATH_OR_PAGE ...]
+    python -m sitetools.snippets prune [--root DIR]
 
 ``--fresh`` ignores cached results (CI and publishing use it). A failing, slow or noisy snippet
-makes the command exit with status 1 and names the snippet.
+makes the command exit with status 1 and names the snippet. ``--show-runtime-log`` prints,
+under each snippet, the log lines TensorFlow's C++ runtime wrote to stderr (`RUNTIME_LINE`):
+they describe the machine, not the snippet, so they never fail a run (unless fatal) and never
+show on a page, but each cache entry keeps them (``runtime_log`` in ``result.json``). Any other
+stderr line fails the snippet. A run over every snippet removes the cache entries no snippet
+uses any more; a partial run removes only the older entries of the snippets it ran; ``prune``
+does the former without running anything.
+
+A snippet's output is decoded as UTF-8 (anything else fails it) and capped at 1 MiB. When its
+main process exits, whatever it started and left running is killed and the snippet fails.
+Ctrl-C or SIGTERM stops the running snippets at once and removes their folders.
+
+Trust model: a snippet is a program, run with the contributor's rights; it can read and write
+outside its folder, and nothing sandboxes it, so snippets are reviewed like code. What the
+runner does guarantee is that a snippet sees only an allow-listed environment (`_ENV_NAMES`:
+paths, locale, the accelerator and thread settings TensorFlow and OpenBLAS need, and the
+runner's own settings), never tokens or keys the runner holds, since whatever it prints is
+published; and that no process it starts outlives it.
 
 Snippets run as many at once as there are cores. Alone, a snippet is held to its time budget
 in wall-clock seconds; sharing the cores, it is held to its CPU time (its own and its child
@@ -37,10 +55,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from sitetools import _process
 
 __all__ = [
     "Result",
@@ -50,38 +69,44 @@ __all__ = [
 ]
 
 # Bump when the way a snippet is run or stored changes, so old cache entries are not reused.
-RUNNER_VERSION = "2"
+RUNNER_VERSION = "3"
 DEFAULT_BUDGET_S = 20.0
+# Budgets beyond this are mistakes (and a timer cannot wait "forever"): split the snippet.
+MAX_BUDGET_S = 600.0
+# More than this on stdout is a dump, not something a page shows; nothing is cached then.
+MAX_OUTPUT_BYTES = 1 << 20
 # A snippet is killed at this multiple of its budget; between budget and kill it fails as too slow.
 KILL_FACTOR = 3.0
 FIGURE_SUFFIXES = (".png",)
 
+_KEY_RE = re.compile(r"[0-9a-f]{24}")
+# Cache entries are written under this prefix, then renamed to their key.
+_PARTIAL_PREFIX = "entry-"
 _BUDGET_RE = re.compile(r"^#\s*budget:\s*(?P<seconds>\d+(?:\.\d+)?)\s*s\b(?P<why>.*)$", re.M)
 _VARIES_RE = re.compile(r"^#\s*output varies:\s*\S", re.M)
 
-# TensorFlow's C++ runtime writes start-up messages to stderr before Python code runs, whatever
-# TF_CPP_MIN_LOG_LEVEL says. They say nothing about the snippet, so they are dropped; every other
-# line on stderr fails the run, because it would be noise (or a real warning) on the page.
-_ABSL_LINE = re.compile(r"^(?P<level>[IWEF])\d{4} [\d:.]+\s+\d+ (?P<source>[\w.]+):\d+\] ")
-_STARTUP_SOURCES = frozenset(
-    {
-        "port.cc",
-        "cudart_stub.cc",
-        "cpu_feature_guard.cc",
-        "cuda_platform.cc",
-        "cuda_executor.cc",
-        "cuda_dnn.cc",
-        "cuda_fft.cc",
-        "cuda_blas.cc",
-        "gpu_device.cc",
-        "computation_placer.cc",
-        "tpu_api_dlsym_initializer.cc",
-    }
+# TensorFlow, XLA and the CUDA libraries log from C++ through absl (or glog), whatever
+# TF_CPP_MIN_LOG_LEVEL says, in one format: level, MMDD, time, thread id, source file:line.
+# Such lines describe the machine (its CPU features, a missing GPU driver, the devices found),
+# not the snippet, so they are kept in the run's record but not shown as its output. The source
+# must be a C/C++ (or CUDA) file: Python's absl logging writes the same prefix with a .py file,
+# and a Python warning is the snippet's business. A fatal (F) line fails the run.
+RUNTIME_LINE = re.compile(
+    r"^(?P<level>[IWEF])\d{4} \d{2}:\d{2}:\d{2,}\.\d+ +\d+ "
+    r"(?P<source>[\w.+/-]+\.(?:cc|cpp|cxx|c|h|hpp|cu)):\d+\] "
 )
-_STARTUP_LINES = (
-    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
-    "To enable the following instructions:",
-    "Skipping registering GPU devices...",
+# absl writes this unprefixed line once, before the first log line of a process.
+_RUNTIME_PREAMBLE = frozenset(
+    {"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"}
+)
+# Second lines of the two multi-line start-up messages (cpu_feature_guard.cc, gpu_device.cc);
+# accepted only right after a log line, where the message they continue ends.
+_RUNTIME_CONTINUATIONS = (
+    re.compile(
+        r"^To enable the following instructions: .*rebuild TensorFlow with the appropriate "
+        r"compiler flags\.$"
+    ),
+    re.compile(r"^Skipping registering GPU devices\.\.\.$"),
 )
 
 
@@ -112,6 +137,8 @@ class Result:
     provenance: dict[str, str]
     error: str = ""
     cpu_seconds: float = 0.0
+    # TensorFlow's C++ log lines from stderr (`RUNTIME_LINE`): recorded, never shown as output.
+    runtime_log: str = ""
 
 
 def discover(root: Path, selectors: Sequence[str] = ()) -> list[Path]:
@@ -143,26 +170,70 @@ def varies(source: str) -> bool:
 
 
 def budget_of(source: str) -> float:
-    """Return the snippet's time budget in seconds: 20 s, or what a ``# budget: N s`` line says."""
+    """Return the snippet's time budget in seconds: 20 s, or what a ``# budget: N s`` line says.
+
+    Raises:
+        SnippetError: if the line gives no reason, or a budget that is zero or over
+            `MAX_BUDGET_S` (naming the line).
+    """
     match = _BUDGET_RE.search(source)
     if match is None:
         return DEFAULT_BUDGET_S
+    line = source.count("\n", 0, match.start()) + 1
     if not match.group("why").strip(" -—:"):
-        raise SnippetError("a `# budget: N s` line must say why the snippet needs more time")
-    return float(match.group("seconds"))
+        raise SnippetError(
+            f"line {line}: a `# budget: N s` line must say why the snippet needs more time"
+        )
+    seconds = float(match.group("seconds"))
+    if not 0 < seconds <= MAX_BUDGET_S:
+        raise SnippetError(
+            f"line {line}: `# budget` must be more than 0 and at most {MAX_BUDGET_S:.0f} s. "
+            f"Received: budget={match.group('seconds')} s"
+        )
+    return seconds
+
+
+def is_runtime_line(line: str) -> bool:
+    """Whether ``line`` is a non-fatal log line of TensorFlow's C++ runtime (see `RUNTIME_LINE`).
+
+    Example:
+        >>> is_runtime_line("W0000 00:00:1732000000.000000    1234 gpu_device.cc:2344] Cannot "
+        ...                 "dlopen some GPU libraries.")
+        True
+        >>> is_runtime_line("UserWarning: careful")
+        False
+    """
+    match = RUNTIME_LINE.match(line)
+    return match is not None and match["level"] != "F"
+
+
+def split_stderr(text: str) -> tuple[list[str], list[str]]:
+    """Split stderr into the runtime's log lines and everything else (blank lines dropped).
+
+    Returns:
+        ``(runtime, other)``: the runtime log lines, kept in the run's record, and the other
+        lines, any of which fails a run (a warning, a traceback, the snippet's own stderr, a
+        fatal log line).
+    """
+    runtime: list[str] = []
+    other: list[str] = []
+    previous_runtime = False
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        continuation = previous_runtime and any(c.match(line) for c in _RUNTIME_CONTINUATIONS)
+        if is_runtime_line(line) or line in _RUNTIME_PREAMBLE or continuation:
+            runtime.append(line)
+            previous_runtime = True
+        else:
+            other.append(line)
+            previous_runtime = False
+    return runtime, other
 
 
 def filter_stderr(text: str) -> str:
-    """Drop TensorFlow's start-up log lines from ``text``; return what is left."""
-    kept = []
-    for line in text.splitlines():
-        if not line.strip() or line.startswith(_STARTUP_LINES):
-            continue
-        match = _ABSL_LINE.match(line)
-        if match and (match["level"] == "I" or match["source"] in _STARTUP_SOURCES):
-            continue
-        kept.append(line)
-    return "\n".join(kept)
+    """Drop the runtime's log lines from ``text`` (see `split_stderr`); return what is left."""
+    return "\n".join(split_stderr(text)[1])
 
 
 def _hash_files(digest: hashlib._Hash, root: Path, paths: Iterable[Path]) -> None:
@@ -262,12 +333,50 @@ def machine_provenance(root: Path, python: str) -> dict[str, str]:
     }
 
 
-def _snippet_env() -> dict[str, str]:
-    env = dict(os.environ)
+# What a snippet may see of the runner's environment. Anything else (tokens, keys, a
+# contributor's own settings) stays out: a snippet could print it into a published page.
+_ENV_NAMES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "TZ",
+        "LANG",
+        "VIRTUAL_ENV",
+        "PYTHONPATH",
+        "LD_LIBRARY_PATH",
+        # Which accelerators TensorFlow sees, and how it compiles for them.
+        "CUDA_VISIBLE_DEVICES",
+        "CUDA_HOME",
+        "HIP_VISIBLE_DEVICES",
+        "ROCR_VISIBLE_DEVICES",
+        "XLA_FLAGS",
+        # Thread counts, and OpenBLAS's CPU settings: some hosts set these because older
+        # OpenBLAS builds crash on CPUs they do not recognise.
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "OPENBLAS_CORETYPE",
+        "OPENBLAS_L2_SIZE",
+        "KERAS_BACKEND",
+        "KERAS_HOME",
+        "XDG_CACHE_HOME",
+    }
+)
+_ENV_PREFIXES = ("LC_", "TF_")
+
+
+def _snippet_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a snippet runs with: the allow-listed part of ``base`` (default
+    ``os.environ``) and the settings that make runs repeatable."""
+    base = os.environ if base is None else base
+    env = {k: v for k, v in base.items() if k in _ENV_NAMES or k.startswith(_ENV_PREFIXES)}
     env.update(
         {
             "PYTHONHASHSEED": "0",
             "PYTHONUNBUFFERED": "1",
+            # Output is decoded as UTF-8 whatever the host's locale says.
+            "PYTHONUTF8": "1",
             "MPLBACKEND": "Agg",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             # Wide enough that printed NumPy arrays and tables never wrap differently by terminal.
@@ -275,76 +384,6 @@ def _snippet_env() -> dict[str, str]:
         }
     )
     return env
-
-
-@dataclasses.dataclass(frozen=True)
-class _Completed:
-    returncode: int | None  # None: killed at the time limit
-    stdout: str
-    stderr: str
-    seconds: float
-    cpu_seconds: float
-
-
-def _run_process(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> _Completed:
-    """Run ``args`` and measure its wall time and the CPU time of it and its reaped children.
-
-    `subprocess.run` reaps the child without reporting its resource usage, so this waits with
-    `os.wait4`, which does, while two threads drain the pipes. The child leads its own process
-    group, so the time limit stops the processes it started too.
-    """
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        args,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    streams: dict[str, str] = {}
-
-    def drain(key: str, stream: Any) -> None:
-        streams[key] = stream.read()
-
-    readers = [
-        threading.Thread(target=drain, args=("out", proc.stdout), daemon=True),
-        threading.Thread(target=drain, args=("err", proc.stderr), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    killed = threading.Event()
-
-    def kill() -> None:
-        killed.set()
-        with contextlib.suppress(ProcessLookupError):  # nothing left to stop
-            os.killpg(proc.pid, signal.SIGKILL)
-
-    timer = threading.Timer(timeout, kill)
-    timer.start()
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        timer.cancel()
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    if killed.is_set():
-        # Processes the snippet started may still hold the pipes open; stop them too.
-        kill()
-    for reader in readers:
-        reader.join(timeout=10)
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
-    return _Completed(
-        None if killed.is_set() else proc.returncode,
-        streams.get("out", ""),
-        streams.get("err", ""),
-        seconds,
-        usage.ru_utime + usage.ru_stime,
-    )
 
 
 def charged_seconds(seconds: float, cpu_seconds: float, sharing: int) -> float:
@@ -366,6 +405,28 @@ def _read_alt(path: Path) -> str:
         return str(image.info.get("Description", "")).strip()
 
 
+def _failure(completed: _process.Completed, *, name: str, budget: float, kill_after: float) -> str:
+    """Why a finished run is unusable, whatever it printed; empty if nothing went wrong."""
+    if completed.timed_out:
+        return f"{name}: killed after {kill_after:.0f} s (budget {budget:.0f} s)"
+    if completed.overflowed:
+        return (
+            f"{name}: printed more than {MAX_OUTPUT_BYTES // 1024} KiB, so it was stopped and "
+            "nothing was cached (a page shows a summary, not a dump)"
+        )
+    if completed.left_running:
+        return (
+            f"{name}: left a child process running after it exited (wait for, or end, the "
+            "processes it starts); it was killed"
+        )
+    if completed.incomplete:
+        return (
+            f"{name}: its output could not be read in full (a process outside its process "
+            "group still holds stdout or stderr open)"
+        )
+    return ""
+
+
 def run_one(
     snippet: Path,
     *,
@@ -377,6 +438,7 @@ def run_one(
     fresh: bool,
     check_budget: bool = True,
     sharing: int = 1,
+    processes: _process.Processes | None = None,
 ) -> Result:
     """Run one snippet (or reuse its cached result) and return what it produced.
 
@@ -385,6 +447,9 @@ def run_one(
 
     With ``check_budget=False`` a run over its budget still counts (it is stopped only at
     ``KILL_FACTOR`` times the budget): for reruns that check output, not speed.
+
+    Raises:
+        _process.Stopped: if ``processes`` is stopping (the runner was interrupted).
     """
     name = snippet.relative_to(root / "snippets").as_posix()
     source = snippet.read_text(encoding="utf-8")
@@ -408,41 +473,47 @@ def run_one(
             data["provenance"],
             "",
             data["cpu_seconds"],
+            data.get("runtime_log", ""),
         )
 
     prov = provenance() if callable(provenance) else provenance
     workdir = Path(tempfile.mkdtemp(prefix="dlcv-snippet-"))
     try:
         shutil.copy2(snippet, workdir / snippet.name)
-        proc = _run_process(
+        kill_after = budget * KILL_FACTOR
+        proc = _process.run(
             [python, snippet.name],
             cwd=workdir,
             env=_snippet_env(),
-            timeout=budget * KILL_FACTOR,
+            timeout=kill_after,
+            max_output=MAX_OUTPUT_BYTES,
+            processes=processes,
         )
-        if proc.returncode is None:
+        seconds, cpu = proc.seconds, proc.cpu_seconds
+        # stderr is only reported, never published: replace what is not UTF-8.
+        runtime, other = split_stderr(proc.stderr.decode("utf-8", errors="replace"))
+        runtime_log = "\n".join(runtime)
+
+        def failed(error: str, stdout: str = "") -> Result:
             return Result(
-                name,
-                False,
-                "",
-                (),
-                proc.seconds,
-                budget,
-                False,
-                prov,
-                f"{name}: killed after {budget * KILL_FACTOR:.0f} s (budget {budget:.0f} s)",
-                proc.cpu_seconds,
+                name, False, stdout, (), seconds, budget, False, prov, error, cpu, runtime_log
             )
-        seconds = proc.seconds
-        charged = charged_seconds(seconds, proc.cpu_seconds, sharing)
-        noise = filter_stderr(proc.stderr)
-        error = ""
+
+        error = _failure(proc, name=name, budget=budget, kill_after=kill_after)
+        if error:
+            return failed(error)
+        try:
+            stdout = proc.stdout.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return failed(f"{name}: printed output that is not UTF-8 ({exc})")
+        noise = "\n".join(other)
+        charged = charged_seconds(seconds, cpu, sharing)
         if proc.returncode != 0:
-            error = f"{name}: exited with status {proc.returncode}\n{_tail(noise or proc.stderr)}"
+            error = f"{name}: exited with status {proc.returncode}\n{_tail(noise or runtime_log)}"
         elif noise:
             error = f"{name}: wrote to stderr (it would show as noise on the page):\n{_tail(noise)}"
         elif check_budget and charged > budget:
-            how = "" if sharing <= 1 else f" (CPU {proc.cpu_seconds:.1f} s, wall {seconds:.1f} s)"
+            how = "" if sharing <= 1 else f" (CPU {cpu:.1f} s, wall {seconds:.1f} s)"
             error = (
                 f"{name}: took {charged:.1f} s{how}, over its {budget:.0f} s budget "
                 "(make it faster, or add a `# budget: N s — why` line)"
@@ -461,11 +532,9 @@ def run_one(
                     break
                 saved.append((path, alt))
         if error:
-            return Result(
-                name, False, proc.stdout, (), seconds, budget, False, prov, error, proc.cpu_seconds
-            )
+            return failed(error, stdout)
 
-        tmp_entry = Path(tempfile.mkdtemp(prefix="entry-", dir=_ensure(cache_root)))
+        tmp_entry = Path(tempfile.mkdtemp(prefix=_PARTIAL_PREFIX, dir=_ensure(cache_root)))
         kept = []
         for path, alt in saved:
             fig_name = path.relative_to(workdir).as_posix().replace("/", "_")
@@ -473,11 +542,13 @@ def run_one(
             kept.append(Figure(fig_name, alt, entry / fig_name))
         record_data: dict[str, Any] = {
             "name": name,
-            "stdout": proc.stdout,
+            "stdout": stdout,
             "figures": [{"name": f.name, "alt": f.alt} for f in kept],
             "seconds": round(seconds, 2),
-            "cpu_seconds": round(proc.cpu_seconds, 2),
+            "cpu_seconds": round(cpu, 2),
             "provenance": {**prov, "date": dt.date.today().isoformat()},
+            # The C++ runtime's log: not output, but a record of what the machine said.
+            "runtime_log": runtime_log,
         }
         (tmp_entry / "result.json").write_text(json.dumps(record_data, indent=1), encoding="utf-8")
         # Publish the entry atomically: a reader never sees a half-written cache entry.
@@ -486,14 +557,15 @@ def run_one(
         return Result(
             name,
             True,
-            proc.stdout,
+            stdout,
             tuple(kept),
             seconds,
             budget,
             False,
             record_data["provenance"],
             "",
-            proc.cpu_seconds,
+            cpu,
+            runtime_log,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -508,6 +580,65 @@ def _tail(text: str, lines: int = 25) -> str:
     return "\n".join("    " + line for line in text.strip().splitlines()[-lines:])
 
 
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit while the runner runs, so its clean-up runs too.
+
+    Only the main thread may install signal handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def prune(cache_root: Path, current: Mapping[str, str], *, complete: bool) -> list[Path]:
+    """Remove cache entries no current snippet uses; return the removed folders.
+
+    Args:
+        cache_root: the cache folder (``.cache/snippets``).
+        current: snippet name → its current cache key, for the snippets just run.
+        complete: whether ``current`` holds every snippet there is. Then every entry under
+            another key goes (snippets since deleted or renamed too); otherwise only entries of
+            the snippets in ``current`` under an older key, so a partial run never removes
+            another snippet's result.
+
+    Returns:
+        The folders removed, including ones a killed run left half-written.
+    """
+    if not cache_root.is_dir():
+        return []
+    keep = set(current.values())
+    removed = []
+    for entry in sorted(cache_root.iterdir()):
+        if not entry.is_dir() or entry.name in keep:
+            continue
+        if entry.name.startswith(_PARTIAL_PREFIX):
+            stale = complete
+        elif not _KEY_RE.fullmatch(entry.name):
+            continue  # not ours
+        elif complete:
+            stale = True
+        else:
+            try:
+                name = json.loads((entry / "result.json").read_text(encoding="utf-8"))["name"]
+            except (OSError, ValueError, KeyError):
+                continue
+            stale = name in current
+        if stale:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
 def run_all(
     root: Path,
     *,
@@ -517,11 +648,16 @@ def run_all(
     python: str | None = None,
     cache_root: Path | None = None,
     check_budget: bool = True,
+    show_runtime_log: bool = False,
     log: Callable[[str], None] = print,
 ) -> list[Result]:
     """Run (or reuse) every selected snippet, in parallel; return their results in path order.
 
     ``check_budget=False`` accepts runs over their time budget (see `run_one`).
+    ``show_runtime_log`` logs each snippet's runtime log lines (`RUNTIME_LINE`) after it.
+    Afterwards, cache entries the snippets no longer use are pruned (see `prune`). Interrupted
+    (Ctrl-C, SIGTERM), it kills the running snippets at once, removes their folders and
+    re-raises.
     """
     root = root.resolve()
     snippets = discover(root, selectors)
@@ -545,6 +681,7 @@ def run_all(
     done = 0
     mode = "fresh" if fresh else "cache allowed"
     log(f"snippets: {len(snippets)} to run ({mode}, {jobs} at once)")
+    processes = _process.Processes()
 
     def run_logged(path: Path, **kwargs: Any) -> Result:
         if not kwargs["fresh"] and (cache_root / cache_key(path, env_hash)).is_dir():
@@ -552,32 +689,47 @@ def run_all(
         log(f"  running {path.relative_to(root / 'snippets').as_posix()} ...")
         return run_one(path, **kwargs)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {
-            pool.submit(
-                run_logged,
-                path,
-                root=root,
-                python=python,
-                cache_root=cache_root,
-                env_hash=env_hash,
-                provenance=provenance,
-                fresh=fresh,
-                check_budget=check_budget,
-                sharing=sharing,
-            ): path
-            for path in snippets
-        }
-        for future in concurrent.futures.as_completed(futures):
-            result = future.result()
-            results[futures[future]] = result
-            done += 1
-            status = "cached" if result.cached else ("ok" if result.ok else "FAILED")
-            log(
-                f"  [{done}/{len(snippets)}] {result.name}: {status} "
-                f"({result.seconds:.1f} s, CPU {result.cpu_seconds:.1f} s)"
-            )
-    return [results[p] for p in snippets]
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
+        with _terminate_as_exit():
+            futures = {
+                pool.submit(
+                    run_logged,
+                    path,
+                    root=root,
+                    python=python,
+                    cache_root=cache_root,
+                    env_hash=env_hash,
+                    provenance=provenance,
+                    fresh=fresh,
+                    check_budget=check_budget,
+                    sharing=sharing,
+                    processes=processes,
+                ): path
+                for path in snippets
+            }
+            for future in concurrent.futures.as_completed(futures):
+                result = future.result()
+                results[futures[future]] = result
+                done += 1
+                status = "cached" if result.cached else ("ok" if result.ok else "FAILED")
+                log(
+                    f"  [{done}/{len(snippets)}] {result.name}: {status} "
+                    f"({result.seconds:.1f} s, CPU {result.cpu_seconds:.1f} s)"
+                )
+                if show_runtime_log and result.runtime_log:
+                    log("\n".join(f"      {line}" for line in result.runtime_log.splitlines()))
+    except BaseException:
+        # Ctrl-C, SIGTERM or a crash: stop every snippet now rather than at its kill timer;
+        # each worker then removes its snippet's folder as it returns.
+        processes.stop()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    ordered = [results[p] for p in snippets]
+    current = {r.name: cache_key(p, env_hash) for p, r in zip(snippets, ordered, strict=True)}
+    prune(cache_root, current, complete=not selectors)
+    return ordered
 
 
 def summarize(results: Sequence[Result]) -> str:
@@ -593,20 +745,50 @@ def summarize(results: Sequence[Result]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sitetools.snippets", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m sitetools.snippets",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run snippets (all, or those a path/page/section selects)")
     run.add_argument("selectors", nargs="*", help="snippet path, page or section under snippets/")
     run.add_argument("--fresh", action="store_true", help="ignore cached results")
-    run.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
     run.add_argument("--jobs", type=int, default=None, help="snippets at once (default: cores)")
+    run.add_argument(
+        "--show-runtime-log",
+        action="store_true",
+        help="print each snippet's TensorFlow C++ log lines (kept out of its output)",
+    )
+    clean = sub.add_parser("prune", help="remove cache entries that no current snippet uses")
+    for command in (run, clean):
+        command.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
     args = parser.parse_args(argv)
+    root = args.root.resolve()
+    if args.command == "prune":
+        env_hash = environment_hash(root)
+        current = {
+            path.relative_to(root / "snippets").as_posix(): cache_key(path, env_hash)
+            for path in discover(root)
+        }
+        removed = prune(root / ".cache" / "snippets", current, complete=True)
+        print(f"snippets: pruned {len(removed)} cache entries")
+        return 0
     fresh = args.fresh or os.environ.get("DLCV_SNIPPET_CACHE", "").lower() in {"off", "0", "no"}
     try:
-        results = run_all(args.root, selectors=args.selectors, fresh=fresh, jobs=args.jobs)
+        results = run_all(
+            root,
+            selectors=args.selectors,
+            fresh=fresh,
+            jobs=args.jobs,
+            show_runtime_log=args.show_runtime_log,
+        )
     except SnippetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("snippets: interrupted; the running snippets were stopped", file=sys.stderr)
+        return 130
     print(summarize(results))
     return 0 if all(r.ok for r in results) else 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,25 +34,67 @@ def test_ipynb_has_no_outputs_and_a_python_kernel(tmp_path: Path) -> None:
     assert notebooks.out_of_date(tmp_path) == [source.with_suffix(".ipynb")]
 
 
-def _stderr_block(text: str) -> str:
-    return (
-        '<div class="jp-OutputArea-child">\n<div class="jp-OutputPrompt jp-OutputArea-prompt">'
-        '</div>\n<div class="jp-RenderedText jp-OutputArea-output" '
-        f'data-mime-type="application/vnd.jupyter.stderr" tabindex="0">\n<pre>{text}</pre>\n'
-        "</div>\n</div>"
-    )
+def _notebook(*outputs: list[dict[str, str]]) -> Any:
+    import nbformat
+
+    cells = [nbformat.v4.new_markdown_cell("# Title")]
+    for cell_outputs in outputs:
+        cell = nbformat.v4.new_code_cell("pass")
+        cell.outputs = [nbformat.v4.new_output("stream", **o) for o in cell_outputs]
+        cells.append(cell)
+    return nbformat.v4.new_notebook(cells=cells)
 
 
-def test_startup_log_is_removed_and_other_stderr_fails() -> None:
-    startup = (
-        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-        "I0000 00:00:1795754242.320938   26620 port.cc:153] oneDNN custom operations are on."
+ONEDNN = (
+    "E0000 00:00:1733000000.123456   12345 util.cc:131] oneDNN supports DT_HALF only on "
+    "platforms with AVX-512. Falling back to the default Eigen-based implementation if present."
+)
+
+
+def test_runtime_log_is_dropped_from_stderr_outputs_and_kept_apart() -> None:
+    notebook = _notebook(
+        [
+            {"name": "stderr", "text": ONEDNN[:40]},  # a line may arrive in pieces
+            {"name": "stdout", "text": "accuracy 0.9\n"},
+            {"name": "stderr", "text": ONEDNN[40:] + "\n"},
+        ]
     )
-    page = f"<p>before</p>{_stderr_block(startup)}<p>after</p>"
-    assert notebooks.clean_outputs(page, where="nb") == "<p>before</p><p>after</p>"
-    noisy = _stderr_block("UserWarning: something a reader should not see")
-    with pytest.raises(notebooks.NotebookError, match="nb: a cell wrote to stderr"):
-        notebooks.clean_outputs(noisy, where="nb")
+    assert notebooks.check_outputs(notebook, where="nb") == ONEDNN
+    (outputs,) = [c.outputs for c in notebook.cells if c.cell_type == "code"]
+    assert [(o.name, o.text) for o in outputs] == [("stdout", "accuracy 0.9\n")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/tmp/x.py:3: UserWarning: careful\n",
+        "printed to stderr by the notebook\n",
+        "F0000 00:00:1732000000.000000    1234 stream_executor.cc:77] Check failed: device\n",
+    ],
+)
+def test_any_other_stderr_output_fails_naming_the_cell(text: str) -> None:
+    notebook = _notebook([{"name": "stdout", "text": "ok\n"}], [{"name": "stderr", "text": text}])
+    with pytest.raises(notebooks.NotebookError, match="nb: cell 3 wrote to stderr"):
+        notebooks.check_outputs(notebook, where="nb")
+
+
+def test_execute_runs_checks_and_caches_the_notebook(tmp_path: Path) -> None:
+    source = tmp_path / "docs" / "x" / "walkthrough.py"
+    source.parent.mkdir(parents=True)
+    source.write_text(
+        "# %% [markdown]\n# # Title\n\n# %%\nimport sys\n"
+        f"print({ONEDNN!r}, file=sys.stderr)\nprint('shown')\n",
+        encoding="utf-8",
+    )
+    cache = tmp_path / "cache"
+    executed = notebooks.execute(source, cache_dir=cache, where="docs/x/walkthrough.py")
+    cell = json.loads(executed.read_text(encoding="utf-8"))["cells"][1]
+    assert [o.get("name") for o in cell["outputs"]] == ["stdout"]
+    assert executed.with_suffix(".runtime.log").read_text(encoding="utf-8") == ONEDNN
+    assert notebooks.execute(source, cache_dir=cache, where="x") == executed  # cached
+    source.write_text("# %%\nimport sys\nprint('noise', file=sys.stderr)\n", encoding="utf-8")
+    with pytest.raises(notebooks.NotebookError, match="cell 1 wrote to stderr"):
+        notebooks.execute(source, cache_dir=cache, where="docs/x/walkthrough.py")
 
 
 def test_links_go_under_the_title() -> None:

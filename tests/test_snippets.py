@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import textwrap
 import time
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sitetools import snippets
+from sitetools import _process, snippets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,16 +29,132 @@ def _run(root: Path, **kwargs: object) -> list[snippets.Result]:
     return snippets.run_all(root, fresh=True, log=lambda _: None, **kwargs)  # type: ignore[arg-type]
 
 
-def test_filter_stderr_drops_only_tensorflow_startup_lines() -> None:
-    noise = (
+@pytest.fixture
+def no_tensorflow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip describing the machine (a TensorFlow import): these tests run plain Python."""
+    fake = {"device": "CPU", "tensorflow": "-", "keras": "-", "python": "-", "commit": "-"}
+    monkeypatch.setattr(snippets, "machine_provenance", lambda root, python: fake)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie waiting to be reaped does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.is_file() and stat.read_text().rpartition(")")[2].split()[0] in {"Z", "X"})
+
+
+# Lines TensorFlow's C++ runtime printed on real hosts before any Python code of a snippet ran.
+RUNTIME_LINES = {
+    "AMD EPYC (oneDNN without AVX-512)": (
+        "E0000 00:00:1733000000.123456   12345 util.cc:131] oneDNN supports DT_HALF only on "
+        "platforms with AVX-512. Falling back to the default Eigen-based implementation if present."
+    ),
+    "CPU-only machine with TensorFlow's CUDA build": (
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-        "I0000 00:00:1795734589.050374    4900 port.cc:153] oneDNN custom operations are on.\n"
-        "E0000 00:00:1795734592.261984    4900 cuda_platform.cc:52] failed call to cuInit: (303)\n"
-        "To enable the following instructions: AVX2 FMA, in other operations, rebuild\n"
+        "I0000 00:00:1732000000.000000    1234 cuda_driver.cc:49] could not find cuda drivers on "
+        "your machine, GPU will not be used.\n"
+        "E0000 00:00:1732000000.000000    1234 cuda_executor.cc:1228] INTERNAL: CUDA error: Failed "
+        "call to cuInit: UNKNOWN ERROR (303)\n"
+        "W0000 00:00:1732000000.000000    1234 gpu_device.cc:2344] Cannot dlopen some GPU "
+        "libraries. Please make sure the missing libraries mentioned above are installed properly "
+        "if you would like to use GPU. Follow the guide at https://www.tensorflow.org/install/gpu "
+        "for how to download and setup the required libraries for your platform.\n"
+        "Skipping registering GPU devices..."
+    ),
+    "x86 CPU feature guard": (
+        "I0000 00:00:1795734589.050374    4900 port.cc:153] oneDNN custom operations are on. You "
+        "may see slightly different numerical results due to floating-point round-off errors "
+        "from different computation orders. To turn them off, set the environment variable "
+        "`TF_ENABLE_ONEDNN_OPTS=0`.\n"
+        "I0000 00:00:1795734589.120000    4900 cpu_feature_guard.cc:210] This TensorFlow binary "
+        "is optimized to use available CPU instructions in performance-critical operations.\n"
+        "To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild "
+        "TensorFlow with the appropriate compiler flags."
+    ),
+    "GPU machine: factories registered twice": (
+        "E0000 00:00:1732000000.000000    1234 cuda_dnn.cc:8579] Unable to register cuDNN factory: "
+        "Attempting to register factory for plugin cuDNN when one has already been registered\n"
+        "E0000 00:00:1732000000.000000    1234 cuda_fft.cc:485] Unable to register cuFFT factory: "
+        "Attempting to register factory for plugin cuFFT when one has already been registered\n"
+        "E0000 00:00:1732000000.000000    1234 cuda_blas.cc:1418] Unable to register cuBLAS "
+        "factory: Attempting to register factory for plugin cuBLAS when one has already been "
+        "registered"
+    ),
+    "GPU machine: XLA service and devices": (
+        "I0000 00:00:1732000001.000000    1234 service.cc:148] XLA service 0x55d0c0a1b2c0 "
+        "initialized for platform CUDA (this does not guarantee that XLA will be used). Devices:\n"
+        "I0000 00:00:1732000001.000000    1234 service.cc:156]   StreamExecutor device (0): "
+        "NVIDIA H100 80GB HBM3, Compute Capability 9.0\n"
+        "I0000 00:00:1732000001.000000    1234 cuda_executor.cc:1015] successful NUMA node read "
+        "from SysFS had negative value (-1), but there must be at least one NUMA node, so "
+        "returning NUMA node zero. See more at https://github.com/torvalds/linux/blob/v6.0/"
+        "Documentation/ABI/testing/sysfs-bus-pci#L344-L355\n"
+        "I0000 00:00:1732000001.000000    1234 gpu_device.cc:2022] Created device "
+        "/job:localhost/replica:0/task:0/device:GPU:0 with 79078 MB memory:  -> device: 0, name: "
+        "NVIDIA H100 80GB HBM3, pci bus id: 0000:00:05.0, compute capability: 9.0"
+    ),
+    "glog-style prefix (real date and time)": (
+        "W1203 14:05:09.123456 140234567 some_op.cc:77] a warning from a C++ library"
+    ),
+}
+
+
+@pytest.mark.parametrize("host", sorted(RUNTIME_LINES))
+def test_runtime_log_lines_of_real_hosts_are_not_output(host: str) -> None:
+    runtime, other = snippets.split_stderr(RUNTIME_LINES[host] + "\n")
+    assert other == []
+    assert runtime == RUNTIME_LINES[host].splitlines()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/tmp/x.py:3: UserWarning: careful\n  warnings.warn('careful')",
+        "something the snippet printed to stderr itself",
+        "F0000 00:00:1732000000.000000    1234 stream_executor.cc:77] Check failed: device",
+        # Python's absl logging uses the same prefix; a Python warning is the snippet's business.
+        "W1203 14:05:09.123456 140234567 some_module.py:12] a Python absl warning",
+        # A continuation line counts only right after a log line.
+        "Skipping registering GPU devices...",
+    ],
+)
+def test_warnings_stderr_prints_and_fatal_lines_still_fail(line: str) -> None:
+    runtime, other = snippets.split_stderr(RUNTIME_LINES["AMD EPYC (oneDNN without AVX-512)"])
+    assert runtime and not other
+    assert snippets.split_stderr(line)[1] == line.splitlines()
+    assert snippets.filter_stderr(RUNTIME_LINES["GPU machine: XLA service and devices"]) == ""
+
+
+def test_runtime_log_is_kept_in_the_record_but_not_in_the_output(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    line = RUNTIME_LINES["AMD EPYC (oneDNN without AVX-512)"]
+    root = _project(
+        tmp_path, {"s/p/tf.py": f"import sys\nprint({line!r}, file=sys.stderr)\nprint('result')\n"}
     )
-    assert snippets.filter_stderr(noise) == ""
-    real = "E0000 00:00:1.0  1 some_kernel.cc:1] real error\nUserWarning: careful"
-    assert snippets.filter_stderr(noise + real) == real
+    logged: list[str] = []
+    (result,) = snippets.run_all(root, fresh=True, show_runtime_log=True, log=logged.append)
+    assert result.ok, result.error
+    assert result.stdout == "result\n"
+    assert result.runtime_log == line
+    assert any(line in entry for entry in logged)
+    (cached,) = snippets.run_all(root, log=lambda _: None)
+    assert cached.cached and cached.runtime_log == line and cached.stdout == "result\n"
+
+
+def test_no_page_output_holds_a_runtime_log_line() -> None:
+    """What pages show (each snippet's stdout in the cache the build uses) is the snippet's own."""
+    results = snippets.run_all(ROOT, log=lambda _: None)
+    leaked = [
+        f"snippets/{r.name}: {line}"
+        for r in results
+        for line in r.stdout.splitlines()
+        if snippets.RUNTIME_LINE.match(line) or snippets.split_stderr(line)[0]
+    ]
+    assert not leaked, "\n".join(leaked)
 
 
 def test_budget_defaults_to_20_s_and_a_longer_one_must_say_why() -> None:
@@ -146,8 +264,12 @@ def test_over_budget_snippet_fails_and_stuck_one_is_killed(tmp_path: Path) -> No
 def test_cpu_time_counts_the_processes_a_snippet_starts(tmp_path: Path) -> None:
     loop = "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end: pass"
     burn = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {loop!r}], check=True)"
-    done = snippets._run_process(
-        [sys.executable, "-c", burn], cwd=tmp_path, env=dict(os.environ), timeout=120
+    done = _process.run(
+        [sys.executable, "-c", burn],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        timeout=120,
+        max_output=1 << 20,
     )
     assert done.returncode == 0
     assert done.cpu_seconds >= 0.95
@@ -208,3 +330,179 @@ def test_rerun_without_budget_check_accepts_a_slow_run_but_still_kills_a_stuck_o
     slow, stuck = snippets.run_all(root, fresh=True, check_budget=False, log=lambda _: None)
     assert slow.ok, slow.error
     assert "killed after 3 s" in stuck.error
+
+
+def test_a_child_left_running_fails_the_snippet_and_is_killed_at_once(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    root = _project(
+        tmp_path,
+        {
+            "s/p/leaves.py": (
+                "import pathlib, subprocess, sys\n"
+                # The child inherits stdout and holds it open after the snippet exits.
+                "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+                f"pathlib.Path({str(pid_file)!r}).write_text(str(child.pid))\n"
+                "print('main done')\n"
+            )
+        },
+    )
+    start = time.monotonic()
+    (result,) = _run(root)
+    assert time.monotonic() - start < 15
+    assert not result.ok and "left a child process running" in result.error
+    assert not _running(int(pid_file.read_text()))
+
+
+def test_output_held_open_by_an_escaped_process_fails_as_unread(
+    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_process, "_READ_GRACE_S", 0.5)
+    pid_file = tmp_path / "escaped.pid"
+    child = "import time; time.sleep(5)"
+    root = _project(
+        tmp_path,
+        {
+            "s/p/escapes.py": (
+                "import pathlib, subprocess, sys\n"
+                # A new session leaves the snippet's process group: the runner cannot kill it.
+                f"child = subprocess.Popen([sys.executable, '-c', {child!r}], "
+                "start_new_session=True)\n"
+                f"pathlib.Path({str(pid_file)!r}).write_text(str(child.pid))\n"
+                "print('main done')\n"
+            )
+        },
+    )
+    (result,) = _run(root)
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    assert not result.ok and "could not be read in full" in result.error
+
+
+@pytest.mark.parametrize("budget", ["99999999999", "0", "601"])
+def test_a_budget_out_of_bounds_is_an_error_naming_the_snippet_and_line(
+    tmp_path: Path, no_tensorflow: None, budget: str
+) -> None:
+    source = f'"""Loops."""\n# budget: {budget} s — never stops\nwhile True: pass\n'
+    with pytest.raises(snippets.SnippetError, match="at most 600 s"):
+        snippets.budget_of(source)
+    root = _project(tmp_path, {"s/p/loop.py": source})
+    (result,) = _run(root)
+    assert not result.ok and result.error.startswith("s/p/loop.py: line 2: `# budget`")
+
+
+def test_output_that_is_not_utf8_fails_and_is_not_cached(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    root = _project(
+        tmp_path, {"s/p/bytes.py": "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe')\n"}
+    )
+    (result,) = _run(root)
+    assert not result.ok and "s/p/bytes.py: printed output that is not UTF-8" in result.error
+    assert not (root / ".cache" / "snippets").exists()
+
+
+def test_output_over_the_cap_fails_and_nothing_is_cached(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    root = _project(tmp_path, {"s/p/dump.py": "print('x' * (3 << 20))\n"})
+    (result,) = _run(root)
+    assert not result.ok and "s/p/dump.py: printed more than 1024 KiB" in result.error
+    assert not (root / ".cache" / "snippets").exists()
+
+
+def test_snippets_see_no_secret_of_the_runner_environment(
+    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_not_for_pages")
+    monkeypatch.setenv("DLCV_TEST_SECRET", "hunter2")
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")  # some hosts need it to run at all
+    names = ["GITHUB_TOKEN", "DLCV_TEST_SECRET", "OPENBLAS_CORETYPE", "PATH"]
+    root = _project(
+        tmp_path, {"s/p/env.py": f"import os\nprint([n in os.environ for n in {names!r}])\n"}
+    )
+    (result,) = _run(root)
+    assert result.ok, result.error
+    assert result.stdout == "[False, False, True, True]\n"
+
+
+def test_stale_cache_entries_are_pruned_and_a_partial_run_keeps_other_snippets(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    root = _project(tmp_path, {"s/p/a.py": "print('a')\n", "s/q/b.py": "print('b')\n"})
+    cache = root / ".cache" / "snippets"
+    snippets.run_all(root, log=lambda _: None)
+    first = {p.name for p in cache.iterdir()}
+    assert len(first) == 2
+    left_behind = cache / "entry-killed-run"  # what a killed run leaves half-written
+    left_behind.mkdir()
+    # A partial run replaces a's entry and leaves b's alone.
+    (root / "snippets/s/p/a.py").write_text("print('a2')\n")
+    snippets.run_all(root, selectors=["s/p"], log=lambda _: None)
+    second = {p.name for p in cache.iterdir()}
+    assert len(second & first) == 1 and left_behind.name in second and len(second) == 3
+    # A run over every snippet removes what no snippet uses: deleted b, the half-written entry.
+    (root / "snippets/s/q/b.py").unlink()
+    (a_result,) = snippets.run_all(root, log=lambda _: None)
+    assert a_result.cached
+    assert {p.name for p in cache.iterdir()} == (second - first) - {left_behind.name}
+
+
+def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path, no_tensorflow: None) -> None:
+    root = _project(tmp_path, {"s/p/a.py": "print('a')\n"})
+    snippets.run_all(root, log=lambda _: None)
+    stale = root / ".cache" / "snippets" / ("0" * 24)
+    stale.mkdir()
+    assert snippets.main(["prune", "--root", str(root)]) == 0
+    assert not stale.exists() and len(list(stale.parent.iterdir())) == 1
+
+
+# A shell starts background commands with SIGINT ignored, and Python keeps it so: restore
+# Ctrl-C's KeyboardInterrupt, as a terminal would have it, whoever started the tests.
+_INTERRUPTED_RUNNER = """\
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from sitetools import snippets
+snippets.machine_provenance = lambda root, python: {"device": "CPU"}
+sys.exit(snippets.main(["run", "--fresh", "--root", sys.argv[1]]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_runner_stops_its_snippets_at_once_and_cleans_up(
+    tmp_path: Path, signum: int
+) -> None:
+    marker = tmp_path / "started"
+    root = _project(
+        tmp_path / "project",
+        {
+            "s/p/sleeps.py": (
+                "import os, pathlib, time\n"
+                f"pathlib.Path({str(marker)!r}).write_text(f'{{os.getpid()}} {{os.getcwd()}}')\n"
+                "time.sleep(60)\n"
+            )
+        },
+    )
+    runner = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED_RUNNER, str(root)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.is_file() or not marker.read_text():
+            assert time.monotonic() < deadline, "the snippet never started"
+            time.sleep(0.1)
+        pid, workdir = marker.read_text().split(" ", 1)
+        runner.send_signal(signum)
+        start = time.monotonic()
+        runner.wait(timeout=15)
+        assert time.monotonic() - start < 10
+        assert runner.returncode != 0
+        assert not _running(int(pid))
+        assert not Path(workdir).exists()
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
