@@ -10,6 +10,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 KATEX := docs/assets/vendor/katex
 PAGE ?=
+# RUNTIME_LOG=1: make snippets also prints the log lines TensorFlow's C++ runtime wrote.
+RUNTIME_LOG ?=
+SHOW_LOG := $(if $(strip $(RUNTIME_LOG)),--show-runtime-log)
 # Material prints an end-of-life banner on every build; docs/contributing/architecture.md records
 # the plan (Zensical).
 export NO_MKDOCS_2_WARNING := 1
@@ -56,11 +59,11 @@ serve: setup ## run the snippets, build and serve the site at http://127.0.0.1:8
 build: setup ## build the site into site/ (DLCV_SNIPPET_CACHE=off runs every snippet afresh)
 	$(BIN)/mkdocs build --strict
 
-snippets: setup ## run snippets afresh: all, or PAGE=section/page's, then rebuild that page alone
+snippets: setup ## run snippets afresh: all, or PAGE=section/page's, then rebuild that page alone (RUNTIME_LOG=1 shows TF's log)
 ifeq ($(strip $(PAGE)),)
-	$(BIN)/python -m sitetools.snippets run --fresh
+	$(BIN)/python -m sitetools.snippets run --fresh $(SHOW_LOG)
 else
-	$(BIN)/python -m sitetools.preview "$(PAGE)"
+	$(BIN)/python -m sitetools.preview "$(PAGE)" $(SHOW_LOG)
 endif
 
 notebooks: setup ## regenerate docs/<section>/walkthrough.ipynb from walkthrough.py
