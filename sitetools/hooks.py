@@ -124,6 +124,17 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
+def _front_matter_lines(file: File, markdown: str) -> int:
+    """How many lines of the page's file precede `markdown`: MkDocs has cut its front matter."""
+    try:
+        source = file.content_string
+    except (OSError, UnicodeDecodeError):
+        return 0
+    if not markdown or not source.endswith(markdown):
+        return 0
+    return source.count("\n", 0, len(source) - len(markdown))
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
     root = _root(config)
     page_uri = page.file.src_uri
@@ -158,6 +169,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
             references=_state["references"],
             render_snippet=render_snippet,
             cited=_state["cited"],
+            line_offset=_front_matter_lines(page.file, markdown),
         )
     except markup.MarkupError as exc:
         raise PluginError(str(exc)) from exc

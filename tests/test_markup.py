@@ -83,7 +83,7 @@ def test_unknown_section_lists_the_sections_that_exist(root: Path) -> None:
 
 def test_missing_snippet_names_page_and_file(root: Path) -> None:
     with pytest.raises(
-        markup.MarkupError, match=r"docs/fundamentals/page.md: embeds snippets/x.py"
+        markup.MarkupError, match=r"docs/fundamentals/page.md:1: embeds snippets/x.py"
     ):
         _transform("[[snippet x.py]]", root)
 
@@ -212,3 +212,75 @@ def test_snippet_embeds_lists_each_embedded_snippet_once_outside_code() -> None:
         "[[snippet a/b/one.py#other]]\n"
     )
     assert markup.snippet_embeds(page) == ["a/b/one.py", "a/b/two.py"]
+
+
+@pytest.fixture
+def secret(root: Path) -> Path:
+    """A file beside the repository copy, outside it: what no embed may reach."""
+    outside = root.parent / f"{root.name}-outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("TOP SECRET include\n")
+    (outside / "secret.py").write_text(
+        "# --8<-- [start:s]\nTOKEN = 'TOP SECRET source'\n# --8<-- [end:s]\n"
+    )
+    return outside
+
+
+@pytest.mark.parametrize(
+    ("embed", "phrase"),
+    [
+        ("[[include ../{out}/secret.md]]", "points outside the repository"),
+        ("[[include {abs}/secret.md]]", "absolute paths are refused"),
+        ("[[source ../{out}/secret.py#s]]", "points outside the repository"),
+        ("[[source {abs}/secret.py#s]]", "absolute paths are refused"),
+        ("[[snippet ../../{out}/secret.py]]", "points outside snippets/"),
+        ("[[snippet ../dlcv/mod.py#body]]", "points outside snippets/"),
+        ("[[snippet {abs}/secret.py]]", "absolute paths are refused"),
+        ("[[source dlcv/../../{out}/secret.py#s]]", "points outside the repository"),
+    ],
+)
+def test_embeds_outside_their_folder_are_refused_naming_page_and_line(
+    root: Path, secret: Path, embed: str, phrase: str
+) -> None:
+    line = embed.format(out=secret.name, abs=secret.as_posix())
+    with pytest.raises(markup.MarkupError, match=re.escape(phrase)) as caught:
+        _transform(f"# Title\n\nSome text.\n\n{line}\n", root)
+    assert "docs/fundamentals/page.md:5:" in str(caught.value)
+    assert "TOP SECRET" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("link", "embed"),
+    [
+        ("leak.md", "[[include leak.md]]"),
+        ("dlcv/leak.py", "[[source dlcv/leak.py#s]]"),
+        ("snippets/fundamentals/page/leak.py", "[[snippet fundamentals/page/leak.py]]"),
+    ],
+)
+def test_symbolic_links_pointing_outside_are_refused(
+    root: Path, secret: Path, link: str, embed: str
+) -> None:
+    target = secret / ("secret.md" if link.endswith(".md") else "secret.py")
+    (root / link).symlink_to(target)
+    with pytest.raises(markup.MarkupError, match="points outside"):
+        _transform(embed, root)
+
+
+def test_links_and_dot_dot_inside_the_repository_still_embed(root: Path) -> None:
+    (root / "GUIDE.md").write_text("# Guide\n")
+    (root / "docs").mkdir()
+    (root / "docs" / "guide.md").symlink_to(root / "GUIDE.md")
+    assert _transform("[[include docs/guide.md]]", root) == "# Guide\n"
+    assert _transform("[[include dlcv/../GUIDE.md]]", root) == "# Guide\n"
+
+
+def test_line_numbers_count_the_front_matter(root: Path) -> None:
+    with pytest.raises(markup.MarkupError, match=r"page\.md:7: embeds snippets/x\.py"):
+        markup.transform(
+            "Text.\n\n[[snippet x.py]]\n",
+            page_uri="fundamentals/page.md",
+            root=root,
+            references=REFS,
+            render_snippet=_echo,
+            line_offset=4,
+        )
