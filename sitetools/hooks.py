@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import posixpath
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
 from sitetools import katex, markup, notebooks, snippets
 
@@ -144,10 +144,11 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         result = results.get(name)
         if result is None:
             raise markup.MarkupError(f"docs/{page_uri}: no run result for snippets/{name}")
-        page_dir = posixpath.dirname(page_uri) or "."
+        # The figure is raw HTML (markup.figure_html), which MkDocs does not rewrite: its
+        # address is relative to where the page is served, not to the page's source file.
         figures = [
             (
-                posixpath.relpath(f"{FIGURES_DIR}/{name.removesuffix('.py')}/{fig.name}", page_dir),
+                get_relative_url(f"{FIGURES_DIR}/{name.removesuffix('.py')}/{fig.name}", page.url),
                 fig.alt,
             )
             for fig in result.figures

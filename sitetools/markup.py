@@ -23,12 +23,14 @@ import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
+from urllib.parse import quote
 
 __all__ = [
     "BIBLIOGRAPHY_PAGE",
     "MarkupError",
     "Reference",
     "extract_section",
+    "figure_html",
     "load_references",
     "transform",
 ]
@@ -406,6 +408,36 @@ def _render_embed(
     )
 
 
+def _attribute(text: str) -> str:
+    """``text`` for a double-quoted HTML attribute inside Markdown, which must not touch it.
+
+    Python-Markdown runs its code, link and escape patterns over a paragraph before it sets
+    inline HTML aside, so an alt text holding `` ` ``, ``[...](...)`` or ``\\`` would be turned
+    into markup inside the attribute. Every ASCII punctuation character is written as a numeric
+    character reference, which no Markdown pattern matches and every browser reads back as the
+    character; whitespace runs (a blank line would end the paragraph) become one space.
+    """
+    return "".join(
+        f"&#{ord(c)};" if c.isascii() and not c.isalnum() and c != " " else c
+        for c in " ".join(text.split())
+    )
+
+
+def figure_html(src: str, alt: str) -> str:
+    """An ``<img>`` for a snippet's figure, for a Markdown page: alt text kept exactly.
+
+    The image is HTML rather than ``![alt](src)``, whose alt text Markdown would read as
+    Markdown. Raw HTML is not rewritten by MkDocs, so `src` must already be relative to the
+    page's URL (``../../_snippets/...`` for ``section/page/``), not to its source file.
+
+    Examples:
+        >>> figure_html("../f.png", 'Loss < 1 "after" *3* epochs')
+        '<img src="../f.png" alt="Loss &#60; 1 &#34;after&#34; &#42;3&#42; epochs" loading="lazy">'
+    """
+    # Percent-encoding leaves letters, digits and "_.-~/" in the address: nothing Markdown reads.
+    return f'<img src="{quote(src, safe="/")}" alt="{_attribute(alt)}" loading="lazy">'
+
+
 def snippet_block(
     *,
     name: str,
@@ -419,6 +451,15 @@ def snippet_block(
 
     The line gives the run's CPU time rather than its wall time, which depends on what else ran
     beside it.
+
+    Args:
+        name: the snippet's path under snippets/.
+        code: the code shown (the whole file or a section).
+        stdout: what the run printed.
+        figures: (URL relative to the page's URL, alt text) of each figure the run saved; see
+            :func:`figure_html`.
+        provenance: the run's device, versions, commit and date.
+        cpu_seconds: the run's CPU time.
     """
     parts = [
         '<div class="dlcv-snippet" markdown>',
@@ -428,8 +469,7 @@ def snippet_block(
     if stdout.strip():
         parts += ["", _fence(stdout.rstrip("\n"), ' text title="Output"')]
     for src, alt in figures:
-        safe_alt = " ".join(alt.replace("[", "(").replace("]", ")").split())
-        parts += ["", f"![{safe_alt}]({src}){{ loading=lazy }}"]
+        parts += ["", figure_html(src, alt)]
     prov = (
         f"Ran on {provenance.get('device', '?')} · TensorFlow {provenance.get('tensorflow', '?')}"
         f" · Keras {provenance.get('keras', '?')} · Python {provenance.get('python', '?')}"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown
 import pytest
+import yaml
 
 from sitetools import markup
 
@@ -158,7 +161,7 @@ def test_snippet_block_shows_output_figures_and_provenance() -> None:
     )
     assert '``` python title="snippets/a/b/c.py"\nprint(1)\n```' in block
     assert '``` text title="Output"\n1\n```' in block
-    assert "![A (plot)](x.png)" in block
+    assert '<img src="x.png" alt="A &#91;plot&#93;" loading="lazy">' in block
     assert (
         "Ran on CPU · TensorFlow 2.21.0 · Keras 3.15.1 · Python 3.11 · 1.2 s CPU time"
         " · commit abc1234" in block
@@ -284,3 +287,61 @@ def test_line_numbers_count_the_front_matter(root: Path) -> None:
             render_snippet=_echo,
             line_offset=4,
         )
+
+
+ROOT = Path(__file__).resolve().parents[1]
+TRICKY_ALT = (
+    'Loss *falls* from 2.3 to <0.1 in snake_case_steps (see "[fig](x.png)") '
+    "`code` \\* & a_b_c_ {: .cls} ![i](j) <https://example.org> end)"
+)
+
+
+def _site_markdown() -> markdown.Markdown:
+    """Python-Markdown with the extensions and options mkdocs.yml gives the site."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    names, options = [], {}
+    for entry in config["markdown_extensions"]:
+        name, opts = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
+        names.append(name)
+        if opts:
+            options[name] = opts
+    return markdown.Markdown(extensions=names, extension_configs=options)
+
+
+class _Images(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.found.append(dict(attrs))
+
+
+def test_figure_alt_text_reaches_the_page_exactly() -> None:
+    block = markup.snippet_block(
+        name="a/b/c.py",
+        code="print(1)",
+        stdout="",
+        figures=[("../../_snippets/a/b/c/loss curve.png", TRICKY_ALT + "\n  wrapped")],
+        provenance={},
+        cpu_seconds=0.0,
+    )
+    html = _site_markdown().convert(block)
+    parser = _Images()
+    parser.feed(html)
+    assert parser.found == [
+        {
+            "src": "../../_snippets/a/b/c/loss%20curve.png",
+            "alt": TRICKY_ALT + " wrapped",
+            "loading": "lazy",
+        }
+    ], html
+    assert "<a " not in html and "<code>" not in html.split("dlcv-provenance")[1]
+
+
+@pytest.mark.parametrize("alt", ["*", "_", ")", "<", '"', "a]b[c", "\\", "`", "&amp;"])
+def test_figure_alt_text_escapes_each_special_character(alt: str) -> None:
+    parser = _Images()
+    parser.feed(_site_markdown().convert(markup.figure_html("f.png", f"x {alt} y")))
+    assert [image["alt"] for image in parser.found] == [f"x {alt} y"]
