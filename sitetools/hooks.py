@@ -178,17 +178,23 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     where = f"docs/{page.file.src_uri}"
+    notebook = page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME)
+    if notebook:
+        # nbconvert's HTML loads MathJax and Mermaid from CDNs and leaves formulas as $...$:
+        # drop the scripts and mark the formulas, which KaTeX then renders as on other pages.
+        try:
+            html = notebooks.clean_outputs(html, where=where)
+            html = notebooks.strip_third_party(html, where=where)
+            html = notebooks.mark_math(html)
+        except notebooks.NotebookError as exc:
+            raise PluginError(str(exc)) from exc
     html = markup.unwrap_plain_tokens(html)
     try:
         html = katex.render_math(html, root=_root(config), where=where)
     except katex.KatexError as exc:
         raise PluginError(str(exc)) from exc
-    if not page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME):
+    if not notebook:
         return html
-    try:
-        html = notebooks.clean_outputs(html, where=where)
-    except notebooks.NotebookError as exc:
-        raise PluginError(str(exc)) from exc
     repository = config.extra.get("repository")
     if not repository:
         raise PluginError("mkdocs.yml: set `extra: repository: owner/name` for notebook links")
