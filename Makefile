@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KATEX := docs/assets/vendor/katex
 PAGE ?=
-# Material prints an end-of-life banner on every build; DESIGN.md records the plan (Zensical).
+# Material prints an end-of-life banner on every build; the plan (Zensical) is recorded in
+# docs/contributing/architecture.md.
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
