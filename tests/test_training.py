@@ -233,30 +233,40 @@ def _free_ports(n: int) -> list[int]:
     return ports
 
 
-def test_two_workers_on_loopback_agree_with_one_process(tmp_path: Path) -> None:
-    """MultiWorkerMirroredStrategy over two local processes trains to the same loss as one
-    process on the same global batch. All-reduce sums in a different order than one device
-    does, so equality is to a float32 tolerance (rtol 1e-4), not bit for bit."""
-    single = tmp_path / "single.npz"
-    # Without dropout: each replica draws its own dropout masks, which one process cannot copy.
-    _finish(_worker(single, "--epochs", "2", "--dropout", "0"))
+def _two_workers(tmp_path: Path, epochs: int) -> list[subprocess.Popen[str]]:
+    """Two MultiWorkerMirroredStrategy workers on loopback, each given its own (unshared)
+    checkpoint folder, tmp_path / "ckpt0" and tmp_path / "ckpt1"."""
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-    procs = [
+    return [
         _worker(
             tmp_path / f"worker{i}.npz",
             "--epochs",
-            "2",
+            str(epochs),
             "--dropout",
             "0",
             "--multi-worker",
+            "--checkpoint-dir",
+            str(tmp_path / f"ckpt{i}"),
             env=_env(
                 TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
             ),
         )
         for i in range(2)
     ]
-    outputs = [_finish(p) for p in procs]
+
+
+def test_two_workers_on_loopback_agree_with_one_process(tmp_path: Path) -> None:
+    """MultiWorkerMirroredStrategy over two local processes trains to the same loss as one
+    process on the same global batch. All-reduce sums in a different order than one device
+    does, so equality is to a float32 tolerance (rtol 1e-4), not bit for bit.
+
+    Resuming then needs a checkpoint folder both workers share: with two separate folders the
+    chief finds its checkpoint and the other worker none, and both stop with an error."""
+    single = tmp_path / "single.npz"
+    # Without dropout: each replica draws its own dropout masks, which one process cannot copy.
+    _finish(_worker(single, "--epochs", "2", "--dropout", "0"))
+    outputs = [_finish(p) for p in _two_workers(tmp_path, 2)]
     assert all('"replicas": 2' in out for out in outputs)
     with (
         np.load(single) as one,
@@ -271,6 +281,13 @@ def test_two_workers_on_loopback_agree_with_one_process(tmp_path: Path) -> None:
         np.testing.assert_array_equal(a, b)
     for a, b in zip(_weights(single), _weights(tmp_path / "worker0.npz"), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+    assert (tmp_path / "ckpt0" / "ckpt-2.index").is_file()
+    assert not any((tmp_path / "ckpt1").iterdir())
+    for proc in _two_workers(tmp_path, 3):
+        _, stderr = proc.communicate(timeout=240)
+        assert proc.returncode != 0
+        assert "`checkpoint_dir` must be a folder that every worker shares" in stderr
 
 
 def test_progress_lines_and_tensorboard_logs(
