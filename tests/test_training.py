@@ -563,8 +563,8 @@ def test_seed_and_verbose_are_checked() -> None:
             optimizer=keras.optimizers.SGD(),
             epochs=1,
             global_batch_size=16,
-            verbose="no",
-        )  # type: ignore[arg-type]
+            verbose="no",  # type: ignore[arg-type]
+        )
 
 
 def test_already_batched_dataset_is_refused() -> None:
@@ -576,9 +576,9 @@ def test_already_batched_dataset_is_refused() -> None:
         "global_batch_size": 16,
     }
     with pytest.raises(ValueError, match=r"`dataset` must yield single \(unbatched\) examples"):
-        training.train(model, _data().batch(16), **kwargs)  # type: ignore[arg-type]
+        training.train(model, _data().batch(16), **kwargs)
     with pytest.raises(ValueError, match=r"`validation_data` must yield single \(unbatched\)"):
-        training.train(model, _data(), validation_data=_data().batch(4), **kwargs)  # type: ignore[arg-type]
+        training.train(model, _data(), validation_data=_data().batch(4), **kwargs)
     with pytest.raises(ValueError, match=r"`dataset` must yield single \(unbatched\) examples"):
         training.evaluate(model, _data().batch(16), loss=LOSS, global_batch_size=16)
 
