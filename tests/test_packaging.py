@@ -25,6 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DISTRIBUTION = "dlcv-kb"
 TAG_VERSION = "9.8.7"
+# The version the install lines name until CHANGELOG.md records a release.
+FIRST_RELEASE = "0.1.0"
 # Not tools of the package: whatever the extras say, an unconditional requirement on one of these
 # would install a docs or test tool with `pip install dlcv-kb`.
 NEVER_REQUIRED = {"mkdocs", "mkdocs-material", "pytest", "ruff", "mypy", "setuptools", "twine"}
@@ -222,7 +224,7 @@ _SCANNED_SUFFIXES = {".md", ".py", ".ipynb", ".yml", ".yaml", ".toml", ".html", 
 def installed_names(line: str) -> list[str]:
     """The distributions an install command on `line` names (normalized), options skipped.
 
-    Example:
+    Examples:
         >>> installed_names('$ pip install -U "dlcv-kb[gpu]==0.1.*"  # dlcv on a GPU')
         ['dlcv-kb']
     """
@@ -262,16 +264,54 @@ def test_installed_names_reads_install_commands(line: str, names: list[str]) -> 
     assert installed_names(line) == names
 
 
-def test_no_install_line_names_the_unrelated_dlcv_distribution() -> None:
+def _install_lines() -> list[tuple[str, str]]:
+    """("path:line", text) of every line in the project that runs an install command."""
     here = Path(__file__).resolve().relative_to(ROOT).as_posix()
-    leftovers = []
+    found = []
     for name in _project_files():
         path = ROOT / name
         if name == here or not (path.suffix in _SCANNED_SUFFIXES or path.name == "Makefile"):
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if "dlcv" in installed_names(line):
-                leftovers.append(f"{name}:{number}: {line.strip()}")
+            if _INSTALL.search(line):
+                found.append((f"{name}:{number}", line.strip()))
+    return found
+
+
+def release_series(changelog: str) -> str:
+    """X.Y of the newest release CHANGELOG.md records, or of the first one while none is out.
+
+    Examples:
+        >>> release_series("## [Unreleased]\\n\\n## [0.2.1] - 2026-01-02\\n## [0.2.0] - 2026-01-01")
+        '0.2'
+    """
+    released = re.findall(r"^## \[(\d+)\.(\d+)\.\d+\]", changelog, re.MULTILINE)
+    major, minor = released[0] if released else FIRST_RELEASE.split(".")[:2]
+    return f"{major}.{minor}"
+
+
+def test_release_series_reads_the_newest_release_or_the_first_one() -> None:
+    assert release_series("## [Unreleased]\n\n### Added\n") == "0.1"
+    assert release_series("## [Unreleased]\n\n## [1.4.2] - 2027-03-01\n## [1.3.0] - x\n") == "1.4"
+
+
+def test_install_lines_name_the_current_release_series() -> None:
+    series = release_series((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
+    spec = re.compile(r"dlcv[-_.]kb(?:\[[^\]]*\])?([=~<>!][^\s\"'`]*)?", re.IGNORECASE)
+    wrong = []
+    for where, line in _install_lines():
+        if DISTRIBUTION not in installed_names(line):
+            continue
+        pins = [match.group(1) for match in spec.finditer(line)]
+        if not pins or any(pin != f"=={series}.*" for pin in pins):
+            wrong.append(f"{where}: {line}")
+    assert not wrong, f"install lines must pin dlcv-kb=={series}.*:\n" + "\n".join(wrong)
+
+
+def test_no_install_line_names_the_unrelated_dlcv_distribution() -> None:
+    leftovers = [
+        f"{where}: {line}" for where, line in _install_lines() if "dlcv" in installed_names(line)
+    ]
     assert not leftovers, (
         f"`dlcv` on PyPI is an unrelated project; install `{DISTRIBUTION}`:\n"
         + "\n".join(leftovers)
