@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRIBUTION = "dlcv-kb"
@@ -316,3 +317,31 @@ def test_no_install_line_names_the_unrelated_dlcv_distribution() -> None:
         f"`dlcv` on PyPI is an unrelated project; install `{DISTRIBUTION}`:\n"
         + "\n".join(leftovers)
     )
+
+
+# --- the release workflow -------------------------------------------------------------------
+
+
+def test_release_workflow_publishes_checked_files_with_least_privilege() -> None:
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert data[True] == {"push": {"tags": ["v[0-9]+.[0-9]+.[0-9]+"]}}  # YAML 1.1 reads `on` so
+    assert data["permissions"] == {}
+    jobs = data["jobs"]
+    assert {name: job.get("permissions") for name, job in jobs.items()} == {
+        "build": {"contents": "read"},
+        "check": {"contents": "read"},
+        "publish-pypi": {"id-token": "write"},
+        "github-release": {"contents": "write"},
+    }
+    # Nothing is published before the files pass the checks; PyPI waits for its environment.
+    assert jobs["check"]["needs"] == "build"
+    assert "check" in jobs["publish-pypi"]["needs"]
+    assert "publish-pypi" in jobs["github-release"]["needs"]
+    assert jobs["publish-pypi"]["environment"]["name"] == "pypi"
+    check_runs = " ".join(step.get("run", "") for step in jobs["check"]["steps"])
+    assert "twine check" in check_runs and "bash .ci/run" in check_runs
+    # Trusted publishing: no stored token; every action pinned to a full commit.
+    assert "secrets." not in text and "password" not in text
+    uses = re.findall(r"^\s*(?:-\s+)?uses:\s*(\S+)", text, re.MULTILINE)
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses), uses
