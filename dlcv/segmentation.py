@@ -104,7 +104,7 @@ def _draw_image(
     start, end = rng.uniform(0.0, 0.4, size=(2, 3))
     direction = rng.uniform(0.0, 2 * math.pi)
     ramp = (grid[..., 0] * math.sin(direction) + grid[..., 1] * math.cos(direction)) / size
-    ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-9)
+    ramp = (ramp - np.min(ramp)) / max(float(np.ptp(ramp)), 1e-9)
     image = start + ramp[..., np.newaxis] * (end - start)
     mask = np.zeros((size, size), dtype=np.int32)
     for _ in range(rng.integers(1, max_shapes + 1)):
@@ -241,7 +241,7 @@ def _check_masks(
             f"Received: y_true.shape={np.shape(y_true)}"
         )
     for name, labels in (("y_true", true), ("y_pred", pred)):
-        low, high = int(labels.min()), int(labels.max())
+        low, high = int(np.min(labels)), int(np.max(labels))
         if low < 0 or high >= num_classes:
             bad = low if low < 0 else high
             raise ValueError(
