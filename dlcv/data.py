@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import tensorflow as tf
@@ -300,6 +302,77 @@ def make_batches(
     # --8<-- [end:make_batches]
 
 
+# Files read from disk ------------------------------------------------------------------------
+#
+# Only regular files are opened. A named pipe blocks its reader until something writes to it,
+# for ever in a data folder, and a device such as /dev/zero never ends; both can hide behind an
+# ordinary name or a symbolic link, so the test is on what a name resolves to, and again on
+# what was opened, in case the name changed hands in between.
+
+# Opening a named pipe for reading waits for a writer unless non-blocking; the flag changes
+# nothing for the regular files that get past the checks.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_FILE_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class _Unusable(Exception):
+    """A file that cannot be used; the message says why."""
+
+
+def _check_regular(info: os.stat_result, max_bytes: int | None) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((kind for test, kind in _FILE_KINDS if test(info.st_mode)), "special")
+        raise _Unusable(f"not a regular file: it is {kind}, which is not read")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise _Unusable(
+            f"too large: {info.st_size:,} bytes, more than the {max_bytes:,} bytes "
+            "allowed a file (`max_file_bytes`)"
+        )
+
+
+def _open_regular(path: Path, *, max_bytes: int | None = None) -> BinaryIO:
+    """Open `path` for reading if it resolves to a regular file of at most `max_bytes` bytes.
+
+    Raises `_Unusable`, saying why, for anything else: a missing or unreadable file, a folder,
+    a named pipe, a device, a socket, or a file over the size limit.
+    """
+    try:
+        _check_regular(os.stat(path), max_bytes)
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        raise _Unusable(f"unreadable: {error.strerror or error}") from None
+    file = os.fdopen(descriptor, "rb")
+    try:
+        _check_regular(os.fstat(descriptor), max_bytes)
+    except BaseException:
+        file.close()
+        raise
+    return file
+
+
+def _read_regular(path: Path, *, max_bytes: int) -> bytes:
+    """The bytes of `path`, a regular file of at most `max_bytes` bytes, or `_Unusable`."""
+    with _open_regular(path, max_bytes=max_bytes) as file:
+        try:
+            data = file.read(max_bytes + 1)  # one byte more tells a file that grew
+        except OSError as error:
+            raise _Unusable(f"unreadable: {error.strerror or error}") from None
+    if len(data) > max_bytes:
+        raise _Unusable(f"too large: more than the {max_bytes:,} bytes allowed a file")
+    return data
+
+
+def _display_name(path: Path | str) -> str:
+    """`path` as printable text: bytes that are not UTF-8 in a name show as `\\xff` escapes."""
+    return os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 # Sharded files on disk -----------------------------------------------------------------------
 #
 # Each record is a `tf.train.Example` holding the raw image bytes, their shape and dtype, the
@@ -396,10 +469,14 @@ def write_shards(
     check_same_length(images, "images", labels, "labels")
     examples_per_shard = check_positive_int(examples_per_shard, "examples_per_shard")
     prefix = check_non_empty_str(prefix, "prefix")
-    if any(character in prefix for character in "/\\*?[]") or prefix.startswith("."):
+    if (
+        any(character in prefix for character in "/\\*?[]")
+        or prefix.startswith(".")
+        or not prefix.isprintable()
+    ):
         raise ValueError(
-            "`prefix` must be a plain file name start (no path separator, glob character "
-            f"or leading dot). Received: prefix={prefix!r}"
+            "`prefix` must be a plain file name start (no path separator, glob character, "
+            f"leading dot or control character such as a newline). Received: prefix={prefix!r}"
         )
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -464,7 +541,7 @@ class ShardProblem:
     lost: int | None
 
     def __str__(self) -> str:
-        return f"`{self.path}` record {self.record}: {self.reason}"
+        return f"`{_display_name(self.path)}` record {self.record}: {self.reason}"
 
 
 class ShardError(ValueError):
@@ -528,11 +605,75 @@ def _shard_paths(
             "`pattern_or_paths` must name at least one file. Received: pattern_or_paths=[]"
         )
     for path in paths:
-        if not path.is_file():
+        # Anything that exists is taken: `check_shards` reports a folder, a named pipe or a
+        # device by name, as a file it cannot read.
+        if not path.exists():
             raise FileNotFoundError(
                 f"`pattern_or_paths` must name existing files. Received: {str(path)!r}"
             )
     return paths
+
+
+# TFRecord framing: an 8-byte little-endian length, the masked CRC-32C of those 8 bytes, the
+# data, and the masked CRC-32C of the data.
+_HEADER_BYTES, _FOOTER_BYTES = 12, 4
+
+
+def _crc32c_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        value = byte
+        for _ in range(8):
+            value = (value >> 1) ^ (0x82F63B78 if value & 1 else 0)
+        table.append(value)
+    return tuple(table)
+
+
+_CRC32C_TABLE = _crc32c_table()
+
+
+def _masked_crc32c(data: bytes) -> int:
+    """TFRecord's checksum: CRC-32C (Castagnoli), rotated and offset as TensorFlow masks it."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = _CRC32C_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    crc ^= 0xFFFFFFFF
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _records_that_fit(path: Path) -> tuple[int, str | None]:
+    """Count the records at the start of a shard whose declared length fits in the file.
+
+    TensorFlow reserves a record's declared length in memory before it reads the record, so a
+    damaged or hostile length such as 2**40 bytes kills the process with a segmentation fault
+    that no `except` can catch. Walking the headers (12 bytes a record, the data skipped) finds
+    such a record first. Returns how many leading records TensorFlow may safely be asked for
+    and, when the next one runs past the end of the file, why it cannot be read. Raises
+    `_Unusable` if `path` is not a regular file.
+    """
+    with _open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        position = index = 0
+        while position < size:
+            file.seek(position)
+            header = file.read(_HEADER_BYTES)
+            if len(header) < _HEADER_BYTES:
+                return index, f"truncated record (byte {position}): the file ends inside it"
+            length = int.from_bytes(header[:8], "little")
+            end = position + _HEADER_BYTES + length + _FOOTER_BYTES
+            if end > size:
+                if _masked_crc32c(header[:8]) != int.from_bytes(header[8:], "little"):
+                    return index, (
+                        f"corrupted record (byte {position}): its checksum does not match its bytes"
+                    )
+                if length > size:
+                    return index, (
+                        f"corrupted record (byte {position}): its header declares {length:,} "
+                        f"bytes, more than the whole file holds ({size:,} bytes)"
+                    )
+                return index, f"truncated record (byte {position}): the file ends inside it"
+            position, index = end, index + 1
+    return index, None
 
 
 class _Unreadable(Exception):
@@ -545,19 +686,28 @@ class _Unreadable(Exception):
 def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
     """Yield a file's serialized records as string tensors of up to `_SCAN_BATCH` records.
 
-    Raises `_Unreadable` at the first broken record, after yielding every record before it.
+    Raises `_Unreadable` at the first broken record, after yielding every record before it,
+    and at record 0 for a path that is not a regular file.
     """
+    try:
+        fit, beyond = _records_that_fit(path)
+    except _Unusable as error:
+        raise _Unreadable(0, str(error)) from None
+    # TensorFlow never reads the header of a record past `take`'s count.
+    records = tf.data.TFRecordDataset(os.fsencode(path)).take(fit)
     index = 0
     try:
         # Batches keep the scan fast; the record-by-record pass below only runs after damage.
-        for batch in tf.data.TFRecordDataset(str(path)).batch(_SCAN_BATCH):
+        for batch in records.batch(_SCAN_BATCH):
             yield batch
             index += int(batch.shape[0])
+        if beyond is not None:
+            raise _Unreadable(index, beyond)
         return
     except tf.errors.DataLossError:
         pass
     try:
-        for batch in tf.data.TFRecordDataset(str(path)).skip(index).batch(1):
+        for batch in records.skip(index).batch(1):
             yield batch
             index += 1
     except tf.errors.DataLossError as error:
@@ -568,7 +718,7 @@ def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
         else:
             reason = f"corrupted record{where}: its checksum does not match its bytes"
         raise _Unreadable(index, reason) from None
-    raise _Unreadable(index, "the file changed while it was being read")
+    raise _Unreadable(index, beyond or "the file changed while it was being read")
 
 
 def _batch_is_sound(
@@ -647,7 +797,10 @@ def check_shards(
     one cut off by the end of the file, one that is not what `write_shards` writes, or a file
     that ends between two records before the count its records declare. TFRecord files carry
     no index, so nothing after a broken record can be located: the rest of that file counts as
-    lost.
+    lost. Every record's declared length is compared with the file's size before TensorFlow
+    reads the record, so a damaged length cannot make it reserve terabytes. Only regular files
+    are read: a folder, named pipe, device or socket that the pattern matches is reported as a
+    problem, by name, without being opened.
 
     Args:
         pattern_or_paths: a glob pattern (`"data/shard-*.tfrecord"`, matches sorted by name) or
@@ -732,6 +885,25 @@ def check_shards(
     )
 
 
+def _check_unchanged(kept: Sequence[tuple[Path, int]]) -> None:
+    """Raise `ShardError` if a file no longer holds the sound records an earlier check counted.
+
+    Only the record headers are read, so this costs little, and it keeps a file that was
+    replaced since the check from reaching TensorFlow with a length that would crash it.
+    """
+    for path, count in kept:
+        try:
+            fit, _ = _records_that_fit(path)
+        except _Unusable as error:
+            raise ShardError(ShardProblem(path, 0, str(error), count)) from None
+        if fit < count:
+            reason = (
+                f"the file changed since `report` was made: only {fit} of the {count} records "
+                "it counted are still there"
+            )
+            raise ShardError(ShardProblem(path, fit, reason, count - fit))
+
+
 def read_shards(
     pattern_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
@@ -765,8 +937,8 @@ def read_shards(
         A `tf.data.Dataset` of `(image, label)` pairs, not batched.
 
     Raises:
-        ShardError: if `on_error="raise"` and a file is corrupt or truncated, or if no record
-            at all is readable.
+        ShardError: if `on_error="raise"` and a file is corrupt or truncated, if no record
+            at all is readable, or if a file no longer holds the records `report` counted.
         FileNotFoundError: if the pattern matches nothing or a listed file does not exist.
         TypeError: if `parallel_reads` is not an integer.
         ValueError: if `on_error` is not `"raise"` or `"skip"`, `parallel_reads` is not
@@ -789,6 +961,7 @@ def read_shards(
     if parallel_reads is not None:
         parallel_reads = check_positive_int(parallel_reads, "parallel_reads")
     paths = _shard_paths(pattern_or_paths)
+    checked_earlier = report is not None
     if report is None:
         report = check_shards(paths)
     elif list(report.paths) != paths:
@@ -801,9 +974,11 @@ def read_shards(
     if report.image_shape is None or report.image_dtype is None or report.records == 0:
         raise ShardError(ShardProblem(paths[0], 0, "no readable record in any of the files", None))
     shape, dtype = report.image_shape, tf.dtypes.as_dtype(report.image_dtype)
-    kept = [(str(path), count) for path, count in zip(paths, report.readable, strict=True) if count]
+    kept = [(path, count) for path, count in zip(paths, report.readable, strict=True) if count]
+    if checked_earlier:
+        _check_unchanged(kept)
     files = tf.data.Dataset.from_tensor_slices(
-        ([path for path, _ in kept], np.array([count for _, count in kept], np.int64))
+        ([os.fsencode(path) for path, _ in kept], np.array([count for _, count in kept], np.int64))
     )
     features = {
         "image": tf.io.FixedLenFeature([], tf.string),
@@ -975,10 +1150,6 @@ class ImageFolderError(ValueError):
             f'images (fix or remove them, or pass on_error="skip" to leave them out):\n{listing}'
         )
         self.report = report
-
-
-class _Unusable(Exception):
-    """A file that cannot be used; the message says why."""
 
 
 def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
