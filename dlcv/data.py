@@ -77,6 +77,27 @@ def load_digits_images(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     # --8<-- [end:load_digits_images]
 
 
+def _check_stratifiable(labels: np.ndarray, test_fraction: float) -> None:
+    """Raise, naming our arguments, where scikit-learn's stratified split would fail."""
+    # By rows, so one-hot labels count as the classes they encode, as scikit-learn counts them.
+    classes, counts = np.unique(labels, axis=0, return_counts=True)
+    if len(classes) and counts.min() < 2:
+        lonely = classes[counts < 2].tolist()
+        raise ValueError(
+            "`labels` must hold at least two examples of each class (a stratified split puts "
+            f"one in each part). Received: labels with one example of class(es) {lonely[:10]}"
+        )
+    # scikit-learn's sizes: the test part rounds up, the training part takes the rest.
+    test = int(np.ceil(test_fraction * len(labels)))
+    train = len(labels) - test
+    if min(test, train) < len(classes):
+        raise ValueError(
+            f"`test_fraction` must leave room for each of the {len(classes)} classes in both "
+            f"parts. Received: test_fraction={test_fraction}, which splits {len(labels)} "
+            f"examples into {train} for training and {test} for testing"
+        )
+
+
 def split_train_test(
     images: np.ndarray,
     labels: np.ndarray,
@@ -98,8 +119,9 @@ def split_train_test(
 
     Raises:
         TypeError: if `test_fraction` is not a number or `seed` not an integer.
-        ValueError: if `labels` is not as long as `images`, `test_fraction` is not strictly
-            between 0 and 1, or `seed` is negative.
+        ValueError: if `labels` is not as long as `images` or has a class with fewer than two
+            examples, `test_fraction` is not strictly between 0 and 1 or leaves a part too
+            small to hold every class, or `seed` is negative.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -114,6 +136,7 @@ def split_train_test(
     check_same_length(images, "images", labels, "labels")
     test_fraction = check_fraction(test_fraction, "test_fraction")
     seed = check_non_negative_int(seed, "seed")
+    _check_stratifiable(labels, test_fraction)
     x_train, x_test, y_train, y_test = train_test_split(
         images, labels, test_size=test_fraction, random_state=seed, stratify=labels
     )
@@ -1020,6 +1043,9 @@ def read_shards(
 # with the very function the pipeline uses, so no file that passed can fail in training.
 
 _IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".webp")
+# Each file is read whole into memory; the cap keeps one huge (or endless) file from taking it
+# all. A 100-megapixel photograph is a few tens of MiB as a JPEG.
+_MAX_IMAGE_BYTES = 64 << 20
 # How a file is decoded, set by its header: TensorFlow 2.21 decodes 16-bit PNGs to 8 bits
 # unless asked for uint16, and refuses `channels=3` for a WebP with an alpha channel.
 _DECODE_8BIT, _DECODE_16BIT, _DECODE_DROP_ALPHA = 0, 1, 2
@@ -1061,7 +1087,7 @@ class ImageIssue:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.action} `{self.path}`: {self.reason}"
+        return f"{self.action} `{_display_name(self.path)}`: {self.reason}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1113,21 +1139,22 @@ class ImageFolder:
     def name(self, path: Path) -> str:
         """`path` relative to the folder scanned, as the report prints it."""
         try:
-            return path.relative_to(self.directory).as_posix()
+            return _display_name(path.relative_to(self.directory).as_posix())
         except ValueError:
-            return str(path)
+            return _display_name(path)
 
     def summary(self) -> str:
         """A readable report: the classes with their labels and counts, then every issue."""
         lines = [
-            f"{self.directory.name}/: {len(self.class_names)} classes, {len(self.paths)} images "
-            f"to use ({len(self.converted)} converted), {len(self.skipped)} files skipped, "
+            f"{_display_name(self.directory.name)}/: {len(self.class_names)} classes, "
+            f"{len(self.paths)} images to use ({len(self.converted)} converted), "
+            f"{len(self.skipped)} files skipped, "
             f"{len(self.ignored)} ignored"
         ]
         for label, (class_name, count) in enumerate(
             zip(self.class_names, self.counts, strict=True)
         ):
-            lines.append(f"  label {label}: {class_name!r}, {count} images")
+            lines.append(f"  label {label}: {_display_name(class_name)!r}, {count} images")
         for action in ("converted", "skipped", "ignored"):
             chosen = [issue for issue in self.issues if issue.action == action]
             if chosen:
@@ -1146,8 +1173,9 @@ class ImageFolderError(ValueError):
         bad = report.skipped
         listing = "\n".join(f"  {report.name(issue.path)}: {issue.reason}" for issue in bad)
         super().__init__(
-            f"{len(bad)} file(s) in `{report.directory.name}/` cannot be used as labelled "
-            f'images (fix or remove them, or pass on_error="skip" to leave them out):\n{listing}'
+            f"{len(bad)} file(s) in `{_display_name(report.directory.name)}/` cannot be used as "
+            'labelled images (fix or remove them, or pass on_error="skip" to leave them out):'
+            f"\n{listing}"
         )
         self.report = report
 
@@ -1294,12 +1322,9 @@ def _inspect_webp(data: bytes) -> tuple[int, list[str]]:
     return (_DECODE_DROP_ALPHA, [_ALPHA_NOTE]) if alpha else (_DECODE_8BIT, [])
 
 
-def _inspect_file(path: Path) -> tuple[int, list[str]]:
+def _inspect_file(path: Path, max_bytes: int) -> tuple[int, list[str]]:
     """Return how to decode an image file and what conversions it needs, or raise `_Unusable`."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise _Unusable(f"unreadable: {error.strerror or error}") from None
+    data = _read_regular(path, max_bytes=max_bytes)
     if not data:
         raise _Unusable("empty file (0 bytes)")
     if data.startswith(b"\xff\xd8\xff"):
@@ -1365,7 +1390,11 @@ def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, st
     if not paths:
         return {}
     files = tf.data.Dataset.from_tensor_slices(
-        (np.arange(len(paths)), [str(path) for path in paths], np.asarray(decoders, np.int32))
+        (
+            np.arange(len(paths)),
+            [os.fsencode(path) for path in paths],
+            np.asarray(decoders, np.int32),
+        )
     )
 
     def check(index: tf.Tensor, path: tf.Tensor, decoder: tf.Tensor) -> tuple[tf.Tensor, ...]:
@@ -1379,7 +1408,7 @@ def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, st
         good[indices] = True
     reasons = {}
     for index in (int(index) for index in np.flatnonzero(~good)):
-        contents = tf.io.read_file(str(paths[index]))
+        contents = tf.io.read_file(os.fsencode(paths[index]))
         try:
             _decode(contents, decoders[index], _image_shape)
         except tf.errors.OpError as error:
@@ -1399,6 +1428,12 @@ def _check_names(value: object, name: str) -> tuple[str, ...]:
     if not all(item.strip() for item in names) or len(set(names)) != len(names):
         raise ValueError(message)
     return names
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The entries of `folder`, sorted by name; raises `OSError` if it cannot be listed."""
+    with os.scandir(folder) as listing:
+        return sorted((Path(entry.path) for entry in listing), key=lambda path: path.name)
 
 
 def _is_hidden(path: Path) -> bool:
@@ -1432,14 +1467,18 @@ def scan_image_folder(
     class_names: Sequence[str] | None = None,
     extensions: Sequence[str] = _IMAGE_EXTENSIONS,
     verify: bool = True,
+    max_file_bytes: int = _MAX_IMAGE_BYTES,
 ) -> ImageFolder:
     """Find the classes and images of a folder, and every file that needs care, by name.
 
     `directory` holds one subfolder per class; the files directly in a class folder are its
     images. Each file is read once and recognised by its content (its magic bytes), not its
-    extension. Files that are empty, not images, cut off or corrupted are skipped: the scan
-    walks the structure of JPEG (segments up to the end-of-image marker), PNG (every chunk's
-    CRC), GIF (blocks up to the trailer), BMP and WebP (declared sizes). With `verify`, each
+    extension. Only regular files are read (a symbolic link counts as what it points to): a
+    named pipe, a device such as `/dev/zero`, a socket, or a file over `max_file_bytes` is
+    skipped by name, unread, and so is a class folder that cannot be listed. Files that are
+    empty, not images, cut off or corrupted are skipped: the scan walks the structure of JPEG
+    (segments up to the end-of-image marker), PNG (every chunk's CRC), GIF (blocks up to the
+    trailer), BMP and WebP (declared sizes). With `verify`, each
     remaining file is then decoded once, in parallel, by the same function the pipeline uses,
     and a file TensorFlow cannot decode is skipped too: this costs about one epoch of
     decoding, and guarantees that no file fails later, in training. Files that can be used
@@ -1463,6 +1502,8 @@ def scan_image_folder(
             other endings are skipped without being read. Defaults to `.bmp`, `.gif`,
             `.jpeg`, `.jpg`, `.png` and `.webp`, the formats TensorFlow decodes.
         verify: whether to decode every file once to be sure it decodes. Defaults to `True`.
+        max_file_bytes: the largest file read, in bytes; a larger one is skipped unread.
+            Defaults to 64 MiB (67,108,864), far above any photograph a network trains on.
 
     Returns:
         An `ImageFolder`; its `summary()` is a readable report.
@@ -1470,9 +1511,10 @@ def scan_image_folder(
     Raises:
         FileNotFoundError: if `directory` does not exist.
         NotADirectoryError: if `directory` is not a folder.
-        TypeError: if `class_names` or `extensions` is not a list of strings.
-        ValueError: if `class_names` holds repeats or empty names, or an extension does not
-            start with a dot.
+        TypeError: if `class_names` or `extensions` is not a list of strings, or
+            `max_file_bytes` is not an integer.
+        ValueError: if `class_names` holds repeats or empty names, an extension does not
+            start with a dot, or `max_file_bytes` is not positive.
 
     Examples:
         >>> import tempfile
@@ -1499,6 +1541,7 @@ def scan_image_folder(
         raise NotADirectoryError(
             f"`directory` must be a folder, not a file. Received: directory={str(folder)!r}"
         )
+    max_file_bytes = check_positive_int(max_file_bytes, "max_file_bytes")
     endings = _check_names(extensions, "extensions")
     if not all(ending.startswith(".") for ending in endings):
         raise ValueError(
@@ -1509,7 +1552,7 @@ def scan_image_folder(
 
     issues: list[ImageIssue] = []
     subfolders = []
-    for entry in sorted(folder.iterdir(), key=lambda path: path.name):
+    for entry in _entries(folder):
         if _is_hidden(entry):
             kind = "folder" if entry.is_dir() else "file"
             issues.append(ImageIssue(entry, "ignored", f"hidden {kind}"))
@@ -1524,7 +1567,13 @@ def scan_image_folder(
     candidates: list[tuple[Path, int]] = []
     for subfolder in subfolders:
         label = label_of.get(subfolder.name)
-        for entry in sorted(subfolder.iterdir(), key=lambda path: path.name):
+        try:
+            entries = _entries(subfolder)
+        except OSError as error:
+            reason = f"unreadable folder ({error.strerror or error}): none of its files is read"
+            issues.append(ImageIssue(subfolder, "skipped", reason))
+            continue
+        for entry in entries:
             if _is_hidden(entry):
                 kind = "folder" if entry.is_dir() else "file"
                 issues.append(ImageIssue(entry, "ignored", f"hidden {kind}"))
@@ -1542,7 +1591,7 @@ def scan_image_folder(
 
     def inspect(path: Path) -> tuple[int, list[str]] | str:
         try:
-            return _inspect_file(path)
+            return _inspect_file(path, max_file_bytes)
         except _Unusable as problem:
             return str(problem)
 
@@ -1573,23 +1622,29 @@ def scan_image_folder(
     )
 
 
+# One float32 RGB image of 16,384 x 16,384 pixels already takes 3 GiB; a larger size is a
+# mistake that would otherwise fail deep inside TensorFlow, at the first batch.
+_MAX_IMAGE_SIDE = 1 << 14
+
+
 def _check_image_size(value: object) -> tuple[int, int]:
     message = (
-        "`image_size` must be a positive integer or a (height, width) pair of them. "
-        f"Received: image_size={value!r}"
+        "`image_size` must be a positive integer or a (height, width) pair of them, each at "
+        f"most {_MAX_IMAGE_SIDE}. Received: image_size={value!r}"
     )
     sizes = (value, value) if not isinstance(value, tuple | list) else tuple(value)
     if len(sizes) != 2:
         raise ValueError(message)
     try:
-        return (
-            check_positive_int(sizes[0], "image_size"),
-            check_positive_int(sizes[1], "image_size"),
-        )
+        height = check_positive_int(sizes[0], "image_size")
+        width = check_positive_int(sizes[1], "image_size")
     except TypeError:
         raise TypeError(message) from None
     except ValueError:
         raise ValueError(message) from None
+    if max(height, width) > _MAX_IMAGE_SIDE:
+        raise ValueError(message)
+    return height, width
 
 
 # --8<-- [start:make_folder_dataset]
@@ -1620,7 +1675,8 @@ def make_folder_dataset(
 
     Args:
         directory: the folder of class folders.
-        image_size: the `(height, width)` of every image, or one number for both.
+        image_size: the `(height, width)` of every image, or one number for both; each
+            at most 16,384.
         batch_size: images per batch.
         shuffle: whether to shuffle, with a fresh order each epoch. Defaults to `True`.
         seed: the shuffle seed. Defaults to 0.
@@ -1699,8 +1755,9 @@ def make_folder_dataset(
     if report.skipped and unseen:
         first = report.skipped[0]
         warnings.warn(
-            f"{len(report.skipped)} file(s) in `{report.directory}` skipped, the first "
-            f"`{first.path}`: {first.reason}; scan_image_folder(...).summary() lists them all",
+            f"{len(report.skipped)} file(s) in `{_display_name(report.directory)}` skipped, the "
+            f"first `{_display_name(first.path)}`: {first.reason}; "
+            "scan_image_folder(...).summary() lists them all",
             stacklevel=2,
         )
     if not report.paths:
@@ -1711,7 +1768,7 @@ def make_folder_dataset(
 
     files = tf.data.Dataset.from_tensor_slices(
         (
-            [str(path) for path in report.paths],
+            [os.fsencode(path) for path in report.paths],
             np.asarray(report.labels, np.int64),
             np.asarray(report.decoders, np.int32),
         )
