@@ -221,7 +221,19 @@ def _check_masks(
     true = _labels(y_true, "y_true")
     scores = np.asarray(y_pred)
     if scores.shape == (*true.shape, num_classes):
-        # Scores (probabilities or logits) over the classes, one vector per pixel.
+        # Scores (probabilities or logits) over the classes, one vector per pixel. argmax
+        # takes a NaN for the largest score, so a NaN would silently vote for its class.
+        if not (np.issubdtype(scores.dtype, np.number) or scores.dtype == bool):
+            raise ValueError(
+                "`y_pred` must hold numbers (class labels or scores). "
+                f"Received: y_pred of dtype {scores.dtype}"
+            )
+        finite = np.isfinite(scores)
+        if not finite.all():
+            where = tuple(int(index) for index in np.argwhere(~finite)[0])
+            raise ValueError(
+                f"`y_pred` must hold finite scores. Received: y_pred{list(where)}={scores[where]!r}"
+            )
         pred = np.argmax(scores, axis=-1).astype(np.int64)
     elif scores.shape == true.shape:
         pred = _labels(scores, "y_pred")
@@ -272,8 +284,9 @@ def pixel_confusion_matrix(
 
     Raises:
         TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values or a label out
-            of range, `num_classes` is not positive or no pixel is left to count.
+        ValueError: if the shapes do not match, a mask holds non-integer values, a score is not
+            finite or a label is out of range, `num_classes` is not positive or no pixel is
+            left to count.
 
     Examples:
         >>> pixel_confusion_matrix([[0, 0], [1, 1]], [[0, 1], [1, 1]], num_classes=2)
@@ -323,8 +336,9 @@ def mask_iou(
 
     Raises:
         TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values or a label out
-            of range, `num_classes` is not positive or no pixel is left to score.
+        ValueError: if the shapes do not match, a mask holds non-integer values, a score is not
+            finite or a label is out of range, `num_classes` is not positive or no pixel is
+            left to score.
 
     Examples:
         >>> y_true = [[0, 0, 1], [0, 1, 1]]
@@ -370,8 +384,9 @@ def dice_coefficient(
 
     Raises:
         TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values or a label out
-            of range, `num_classes` is not positive or no pixel is left to score.
+        ValueError: if the shapes do not match, a mask holds non-integer values, a score is not
+            finite or a label is out of range, `num_classes` is not positive or no pixel is
+            left to score.
 
     Examples:
         >>> y_true = [[0, 0, 1], [0, 1, 1]]
