@@ -688,11 +688,15 @@ def report_from_json(text: str) -> BenchReport:
     fields = {field.name for field in dataclasses.fields(Measurement)}
     try:
         data = json.loads(text)
-        entries = list(data["measurements"])
+        entries = data["measurements"]
+        if not isinstance(entries, list):
+            raise TypeError(f"measurements={entries!r}, not a list")
         for entry in entries:
             if set(entry) != fields:
                 raise KeyError(f"measurement fields {sorted(entry)}")
             _check_measurement_values(entry)
+        if not isinstance(data["hardware"], dict):
+            raise TypeError(f"hardware={data['hardware']!r}, not an object")
         report = BenchReport(
             dict(data["hardware"]),
             tuple(Measurement(**{**entry, "shape": tuple(entry["shape"])}) for entry in entries),

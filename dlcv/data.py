@@ -121,7 +121,7 @@ def split_train_test(
         TypeError: if `test_fraction` is not a number or `seed` not an integer.
         ValueError: if `labels` is not as long as `images` or has a class with fewer than two
             examples, `test_fraction` is not strictly between 0 and 1 or leaves a part too
-            small to hold every class, or `seed` is negative.
+            small to hold every class, or `seed` is negative or above 2**32 - 1.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -135,7 +135,8 @@ def split_train_test(
     labels = np.asarray(labels)
     check_same_length(images, "images", labels, "labels")
     test_fraction = check_fraction(test_fraction, "test_fraction")
-    seed = check_non_negative_int(seed, "seed")
+    # scikit-learn seeds NumPy's legacy generator, which takes 32 bits.
+    seed = check_non_negative_int(seed, "seed", maximum=2**32 - 1)
     _check_stratifiable(labels, test_fraction)
     x_train, x_test, y_train, y_test = train_test_split(
         images, labels, test_size=test_fraction, random_state=seed, stratify=labels

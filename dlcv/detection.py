@@ -220,7 +220,7 @@ def box_iou(boxes_a: Any, boxes_b: Any, *, box_format: str = "xyxy") -> np.ndarr
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if len(value) != 2:
             raise ValueError(
                 f"`{name}` must be a positive integer or a (height, width) pair. "
@@ -235,7 +235,12 @@ def _positive_numbers(values: Any, name: str) -> np.ndarray:
     message = (
         f"`{name}` must be a non-empty sequence of positive numbers. Received: {name}={values!r}"
     )
-    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray) or len(values) == 0:
+    # bytes are a Sequence of ints, but b"12" is not the scales 49 and 50.
+    if (
+        isinstance(values, str | bytes)
+        or not isinstance(values, Sequence | np.ndarray)
+        or len(values) == 0
+    ):
         raise ValueError(message)
     for value in values:
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
