@@ -81,7 +81,7 @@ def _check_stratifiable(labels: np.ndarray, test_fraction: float) -> None:
     """Raise, naming our arguments, where scikit-learn's stratified split would fail."""
     # By rows, so one-hot labels count as the classes they encode, as scikit-learn counts them.
     classes, counts = np.unique(labels, axis=0, return_counts=True)
-    if len(classes) and counts.min() < 2:
+    if len(classes) and np.min(counts) < 2:
         lonely = classes[counts < 2].tolist()
         raise ValueError(
             "`labels` must hold at least two examples of each class (a stratified split puts "
