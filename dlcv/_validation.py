@@ -27,6 +27,11 @@ __all__ = [
 ]
 
 
+# The largest integer NumPy and TensorFlow take as an int64: a larger count, size or seed
+# fails inside them with an OverflowError that names no argument.
+INT64_MAX = 2**63 - 1
+
+
 def _message(name: str, requirement: str, received: str) -> str:
     return f"`{name}` must be {requirement}. Received: {received}"
 
@@ -36,19 +41,25 @@ def _is_int(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
-def check_positive_int(value: Any, name: str) -> int:
+def _check_at_most(value: int, name: str, requirement: str, maximum: int) -> None:
+    if value > maximum:
+        raise ValueError(_message(name, f"{requirement} of at most {maximum}", f"{name}={value!r}"))
+
+
+def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> int:
     """Return `value` as an `int` if it is an integer greater than zero.
 
     Args:
         value: the value to check.
         name: the argument's name, used in the message.
+        maximum: the largest value accepted. Defaults to `INT64_MAX` (2**63 - 1).
 
     Returns:
         `value` as a Python `int`.
 
     Raises:
         TypeError: if `value` is not an integer.
-        ValueError: if `value` is zero or negative.
+        ValueError: if `value` is zero or negative, or above `maximum`.
 
     Examples:
         >>> check_positive_int(32, "batch_size")
@@ -61,22 +72,24 @@ def check_positive_int(value: Any, name: str) -> int:
         raise TypeError(message)
     if value <= 0:
         raise ValueError(message)
+    _check_at_most(value, name, "a positive integer", maximum)
     return int(value)
 
 
-def check_non_negative_int(value: Any, name: str) -> int:
+def check_non_negative_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> int:
     """Return `value` as an `int` if it is an integer greater than or equal to zero.
 
     Args:
         value: the value to check.
         name: the argument's name, used in the message.
+        maximum: the largest value accepted. Defaults to `INT64_MAX` (2**63 - 1).
 
     Returns:
         `value` as a Python `int`.
 
     Raises:
         TypeError: if `value` is not an integer.
-        ValueError: if `value` is negative.
+        ValueError: if `value` is negative, or above `maximum`.
 
     Examples:
         >>> check_non_negative_int(0, "warmup")
@@ -89,6 +102,7 @@ def check_non_negative_int(value: Any, name: str) -> int:
         raise TypeError(message)
     if value < 0:
         raise ValueError(message)
+    _check_at_most(value, name, "a non-negative integer", maximum)
     return int(value)
 
 

@@ -34,7 +34,8 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from dlcv._validation import check_non_negative_int, check_one_of, check_positive_int
+from dlcv._validation import _is_int, check_non_negative_int, check_one_of, check_positive_int
+from dlcv.hardware import _check_device as _check_device_name
 from dlcv.hardware import describe_hardware
 
 __all__ = [
@@ -135,9 +136,8 @@ class CPUPeak:
 
 
 def _check_device(device: Any) -> str | None:
-    if device is not None and not isinstance(device, str):
-        raise TypeError(f"`device` must be a device name or None. Received: device={device!r}")
-    return device
+    # A device that does not exist would not fail: TensorFlow would run on another, silently.
+    return None if device is None else _check_device_name(device, "device")
 
 
 def _placement(device: str | None) -> contextlib.AbstractContextManager[Any]:
@@ -278,8 +278,8 @@ def time_matmul(
 
     Raises:
         TypeError: if `n`, `repeats` or `warmup` is not an integer, or `device` not a string.
-        ValueError: if `n` or `repeats` is not positive, `warmup` is negative or `dtype` is
-            not supported.
+        ValueError: if `n` or `repeats` is not positive, `warmup` is negative, `dtype` is
+            not supported or `device` is not a device of this process.
 
     Examples:
         >>> timing = time_matmul(64, repeats=3)
@@ -334,8 +334,8 @@ def time_conv2d(
 
     Raises:
         TypeError: if a size, `repeats` or `warmup` is not an integer, or `device` not a string.
-        ValueError: if a size or `repeats` is not positive, `warmup` is negative or `dtype`
-            is not supported.
+        ValueError: if a size or `repeats` is not positive, `warmup` is negative, `dtype`
+            is not supported or `device` is not a device of this process.
 
     Examples:
         >>> timing = time_conv2d(8, batch=2, channels=4, repeats=2)
@@ -401,8 +401,8 @@ def measure_bandwidth(
     Raises:
         TypeError: if `mebibytes`, `repeats` or `warmup` is not an integer, or `device` not a
             string.
-        ValueError: if `mebibytes` or `repeats` is not positive, `warmup` is negative or
-            `dtype` is not supported.
+        ValueError: if `mebibytes` or `repeats` is not positive, `warmup` is negative,
+            `dtype` is not supported or `device` is not a device of this process.
 
     Examples:
         >>> timing = measure_bandwidth(1, repeats=2)
@@ -490,7 +490,7 @@ def run_benchmarks(
     Raises:
         TypeError: if a size is not an integer, or `device` not a string.
         ValueError: if `dtypes` or `sizes` is empty or holds an unknown dtype or a size that is
-            not positive.
+            not positive, or `device` is not a device of this process.
 
     Examples:
         >>> report = run_benchmarks(quick=True, dtypes=["float32"], sizes=[32])
@@ -645,6 +645,25 @@ def report_to_json(report: BenchReport) -> str:
     return json.dumps(dataclasses.asdict(report), indent=2)
 
 
+def _check_measurement_values(entry: dict[str, Any]) -> None:
+    """Raise `TypeError` if a measurement read from JSON holds a value of the wrong kind."""
+    for name in ("kind", "dtype", "device"):
+        if not isinstance(entry[name], str):
+            raise TypeError(f"measurement field {name}={entry[name]!r}, not a string")
+    shape = entry["shape"]
+    if not isinstance(shape, list) or not all(_is_int(size) and size > 0 for size in shape):
+        raise TypeError(f"measurement field shape={shape!r}, not a list of positive integers")
+    for name in ("seconds", "flops", "bytes", "flops_per_second", "bytes_per_second"):
+        value = entry[name]
+        # Every one of them divides or is divided by another, so zero is as wrong as "fast".
+        if not (_is_real(value) and math.isfinite(value) and value > 0):
+            raise TypeError(f"measurement field {name}={value!r}, not a positive number")
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def report_from_json(text: str) -> BenchReport:
     """Read a `BenchReport` back from what `report_to_json` wrote.
 
@@ -669,15 +688,22 @@ def report_from_json(text: str) -> BenchReport:
     fields = {field.name for field in dataclasses.fields(Measurement)}
     try:
         data = json.loads(text)
-        entries = list(data["measurements"])
+        entries = data["measurements"]
+        if not isinstance(entries, list):
+            raise TypeError(f"measurements={entries!r}, not a list")
         for entry in entries:
             if set(entry) != fields:
                 raise KeyError(f"measurement fields {sorted(entry)}")
+            _check_measurement_values(entry)
+        if not isinstance(data["hardware"], dict):
+            raise TypeError(f"hardware={data['hardware']!r}, not an object")
         report = BenchReport(
             dict(data["hardware"]),
             tuple(Measurement(**{**entry, "shape": tuple(entry["shape"])}) for entry in entries),
             tuple(data.get("skipped", ())),
         )
+        if not all(isinstance(line, str) for line in report.skipped):
+            raise TypeError(f"skipped lines {list(report.skipped)!r}")
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(
             f"`text` must be JSON written by report_to_json. Received: {type(exc).__name__}: {exc}"
@@ -688,8 +714,11 @@ def report_from_json(text: str) -> BenchReport:
 def _check_peak(value: Any, name: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0:
-        raise ValueError(f"`{name}` must be a positive number or None. Received: {name}={value!r}")
+    message = f"`{name}` must be a positive number, finite, or None. Received: {name}={value!r}"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(message)
+    if not (math.isfinite(float(value)) and float(value) > 0):
+        raise ValueError(message)
     return float(value)
 
 
@@ -720,8 +749,8 @@ def plot_roofline(
         A Matplotlib `Figure` (not attached to `pyplot`); save it with `dlcv.save_figure`.
 
     Raises:
-        TypeError: if `report` is not a `BenchReport`.
-        ValueError: if a peak is not a positive number, or the report has nothing to plot or
+        TypeError: if `report` is not a `BenchReport`, or a peak is not a number.
+        ValueError: if a peak is not positive and finite, or the report has nothing to plot or
             no bandwidth measurement and no `peak_bandwidth`.
 
     Examples:
@@ -832,8 +861,9 @@ def estimate_cpu_peak(*, fma_units: int, clock_hz: float | None = None) -> CPUPe
         AVX2, or no clock known.
 
     Raises:
-        TypeError: if `fma_units` is not an integer.
-        ValueError: if `fma_units` is not positive, or `clock_hz` is not a positive number.
+        TypeError: if `fma_units` is not an integer, or `clock_hz` is not a number.
+        ValueError: if `fma_units` is not positive, or `clock_hz` is not a positive, finite
+            number.
 
     Examples:
         >>> peak = estimate_cpu_peak(fma_units=2, clock_hz=3.0e9)

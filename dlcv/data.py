@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import tensorflow as tf
@@ -75,6 +77,27 @@ def load_digits_images(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     # --8<-- [end:load_digits_images]
 
 
+def _check_stratifiable(labels: np.ndarray, test_fraction: float) -> None:
+    """Raise, naming our arguments, where scikit-learn's stratified split would fail."""
+    # By rows, so one-hot labels count as the classes they encode, as scikit-learn counts them.
+    classes, counts = np.unique(labels, axis=0, return_counts=True)
+    if len(classes) and np.min(counts) < 2:
+        lonely = classes[counts < 2].tolist()
+        raise ValueError(
+            "`labels` must hold at least two examples of each class (a stratified split puts "
+            f"one in each part). Received: labels with one example of class(es) {lonely[:10]}"
+        )
+    # scikit-learn's sizes: the test part rounds up, the training part takes the rest.
+    test = int(np.ceil(test_fraction * len(labels)))
+    train = len(labels) - test
+    if min(test, train) < len(classes):
+        raise ValueError(
+            f"`test_fraction` must leave room for each of the {len(classes)} classes in both "
+            f"parts. Received: test_fraction={test_fraction}, which splits {len(labels)} "
+            f"examples into {train} for training and {test} for testing"
+        )
+
+
 def split_train_test(
     images: np.ndarray,
     labels: np.ndarray,
@@ -96,8 +119,9 @@ def split_train_test(
 
     Raises:
         TypeError: if `test_fraction` is not a number or `seed` not an integer.
-        ValueError: if `labels` is not as long as `images`, `test_fraction` is not strictly
-            between 0 and 1, or `seed` is negative.
+        ValueError: if `labels` is not as long as `images` or has a class with fewer than two
+            examples, `test_fraction` is not strictly between 0 and 1 or leaves a part too
+            small to hold every class, or `seed` is negative or above 2**32 - 1.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -111,7 +135,9 @@ def split_train_test(
     labels = np.asarray(labels)
     check_same_length(images, "images", labels, "labels")
     test_fraction = check_fraction(test_fraction, "test_fraction")
-    seed = check_non_negative_int(seed, "seed")
+    # scikit-learn seeds NumPy's legacy generator, which takes 32 bits.
+    seed = check_non_negative_int(seed, "seed", maximum=2**32 - 1)
+    _check_stratifiable(labels, test_fraction)
     x_train, x_test, y_train, y_test = train_test_split(
         images, labels, test_size=test_fraction, random_state=seed, stratify=labels
     )
@@ -300,6 +326,77 @@ def make_batches(
     # --8<-- [end:make_batches]
 
 
+# Files read from disk ------------------------------------------------------------------------
+#
+# Only regular files are opened. A named pipe blocks its reader until something writes to it,
+# for ever in a data folder, and a device such as /dev/zero never ends; both can hide behind an
+# ordinary name or a symbolic link, so the test is on what a name resolves to, and again on
+# what was opened, in case the name changed hands in between.
+
+# Opening a named pipe for reading waits for a writer unless non-blocking; the flag changes
+# nothing for the regular files that get past the checks.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_FILE_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class _Unusable(Exception):
+    """A file that cannot be used; the message says why."""
+
+
+def _check_regular(info: os.stat_result, max_bytes: int | None) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((kind for test, kind in _FILE_KINDS if test(info.st_mode)), "special")
+        raise _Unusable(f"not a regular file: it is {kind}, which is not read")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise _Unusable(
+            f"too large: {info.st_size:,} bytes, more than the {max_bytes:,} bytes "
+            "allowed a file (`max_file_bytes`)"
+        )
+
+
+def _open_regular(path: Path, *, max_bytes: int | None = None) -> BinaryIO:
+    """Open `path` for reading if it resolves to a regular file of at most `max_bytes` bytes.
+
+    Raises `_Unusable`, saying why, for anything else: a missing or unreadable file, a folder,
+    a named pipe, a device, a socket, or a file over the size limit.
+    """
+    try:
+        _check_regular(os.stat(path), max_bytes)
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        raise _Unusable(f"unreadable: {error.strerror or error}") from None
+    file = os.fdopen(descriptor, "rb")
+    try:
+        _check_regular(os.fstat(descriptor), max_bytes)
+    except BaseException:
+        file.close()
+        raise
+    return file
+
+
+def _read_regular(path: Path, *, max_bytes: int) -> bytes:
+    """The bytes of `path`, a regular file of at most `max_bytes` bytes, or `_Unusable`."""
+    with _open_regular(path, max_bytes=max_bytes) as file:
+        try:
+            data = file.read(max_bytes + 1)  # one byte more tells a file that grew
+        except OSError as error:
+            raise _Unusable(f"unreadable: {error.strerror or error}") from None
+    if len(data) > max_bytes:
+        raise _Unusable(f"too large: more than the {max_bytes:,} bytes allowed a file")
+    return data
+
+
+def _display_name(path: Path | str) -> str:
+    """`path` as printable text: bytes that are not UTF-8 in a name show as `\\xff` escapes."""
+    return os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 # Sharded files on disk -----------------------------------------------------------------------
 #
 # Each record is a `tf.train.Example` holding the raw image bytes, their shape and dtype, the
@@ -396,10 +493,14 @@ def write_shards(
     check_same_length(images, "images", labels, "labels")
     examples_per_shard = check_positive_int(examples_per_shard, "examples_per_shard")
     prefix = check_non_empty_str(prefix, "prefix")
-    if any(character in prefix for character in "/\\*?[]") or prefix.startswith("."):
+    if (
+        any(character in prefix for character in "/\\*?[]")
+        or prefix.startswith(".")
+        or not prefix.isprintable()
+    ):
         raise ValueError(
-            "`prefix` must be a plain file name start (no path separator, glob character "
-            f"or leading dot). Received: prefix={prefix!r}"
+            "`prefix` must be a plain file name start (no path separator, glob character, "
+            f"leading dot or control character such as a newline). Received: prefix={prefix!r}"
         )
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -464,7 +565,7 @@ class ShardProblem:
     lost: int | None
 
     def __str__(self) -> str:
-        return f"`{self.path}` record {self.record}: {self.reason}"
+        return f"`{_display_name(self.path)}` record {self.record}: {self.reason}"
 
 
 class ShardError(ValueError):
@@ -528,11 +629,75 @@ def _shard_paths(
             "`pattern_or_paths` must name at least one file. Received: pattern_or_paths=[]"
         )
     for path in paths:
-        if not path.is_file():
+        # Anything that exists is taken: `check_shards` reports a folder, a named pipe or a
+        # device by name, as a file it cannot read.
+        if not path.exists():
             raise FileNotFoundError(
                 f"`pattern_or_paths` must name existing files. Received: {str(path)!r}"
             )
     return paths
+
+
+# TFRecord framing: an 8-byte little-endian length, the masked CRC-32C of those 8 bytes, the
+# data, and the masked CRC-32C of the data.
+_HEADER_BYTES, _FOOTER_BYTES = 12, 4
+
+
+def _crc32c_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        value = byte
+        for _ in range(8):
+            value = (value >> 1) ^ (0x82F63B78 if value & 1 else 0)
+        table.append(value)
+    return tuple(table)
+
+
+_CRC32C_TABLE = _crc32c_table()
+
+
+def _masked_crc32c(data: bytes) -> int:
+    """TFRecord's checksum: CRC-32C (Castagnoli), rotated and offset as TensorFlow masks it."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = _CRC32C_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    crc ^= 0xFFFFFFFF
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _records_that_fit(path: Path) -> tuple[int, str | None]:
+    """Count the records at the start of a shard whose declared length fits in the file.
+
+    TensorFlow reserves a record's declared length in memory before it reads the record, so a
+    damaged or hostile length such as 2**40 bytes kills the process with a segmentation fault
+    that no `except` can catch. Walking the headers (12 bytes a record, the data skipped) finds
+    such a record first. Returns how many leading records TensorFlow may safely be asked for
+    and, when the next one runs past the end of the file, why it cannot be read. Raises
+    `_Unusable` if `path` is not a regular file.
+    """
+    with _open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        position = index = 0
+        while position < size:
+            file.seek(position)
+            header = file.read(_HEADER_BYTES)
+            if len(header) < _HEADER_BYTES:
+                return index, f"truncated record (byte {position}): the file ends inside it"
+            length = int.from_bytes(header[:8], "little")
+            end = position + _HEADER_BYTES + length + _FOOTER_BYTES
+            if end > size:
+                if _masked_crc32c(header[:8]) != int.from_bytes(header[8:], "little"):
+                    return index, (
+                        f"corrupted record (byte {position}): its checksum does not match its bytes"
+                    )
+                if length > size:
+                    return index, (
+                        f"corrupted record (byte {position}): its header declares {length:,} "
+                        f"bytes, more than the whole file holds ({size:,} bytes)"
+                    )
+                return index, f"truncated record (byte {position}): the file ends inside it"
+            position, index = end, index + 1
+    return index, None
 
 
 class _Unreadable(Exception):
@@ -545,19 +710,28 @@ class _Unreadable(Exception):
 def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
     """Yield a file's serialized records as string tensors of up to `_SCAN_BATCH` records.
 
-    Raises `_Unreadable` at the first broken record, after yielding every record before it.
+    Raises `_Unreadable` at the first broken record, after yielding every record before it,
+    and at record 0 for a path that is not a regular file.
     """
+    try:
+        fit, beyond = _records_that_fit(path)
+    except _Unusable as error:
+        raise _Unreadable(0, str(error)) from None
+    # TensorFlow never reads the header of a record past `take`'s count.
+    records = tf.data.TFRecordDataset(os.fsencode(path)).take(fit)
     index = 0
     try:
         # Batches keep the scan fast; the record-by-record pass below only runs after damage.
-        for batch in tf.data.TFRecordDataset(str(path)).batch(_SCAN_BATCH):
+        for batch in records.batch(_SCAN_BATCH):
             yield batch
             index += int(batch.shape[0])
+        if beyond is not None:
+            raise _Unreadable(index, beyond)
         return
     except tf.errors.DataLossError:
         pass
     try:
-        for batch in tf.data.TFRecordDataset(str(path)).skip(index).batch(1):
+        for batch in records.skip(index).batch(1):
             yield batch
             index += 1
     except tf.errors.DataLossError as error:
@@ -568,7 +742,7 @@ def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
         else:
             reason = f"corrupted record{where}: its checksum does not match its bytes"
         raise _Unreadable(index, reason) from None
-    raise _Unreadable(index, "the file changed while it was being read")
+    raise _Unreadable(index, beyond or "the file changed while it was being read")
 
 
 def _batch_is_sound(
@@ -647,7 +821,10 @@ def check_shards(
     one cut off by the end of the file, one that is not what `write_shards` writes, or a file
     that ends between two records before the count its records declare. TFRecord files carry
     no index, so nothing after a broken record can be located: the rest of that file counts as
-    lost.
+    lost. Every record's declared length is compared with the file's size before TensorFlow
+    reads the record, so a damaged length cannot make it reserve terabytes. Only regular files
+    are read: a folder, named pipe, device or socket that the pattern matches is reported as a
+    problem, by name, without being opened.
 
     Args:
         pattern_or_paths: a glob pattern (`"data/shard-*.tfrecord"`, matches sorted by name) or
@@ -732,6 +909,25 @@ def check_shards(
     )
 
 
+def _check_unchanged(kept: Sequence[tuple[Path, int]]) -> None:
+    """Raise `ShardError` if a file no longer holds the sound records an earlier check counted.
+
+    Only the record headers are read, so this costs little, and it keeps a file that was
+    replaced since the check from reaching TensorFlow with a length that would crash it.
+    """
+    for path, count in kept:
+        try:
+            fit, _ = _records_that_fit(path)
+        except _Unusable as error:
+            raise ShardError(ShardProblem(path, 0, str(error), count)) from None
+        if fit < count:
+            reason = (
+                f"the file changed since `report` was made: only {fit} of the {count} records "
+                "it counted are still there"
+            )
+            raise ShardError(ShardProblem(path, fit, reason, count - fit))
+
+
 def read_shards(
     pattern_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
@@ -765,8 +961,8 @@ def read_shards(
         A `tf.data.Dataset` of `(image, label)` pairs, not batched.
 
     Raises:
-        ShardError: if `on_error="raise"` and a file is corrupt or truncated, or if no record
-            at all is readable.
+        ShardError: if `on_error="raise"` and a file is corrupt or truncated, if no record
+            at all is readable, or if a file no longer holds the records `report` counted.
         FileNotFoundError: if the pattern matches nothing or a listed file does not exist.
         TypeError: if `parallel_reads` is not an integer.
         ValueError: if `on_error` is not `"raise"` or `"skip"`, `parallel_reads` is not
@@ -789,6 +985,7 @@ def read_shards(
     if parallel_reads is not None:
         parallel_reads = check_positive_int(parallel_reads, "parallel_reads")
     paths = _shard_paths(pattern_or_paths)
+    checked_earlier = report is not None
     if report is None:
         report = check_shards(paths)
     elif list(report.paths) != paths:
@@ -801,9 +998,11 @@ def read_shards(
     if report.image_shape is None or report.image_dtype is None or report.records == 0:
         raise ShardError(ShardProblem(paths[0], 0, "no readable record in any of the files", None))
     shape, dtype = report.image_shape, tf.dtypes.as_dtype(report.image_dtype)
-    kept = [(str(path), count) for path, count in zip(paths, report.readable, strict=True) if count]
+    kept = [(path, count) for path, count in zip(paths, report.readable, strict=True) if count]
+    if checked_earlier:
+        _check_unchanged(kept)
     files = tf.data.Dataset.from_tensor_slices(
-        ([path for path, _ in kept], np.array([count for _, count in kept], np.int64))
+        ([os.fsencode(path) for path, _ in kept], np.array([count for _, count in kept], np.int64))
     )
     features = {
         "image": tf.io.FixedLenFeature([], tf.string),
@@ -845,6 +1044,9 @@ def read_shards(
 # with the very function the pipeline uses, so no file that passed can fail in training.
 
 _IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".webp")
+# Each file is read whole into memory; the cap keeps one huge (or endless) file from taking it
+# all. A 100-megapixel photograph is a few tens of MiB as a JPEG.
+_MAX_IMAGE_BYTES = 64 << 20
 # How a file is decoded, set by its header: TensorFlow 2.21 decodes 16-bit PNGs to 8 bits
 # unless asked for uint16, and refuses `channels=3` for a WebP with an alpha channel.
 _DECODE_8BIT, _DECODE_16BIT, _DECODE_DROP_ALPHA = 0, 1, 2
@@ -886,7 +1088,7 @@ class ImageIssue:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.action} `{self.path}`: {self.reason}"
+        return f"{self.action} `{_display_name(self.path)}`: {self.reason}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -938,21 +1140,22 @@ class ImageFolder:
     def name(self, path: Path) -> str:
         """`path` relative to the folder scanned, as the report prints it."""
         try:
-            return path.relative_to(self.directory).as_posix()
+            return _display_name(path.relative_to(self.directory).as_posix())
         except ValueError:
-            return str(path)
+            return _display_name(path)
 
     def summary(self) -> str:
         """A readable report: the classes with their labels and counts, then every issue."""
         lines = [
-            f"{self.directory.name}/: {len(self.class_names)} classes, {len(self.paths)} images "
-            f"to use ({len(self.converted)} converted), {len(self.skipped)} files skipped, "
+            f"{_display_name(self.directory.name)}/: {len(self.class_names)} classes, "
+            f"{len(self.paths)} images to use ({len(self.converted)} converted), "
+            f"{len(self.skipped)} files skipped, "
             f"{len(self.ignored)} ignored"
         ]
         for label, (class_name, count) in enumerate(
             zip(self.class_names, self.counts, strict=True)
         ):
-            lines.append(f"  label {label}: {class_name!r}, {count} images")
+            lines.append(f"  label {label}: {_display_name(class_name)!r}, {count} images")
         for action in ("converted", "skipped", "ignored"):
             chosen = [issue for issue in self.issues if issue.action == action]
             if chosen:
@@ -971,14 +1174,11 @@ class ImageFolderError(ValueError):
         bad = report.skipped
         listing = "\n".join(f"  {report.name(issue.path)}: {issue.reason}" for issue in bad)
         super().__init__(
-            f"{len(bad)} file(s) in `{report.directory.name}/` cannot be used as labelled "
-            f'images (fix or remove them, or pass on_error="skip" to leave them out):\n{listing}'
+            f"{len(bad)} file(s) in `{_display_name(report.directory.name)}/` cannot be used as "
+            'labelled images (fix or remove them, or pass on_error="skip" to leave them out):'
+            f"\n{listing}"
         )
         self.report = report
-
-
-class _Unusable(Exception):
-    """A file that cannot be used; the message says why."""
 
 
 def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
@@ -1123,12 +1323,9 @@ def _inspect_webp(data: bytes) -> tuple[int, list[str]]:
     return (_DECODE_DROP_ALPHA, [_ALPHA_NOTE]) if alpha else (_DECODE_8BIT, [])
 
 
-def _inspect_file(path: Path) -> tuple[int, list[str]]:
+def _inspect_file(path: Path, max_bytes: int) -> tuple[int, list[str]]:
     """Return how to decode an image file and what conversions it needs, or raise `_Unusable`."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise _Unusable(f"unreadable: {error.strerror or error}") from None
+    data = _read_regular(path, max_bytes=max_bytes)
     if not data:
         raise _Unusable("empty file (0 bytes)")
     if data.startswith(b"\xff\xd8\xff"):
@@ -1194,7 +1391,11 @@ def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, st
     if not paths:
         return {}
     files = tf.data.Dataset.from_tensor_slices(
-        (np.arange(len(paths)), [str(path) for path in paths], np.asarray(decoders, np.int32))
+        (
+            np.arange(len(paths)),
+            [os.fsencode(path) for path in paths],
+            np.asarray(decoders, np.int32),
+        )
     )
 
     def check(index: tf.Tensor, path: tf.Tensor, decoder: tf.Tensor) -> tuple[tf.Tensor, ...]:
@@ -1208,7 +1409,7 @@ def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, st
         good[indices] = True
     reasons = {}
     for index in (int(index) for index in np.flatnonzero(~good)):
-        contents = tf.io.read_file(str(paths[index]))
+        contents = tf.io.read_file(os.fsencode(paths[index]))
         try:
             _decode(contents, decoders[index], _image_shape)
         except tf.errors.OpError as error:
@@ -1228,6 +1429,12 @@ def _check_names(value: object, name: str) -> tuple[str, ...]:
     if not all(item.strip() for item in names) or len(set(names)) != len(names):
         raise ValueError(message)
     return names
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The entries of `folder`, sorted by name; raises `OSError` if it cannot be listed."""
+    with os.scandir(folder) as listing:
+        return sorted((Path(entry.path) for entry in listing), key=lambda path: path.name)
 
 
 def _is_hidden(path: Path) -> bool:
@@ -1261,14 +1468,18 @@ def scan_image_folder(
     class_names: Sequence[str] | None = None,
     extensions: Sequence[str] = _IMAGE_EXTENSIONS,
     verify: bool = True,
+    max_file_bytes: int = _MAX_IMAGE_BYTES,
 ) -> ImageFolder:
     """Find the classes and images of a folder, and every file that needs care, by name.
 
     `directory` holds one subfolder per class; the files directly in a class folder are its
     images. Each file is read once and recognised by its content (its magic bytes), not its
-    extension. Files that are empty, not images, cut off or corrupted are skipped: the scan
-    walks the structure of JPEG (segments up to the end-of-image marker), PNG (every chunk's
-    CRC), GIF (blocks up to the trailer), BMP and WebP (declared sizes). With `verify`, each
+    extension. Only regular files are read (a symbolic link counts as what it points to): a
+    named pipe, a device such as `/dev/zero`, a socket, or a file over `max_file_bytes` is
+    skipped by name, unread, and so is a class folder that cannot be listed. Files that are
+    empty, not images, cut off or corrupted are skipped: the scan walks the structure of JPEG
+    (segments up to the end-of-image marker), PNG (every chunk's CRC), GIF (blocks up to the
+    trailer), BMP and WebP (declared sizes). With `verify`, each
     remaining file is then decoded once, in parallel, by the same function the pipeline uses,
     and a file TensorFlow cannot decode is skipped too: this costs about one epoch of
     decoding, and guarantees that no file fails later, in training. Files that can be used
@@ -1292,6 +1503,8 @@ def scan_image_folder(
             other endings are skipped without being read. Defaults to `.bmp`, `.gif`,
             `.jpeg`, `.jpg`, `.png` and `.webp`, the formats TensorFlow decodes.
         verify: whether to decode every file once to be sure it decodes. Defaults to `True`.
+        max_file_bytes: the largest file read, in bytes; a larger one is skipped unread.
+            Defaults to 64 MiB (67,108,864), far above any photograph a network trains on.
 
     Returns:
         An `ImageFolder`; its `summary()` is a readable report.
@@ -1299,9 +1512,10 @@ def scan_image_folder(
     Raises:
         FileNotFoundError: if `directory` does not exist.
         NotADirectoryError: if `directory` is not a folder.
-        TypeError: if `class_names` or `extensions` is not a list of strings.
-        ValueError: if `class_names` holds repeats or empty names, or an extension does not
-            start with a dot.
+        TypeError: if `class_names` or `extensions` is not a list of strings, or
+            `max_file_bytes` is not an integer.
+        ValueError: if `class_names` holds repeats or empty names, an extension does not
+            start with a dot, or `max_file_bytes` is not positive.
 
     Examples:
         >>> import tempfile
@@ -1328,6 +1542,7 @@ def scan_image_folder(
         raise NotADirectoryError(
             f"`directory` must be a folder, not a file. Received: directory={str(folder)!r}"
         )
+    max_file_bytes = check_positive_int(max_file_bytes, "max_file_bytes")
     endings = _check_names(extensions, "extensions")
     if not all(ending.startswith(".") for ending in endings):
         raise ValueError(
@@ -1338,7 +1553,7 @@ def scan_image_folder(
 
     issues: list[ImageIssue] = []
     subfolders = []
-    for entry in sorted(folder.iterdir(), key=lambda path: path.name):
+    for entry in _entries(folder):
         if _is_hidden(entry):
             kind = "folder" if entry.is_dir() else "file"
             issues.append(ImageIssue(entry, "ignored", f"hidden {kind}"))
@@ -1353,7 +1568,13 @@ def scan_image_folder(
     candidates: list[tuple[Path, int]] = []
     for subfolder in subfolders:
         label = label_of.get(subfolder.name)
-        for entry in sorted(subfolder.iterdir(), key=lambda path: path.name):
+        try:
+            entries = _entries(subfolder)
+        except OSError as error:
+            reason = f"unreadable folder ({error.strerror or error}): none of its files is read"
+            issues.append(ImageIssue(subfolder, "skipped", reason))
+            continue
+        for entry in entries:
             if _is_hidden(entry):
                 kind = "folder" if entry.is_dir() else "file"
                 issues.append(ImageIssue(entry, "ignored", f"hidden {kind}"))
@@ -1371,7 +1592,7 @@ def scan_image_folder(
 
     def inspect(path: Path) -> tuple[int, list[str]] | str:
         try:
-            return _inspect_file(path)
+            return _inspect_file(path, max_file_bytes)
         except _Unusable as problem:
             return str(problem)
 
@@ -1402,23 +1623,29 @@ def scan_image_folder(
     )
 
 
+# One float32 RGB image of 16,384 x 16,384 pixels already takes 3 GiB; a larger size is a
+# mistake that would otherwise fail deep inside TensorFlow, at the first batch.
+_MAX_IMAGE_SIDE = 1 << 14
+
+
 def _check_image_size(value: object) -> tuple[int, int]:
     message = (
-        "`image_size` must be a positive integer or a (height, width) pair of them. "
-        f"Received: image_size={value!r}"
+        "`image_size` must be a positive integer or a (height, width) pair of them, each at "
+        f"most {_MAX_IMAGE_SIDE}. Received: image_size={value!r}"
     )
     sizes = (value, value) if not isinstance(value, tuple | list) else tuple(value)
     if len(sizes) != 2:
         raise ValueError(message)
     try:
-        return (
-            check_positive_int(sizes[0], "image_size"),
-            check_positive_int(sizes[1], "image_size"),
-        )
+        height = check_positive_int(sizes[0], "image_size")
+        width = check_positive_int(sizes[1], "image_size")
     except TypeError:
         raise TypeError(message) from None
     except ValueError:
         raise ValueError(message) from None
+    if max(height, width) > _MAX_IMAGE_SIDE:
+        raise ValueError(message)
+    return height, width
 
 
 # --8<-- [start:make_folder_dataset]
@@ -1449,7 +1676,8 @@ def make_folder_dataset(
 
     Args:
         directory: the folder of class folders.
-        image_size: the `(height, width)` of every image, or one number for both.
+        image_size: the `(height, width)` of every image, or one number for both; each
+            at most 16,384.
         batch_size: images per batch.
         shuffle: whether to shuffle, with a fresh order each epoch. Defaults to `True`.
         seed: the shuffle seed. Defaults to 0.
@@ -1528,8 +1756,9 @@ def make_folder_dataset(
     if report.skipped and unseen:
         first = report.skipped[0]
         warnings.warn(
-            f"{len(report.skipped)} file(s) in `{report.directory}` skipped, the first "
-            f"`{first.path}`: {first.reason}; scan_image_folder(...).summary() lists them all",
+            f"{len(report.skipped)} file(s) in `{_display_name(report.directory)}` skipped, the "
+            f"first `{_display_name(first.path)}`: {first.reason}; "
+            "scan_image_folder(...).summary() lists them all",
             stacklevel=2,
         )
     if not report.paths:
@@ -1540,7 +1769,7 @@ def make_folder_dataset(
 
     files = tf.data.Dataset.from_tensor_slices(
         (
-            [str(path) for path in report.paths],
+            [os.fsencode(path) for path in report.paths],
             np.asarray(report.labels, np.int64),
             np.asarray(report.decoders, np.int32),
         )

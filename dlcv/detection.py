@@ -220,7 +220,7 @@ def box_iou(boxes_a: Any, boxes_b: Any, *, box_format: str = "xyxy") -> np.ndarr
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if len(value) != 2:
             raise ValueError(
                 f"`{name}` must be a positive integer or a (height, width) pair. "
@@ -235,7 +235,12 @@ def _positive_numbers(values: Any, name: str) -> np.ndarray:
     message = (
         f"`{name}` must be a non-empty sequence of positive numbers. Received: {name}={values!r}"
     )
-    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray) or len(values) == 0:
+    # bytes are a Sequence of ints, but b"12" is not the scales 49 and 50.
+    if (
+        isinstance(values, str | bytes)
+        or not isinstance(values, Sequence | np.ndarray)
+        or len(values) == 0
+    ):
         raise ValueError(message)
     for value in values:
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
@@ -303,7 +308,16 @@ def make_anchors(
 
 
 def _check_scores(scores: Any, name: str, count: int, count_name: str) -> np.ndarray:
-    array = np.asarray(scores, dtype=np.float64)
+    raw = np.asarray(scores)
+    # Booleans would rank as 0 and 1, silently; strings fail NumPy's cast without a name.
+    if raw.size and not (
+        np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)
+    ):
+        raise TypeError(
+            f"`{name}` must hold real numbers, one score per box. "
+            f"Received: {name} of dtype {raw.dtype}"
+        )
+    array = raw.astype(np.float64)
     if array.ndim != 1:
         raise ValueError(
             f"`{name}` must be a 1-D array with one score per box. "
@@ -353,7 +367,8 @@ def non_max_suppression(
     Raises:
         ValueError: if the boxes or scores are malformed, their lengths differ, a score is NaN,
             `iou_threshold` is outside [0, 1] or `max_output_size` is negative.
-        TypeError: if `max_output_size` is not an integer or a threshold not a number.
+        TypeError: if `max_output_size` is not an integer, a threshold not a number, or
+            `scores` does not hold real numbers (booleans are not scores).
 
     Examples:
         >>> boxes = [[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]]
@@ -438,6 +453,7 @@ def match_detections(
     Raises:
         ValueError: if the boxes or scores are malformed, their lengths differ or
             `iou_threshold` is outside [0, 1].
+        TypeError: if `scores` does not hold real numbers (booleans are not scores).
 
     Examples:
         >>> truth = [[0, 0, 10, 10]]
@@ -489,7 +505,8 @@ def average_precision(
         ValueError: if the lengths differ, a score is NaN, `num_ground_truths` is not
             positive, there are more true positives than objects, or `recall_points` is
             less than 2.
-        TypeError: if `num_ground_truths` or `recall_points` is not an integer.
+        TypeError: if `num_ground_truths` or `recall_points` is not an integer, or `scores`
+            does not hold real numbers.
 
     Examples:
         >>> average_precision([0.9, 0.8, 0.7], [True, False, True], num_ground_truths=2)
@@ -599,7 +616,8 @@ def class_average_precisions(
     Raises:
         ValueError: if the two sequences differ in length, a mapping lacks a key or holds
             malformed boxes, scores or classes, or `iou_threshold` is outside [0, 1].
-        TypeError: if either argument is not a sequence of mappings.
+        TypeError: if either argument is not a sequence of mappings, or a mapping's scores
+            are not real numbers.
 
     Examples:
         >>> truth = [{"boxes": [[0, 0, 10, 10]], "classes": [0]}]

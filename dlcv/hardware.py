@@ -13,7 +13,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from dlcv._validation import check_one_of, check_positive_int
+from dlcv._validation import _is_int, check_one_of, check_positive_int
 
 __all__ = [
     "DeviceInfo",
@@ -258,6 +258,66 @@ def _tpu_resolver() -> Any | None:
         return None
 
 
+def _device_key(name: str) -> tuple[str, int]:
+    spec = tf.DeviceSpec.from_string(name)
+    return (spec.device_type or "").upper(), spec.device_index or 0
+
+
+def _check_device(value: Any, name: str) -> str:
+    """Return `value` if it names a device TensorFlow can use in this process.
+
+    TensorFlow places work on another device, silently, when the one asked for does not exist
+    (soft placement), so a mistyped or absent GPU would otherwise run on the CPU unnoticed.
+
+    Args:
+        value: a device name such as `"/gpu:0"` or `"/device:CPU:0"` (any case).
+        name: the argument's name, used in the message.
+
+    Returns:
+        `value`, unchanged.
+
+    Raises:
+        TypeError: if `value` is not a string.
+        ValueError: if it names no logical device of this process.
+
+    Examples:
+        >>> _check_device("/cpu:0", "device")
+        '/cpu:0'
+
+    See: docs/hardware/gpus-tpus-and-cuda.md
+    """
+    if not isinstance(value, str):
+        raise TypeError(
+            f"`{name}` must be a device name such as '/gpu:0'. Received: {name}={value!r}"
+        )
+    existing = [device.name for device in tf.config.list_logical_devices()]
+    try:
+        key = _device_key(value)
+    except ValueError:
+        key = None
+    if key is None or key not in {_device_key(device) for device in existing}:
+        raise ValueError(
+            f"`{name}` must name a device of this machine, one of {', '.join(existing)}. "
+            f"Received: {name}={value!r}"
+        )
+    return value
+
+
+def _check_devices(devices: Any) -> list[str] | None:
+    if devices is None:
+        return None
+    if isinstance(devices, str) or not isinstance(devices, Sequence):
+        raise TypeError(
+            "`devices` must be a list of device names, such as ['/gpu:0', '/gpu:1']. "
+            f"Received: devices={devices!r}"
+        )
+    if not devices:
+        raise ValueError(
+            "`devices` must name at least one device, or be None. Received: devices=[]"
+        )
+    return [_check_device(device, "devices") for device in devices]
+
+
 def _workers_in_tf_config() -> int:
     try:
         config = json.loads(os.environ.get("TF_CONFIG", "") or "{}")
@@ -290,7 +350,9 @@ def pick_strategy(
         A `tf.distribute.Strategy`.
 
     Raises:
-        ValueError: if `name` is unknown, or names a strategy this machine cannot run.
+        TypeError: if `devices` is not a list of strings (a single name must be in a list).
+        ValueError: if `name` is unknown, or names a strategy this machine cannot run, or
+            `devices` is empty or names a device this process does not have.
 
     Examples:
         >>> strategy = pick_strategy()
@@ -300,6 +362,7 @@ def pick_strategy(
     See: docs/hardware/scaling-out.md
     """
     name = check_one_of(name, "name", STRATEGY_NAMES)
+    devices = _check_devices(devices)
     # TPU and multi-worker set-up must come before anything initialises TensorFlow's devices
     # (listing them does), so the cluster checks go first.
     if name in {"auto", "tpu"}:
@@ -316,7 +379,7 @@ def pick_strategy(
     if name == "multi_worker" or (name == "auto" and _workers_in_tf_config() > 1):
         return tf.distribute.MultiWorkerMirroredStrategy()
     if devices is not None:
-        accelerators = list(devices)
+        accelerators = devices
     else:
         accelerators = [d.name for d in tf.config.list_logical_devices("GPU")]
     if name == "mirrored" or (name == "auto" and len(accelerators) > 1):
@@ -328,6 +391,20 @@ def pick_strategy(
 
 
 # --8<-- [start:pick_precision]
+def _check_capability(value: Any) -> tuple[int, int]:
+    message = (
+        "`compute_capability` must be a (major, minor) pair of non-negative integers, such as "
+        f"(8, 0). Received: compute_capability={value!r}"
+    )
+    if isinstance(value, str) or not isinstance(value, Sequence) or len(value) != 2:
+        raise TypeError(message)
+    if not all(_is_int(part) for part in value):
+        raise TypeError(message)
+    if min(value) < 0:
+        raise ValueError(message)
+    return int(value[0]), int(value[1])
+
+
 def pick_precision(device_type: str, *, compute_capability: tuple[int, int] | None = None) -> str:
     """Return the Keras dtype policy that suits a device: the fastest that trains reliably.
 
@@ -338,13 +415,15 @@ def pick_precision(device_type: str, *, compute_capability: tuple[int, int] | No
 
     Args:
         device_type: ``"CPU"``, ``"GPU"`` or ``"TPU"``.
-        compute_capability: the GPU's (major, minor) version, for ``"GPU"``. Defaults to None.
+        compute_capability: the GPU's (major, minor) version, for ``"GPU"``, as a tuple (or
+            list) of two integers such as ``(8, 0)``. Defaults to None.
 
     Returns:
         A policy name for `keras.mixed_precision.set_dtype_policy`.
 
     Raises:
-        ValueError: if `device_type` is unknown.
+        TypeError: if `compute_capability` is not a pair of integers such as `(8, 0)`.
+        ValueError: if `device_type` is unknown, or `compute_capability` is negative.
 
     Examples:
         >>> pick_precision("GPU", compute_capability=(9, 0))
@@ -355,6 +434,8 @@ def pick_precision(device_type: str, *, compute_capability: tuple[int, int] | No
     See: docs/hardware/precision.md
     """
     device_type = check_one_of(device_type, "device_type", ("CPU", "GPU", "TPU"))
+    if compute_capability is not None:
+        compute_capability = _check_capability(compute_capability)
     if device_type == "TPU":
         return "mixed_bfloat16"
     if device_type == "GPU" and compute_capability is not None:
@@ -420,7 +501,9 @@ def setup_hardware(
         A `Setup` holding the strategy, the precision, the device type and the replica count.
 
     Raises:
-        ValueError: if `strategy` or `precision` is not a known name.
+        TypeError: if `devices` is not a list of strings.
+        ValueError: if `strategy` or `precision` is not a known name, or `devices` names a
+            device this process does not have.
 
     Examples:
         >>> setup = setup_hardware(verbose=False)

@@ -435,7 +435,7 @@ def overlay_heatmap(
             f"cmap={cmap!r}"
         )
     heat = upsample_heatmap(heat, picture.shape[:2])
-    coloured = colormaps[cmap](heat)[..., :3].astype(np.float32)
+    coloured = np.asarray(colormaps[cmap](heat), dtype=np.float32)[..., :3]
     return np.clip((1.0 - alpha) * picture + alpha * coloured, 0.0, 1.0).astype(np.float32)
 
 

@@ -104,7 +104,7 @@ def _draw_image(
     start, end = rng.uniform(0.0, 0.4, size=(2, 3))
     direction = rng.uniform(0.0, 2 * math.pi)
     ramp = (grid[..., 0] * math.sin(direction) + grid[..., 1] * math.cos(direction)) / size
-    ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-9)
+    ramp = (ramp - np.min(ramp)) / max(float(np.ptp(ramp)), 1e-9)
     image = start + ramp[..., np.newaxis] * (end - start)
     mask = np.zeros((size, size), dtype=np.int32)
     for _ in range(rng.integers(1, max_shapes + 1)):
@@ -221,7 +221,19 @@ def _check_masks(
     true = _labels(y_true, "y_true")
     scores = np.asarray(y_pred)
     if scores.shape == (*true.shape, num_classes):
-        # Scores (probabilities or logits) over the classes, one vector per pixel.
+        # Scores (probabilities or logits) over the classes, one vector per pixel. argmax
+        # takes a NaN for the largest score, so a NaN would silently vote for its class.
+        if not (np.issubdtype(scores.dtype, np.number) or scores.dtype == bool):
+            raise ValueError(
+                "`y_pred` must hold numbers (class labels or scores). "
+                f"Received: y_pred of dtype {scores.dtype}"
+            )
+        finite = np.isfinite(scores)
+        if not finite.all():
+            where = tuple(int(index) for index in np.argwhere(~finite)[0])
+            raise ValueError(
+                f"`y_pred` must hold finite scores. Received: y_pred{list(where)}={scores[where]!r}"
+            )
         pred = np.argmax(scores, axis=-1).astype(np.int64)
     elif scores.shape == true.shape:
         pred = _labels(scores, "y_pred")
@@ -241,7 +253,7 @@ def _check_masks(
             f"Received: y_true.shape={np.shape(y_true)}"
         )
     for name, labels in (("y_true", true), ("y_pred", pred)):
-        low, high = int(labels.min()), int(labels.max())
+        low, high = int(np.min(labels)), int(np.max(labels))
         if low < 0 or high >= num_classes:
             bad = low if low < 0 else high
             raise ValueError(
@@ -272,8 +284,9 @@ def pixel_confusion_matrix(
 
     Raises:
         TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values or a label out
-            of range, `num_classes` is not positive or no pixel is left to count.
+        ValueError: if the shapes do not match, a mask holds non-integer values, a score is not
+            finite or a label is out of range, `num_classes` is not positive or no pixel is
+            left to count.
 
     Examples:
         >>> pixel_confusion_matrix([[0, 0], [1, 1]], [[0, 1], [1, 1]], num_classes=2)
@@ -323,8 +336,9 @@ def mask_iou(
 
     Raises:
         TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values or a label out
-            of range, `num_classes` is not positive or no pixel is left to score.
+        ValueError: if the shapes do not match, a mask holds non-integer values, a score is not
+            finite or a label is out of range, `num_classes` is not positive or no pixel is
+            left to score.
 
     Examples:
         >>> y_true = [[0, 0, 1], [0, 1, 1]]
@@ -370,8 +384,9 @@ def dice_coefficient(
 
     Raises:
         TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values or a label out
-            of range, `num_classes` is not positive or no pixel is left to score.
+        ValueError: if the shapes do not match, a mask holds non-integer values, a score is not
+            finite or a label is out of range, `num_classes` is not positive or no pixel is
+            left to score.
 
     Examples:
         >>> y_true = [[0, 0, 1], [0, 1, 1]]

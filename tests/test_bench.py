@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 import os
 import subprocess
 import sys
@@ -152,6 +153,14 @@ def test_measure_bandwidth_counts_a_read_and_a_write(dtype, itemsize):
             ValueError,
             "`clock_hz` must be a positive number",
         ),
+        (estimate_cpu_peak, {"fma_units": 2, "clock_hz": math.inf}, ValueError, "`clock_hz`"),
+        (estimate_cpu_peak, {"fma_units": 2, "clock_hz": math.nan}, ValueError, "`clock_hz`"),
+        (estimate_cpu_peak, {"fma_units": 2, "clock_hz": "3 GHz"}, TypeError, "`clock_hz`"),
+        (estimate_cpu_peak, {"fma_units": 2, "clock_hz": True}, TypeError, "`clock_hz`"),
+        (time_matmul, {"n": 8, "device": "/gpu:4096"}, ValueError, "`device` must name a device"),
+        (time_conv2d, {"device": "/cpu:9"}, ValueError, "`device` must name a device"),
+        (measure_bandwidth, {"device": "/tpu:0"}, ValueError, "`device` must name a device"),
+        (run_benchmarks, {"device": "/gpu:4096"}, ValueError, "`device` must name a device"),
     ],
 )
 def test_bad_arguments_are_rejected(function, kwargs, error, phrase):
@@ -219,6 +228,28 @@ def test_json_round_trip_keeps_everything():
     assert report_from_json(text) == report
     data["measurements"][0]["unexpected"] = 1
     with pytest.raises(ValueError, match="must be JSON written by report_to_json"):
+        report_from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("seconds", "fast"),
+        ("seconds", 0),
+        ("seconds", -1.0),
+        ("flops", None),
+        ("bytes", True),
+        ("flops_per_second", [1]),
+        ("shape", "64x64"),
+        ("shape", [64, -1]),
+        ("kind", 3),
+        ("device", None),
+    ],
+)
+def test_json_with_a_value_of_the_wrong_kind_is_refused(field, value):
+    data = json.loads(report_to_json(make_report()))
+    data["measurements"][0][field] = value
+    with pytest.raises(ValueError, match=rf"must be JSON written by report_to_json.*{field}="):
         report_from_json(json.dumps(data))
 
 

@@ -61,6 +61,21 @@ def test_split_checks_its_arguments(digits):
         split_train_test(images, labels, test_fraction=1.0)
 
 
+def test_split_names_labels_when_a_class_has_one_example(digits):
+    images, labels = digits
+    keep = np.r_[np.flatnonzero(labels != 3), np.flatnonzero(labels == 3)[:1]]
+    with pytest.raises(ValueError, match=r"`labels` must hold at least two examples.*\[3\]"):
+        split_train_test(images[keep], labels[keep])
+
+
+def test_split_names_test_fraction_when_a_part_cannot_hold_every_class(digits):
+    images, labels = digits
+    with pytest.raises(ValueError, match="`test_fraction` must leave room for each of the 10"):
+        split_train_test(images[:100], labels[:100], test_fraction=0.05)
+    with pytest.raises(ValueError, match="`test_fraction` must leave room"):
+        split_train_test(images[:100], labels[:100], test_fraction=0.95)
+
+
 def _collect(dataset):
     xs, ys = zip(*((x.numpy(), y.numpy()) for x, y in dataset), strict=True)
     return np.concatenate(xs), np.concatenate(ys)

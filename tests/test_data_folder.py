@@ -1,7 +1,11 @@
 """Tests for dlcv.data's image-folder pipeline, on real files broken by the tests themselves."""
 
 import io
+import os
 import struct
+import subprocess
+import sys
+import threading
 import zlib
 from pathlib import Path
 
@@ -361,6 +365,11 @@ def test_argument_errors(folder, report, tmp_path):
         build(image_size=(8, 8, 3))
     with pytest.raises(TypeError, match="`image_size` must be"):
         build(image_size="8")
+    for absurd in (10**9, (8, 2**40), 16385):
+        with pytest.raises(ValueError, match=r"`image_size` must be .* each at most 16384"):
+            build(image_size=absurd)
+    with pytest.raises(ValueError, match="`max_file_bytes` must be a positive integer"):
+        scan_image_folder(folder, max_file_bytes=0)
     with pytest.raises(ValueError, match="`batch_size` must be a positive integer"):
         build(batch_size=0)
     with pytest.raises(ValueError, match="`interpolation` must be one of"):
@@ -414,3 +423,177 @@ def test_augmented_runs_repeat_exactly_and_overshooting_filters_are_clipped(tmp_
     )
     images = next(iter(sharp))[0].numpy()
     assert images.min() >= 0.0 and images.max() <= 1.0
+
+
+# Hostile folders: special files, huge files, odd names, unreadable folders ------------------
+
+
+def scan_with_timeout(folder: Path, fifo: Path, seconds: float = 60):
+    """Scan `folder` in a thread; if the scan blocks on `fifo`, free it and fail."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = scan_image_folder(folder)
+        except Exception as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        # Opening the pipe for writing, then closing it, gives the blocked reader an end of file.
+        with open(fifo, "wb"):
+            pass
+        thread.join(30)
+        pytest.fail(f"scan_image_folder blocked on the named pipe {fifo}")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def one_class(tmp_path: Path) -> Path:
+    (tmp_path / "cls").mkdir()
+    Image.fromarray(CAT).save(tmp_path / "cls" / "good.png")
+    return tmp_path / "cls"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_named_pipe_in_a_class_folder_is_skipped_not_read(tmp_path):
+    fifo = one_class(tmp_path) / "pipe.jpg"
+    os.mkfifo(fifo)
+    found = scan_with_timeout(tmp_path, fifo)
+    assert [path.name for path in found.paths] == ["good.png"]
+    assert by_name(found.skipped, tmp_path) == {
+        "cls/pipe.jpg": "not a regular file: it is a named pipe (FIFO), which is not read"
+    }
+
+
+DEV_ZERO_SCRIPT = """
+import resource, sys
+from pathlib import Path
+from dlcv.data import scan_image_folder
+# Were /dev/zero read, it would be read until memory ran out: cap this process well short.
+pages = int(Path("/proc/self/statm").read_text().split()[0])
+limit = pages * resource.getpagesize() + (2 << 30)
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+found = scan_image_folder(sys.argv[1], verify=False)
+print([str(issue) for issue in found.skipped])
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux's /proc")
+def test_link_to_dev_zero_is_skipped_not_read_until_memory_runs_out(tmp_path):
+    (one_class(tmp_path) / "zero.jpg").symlink_to("/dev/zero")
+    result = subprocess.run(
+        [sys.executable, "-c", DEV_ZERO_SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "zero.jpg`: not a regular file: it is a character device" in result.stdout
+
+
+def test_file_over_the_size_cap_is_skipped_unread(tmp_path):
+    folder = one_class(tmp_path)
+    size = (folder / "good.png").stat().st_size
+    Image.fromarray(np.tile(CAT, (8, 8, 1))).save(folder / "big.png")
+    found = scan_image_folder(tmp_path, max_file_bytes=size)
+    assert [path.name for path in found.paths] == ["good.png"]
+    (reason,) = by_name(found.skipped, tmp_path).values()
+    assert reason.startswith("too large: ") and f"{size:,} bytes allowed" in reason
+
+
+def test_non_utf8_file_name_is_used_and_printed(tmp_path):
+    folder = one_class(tmp_path)
+    name = os.fsdecode(b"caf\xe9.png")  # Latin-1, not UTF-8
+    try:
+        Image.fromarray(ROCKET).save(folder / name)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system only takes valid Unicode names")
+    (folder / os.fsdecode(b"\xff\xfe.jpg")).write_bytes(b"")
+    found = scan_image_folder(tmp_path)
+    assert sorted(path.name for path in found.paths) == sorted(["good.png", name])
+    summary = found.summary()
+    summary.encode("utf-8")  # printable: no lone surrogates
+    assert "cls/\\xff\\xfe.jpg: empty file" in summary
+    dataset = make_folder_dataset(
+        tmp_path, image_size=8, batch_size=4, report=found, on_error="skip"
+    )
+    images, _ = next(iter(dataset))
+    assert images.shape == (2, 8, 8, 3)
+
+
+def test_unreadable_class_folder_is_skipped_by_name(tmp_path, monkeypatch):
+    one_class(tmp_path)
+    (tmp_path / "locked").mkdir()
+    Image.fromarray(ROCKET).save(tmp_path / "locked" / "rocket.png")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        # Root ignores permission bits, so the refusal is simulated where it happens.
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = scan_image_folder(tmp_path)
+    assert found.class_names == ("cls", "locked")
+    assert found.counts == (1, 0)
+    reason = by_name(found.skipped, tmp_path)["locked"]
+    assert reason.startswith("unreadable folder (Permission denied)")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any folder")
+def test_folder_without_read_permission_is_skipped_by_name(tmp_path):
+    one_class(tmp_path)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked").chmod(0)
+    try:
+        found = scan_image_folder(tmp_path)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert "locked" in by_name(found.skipped, tmp_path)
+
+
+def _corpus() -> dict[str, bytes]:
+    """Damaged image files, by name, each of which must be skipped with a reason."""
+    png, jpeg = io.BytesIO(), io.BytesIO()
+    Image.fromarray(CAT).save(png, "PNG")
+    Image.fromarray(CAT).save(jpeg, "JPEG")
+    png_bytes, jpeg_bytes = png.getvalue(), jpeg.getvalue()
+    return {
+        "zero-byte.png": b"",
+        "truncated.png": png_bytes[: len(png_bytes) // 3],
+        "truncated.jpg": jpeg_bytes[: len(jpeg_bytes) // 3],
+        "header-only.jpg": jpeg_bytes[:3],
+        "signature-only.png": png_bytes[:8],
+        "garbage.jpg": bytes(range(7, 256)) * 3,
+        "text.gif": b"GIF89a but then nothing an image needs",
+        "png-named.txt": png_bytes,  # a sound image with the wrong extension
+    }
+
+
+CORPUS = sorted(_corpus())
+
+
+@pytest.fixture(scope="module")
+def damaged(tmp_path_factory):
+    root = tmp_path_factory.mktemp("damaged")
+    (root / "cls").mkdir()
+    Image.fromarray(CAT).save(root / "cls" / "good.png")
+    for name, content in _corpus().items():
+        (root / "cls" / name).write_bytes(content)
+    return root, scan_image_folder(root)
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_damaged_image_is_skipped_by_name_never_silent(damaged, name):
+    root, found = damaged
+    assert [path.name for path in found.paths] == ["good.png"]
+    reasons = by_name(found.skipped, root)
+    assert reasons[f"cls/{name}"]
+    with pytest.raises(ImageFolderError, match=rf"cls/{name}: "):
+        make_folder_dataset(root, image_size=8, batch_size=2, report=found)

@@ -1,5 +1,9 @@
 """Tests for the sharded files on disk in dlcv.data."""
 
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +165,8 @@ def test_mismatched_shapes_are_a_problem(tmp_path, shards):
         ({"examples_per_shard": 1.5}, TypeError, "must be a positive integer"),
         ({"prefix": ""}, ValueError, "must be a non-empty string"),
         ({"prefix": "a/b"}, ValueError, "must be a plain file name"),
+        ({"prefix": "a\nb"}, ValueError, "control character such as a newline"),
+        ({"prefix": "a\x00b"}, ValueError, "must be a plain file name"),
     ],
 )
 def test_write_rejects_bad_arguments(tmp_path, arrays, kwargs, error, match):
@@ -245,3 +251,172 @@ def test_parse_block_holds_about_four_mib_of_images_within_bounds() -> None:
     assert _parse_batch((8, 8, 1), tf.float32) == 8192  # 256 B each: capped
     assert _parse_batch((224, 224, 3), tf.uint8) == (4 << 20) // (224 * 224 * 3)  # 27
     assert _parse_batch((2048, 2048, 3), tf.float32) == 16  # 48 MiB each: floored
+
+
+# Damaged and hostile shards ------------------------------------------------------------------
+#
+# TFRecord framing: uint64 length (little-endian), uint32 masked CRC-32C of the length, the
+# data, uint32 masked CRC-32C of the data. The checksum is written out here, bit by bit and
+# independently of dlcv's table-driven one, to forge headers TensorFlow accepts.
+
+
+def masked_crc32c(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 * (crc & 1))
+    crc ^= 0xFFFFFFFF
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def record_header(length: int) -> bytes:
+    size = length.to_bytes(8, "little")
+    return size + masked_crc32c(size).to_bytes(4, "little")
+
+
+def test_forged_headers_match_what_tensorflow_writes(shards):
+    data = shards[0].read_bytes()
+    length = int.from_bytes(data[:8], "little")
+    assert data[:12] == record_header(length)
+
+
+HUGE_LENGTH_SCRIPT = """
+import sys
+from dlcv.data import ShardError, check_shards, read_shards
+report = check_shards(sys.argv[1:])
+print("PROBLEMS", [str(problem) for problem in report.problems])
+print("READABLE", report.readable)
+try:
+    read_shards(sys.argv[1:])
+except ShardError as error:
+    print("REFUSED", error)
+print("SKIPPED", len(list(read_shards(sys.argv[1:], on_error="skip"))))
+"""
+
+
+def test_huge_declared_length_is_reported_not_a_segfault(shards):
+    # TensorFlow reserves a record's declared length before reading it: with a valid length
+    # checksum, 2**36 to 2**62 bytes kill the process (SIGSEGV), so the reproduction runs apart.
+    for path, record, exponent in ((shards[1], 3, 36), (shards[2], 5, 62)):
+        data = path.read_bytes()
+        cut = record_offset(path, record)
+        path.write_bytes(data[:cut] + record_header(2**exponent) + data[cut:])
+    result = subprocess.run(
+        [sys.executable, "-c", HUGE_LENGTH_SCRIPT, *map(str, shards)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "shard-00001.tfrecord` record 3: corrupted record" in result.stdout
+    assert f"declares {2**36:,} bytes" in result.stdout
+    assert "shard-00002.tfrecord` record 5: corrupted record" in result.stdout
+    assert f"declares {2**62:,} bytes" in result.stdout
+    assert "READABLE (10, 3, 5, 5)" in result.stdout
+    assert "REFUSED `" in result.stdout
+    assert "SKIPPED 23" in result.stdout
+
+
+def call_with_timeout(function, *args, seconds, fifo):
+    """Run `function(*args)` in a thread; if it blocks on `fifo`, free it and fail."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = function(*args)
+        except Exception as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        # Opening the pipe for writing, then closing it, gives the blocked reader an end of file.
+        with open(fifo, "wb"):
+            pass
+        thread.join(30)
+        pytest.fail(f"{function.__name__} blocked on the named pipe {fifo}")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_named_pipe_in_a_shard_glob_is_reported_not_read(shards):
+    fifo = shards[0].parent / "shard-00004.tfrecord"
+    os.mkfifo(fifo)
+    pattern = str(shards[0].parent / "shard-*.tfrecord")
+    report = call_with_timeout(check_shards, pattern, seconds=60, fifo=fifo)
+    (problem,) = report.problems
+    assert problem.path == fifo
+    assert "not a regular file: it is a named pipe" in problem.reason
+    assert report.readable == (10, 10, 10, 5, 0)
+    with pytest.raises(ShardError, match=r"shard-00004\.tfrecord` record 0: not a regular"):
+        read_shards(pattern, report=report)
+    assert len(list(read_shards(pattern, on_error="skip", report=report))) == 35
+
+
+def test_glob_that_matches_a_folder_reports_the_folder(shards):
+    folder = shards[0].parent / "shard-99999.tfrecord"
+    folder.mkdir()
+    report = check_shards(str(shards[0].parent / "shard-*.tfrecord"))
+    (problem,) = report.problems
+    assert problem.path == folder
+    assert "it is a folder" in problem.reason
+
+
+def test_read_refuses_a_file_changed_since_its_report(shards):
+    report = check_shards(shards)
+    data = shards[2].read_bytes()
+    shards[2].write_bytes(data[: record_offset(shards[2], 3)])
+    with pytest.raises(ShardError, match=r"shard-00002\.tfrecord` record 3: the file changed"):
+        read_shards(shards, report=report)
+
+
+def _damaged(data: bytes, kind: str) -> bytes:
+    """One shard's bytes (10 records of equal size), damaged in the way `kind` names."""
+    record = len(data) // RECORDS_PER_SHARD
+    if kind == "empty":
+        return b""
+    if kind == "cut inside the first header":
+        return data[:5]
+    if kind == "cut inside a record":
+        return data[: 4 * record + record // 2]
+    if kind == "flipped length checksum":
+        return (
+            data[: 4 * record + 9] + bytes([data[4 * record + 9] ^ 0xFF]) + data[4 * record + 10 :]
+        )
+    if kind == "flipped data byte":
+        middle = 4 * record + 20
+        return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+    if kind == "length past the end":
+        return data[: 4 * record] + record_header(1 << 20) + data[4 * record + 12 :]
+    if kind == "garbage":
+        return bytes(range(256)) * 4
+    raise AssertionError(kind)
+
+
+DAMAGE = [
+    ("empty", 0, "holds no records"),
+    ("cut inside the first header", 0, "truncated"),
+    ("cut inside a record", 4, "truncated"),
+    ("flipped length checksum", 4, "corrupted"),
+    ("flipped data byte", 4, "corrupted"),
+    ("length past the end", 4, "declares 1,048,576 bytes"),
+    ("garbage", 0, ""),
+]
+
+
+@pytest.mark.parametrize(("kind", "record", "reason"), DAMAGE, ids=[kind for kind, *_ in DAMAGE])
+def test_damaged_shard_is_named_never_silent(shards, kind, record, reason):
+    shards[1].write_bytes(_damaged(shards[1].read_bytes(), kind))
+    report = check_shards(shards)
+    (problem,) = report.problems
+    assert (problem.path, problem.record) == (shards[1], record)
+    assert reason in problem.reason
+    assert report.readable == (10, record, 10, 5)
+    with pytest.raises(ShardError, match=r"shard-00001\.tfrecord` record \d+: "):
+        read_shards(shards)
+    assert len(list(read_shards(shards, on_error="skip", report=report))) == 25 + record

@@ -381,6 +381,18 @@ def test_nms_arguments_are_checked():
         non_max_suppression(boxes, [0.5, 0.4], max_output_size=2, score_threshold="low")
 
 
+@pytest.mark.parametrize("scores", [[True, False], np.array([1, 0], bool), ["high", "low"]])
+def test_scores_that_are_not_real_numbers_are_refused(scores):
+    # Booleans would rank as 1 and 0; strings failed in NumPy's cast, naming no argument.
+    boxes = [[0, 0, 1, 1], [0, 0, 2, 2]]
+    with pytest.raises(TypeError, match="`scores` must hold real numbers"):
+        non_max_suppression(boxes, scores, max_output_size=2)
+    with pytest.raises(TypeError, match="`scores` must hold real numbers"):
+        match_detections(boxes, scores, [[0, 0, 1, 1]])
+    with pytest.raises(TypeError, match="`scores` must hold real numbers"):
+        average_precision(scores, [True, False], num_ground_truths=1)
+
+
 def test_anchor_arguments_are_checked():
     with pytest.raises(ValueError, match="`feature_size` must be a positive integer"):
         make_anchors(0, image_size=32, scales=[8], aspect_ratios=[1])

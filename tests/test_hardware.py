@@ -119,6 +119,33 @@ def test_pick_strategy_refuses_unknown_names_and_missing_tpus() -> None:
         hardware.pick_strategy("tpu")
 
 
+@pytest.mark.parametrize("absent", ["/gpu:4096", "/cpu:9", "/device:TPU:4096", "not a device"])
+def test_pick_strategy_refuses_devices_that_do_not_exist(absent: str) -> None:
+    # Unrefused, "one_device" on an absent GPU was reported as running "on GPU".
+    for name in ("one_device", "mirrored"):
+        with pytest.raises(
+            ValueError, match=r"`devices` must name a device of this machine.*CPU:0"
+        ):
+            hardware.pick_strategy(name, devices=["/cpu:0", absent])
+    with pytest.raises(ValueError, match="`devices` must name a device"):
+        hardware.setup_hardware("one_device", devices=[absent], verbose=False)
+
+
+def test_pick_strategy_refuses_a_device_name_not_in_a_list() -> None:
+    # A bare string would be read letter by letter, as the devices "/", "c", "p", ...
+    with pytest.raises(TypeError, match=r"`devices` must be a list of device names"):
+        hardware.pick_strategy("mirrored", devices="/cpu:0")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`devices` must name at least one device"):
+        hardware.pick_strategy("mirrored", devices=[])
+    with pytest.raises(TypeError, match="`devices` must be a device name"):
+        hardware.pick_strategy("mirrored", devices=[0])  # type: ignore[list-item]
+
+
+def test_pick_strategy_accepts_device_names_in_any_spelling() -> None:
+    strategy = hardware.pick_strategy("one_device", devices=["/device:CPU:1"])
+    assert isinstance(strategy, tf.distribute.OneDeviceStrategy)
+
+
 def test_workers_are_counted_from_tf_config(monkeypatch: pytest.MonkeyPatch) -> None:
     cluster = {"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"index": 0}}
     monkeypatch.setenv("TF_CONFIG", json.dumps(cluster))
@@ -145,6 +172,30 @@ def test_workers_are_counted_from_tf_config(monkeypatch: pytest.MonkeyPatch) -> 
 )
 def test_pick_precision(device: str, capability: tuple[int, int] | None, policy: str) -> None:
     assert hardware.pick_precision(device, compute_capability=capability) == policy
+
+
+@pytest.mark.parametrize(
+    ("capability", "error"),
+    [
+        ("8.0", TypeError),
+        (8, TypeError),
+        (8.0, TypeError),
+        ((8,), TypeError),
+        ((8, 0, 1), TypeError),
+        ((8.0, 0), TypeError),
+        ((True, 0), TypeError),
+        ((-1, 0), ValueError),
+    ],
+)
+def test_pick_precision_names_compute_capability_and_its_form(
+    capability: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=r"`compute_capability` must be .* such as \(8, 0\)"):
+        hardware.pick_precision("GPU", compute_capability=capability)  # type: ignore[arg-type]
+
+
+def test_pick_precision_takes_a_list_as_well_as_a_tuple() -> None:
+    assert hardware.pick_precision("GPU", compute_capability=[8, 6]) == "mixed_bfloat16"  # type: ignore[arg-type]
 
 
 def test_pick_precision_refuses_unknown_devices() -> None:

@@ -265,3 +265,18 @@ def test_scores_reject_bad_inputs(score, y_true, y_pred, kwargs, error, phrase):
     kwargs = {"num_classes": 3, **kwargs}
     with pytest.raises(error, match=phrase):
         score(y_true, y_pred, **kwargs)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("score", [mask_iou, dice_coefficient, pixel_confusion_matrix])
+def test_non_finite_class_scores_are_refused_not_counted_as_a_class(score, bad):
+    # argmax takes NaN for the largest value: unrefused, this pixel would count as class 1.
+    y_pred = np.array([[[0.9, 0.1], [0.2, 0.8]]])
+    y_pred[0, 0, 1] = bad
+    with pytest.raises(ValueError, match=r"`y_pred` must hold finite scores.*y_pred\[0, 0, 1\]"):
+        score([[0, 1]], y_pred, num_classes=2)
+
+
+def test_class_scores_that_are_not_numbers_are_refused():
+    with pytest.raises(ValueError, match="`y_pred` must hold numbers"):
+        mask_iou([[0, 1]], np.array([[["a", "b"], ["c", "d"]]]), num_classes=2)

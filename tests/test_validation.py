@@ -76,3 +76,15 @@ def test_non_empty_str():
         v.check_non_empty_str("  ", "alt")
     with pytest.raises(TypeError, match="must be a non-empty string"):
         v.check_non_empty_str(None, "alt")
+
+
+@pytest.mark.parametrize("check", [v.check_positive_int, v.check_non_negative_int])
+def test_integers_beyond_int64_are_refused_by_name(check):
+    # NumPy and TensorFlow would fail on them with an OverflowError naming no argument.
+    assert check(v.INT64_MAX, "n") == v.INT64_MAX
+    with pytest.raises(
+        ValueError, match=r"`n` must be a .* integer of at most 9223372036854775807"
+    ):
+        check(2**63, "n")
+    with pytest.raises(ValueError, match=r"`seed` must be a .* integer of at most 9\."):
+        check(10, "seed", maximum=9)
