@@ -296,7 +296,8 @@ def _say_resumed(
         # Worth saying even to a silent run: work was lost, and a damaged file stays behind.
         warnings.warn(
             f"`checkpoint_dir` holds checkpoints that could not be read, so training resumed "
-            f"from an older one, {where}; new checkpoints are numbered past the unreadable ones. Skipped: "
+            f"from an older one, {where}; new checkpoints are numbered past the unreadable ones. "
+            "Skipped: "
             + "; ".join(checkpoints.skipped),
             RuntimeWarning,
             stacklevel=3,
