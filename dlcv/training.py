@@ -297,8 +297,7 @@ def _say_resumed(
         warnings.warn(
             f"`checkpoint_dir` holds checkpoints that could not be read, so training resumed "
             f"from an older one, {where}; new checkpoints are numbered past the unreadable ones. "
-            "Skipped: "
-            + "; ".join(checkpoints.skipped),
+            "Skipped: " + "; ".join(checkpoints.skipped),
             RuntimeWarning,
             stacklevel=3,
         )
