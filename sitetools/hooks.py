@@ -165,7 +165,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         if section is not None:
             # An excerpt does not run alone: the whole program goes beside it (markup.py).
             source = (root / "snippets" / name).read_text(encoding="utf-8")
-            whole = markup.extract_section(source, None, where=f"snippets/{name}")
+            whole = markup.whole_program(source)
             download = posixpath.relpath(
                 f"{FIGURES_DIR}/{name}", posixpath.dirname(page_uri) or "."
             )

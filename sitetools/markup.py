@@ -35,6 +35,7 @@ __all__ = [
     "figure_html",
     "load_references",
     "transform",
+    "whole_program",
 ]
 
 BIBLIOGRAPHY_PAGE = "research/bibliography.md"
@@ -187,6 +188,20 @@ def extract_section(source: str, section: str | None, *, where: str) -> str:
         )
     body = [line for line in lines[start + 1 : end] if not MARKER_RE.match(line)]
     return textwrap.dedent("\n".join(body)).strip("\n")
+
+
+def whole_program(source: str) -> str:
+    r"""A snippet file as a page shows it whole: the file itself, section markers included.
+
+    A reader who copies it runs what the snippet pass ran, byte for byte (trailing whitespace
+    aside, which a copy button trims): a program may read its own file, as one that counts the
+    lines between its markers does, so even a comment line left out could change what it does.
+
+    Examples:
+        >>> whole_program("# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n\n")
+        '# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]'
+    """
+    return source.rstrip()
 
 
 def _fence(code: str, info: str) -> str:
@@ -396,7 +411,11 @@ def _render_embed(
             )
     if not path.is_file() or path.suffix != ".py":
         raise MarkupError(f"{where}: embeds {shown}, which does not exist")
-    code = extract_section(path.read_text(encoding="utf-8"), section, where=f"{where} → {shown}")
+    source = path.read_text(encoding="utf-8")
+    if kind == "snippet" and section is None:
+        code = whole_program(source)
+    else:
+        code = extract_section(source, section, where=f"{where} → {shown}")
     if kind == "snippet":
         return render_snippet(target, section, code)
     return "\n".join(
