@@ -85,7 +85,9 @@ format: setup ## apply ruff's fixes and formatting
 
 test: setup ## everything CI checks: lint, every snippet, unit tests, code blocks, strict site build
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m sitetools.snippets run --fresh
+	@# The snippets run as a reader runs them: with dlcv installed from its wheel (sitetools/reader_env.py).
+	READER_PYTHON="$$($(BIN)/python -m sitetools.reader_env)" && \
+		$(BIN)/python -m sitetools.snippets run --fresh --python "$$READER_PYTHON"
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming, JPEG folders

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import sys
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,14 @@ def on_files(files: Files, config: Any) -> Files:
     log.info(snippets.summarize(results))
     _state["results"] = {r.name: r for r in results}
     for result in results:
+        # The file itself, for the download link under a page's excerpt of it.
+        files.append(
+            File.generated(
+                config,
+                f"{FIGURES_DIR}/{result.name}",
+                abs_src_path=str(root / "snippets" / result.name),
+            )
+        )
         for figure in result.figures:
             uri = f"{FIGURES_DIR}/{result.name.removesuffix('.py')}/{figure.name}"
             files.append(File.generated(config, uri, abs_src_path=str(figure.path)))
@@ -152,6 +161,14 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
             )
             for fig in result.figures
         ]
+        whole = download = None
+        if section is not None:
+            # An excerpt does not run alone: the whole program goes beside it (markup.py).
+            source = (root / "snippets" / name).read_text(encoding="utf-8")
+            whole = markup.whole_program(source)
+            download = posixpath.relpath(
+                f"{FIGURES_DIR}/{name}", posixpath.dirname(page_uri) or "."
+            )
         return markup.snippet_block(
             name=name,
             code=code,
@@ -159,6 +176,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
             figures=figures,
             provenance=result.provenance,
             cpu_seconds=result.cpu_seconds,
+            whole=whole,
+            download=download,
         )
 
     try:

@@ -27,12 +27,15 @@ from urllib.parse import quote
 
 __all__ = [
     "BIBLIOGRAPHY_PAGE",
+    "EXCERPT_SUFFIX",
+    "WHOLE_PROGRAM_SUMMARY",
     "MarkupError",
     "Reference",
     "extract_section",
     "figure_html",
     "load_references",
     "transform",
+    "whole_program",
 ]
 
 BIBLIOGRAPHY_PAGE = "research/bibliography.md"
@@ -185,6 +188,20 @@ def extract_section(source: str, section: str | None, *, where: str) -> str:
         )
     body = [line for line in lines[start + 1 : end] if not MARKER_RE.match(line)]
     return textwrap.dedent("\n".join(body)).strip("\n")
+
+
+def whole_program(source: str) -> str:
+    r"""A snippet file as a page shows it whole: the file itself, section markers included.
+
+    A reader who copies it runs what the snippet pass ran, byte for byte (trailing whitespace
+    aside, which a copy button trims): a program may read its own file, as one that counts the
+    lines between its markers does, so even a comment line left out could change what it does.
+
+    Examples:
+        >>> whole_program("# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n\n")
+        '# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]'
+    """
+    return source.rstrip()
 
 
 def _fence(code: str, info: str) -> str:
@@ -394,7 +411,11 @@ def _render_embed(
             )
     if not path.is_file() or path.suffix != ".py":
         raise MarkupError(f"{where}: embeds {shown}, which does not exist")
-    code = extract_section(path.read_text(encoding="utf-8"), section, where=f"{where} → {shown}")
+    source = path.read_text(encoding="utf-8")
+    if kind == "snippet" and section is None:
+        code = whole_program(source)
+    else:
+        code = extract_section(source, section, where=f"{where} → {shown}")
     if kind == "snippet":
         return render_snippet(target, section, code)
     return "\n".join(
@@ -438,6 +459,10 @@ def figure_html(src: str, alt: str) -> str:
     return f'<img src="{quote(src, safe="/")}" alt="{_attribute(alt)}" loading="lazy">'
 
 
+EXCERPT_SUFFIX = " (excerpt)"
+WHOLE_PROGRAM_SUMMARY = "The whole program: "
+
+
 def snippet_block(
     *,
     name: str,
@@ -446,8 +471,15 @@ def snippet_block(
     figures: list[tuple[str, str]],
     provenance: Mapping[str, Any],
     cpu_seconds: float,
+    whole: str | None = None,
+    download: str | None = None,
 ) -> str:
     """Markdown for a snippet: its code, what it printed, its figures and a provenance line.
+
+    When the page shows a section of the snippet, its code block is titled as an excerpt and a
+    collapsed "The whole program" block follows it, holding the whole file under its own copy
+    button (and a link to download the file): an excerpt alone does not run, and a reader who
+    copies code must be able to get a program that does. The output is the whole program's.
 
     The line gives the run's CPU time rather than its wall time, which depends on what else ran
     beside it.
@@ -460,12 +492,37 @@ def snippet_block(
             :func:`figure_html`.
         provenance: the run's device, versions, commit and date.
         cpu_seconds: the run's CPU time.
+        whole: the whole program when `code` is a section of it; None when `code` is whole.
+        download: the snippet file's path relative to the page's source file (MkDocs turns it
+            into a URL and checks it), linked under the whole program; only with `whole`.
+
+    Example:
+        >>> block = snippet_block(name="a/b/c.py", code="x = 1", stdout="", figures=[],
+        ...                       provenance={}, cpu_seconds=0.0, whole="x = 1; print(x)")
+        >>> 'title="snippets/a/b/c.py (excerpt)"' in block
+        True
     """
+    title = f"snippets/{name}"
     parts = [
         '<div class="dlcv-snippet" markdown>',
         "",
-        _fence(code, f' python title="snippets/{name}"'),
+        _fence(code, f' python title="{title}{EXCERPT_SUFFIX if whole is not None else ""}"'),
     ]
+    if whole is not None:
+        inner = [_fence(whole, f' python title="{title}"')]
+        if download:
+            file_name = posixpath.basename(name)
+            # A Markdown link, not HTML: MkDocs checks that its target is a file of the site.
+            inner += [
+                "",
+                f'[Download {file_name}]({quote(download, safe="/")}){{ download="{file_name}" }}',
+            ]
+        parts += [
+            "",
+            f'??? example "{WHOLE_PROGRAM_SUMMARY}{title}"',
+            "",
+            textwrap.indent("\n".join(inner), "    "),
+        ]
     if stdout.strip():
         parts += ["", _fence(stdout.rstrip("\n"), ' text title="Output"')]
     for src, alt in figures:

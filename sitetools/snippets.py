@@ -756,6 +756,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--fresh", action="store_true", help="ignore cached results")
     run.add_argument("--jobs", type=int, default=None, help="snippets at once (default: cores)")
     run.add_argument(
+        "--python",
+        default=None,
+        help="the interpreter that runs the snippets (default: this one); `make test` passes "
+        "the reader environment's (python -m sitetools.reader_env)",
+    )
+    run.add_argument(
         "--show-runtime-log",
         action="store_true",
         help="print each snippet's TensorFlow C++ log lines (kept out of its output)",
@@ -781,6 +787,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             selectors=args.selectors,
             fresh=fresh,
             jobs=args.jobs,
+            python=args.python,
             show_runtime_log=args.show_runtime_log,
         )
     except SnippetError as exc:

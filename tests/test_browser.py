@@ -326,3 +326,37 @@ def test_palette_toggle_switches_and_is_remembered(browser: Any, site_url: str) 
         assert re.search(r"slate", page.evaluate("JSON.stringify(localStorage)"))
     finally:
         context.close()
+
+
+# Every page that embeds a snippet; at this width Material shows both sidebars beside the column.
+SNIPPET_PAGES = sorted(
+    markup.page_url(md.relative_to(ROOT / "docs").as_posix())
+    for md in (ROOT / "docs").rglob("*.md")
+    if markup.snippet_embeds(md.read_text(encoding="utf-8"))
+)
+_WIDE_BLOCKS_JS = """() => {
+  for (const details of document.querySelectorAll(".dlcv-snippet details")) details.open = true;
+  return [...document.querySelectorAll(".dlcv-snippet .highlight")]
+    .filter(block => (block.querySelector(".filename")?.textContent ?? "").startsWith("snippets/"))
+    .map(block => {
+      const code = block.querySelector("pre > code");
+      return {title: block.querySelector(".filename").textContent,
+              scroll: code.scrollWidth, client: code.clientWidth};
+    })
+    .filter(block => block.client === 0 || block.scroll > block.client);
+}"""
+
+
+@pytest.mark.parametrize("page", SNIPPET_PAGES)
+def test_snippet_code_fits_the_column_at_1280_px(browser: Any, site_url: str, page: str) -> None:
+    """Snippets use 88-character lines (snippets/ruff.toml): a reader reads them without
+    scrolling sideways, the whole programs in their expanders too."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        tab = context.new_page()
+        tab.goto(site_url + page, wait_until="load")
+        tab.evaluate("document.fonts.ready.then(() => true)")
+        wide = tab.evaluate(_WIDE_BLOCKS_JS)
+    finally:
+        context.close()
+    assert wide == [], f"/{page}: code blocks that scroll sideways at 1280 px: {wide}"

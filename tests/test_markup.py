@@ -62,10 +62,11 @@ def root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_whole_snippet_drops_section_markers(root: Path) -> None:
+def test_whole_snippet_is_the_file_markers_included(root: Path) -> None:
+    # A reader copies and runs exactly what the snippet pass ran (tests/test_copy.py).
+    source = (root / "snippets" / "fundamentals" / "page" / "demo.py").read_text()
     out = _transform("[[snippet fundamentals/page/demo.py]]", root)
-    assert "<<fundamentals/page/demo.py|None|import math\n    x = math.pi" in out
-    assert "--8<--" not in out
+    assert f"<<fundamentals/page/demo.py|None|{source.rstrip()}>>" in out
 
 
 def test_section_is_extracted_and_dedented(root: Path) -> None:

@@ -1,4 +1,5 @@
-"""Learning curves of a large network on few digits: training loss falls, validation loss turns."""
+"""Learning curves of a large network on few digits: training loss falls, validation
+loss turns."""
 
 import keras
 import numpy as np
@@ -13,9 +14,13 @@ keras.utils.set_random_seed(0)
 images, labels = load_digits_images()
 images = images.reshape(len(images), -1)
 # The test set is set aside first and used once, at the very end.
-x_rest, x_test, y_rest, y_test = split_train_test(images, labels, test_fraction=0.25, seed=0)
+x_rest, x_test, y_rest, y_test = split_train_test(
+    images, labels, test_fraction=0.25, seed=0
+)
 # The validation set is carved out of what remains; it guides choices during training.
-x_train, x_val, y_train, y_val = split_train_test(x_rest, y_rest, test_fraction=0.3, seed=0)
+x_train, x_val, y_train, y_val = split_train_test(
+    x_rest, y_rest, test_fraction=0.3, seed=0
+)
 # Only 150 training digits, so that a network with many parameters can memorise them.
 x_train, y_train = x_train[:150], y_train[:150]
 # --8<-- [end:splits]
@@ -35,20 +40,29 @@ model.compile(
     metrics=["accuracy"],
 )
 history = model.fit(
-    x_train, y_train, validation_data=(x_val, y_val), epochs=25, batch_size=32, verbose=0
+    x_train,
+    y_train,
+    validation_data=(x_val, y_val),
+    epochs=25,
+    batch_size=32,
+    verbose=0,
 ).history
 # --8<-- [end:train]
 
 best = int(np.argmin(history["val_loss"]))
 print(f"Examples: {len(x_train)} train, {len(x_val)} validation, {len(x_test)} test")
 parameters = model.count_params()
-print(f"Parameters: {parameters:,} (about {parameters // len(x_train):,} per training example)")
+print(
+    f"Parameters: {parameters:,} (about {parameters // len(x_train):,} per training "
+    f"example)"
+)
 print()
 print("Epoch  Train loss  Val. loss  Train acc.  Val. acc.")
 for epoch in sorted({0, 4, best, 24}):
     print(
-        f"{epoch + 1:>5}  {history['loss'][epoch]:>10.3f}  {history['val_loss'][epoch]:>9.3f}  "
-        f"{history['accuracy'][epoch]:>10.3f}  {history['val_accuracy'][epoch]:>9.3f}"
+        f"{epoch + 1:>5}  {history['loss'][epoch]:>10.3f}  "
+        f"{history['val_loss'][epoch]:>9.3f}  {history['accuracy'][epoch]:>10.3f}  "
+        f"{history['val_accuracy'][epoch]:>9.3f}"
     )
 print(f"Lowest validation loss at epoch {best + 1}")
 _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
@@ -70,10 +84,11 @@ save_figure(
     fig,
     "learning_curves.png",
     alt=(
-        "Two panels of learning curves over 25 epochs for a two-hidden-layer network trained "
-        "on 150 digits. Left, loss on a log scale: the training loss keeps falling towards "
-        "zero while the validation loss falls at first, then levels off at a much higher value "
-        "around the epoch marked by a dashed line. Right, accuracy: training accuracy reaches "
-        "1.0 and stays there while validation accuracy levels off well below it."
+        "Two panels of learning curves over 25 epochs for a two-hidden-layer network "
+        "trained on 150 digits. Left, loss on a log scale: the training loss keeps "
+        "falling towards zero while the validation loss falls at first, then levels "
+        "off at a much higher value around the epoch marked by a dashed line. Right, "
+        "accuracy: training accuracy reaches 1.0 and stays there while validation "
+        "accuracy levels off well below it."
     ),
 )

@@ -8,8 +8,12 @@ keras.utils.set_random_seed(0)
 
 images, labels = load_digits_images()
 images = images.reshape(len(images), -1)
-x_rest, x_test, y_rest, y_test = split_train_test(images, labels, test_fraction=0.25, seed=0)
-x_train, x_val, y_train, y_val = split_train_test(x_rest, y_rest, test_fraction=0.3, seed=0)
+x_rest, x_test, y_rest, y_test = split_train_test(
+    images, labels, test_fraction=0.25, seed=0
+)
+x_train, x_val, y_train, y_val = split_train_test(
+    x_rest, y_rest, test_fraction=0.3, seed=0
+)
 x_train, y_train = x_train[:150], y_train[:150]
 
 
@@ -19,7 +23,8 @@ def build(*, dropout: float = 0.0, weight_decay: float | None = None) -> keras.M
     for _ in range(2):
         layers.append(keras.layers.Dense(256, activation="relu"))
         if dropout:
-            # Each training step silences a random half of the units (none at test time).
+            # Each training step silences a random half of the units (none at test
+            # time).
             layers.append(keras.layers.Dropout(dropout))
     layers.append(keras.layers.Dense(10, activation="softmax"))
     model = keras.Sequential(layers)
@@ -29,11 +34,14 @@ def build(*, dropout: float = 0.0, weight_decay: float | None = None) -> keras.M
         if weight_decay
         else keras.optimizers.Adam(3e-3)
     )
-    model.compile(optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
-# Stop once the validation loss has not improved for 3 epochs; keep the best weights seen.
+# Stop once the validation loss has not improved for 3 epochs; keep the best weights
+# seen.
 early_stopping = keras.callbacks.EarlyStopping(
     monitor="val_loss", patience=3, restore_best_weights=True
 )
@@ -48,8 +56,8 @@ variants = {
 print(f"{len(x_train)} training digits, up to 15 epochs; test set used once per model")
 print("Variant             Epochs  Train acc.  Val. acc.  Test acc.")
 for name, (model, callbacks) in variants.items():
-    # Only early stopping looks at the validation set during training; the others skip the
-    # cost of evaluating it every epoch.
+    # Only early stopping looks at the validation set during training; the others skip
+    # the cost of evaluating it every epoch.
     history = model.fit(
         x_train,
         y_train,
@@ -63,6 +71,6 @@ for name, (model, callbacks) in variants.items():
     _, val_accuracy = model.evaluate(x_val, y_val, verbose=0)
     _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(
-        f"{name:<18}  {len(history['loss']):>6}  {train_accuracy:>10.3f}  {val_accuracy:>9.3f}  "
-        f"{test_accuracy:>9.3f}"
+        f"{name:<18}  {len(history['loss']):>6}  {train_accuracy:>10.3f}  "
+        f"{val_accuracy:>9.3f}  {test_accuracy:>9.3f}"
     )

@@ -11,7 +11,9 @@ from dlcv.plot import save_figure, use_style
 from dlcv.scratch import init_mlp_params, mlp_forward, relu, sgd_step
 
 images, labels = load_digits_images()
-x_train, x_test, y_train, y_test = split_train_test(images, labels, test_fraction=0.25, seed=0)
+x_train, x_test, y_train, y_test = split_train_test(
+    images, labels, test_fraction=0.25, seed=0
+)
 x_train = x_train.reshape(len(x_train), -1)
 x_test = x_test.reshape(len(x_test), -1)
 step = tf.function(sgd_step)
@@ -19,16 +21,23 @@ step = tf.function(sgd_step)
 
 # --8<-- [start:train]
 def train(learning_rate, *, epochs=12, batch_size=32):
-    """Minibatch SGD from the same initial weights, in the same example order, every time."""
+    """Minibatch SGD from the same initial weights, in the same example order, every
+    time."""
     params = init_mlp_params([64, 32, 10], seed=0)
     order = np.random.default_rng(0)
     curve = []
     for _ in range(epochs):
-        # Whole batches only (the few examples left over differ each epoch): one batch shape
-        # means the compiled step is traced once per learning rate.
-        batches = order.permutation(len(x_train))[: len(x_train) // batch_size * batch_size]
+        # Whole batches only (the few examples left over differ each epoch): one batch
+        # shape means the compiled step is traced once per learning rate.
+        batches = order.permutation(len(x_train))[
+            : len(x_train) // batch_size * batch_size
+        ]
         losses = [
-            float(step(x_train[batch], y_train[batch], params, learning_rate=learning_rate))
+            float(
+                step(
+                    x_train[batch], y_train[batch], params, learning_rate=learning_rate
+                )
+            )
             for batch in batches.reshape(-1, batch_size)
         ]
         curve.append(np.mean(losses))  # the mean minibatch loss over the epoch
@@ -55,7 +64,14 @@ for (rate, (_, curve)), style in zip(runs.items(), ["-o", "-s", "-^"], strict=Tr
     ax.plot(epochs, curve, style, markersize=4, label=f"{rate} ({labels_for[rate]})")
 # A network that gives every digit probability 1/10 has loss ln 10, whatever the input.
 ax.axhline(math.log(10), color="grey", linestyle="--", linewidth=1)
-ax.text(12, math.log(10) + 0.05, "uniform guess, ln 10", ha="right", va="bottom", color="grey")
+ax.text(
+    12,
+    math.log(10) + 0.05,
+    "uniform guess, ln 10",
+    ha="right",
+    va="bottom",
+    color="grey",
+)
 ax.set_xlabel("epoch")
 ax.set_ylabel("mean training loss (cross-entropy)")
 ax.set_ylim(bottom=0)
@@ -64,9 +80,10 @@ save_figure(
     fig,
     "learning_rates.png",
     alt=(
-        "Training loss per epoch for the same network trained with minibatch SGD at three "
-        "learning rates. At 0.01 the loss falls slowly and is still high after 12 epochs; at "
-        "0.3 it drops steeply in the first epochs and keeps falling towards zero; at 3.0 it "
-        "stays at or above the dashed line of a uniform guess (ln 10) throughout."
+        "Training loss per epoch for the same network trained with minibatch SGD at "
+        "three learning rates. At 0.01 the loss falls slowly and is still high after "
+        "12 epochs; at 0.3 it drops steeply in the first epochs and keeps falling "
+        "towards zero; at 3.0 it stays at or above the dashed line of a uniform guess "
+        "(ln 10) throughout."
     ),
 )

@@ -1,4 +1,4 @@
-"""Backpropagation by hand: the chain rule gives the same gradient as tf.GradientTape."""
+"""Backpropagation by hand: the chain rule gives the gradient tf.GradientTape gives."""
 
 import numpy as np
 import tensorflow as tf

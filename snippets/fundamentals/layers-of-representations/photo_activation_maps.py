@@ -17,11 +17,13 @@ photos = []
 for name in names:
     image = getattr(data, name)()
     grey = color.rgb2gray(image) if image.ndim == 3 else image / 255.0
-    photos.append(transform.resize(grey, (128, 128), anti_aliasing=True).astype("float32"))
+    photos.append(
+        transform.resize(grey, (128, 128), anti_aliasing=True).astype("float32")
+    )
 
-# The task: say which photograph a 24x24 patch was cut from. Training patches come from the
-# left three quarters of each photo, test patches from the right quarter, so no test pixel
-# was seen in training.
+# The task: say which photograph a 24x24 patch was cut from. Training patches come from
+# the left three quarters of each photo, test patches from the right quarter, so no test
+# pixel was seen in training.
 rng = np.random.default_rng(0)
 
 
@@ -29,7 +31,10 @@ def cut_patches(photo: np.ndarray, columns: range, count: int) -> np.ndarray:
     rows = rng.integers(0, 128 - 24, count)
     cols = rng.integers(columns.start, columns.stop - 24, count)
     return np.stack(
-        [photo[r : r + 24, c : c + 24, np.newaxis] for r, c in zip(rows, cols, strict=True)]
+        [
+            photo[r : r + 24, c : c + 24, np.newaxis]
+            for r, c in zip(rows, cols, strict=True)
+        ]
     )
 
 
@@ -62,7 +67,9 @@ model.fit(x_train, y_train, epochs=15, batch_size=32, verbose=0)
 # --8<-- [end:model]
 
 _, accuracy = model.evaluate(x_test, y_test, verbose=0)
-print(f"Which photo is this patch from? Test accuracy on unseen patches: {accuracy:.3f}")
+print(
+    f"Which photo is this patch from? Test accuracy on unseen patches: {accuracy:.3f}"
+)
 
 # --8<-- [start:maps]
 cat = photos[names.index("chelsea")][np.newaxis, ..., np.newaxis]
@@ -71,7 +78,10 @@ print()
 print("Layer   Map size  Channels  Share of values above zero")
 for layer, values in maps.items():
     height, width, channels = values.shape[1:]
-    print(f"{layer:<6}  {height:>3}x{width:<4}  {channels:>8}  {np.mean(values > 0):>26.2f}")
+    print(
+        f"{layer:<6}  {height:>3}x{width:<4}  {channels:>8}  "
+        f"{np.mean(values > 0):>26.2f}"
+    )
 # --8<-- [end:maps]
 
 use_style()
@@ -92,10 +102,11 @@ save_figure(
     fig,
     "activation_maps.png",
     alt=(
-        "A grid of activation maps for scikit-image's photo of a cat, one row per convolutional "
-        "layer, each row starting with the grey-level photo. conv_1's maps are full-size and "
-        "still look like the photo, with edges and bright or dark areas picked out; conv_2's "
-        "maps are half the size and coarser; conv_3's are a quarter size and show blobs that "
-        "mark textured regions rather than recognisable outlines."
+        "A grid of activation maps for scikit-image's photo of a cat, one row per "
+        "convolutional layer, each row starting with the grey-level photo. conv_1's "
+        "maps are full-size and still look like the photo, with edges and bright or "
+        "dark areas picked out; conv_2's maps are half the size and coarser; conv_3's "
+        "are a quarter size and show blobs that mark textured regions rather than "
+        "recognisable outlines."
     ),
 )

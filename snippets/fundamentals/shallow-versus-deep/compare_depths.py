@@ -1,4 +1,5 @@
-"""From a linear model to deeper convnets on the same digits: accuracy, size and training time."""
+"""From a linear model to deeper convnets on the same digits: accuracy, size and
+training time."""
 
 import time
 
@@ -13,7 +14,9 @@ from dlcv.plot import save_figure, use_style
 keras.utils.set_random_seed(0)
 
 images, labels = load_digits_images()
-x_train, x_test, y_train, y_test = split_train_test(images, labels, test_fraction=0.25, seed=0)
+x_train, x_test, y_train, y_test = split_train_test(
+    images, labels, test_fraction=0.25, seed=0
+)
 
 
 # --8<-- [start:models]
@@ -24,8 +27,15 @@ def conv_block(filters: int) -> keras.layers.Layer:
 def build(kind: str) -> keras.Model:
     head = [keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
     body = {
-        "1 hidden layer (64)": [keras.layers.Flatten(), keras.layers.Dense(64, activation="relu")],
-        "convnet, 2 conv": [conv_block(16), conv_block(16), keras.layers.MaxPooling2D(2)],
+        "1 hidden layer (64)": [
+            keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu"),
+        ],
+        "convnet, 2 conv": [
+            conv_block(16),
+            conv_block(16),
+            keras.layers.MaxPooling2D(2),
+        ],
         "convnet, 4 conv": [
             conv_block(16),
             conv_block(16),
@@ -41,8 +51,9 @@ def build(kind: str) -> keras.Model:
 # --8<-- [end:models]
 
 # --8<-- [start:train]
-# The shallow baseline: logistic regression on the 64 raw pixels, fitted to convergence by
-# scikit-learn (a linear probe of the input), so it is not handicapped by a short training run.
+# The shallow baseline: logistic regression on the 64 raw pixels, fitted to convergence
+# by scikit-learn (a linear probe of the input), so it is not handicapped by a short
+# training run.
 start = time.perf_counter()
 linear = fit_linear_probe(x_train, y_train, x_test, y_test, name="logistic regression")
 rows = [(linear.name, 64 * 10 + 10, time.perf_counter() - start, linear.test_accuracy)]
@@ -62,14 +73,20 @@ for kind in kinds:
     rows.append((kind, count_parameters(model), seconds, accuracy))
 # --8<-- [end:train]
 
-# With 450 test digits, one misclassified digit moves accuracy by 0.0022; the binomial standard
-# error says how far apart two accuracies must be before the difference means much.
-print(f"Training: {len(x_train)} digits (networks: 8 epochs). Test: {len(x_test)} digits.")
+# With 450 test digits, one misclassified digit moves accuracy by 0.0022; the binomial
+# standard error says how far apart two accuracies must be before the difference means
+# much.
+print(
+    f"Training: {len(x_train)} digits (networks: 8 epochs). Test: {len(x_test)} digits."
+)
 print()
 print("Model                 Parameters  Training time  Test accuracy  Std. error")
 for kind, parameters, seconds, accuracy in rows:
     error = np.sqrt(accuracy * (1 - accuracy) / len(x_test))
-    print(f"{kind:<20}  {parameters:>10,}  {seconds:>11.1f} s  {accuracy:>13.3f}  {error:>10.3f}")
+    print(
+        f"{kind:<20}  {parameters:>10,}  {seconds:>11.1f} s  {accuracy:>13.3f}  "
+        f"{error:>10.3f}"
+    )
 
 use_style()
 fig = Figure(figsize=(7, 4))
@@ -85,10 +102,11 @@ save_figure(
     fig,
     "accuracy_vs_parameters.png",
     alt=(
-        "Test accuracy against parameter count on a log scale for four models trained on the "
-        "digits: logistic regression with the fewest parameters, a one-hidden-layer network, "
-        "and convnets with two and four convolutional layers. All four lie within a few "
-        "points of accuracy of each other, and logistic regression is not behind, although "
-        "the parameter counts differ almost thirtyfold."
+        "Test accuracy against parameter count on a log scale for four models trained "
+        "on the digits: logistic regression with the fewest parameters, a "
+        "one-hidden-layer network, and convnets with two and four convolutional "
+        "layers. All four lie within a few points of accuracy of each other, and "
+        "logistic regression is not behind, although the parameter counts differ "
+        "almost thirtyfold."
     ),
 )

@@ -9,7 +9,9 @@ from dlcv.plot import save_figure, use_style
 keras.utils.set_random_seed(0)
 
 images, labels = load_digits_images()
-x_train, x_test, y_train, y_test = split_train_test(images, labels, test_fraction=0.25, seed=0)
+x_train, x_test, y_train, y_test = split_train_test(
+    images, labels, test_fraction=0.25, seed=0
+)
 x_train = x_train.reshape(len(x_train), -1)
 x_test = x_test.reshape(len(x_test), -1)
 
@@ -41,13 +43,18 @@ for depth in (1, 4, 16):
 print("Plain networks, 32 units per hidden layer, same optimiser, 8 epochs")
 print("Hidden layers  Training loss (epoch 1 -> 8)  Test accuracy")
 for depth, (losses, test_accuracy) in curves.items():
-    print(f"{depth:>13}  {losses[0]:>12.3f} -> {losses[-1]:<12.3f}  {test_accuracy:>13.3f}")
+    print(
+        f"{depth:>13}  {losses[0]:>12.3f} -> {losses[-1]:<12.3f}  "
+        f"{test_accuracy:>13.3f}"
+    )
 
 use_style()
 fig = Figure(figsize=(7, 4))
 ax = fig.subplots()
 for depth, (losses, _) in curves.items():
-    ax.plot(range(1, len(losses) + 1), losses, marker="o", label=f"{depth} hidden layers")
+    ax.plot(
+        range(1, len(losses) + 1), losses, marker="o", label=f"{depth} hidden layers"
+    )
 ax.set_xlabel("epoch")
 ax.set_ylabel("training loss")
 ax.legend()
@@ -55,9 +62,9 @@ save_figure(
     fig,
     "plain_depth_loss.png",
     alt=(
-        "Training loss per epoch for plain networks with 1, 4 and 16 hidden layers trained "
-        "identically on the digits. The 1- and 4-layer networks bring the loss far below its "
-        "starting value within eight epochs; the 16-layer network's loss stays close to about "
-        "2.3, the loss of guessing uniformly among ten digits."
+        "Training loss per epoch for plain networks with 1, 4 and 16 hidden layers "
+        "trained identically on the digits. The 1- and 4-layer networks bring the loss "
+        "far below its starting value within eight epochs; the 16-layer network's loss "
+        "stays close to about 2.3, the loss of guessing uniformly among ten digits."
     ),
 )

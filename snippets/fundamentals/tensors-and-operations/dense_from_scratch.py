@@ -1,4 +1,5 @@
-"""A dense network written with tensor operations alone learns the digits and equals Keras."""
+"""A dense network written with tensor operations alone learns the digits and equals
+Keras."""
 
 import keras
 import numpy as np
@@ -12,8 +13,11 @@ from dlcv.scratch import init_mlp_params, mlp_forward, sgd_step, softmax
 keras.utils.set_random_seed(0)
 
 images, labels = load_digits_images()
-x_train, x_test, y_train, y_test = split_train_test(images, labels, test_fraction=0.25, seed=0)
-x_train = x_train.reshape(len(x_train), -1)  # (examples, 64): one row of pixels per image
+x_train, x_test, y_train, y_test = split_train_test(
+    images, labels, test_fraction=0.25, seed=0
+)
+# (examples, 64): one row of pixels per image
+x_train = x_train.reshape(len(x_train), -1)
 x_test = x_test.reshape(len(x_test), -1)
 
 # --8<-- [start:train]
@@ -59,7 +63,9 @@ limit = np.abs(kernel).max()
 fig = Figure(figsize=(8, 4.4))
 axes = fig.subplots(4, 8)
 for unit, ax in enumerate(axes.flat):
-    shown = ax.imshow(kernel[:, unit].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    shown = ax.imshow(
+        kernel[:, unit].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit
+    )
     ax.set_axis_off()
     ax.set_title(f"unit {unit}", fontsize=8)
 fig.colorbar(shown, ax=axes, label="weight", shrink=0.8)
@@ -67,9 +73,10 @@ save_figure(
     fig,
     "first_layer_weights.png",
     alt=(
-        "A grid of 32 small 8 by 8 images, one per hidden unit of the trained from-scratch "
-        "network, showing the weight that unit gives each input pixel: red for positive, "
-        "blue for negative. Most show scattered pixels of weak weight; some show compact "
-        "strokes of strong positive or negative weight. None looks like a whole digit."
+        "A grid of 32 small 8 by 8 images, one per hidden unit of the trained "
+        "from-scratch network, showing the weight that unit gives each input pixel: "
+        "red for positive, blue for negative. Most show scattered pixels of weak "
+        "weight; some show compact strokes of strong positive or negative weight. None "
+        "looks like a whole digit."
     ),
 )

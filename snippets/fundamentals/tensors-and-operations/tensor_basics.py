@@ -1,4 +1,5 @@
-"""Tensors have a rank, a shape and a dtype; a handful of operations on them build a network."""
+"""Tensors have a rank, a shape and a dtype; a handful of operations on them build a
+network."""
 
 import numpy as np
 import tensorflow as tf
@@ -22,7 +23,8 @@ for name, tensor in examples.items():
 
 a = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])  # shape (2, 3)
 row = tf.constant([10.0, 20.0, 30.0])  # shape (3,): stretched over both rows
-column = tf.constant([[100.0], [200.0]])  # shape (2, 1): stretched over the three columns
+# shape (2, 1): stretched over the three columns
+column = tf.constant([[100.0], [200.0]])
 print("\na + row =\n", (a + row).numpy())
 print("a * column =\n", (a * column).numpy())
 print("max(a - 3.5, 0) =\n", tf.maximum(a - 3.5, 0.0).numpy())
@@ -31,19 +33,28 @@ try:
 except tf.errors.InvalidArgumentError:
     print("(2, 3) + (2,): incompatible shapes, no broadcast")
 
-x = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])  # (2, 3): two examples, three features
-w = tf.reshape(tf.range(12, dtype=tf.float32), (3, 4))  # (3, 4): three inputs, four outputs
-product = tf.matmul(x, w)  # entry (i, j) is the dot product of row i of x and column j of w
-by_hand = np.array([[sum(x[i, k] * w[k, j] for k in range(3)) for j in range(4)] for i in range(2)])
+# (2, 3): two examples, three features
+x = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+# (3, 4): three inputs, four outputs
+w = tf.reshape(tf.range(12, dtype=tf.float32), (3, 4))
+# entry (i, j) is the dot product of row i of x and column j of w
+product = tf.matmul(x, w)
+by_hand = np.array(
+    [[sum(x[i, k] * w[k, j] for k in range(3)) for j in range(4)] for i in range(2)]
+)
 print("\nmatmul (2, 3) @ (3, 4) ->", tuple(product.shape))
 print(product.numpy())
 print("equals the sums of products:", np.array_equal(product.numpy(), by_hand))
 print("dot product of two vectors:", float(tf.tensordot(row, row, axes=1)))
 batch = tf.ones((5, 2, 3))  # five matrices of shape (2, 3)
-print("tensordot (5, 2, 3) . (3, 4) ->", tuple(tf.tensordot(batch, w, axes=[[2], [0]]).shape))
+print(
+    "tensordot (5, 2, 3) . (3, 4) ->",
+    tuple(tf.tensordot(batch, w, axes=[[2], [0]]).shape),
+)
 print("matmul (5, 2, 3) @ (3, 4) ->", tuple(tf.matmul(batch, w).shape))
 
-flat = tf.reshape(images, (len(images), -1))  # -1: whatever size keeps the element count
+# -1: whatever size keeps the element count
+flat = tf.reshape(images, (len(images), -1))
 print("\nreshape", tuple(images.shape), "->", tuple(flat.shape))
 print("same numbers, same order:", np.array_equal(flat[0].numpy(), images[0].ravel()))
 print("transpose", tuple(w.shape), "->", tuple(tf.transpose(w).shape))

@@ -1,4 +1,5 @@
-"""Each layer of a trained network re-represents the digits; deeper layers separate the classes."""
+"""Each layer of a trained network re-represents the digits; deeper layers separate the
+classes."""
 
 import keras
 from matplotlib.figure import Figure
@@ -12,7 +13,9 @@ from dlcv.plot import save_figure, use_style
 keras.utils.set_random_seed(0)
 
 images, labels = load_digits_images()
-x_train, x_test, y_train, y_test = split_train_test(images, labels, test_fraction=0.25, seed=0)
+x_train, x_test, y_train, y_test = split_train_test(
+    images, labels, test_fraction=0.25, seed=0
+)
 # A multilayer perceptron sees each 8x8 image as a flat vector of 64 pixel values.
 x_train = x_train.reshape(len(x_train), -1)
 x_test = x_test.reshape(len(x_test), -1)
@@ -27,19 +30,22 @@ model = keras.Sequential(
         keras.layers.Dense(10, activation="softmax", name="output"),
     ]
 )
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.compile(
+    optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+)
 model.fit(x_train, y_train, epochs=30, batch_size=32, verbose=0)
 # --8<-- [end:model]
 
 test_features = {"pixels": x_test, **layer_outputs(model, x_test)}
 
-# Separability is measured by the silhouette score of the test digits, grouped by their true
-# label: for each example, how much closer it lies to its own digit than to the nearest other
-# digit (from -1 to 1; higher means tighter, better separated clusters). It needs no training
-# of its own, so it describes the representation itself. Nearest-class-centroid accuracy was
-# tried first: it rises from the pixels to layer_1 but then saturates near the network's own
-# accuracy and can dip by a point from one layer to the next, depending on the seed, while
-# the silhouette score rises layer after layer.
+# Separability is measured by the silhouette score of the test digits, grouped by their
+# true label: for each example, how much closer it lies to its own digit than to the
+# nearest other digit (from -1 to 1; higher means tighter, better separated clusters).
+# It needs no training of its own, so it describes the representation itself.
+# Nearest-class-centroid accuracy was tried first: it rises from the pixels to layer_1
+# but then saturates near the network's own accuracy and can dip by a point from one
+# layer to the next, depending on the seed, while the silhouette score rises layer after
+# layer.
 _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
 print(f"Trained network, test accuracy: {test_accuracy:.3f}")
 print()
@@ -55,7 +61,13 @@ axes = fig.subplots(1, 4)
 for ax, name in zip(axes, ["pixels", "layer_1", "layer_2", "layer_3"], strict=True):
     projected = PCA(n_components=2).fit_transform(test_features[name])
     points = ax.scatter(
-        projected[:, 0], projected[:, 1], c=y_test, cmap="tab10", vmin=-0.5, vmax=9.5, s=6
+        projected[:, 0],
+        projected[:, 1],
+        c=y_test,
+        cmap="tab10",
+        vmin=-0.5,
+        vmax=9.5,
+        s=6,
     )
     ax.set_title(f"{name} ({test_features[name].shape[1]} values)")
     ax.set_xticks([])
@@ -65,9 +77,10 @@ save_figure(
     fig,
     "representations.png",
     alt=(
-        "Four scatter plots of the test digits, each projected to two dimensions with PCA and "
-        "coloured by digit: the raw pixels, then the outputs of layer_1, layer_2 and layer_3. "
-        "In the pixels most digits overlap; in deeper layers more digits form their own "
-        "compact cluster, although a two-dimensional view still shows some overlap."
+        "Four scatter plots of the test digits, each projected to two dimensions with "
+        "PCA and coloured by digit: the raw pixels, then the outputs of layer_1, "
+        "layer_2 and layer_3. In the pixels most digits overlap; in deeper layers more "
+        "digits form their own compact cluster, although a two-dimensional view still "
+        "shows some overlap."
     ),
 )

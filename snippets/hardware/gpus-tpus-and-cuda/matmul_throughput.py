@@ -1,4 +1,5 @@
-"""How many floating-point operations per second does this machine reach on a matrix product?"""
+"""How many floating-point operations per second does this machine reach on a matrix
+product?"""
 
 # output varies: these are timings
 

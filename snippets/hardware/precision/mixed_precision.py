@@ -1,4 +1,5 @@
-"""What a dtype policy changes, where float16 breaks, and training under the policy dlcv picks."""
+"""What a dtype policy changes, where float16 breaks, and training under the policy dlcv
+picks."""
 
 import keras
 import numpy as np
@@ -37,12 +38,14 @@ with setup.strategy.scope():
             keras.layers.Flatten(),
             keras.layers.Dense(64, activation="relu"),
             keras.layers.Dense(10),
-            keras.layers.Activation("softmax", dtype="float32"),  # keep the output in float32
+            # keep the output in float32
+            keras.layers.Activation("softmax", dtype="float32"),
         ]
     )
     optimizer = keras.optimizers.Adam(1e-2)
     if setup.precision == "mixed_float16":
-        # float16 gradients underflow without it; bfloat16 has float32's range and needs none.
+        # float16 gradients underflow without it; bfloat16 has float32's range and needs
+        # none.
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
 history = dlcv.train(
     model,

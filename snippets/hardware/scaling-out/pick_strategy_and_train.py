@@ -1,4 +1,5 @@
-"""Pick the strategy and precision for this machine, then train with the same call anywhere."""
+"""Pick the strategy and precision for this machine, then train with the same call
+anywhere."""
 
 import keras
 import tensorflow as tf
@@ -11,14 +12,18 @@ keras.utils.set_random_seed(0)
 setup = dlcv.setup_hardware()  # prints what it chose
 per_replica_batch = 32
 global_batch = setup.global_batch_size(per_replica_batch)
-print(f"global batch {global_batch}: {per_replica_batch} per replica, {setup.replicas} replica(s)")
+print(
+    f"global batch {global_batch}: {per_replica_batch} per replica, {setup.replicas} "
+    f"replica(s)"
+)
 # --8<-- [end:setup]
 
 images, labels = dlcv.load_digits_images()
 x_train, x_test, y_train, y_test = dlcv.split_train_test(images, labels, seed=0)
 
 # --8<-- [start:train]
-with setup.strategy.scope():  # variables are created, placed and mirrored by the strategy
+# variables are created, placed and mirrored by the strategy
+with setup.strategy.scope():
     model = keras.Sequential(
         [
             keras.Input((8, 8, 1)),
@@ -26,7 +31,8 @@ with setup.strategy.scope():  # variables are created, placed and mirrored by th
             keras.layers.MaxPooling2D(),
             keras.layers.Flatten(),
             keras.layers.Dense(10),
-            # The last activation stays in float32 whatever the policy, for a stable loss.
+            # The last activation stays in float32 whatever the policy, for a stable
+            # loss.
             keras.layers.Activation("softmax", dtype="float32"),
         ]
     )
@@ -41,7 +47,8 @@ history = dlcv.train(
     global_batch_size=global_batch,
     strategy=setup.strategy,
     validation_data=tf.data.Dataset.from_tensor_slices((x_test, y_test)),
-    checkpoint_dir="checkpoints",  # run it again: it resumes, here finding all 4 epochs done
+    # run it again: it resumes, here finding all 4 epochs done
+    checkpoint_dir="checkpoints",
 )
 # --8<-- [end:train]
 print(

@@ -1,8 +1,10 @@
-"""Train one model on two machines, here two processes on this one, and check they agree.
+"""Train one model on two machines, here two processes on this one, and check they
+agree.
 
-Each worker learns its place in the cluster from the TF_CONFIG environment variable, builds the
-same model under MultiWorkerMirroredStrategy, and trains on its half of every global batch; the
-gradients are summed across workers at each step, so both end with identical weights.
+Each worker learns its place in the cluster from the TF_CONFIG environment variable,
+builds the same model under MultiWorkerMirroredStrategy, and trains on its half of every
+global batch; the gradients are summed across workers at each step, so both end with
+identical weights.
 """
 
 # budget: 40 s — it starts two TensorFlow processes that train side by side
@@ -32,7 +34,8 @@ def free_ports(count: int) -> list[int]:
 # --8<-- [start:worker]
 def worker() -> None:
     keras.utils.set_random_seed(0)
-    strategy = dlcv.pick_strategy()  # TF_CONFIG names two workers: MultiWorkerMirroredStrategy
+    # TF_CONFIG names two workers: MultiWorkerMirroredStrategy
+    strategy = dlcv.pick_strategy()
     images, labels = dlcv.load_digits_images()
     data = tf.data.Dataset.from_tensor_slices((images, labels))
     with strategy.scope():
@@ -59,7 +62,9 @@ def worker() -> None:
     print(
         json.dumps(
             {
-                "multi_worker": isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy),
+                "multi_worker": isinstance(
+                    strategy, tf.distribute.MultiWorkerMirroredStrategy
+                ),
                 "replicas": history.replicas,
                 "loss": history.last("loss"),
                 "checksum": checksum,
@@ -78,7 +83,9 @@ def launch() -> None:
     for index in range(2):
         env = dict(
             os.environ,
-            TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
+            TF_CONFIG=json.dumps(
+                {"cluster": cluster, "task": {"type": "worker", "index": index}}
+            ),
         )
         procs.append(
             subprocess.Popen(

@@ -1,4 +1,4 @@
-"""How far each layer sees: the receptive field growing through a stack of convolutions."""
+"""How far each layer sees: the receptive field grows through stacked convolutions."""
 
 import keras
 from matplotlib.figure import Figure
@@ -30,7 +30,9 @@ stacks = {
 }
 print()
 for label, layers in stacks.items():
-    sizes = [step.size[0] for step in receptive_field(layers).steps if step.kernel != (2,)]
+    sizes = [
+        step.size[0] for step in receptive_field(layers).steps if step.kernel != (2,)
+    ]
     print(f"{label:<34} {' '.join(f'{size:>4}' for size in sizes)}")
 # --8<-- [end:stacks]
 
@@ -38,7 +40,9 @@ use_style()
 fig = Figure(figsize=(7, 4))
 ax = fig.subplots()
 for label, layers in stacks.items():
-    sizes = [step.size[0] for step in receptive_field(layers).steps if step.kernel != (2,)]
+    sizes = [
+        step.size[0] for step in receptive_field(layers).steps if step.kernel != (2,)
+    ]
     ax.plot(range(1, depth + 1), sizes, marker="o", label=label)
 ax.set_yscale("log", base=2)
 ax.set_xlabel("number of 3x3 convolutions")
@@ -48,10 +52,11 @@ save_figure(
     fig,
     "receptive_field_growth.png",
     alt=(
-        "Receptive field in pixels, on a log scale, against the number of 3x3 convolutions for "
-        "three stacks. With stride 1 it grows by two pixels per layer, a straight line that "
-        "flattens on the log scale; with 2x2 pooling after every second convolution it grows "
-        "faster at each stage; with the dilation doubling at every layer it roughly doubles "
-        "per layer and reaches 511 pixels after eight layers."
+        "Receptive field in pixels, on a log scale, against the number of 3x3 "
+        "convolutions for three stacks. With stride 1 it grows by two pixels per "
+        "layer, a straight line that flattens on the log scale; with 2x2 pooling after "
+        "every second convolution it grows faster at each stage; with the dilation "
+        "doubling at every layer it roughly doubles per layer and reaches 511 pixels "
+        "after eight layers."
     ),
 )

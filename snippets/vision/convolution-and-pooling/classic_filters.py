@@ -1,4 +1,5 @@
-"""Classic hand-made filters (edges, blur, sharpening) applied to real photos by one convolution."""
+"""Classic hand-made filters (edges, blur, sharpening) applied to real photos by one
+convolution."""
 
 import keras
 import numpy as np
@@ -17,14 +18,16 @@ box = np.ones((7, 7)) / 49  # the mean of a 7x7 window
 offsets = np.arange(-4, 5)
 gauss_1d = np.exp(-(offsets**2) / (2 * 1.5**2))
 gaussian = np.outer(gauss_1d, gauss_1d) / gauss_1d.sum() ** 2  # sigma = 1.5 pixels, 9x9
-sharpen = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])  # the pixel plus its difference
+# the pixel plus its difference
+sharpen = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
 # from its four neighbours
 
 
 def apply(image, kernel_2d):
     """Filter every channel of an (H, W, C) image with the same 2D kernel."""
-    # The channels become a batch of one-channel images, so one (k, k, 1, 1) kernel filters
-    # each of them on its own; "same" zero-pads the borders to keep the image size.
+    # The channels become a batch of one-channel images, so one (k, k, 1, 1) kernel
+    # filters each of them on its own; "same" zero-pads the borders to keep the image
+    # size.
     planes = np.moveaxis(image, -1, 0)[..., None].astype("float32")
     kernel = kernel_2d[:, :, None, None].astype("float32")
     filtered = conv2d(planes, kernel, padding="same").numpy()
@@ -75,13 +78,14 @@ save_figure(
     fig,
     "classic_filters.png",
     alt=(
-        "Two rows of four images. Top: the camera-man photo, then its Sobel x response, where "
-        "vertical edges such as the tripod legs and the coat's outline appear red or blue by "
-        "the direction of the brightness change, the Sobel y response, where horizontal edges "
-        "such as the horizon stand out, and the edge magnitude, bright along every outline. "
-        "Bottom: a crop of the astronaut photo around her face, the same crop blurred by a 7x7 "
-        "box filter and by a Gaussian filter, both softer, and sharpened, with crisper hair "
-        "and stronger fine detail. The blurred crops darken at their borders, where the "
-        "zero padding enters the window."
+        "Two rows of four images. Top: the camera-man photo, then its Sobel x "
+        "response, where vertical edges such as the tripod legs and the coat's outline "
+        "appear red or blue by the direction of the brightness change, the Sobel y "
+        "response, where horizontal edges such as the horizon stand out, and the edge "
+        "magnitude, bright along every outline. Bottom: a crop of the astronaut photo "
+        "around her face, the same crop blurred by a 7x7 box filter and by a Gaussian "
+        "filter, both softer, and sharpened, with crisper hair and stronger fine "
+        "detail. The blurred crops darken at their borders, where the zero padding "
+        "enters the window."
     ),
 )

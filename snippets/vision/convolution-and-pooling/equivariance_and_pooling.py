@@ -1,4 +1,5 @@
-"""Convolution commutes with shifts, max pooling absorbs small ones, and weights are shared."""
+"""Convolution commutes with shifts, max pooling absorbs small ones, and weights are
+shared."""
 
 import keras
 import numpy as np
@@ -15,7 +16,7 @@ kernel = tf.constant(rng.normal(size=(5, 5, 1, 4)), tf.float32)  # 4 random 5x5 
 
 
 def shift(t, dy, dx):
-    """Move the content of an NHWC tensor down by dy and right by dx (wrapping around)."""
+    """Move an NHWC tensor's content down by dy and right by dx (wrapping around)."""
     return tf.roll(t, (dy, dx), axis=(1, 2))
 
 
@@ -31,7 +32,10 @@ shift_then_conv = conv2d(shift(image, dy, dx), kernel, padding="same")
 margin = 8
 inside = (slice(None), slice(margin, -margin), slice(margin, -margin))
 print(f"convolution, shift by ({dy}, {dx}): largest difference")
-print(f"  away from the borders: {largest(conv_then_shift[inside], shift_then_conv[inside]):.1e}")
+print(
+    f"  away from the borders: "
+    f"{largest(conv_then_shift[inside], shift_then_conv[inside]):.1e}"
+)
 print(f"  everywhere:            {largest(conv_then_shift, shift_then_conv):.1e}")
 
 # A dense layer mapping a 32x32 crop to 32x32 outputs has no such property.
@@ -66,16 +70,24 @@ for size in [1, 2, 3, 4]:
 pooled = max_pool2d(features, pool_size=2)  # 2x2, stride 2
 print("2x2 pooling, stride 2:")
 for pixels in (2, 1):
-    pooled_moved = max_pool2d(conv2d(shift(image, 0, pixels), kernel, padding="same"), pool_size=2)
-    closest = min(largest(shift(pooled, 0, s)[keep], pooled_moved[keep]) for s in (0, 1))
-    print(f"  input shifted {pixels} px: nearest shifted pooled map differs by {closest:.1e}")
+    pooled_moved = max_pool2d(
+        conv2d(shift(image, 0, pixels), kernel, padding="same"), pool_size=2
+    )
+    closest = min(
+        largest(shift(pooled, 0, s)[keep], pooled_moved[keep]) for s in (0, 1)
+    )
+    print(
+        f"  input shifted {pixels} px: nearest shifted pooled map differs by "
+        f"{closest:.1e}"
+    )
 # --8<-- [end:pooling]
 
 # --8<-- [start:sharing]
 # Weights needed to map a 224x224 RGB image to 64 feature maps of the same size.
 height, width, channels_in, channels_out, k = 224, 224, 3, 64, 3
 dense_weights = (height * width * channels_in + 1) * (height * width * channels_out)
-local_weights = height * width * channels_out * (k * k * channels_in + 1)  # local, not shared
+# local, not shared
+local_weights = height * width * channels_out * (k * k * channels_in + 1)
 conv_layer = keras.layers.Conv2D(channels_out, k, padding="same")
 conv_layer.build((None, height, width, channels_in))
 print()

@@ -1,4 +1,5 @@
-"""Output sizes under stride, padding and dilation: the formula, conv2d and tf.nn.conv2d agree."""
+"""Output sizes under stride, padding and dilation: the formula, conv2d and tf.nn.conv2d
+agree."""
 
 import keras
 import tensorflow as tf
@@ -21,7 +22,9 @@ def output_size(size, kernel, stride, dilation, padding):
 
 
 x = tf.zeros((1, 8, 8, 1))  # an 8x8 input
-print("kernel  stride  dilation  padding  pad before+after  formula  conv2d  tf.nn.conv2d")
+print(
+    "kernel  stride  dilation  padding  pad before+after  formula  conv2d  tf.nn.conv2d"
+)
 for kernel, stride, dilation, padding in [
     (3, 1, 1, "valid"),
     (3, 1, 1, "same"),
@@ -34,8 +37,12 @@ for kernel, stride, dilation, padding in [
 ]:
     formula, before, after = output_size(8, kernel, stride, dilation, padding)
     weights = tf.zeros((kernel, kernel, 1, 1))
-    ours = conv2d(x, weights, strides=stride, padding=padding, dilation=dilation).shape[1]
-    theirs = tf.nn.conv2d(x, weights, stride, padding.upper(), dilations=dilation).shape[1]
+    ours = conv2d(x, weights, strides=stride, padding=padding, dilation=dilation).shape[
+        1
+    ]
+    theirs = tf.nn.conv2d(
+        x, weights, stride, padding.upper(), dilations=dilation
+    ).shape[1]
     pads = f"{before}+{after}"
     print(
         f"{kernel:>6}  {stride:>6}  {dilation:>8}  {padding:<7}  {pads:>16}  "

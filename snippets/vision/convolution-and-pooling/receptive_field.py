@@ -1,4 +1,5 @@
-"""What one output unit sees: its receptive field, from dlcv.receptive_field and from a gradient."""
+"""What one output unit sees: its receptive field, from dlcv.receptive_field and from a
+gradient."""
 
 import keras
 import numpy as np
@@ -14,8 +15,9 @@ keras.utils.set_random_seed(0)
 
 # --8<-- [start:receptive_field]
 def pixels_seen(layers, size=48):
-    """Which input pixels change the centre output of a stack of (kernel, stride, dilation)
-    convolutions: the non-zero entries of that output's gradient with respect to the input."""
+    """Which input pixels change the centre output of a stack of (kernel, stride,
+    dilation) convolutions: the non-zero entries of that output's gradient with respect
+    to the input."""
     image = tf.Variable(tf.zeros((1, size, size, 1)))
     with tf.GradientTape() as tape:
         hidden = image
@@ -63,11 +65,12 @@ save_figure(
     fig,
     "receptive_fields.png",
     alt=(
-        "Five 24x24 pixel grids, each with the input pixels that one output unit depends on "
-        "filled in blue. One 5x5 convolution and two stacked 3x3 convolutions both fill a "
-        "solid 5x5 square. A single 3x3 convolution with dilation 2 spans the same 5x5 square "
-        "but touches only 9 pixels, every second one, in a sparse lattice. Three 3x3 layers "
-        "with a stride of 2 in the middle fill a solid 9x9 square. Three 3x3 layers with "
-        "dilation 1, 2 and 4 fill a solid 15x15 square with no holes."
+        "Five 24x24 pixel grids, each with the input pixels that one output unit "
+        "depends on filled in blue. One 5x5 convolution and two stacked 3x3 "
+        "convolutions both fill a solid 5x5 square. A single 3x3 convolution with "
+        "dilation 2 spans the same 5x5 square but touches only 9 pixels, every second "
+        "one, in a sparse lattice. Three 3x3 layers with a stride of 2 in the middle "
+        "fill a solid 9x9 square. Three 3x3 layers with dilation 1, 2 and 4 fill a "
+        "solid 15x15 square with no holes."
     ),
 )

@@ -1,4 +1,5 @@
-"""Random augmentations of real photos: Keras preprocessing layers, then stateless tf.image ops."""
+"""Random augmentations of real photos: Keras preprocessing layers, then stateless
+tf.image ops."""
 
 import keras
 import numpy as np
@@ -14,7 +15,8 @@ COPIES = 5
 
 
 def square(image: np.ndarray) -> np.ndarray:
-    """Crop the central square of an RGB photo and scale it to SIZE x SIZE, values in [0, 1]."""
+    """Crop the central square of an RGB photo and scale it to SIZE x SIZE, values in
+    [0, 1]."""
     height, width = image.shape[:2]
     side = min(height, width)
     top, left = (height - side) // 2, (width - side) // 2
@@ -23,7 +25,8 @@ def square(image: np.ndarray) -> np.ndarray:
 
 
 photos = {
-    name: square(getattr(data, name)()) for name in ("chelsea", "coffee", "astronaut", "rocket")
+    name: square(getattr(data, name)())
+    for name in ("chelsea", "coffee", "astronaut", "rocket")
 }
 
 # --8<-- [start:augment]
@@ -64,15 +67,27 @@ repeat = stateless_augment(image, tf.constant([0, 0])).numpy()
 
 print("Keras preprocessing layers, applied in order, each with its own draw per image:")
 print("  RandomFlip          mirror left-right with probability 1/2")
-print("  RandomRotation      turn by an angle drawn from [-18°, +18°] (0.05 of a full turn)")
+print(
+    "  RandomRotation      turn by an angle drawn from [-18°, +18°] (0.05 of a full "
+    "turn)"
+)
 print("  RandomZoom          zoom in or out by up to 20%, keeping the aspect ratio")
 print("  RandomTranslation   shift by up to 10% of the height and of the width")
-print("  RandomContrast      per channel, (x - mean) * c + mean with c drawn from [0.7, 1.3]")
-print("  RandomBrightness    add an offset drawn from [-0.15, +0.15], then clip to [0, 1]")
+print(
+    "  RandomContrast      per channel, (x - mean) * c + mean with c drawn from [0.7, "
+    "1.3]"
+)
+print(
+    "  RandomBrightness    add an offset drawn from [-0.15, +0.15], then clip to [0, 1]"
+)
 distinct = len({copy.tobytes() for copy in first})
 print(f"distinct views among {COPIES} identical copies in one call: {distinct}")
-print(f"a second call repeats the first:                  {np.array_equal(first, again)}")
-print(f"training=False returns the input unchanged:      {np.array_equal(frozen, batch)}")
+print(
+    f"a second call repeats the first:                  {np.array_equal(first, again)}"
+)
+print(
+    f"training=False returns the input unchanged:      {np.array_equal(frozen, batch)}"
+)
 
 print()
 print("tf.image stateless ops, seeds (0, 0) ... (4, 0):")
@@ -82,7 +97,10 @@ print(f"different seeds all differ: {len({v.tobytes() for v in views}) == COPIES
 use_style()
 fig = Figure(figsize=(9, 8.2))
 grid = fig.subplots(len(photos) + 1, COPIES + 1)
-rows = {name: augment(np.stack([photo] * COPIES), training=True) for name, photo in photos.items()}
+rows = {
+    name: augment(np.stack([photo] * COPIES), training=True)
+    for name, photo in photos.items()
+}
 rows["coffee, tf.image"] = np.stack(views)
 for r, (label, augmented) in enumerate(rows.items()):
     original = photos[label.split(",")[0]]
@@ -100,11 +118,12 @@ save_figure(
     fig,
     "augmented_grid.png",
     alt=(
-        "A grid of photos: each row starts with an original, the cat Chelsea, a cup of coffee, "
-        "the astronaut Eileen Collins and a rocket, followed by five random views of it made by "
-        "the Keras layers: mirrored, slightly rotated, zoomed, shifted, with changed contrast and "
-        "brightness; corners exposed by rotation are filled by reflecting the image. The last "
-        "row shows five views of the coffee made with the stateless tf.image ops: shifted "
-        "crops, mirror images and shifts of brightness, saturation and hue."
+        "A grid of photos: each row starts with an original, the cat Chelsea, a cup of "
+        "coffee, the astronaut Eileen Collins and a rocket, followed by five random "
+        "views of it made by the Keras layers: mirrored, slightly rotated, zoomed, "
+        "shifted, with changed contrast and brightness; corners exposed by rotation "
+        "are filled by reflecting the image. The last row shows five views of the "
+        "coffee made with the stateless tf.image ops: shifted crops, mirror images and "
+        "shifts of brightness, saturation and hue."
     ),
 )

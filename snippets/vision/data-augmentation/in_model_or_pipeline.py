@@ -1,4 +1,5 @@
-"""The same augmentation placed inside the model or in the tf.data pipeline, and what each does."""
+"""The same augmentation placed inside the model or in the tf.data pipeline, and what
+each does."""
 
 import tempfile
 from pathlib import Path
@@ -13,14 +14,19 @@ SIZE = 64
 
 names = ("chelsea", "coffee", "astronaut", "rocket")
 images = np.stack(
-    [tf.image.resize(getattr(data, name)() / 255.0, (SIZE, SIZE)).numpy() for name in names]
+    [
+        tf.image.resize(getattr(data, name)() / 255.0, (SIZE, SIZE)).numpy()
+        for name in names
+    ]
 ).astype("float32")
 labels = np.arange(len(names))
 
 
 def changed(before: object, after: object) -> bool:
     """Whether any pixel differs between two batches of images."""
-    return not np.array_equal(keras.ops.convert_to_numpy(before), keras.ops.convert_to_numpy(after))
+    return not np.array_equal(
+        keras.ops.convert_to_numpy(before), keras.ops.convert_to_numpy(after)
+    )
 
 
 # --8<-- [start:placement]
@@ -42,7 +48,8 @@ model = keras.Model(inputs, outputs)
 model.compile("adam", "sparse_categorical_crossentropy")
 model.fit(images, labels, epochs=1, verbose=0)  # fit runs it with training=True
 
-# A second model that stops after the augmentation, to look at what the classifier receives.
+# A second model that stops after the augmentation, to look at what the classifier
+# receives.
 seen = keras.Model(inputs, augmented)
 print("Inside the model:")
 print(f"  runs on: {seen(images, training=True).device.split('/')[-1]}")
@@ -67,8 +74,10 @@ print(f"  saved and reloaded with the model: {kinds}")
 AUTOTUNE = tf.data.AUTOTUNE
 base = tf.data.Dataset.from_tensor_slices((images, labels)).batch(len(names))
 pipeline = base.map(
-    lambda x, y: (augment(x, training=True), y), num_parallel_calls=AUTOTUNE
-).prefetch(AUTOTUNE)  # the CPU prepares the next batch while the model trains on this one
+    lambda x, y: (augment(x, training=True), y),
+    num_parallel_calls=AUTOTUNE,
+    # the CPU prepares the next batch while the model trains on this one
+).prefetch(AUTOTUNE)
 cached_after = base.map(lambda x, y: (augment(x, training=True), y)).cache()
 cached_before = base.cache().map(lambda x, y: (augment(x, training=True), y))
 
@@ -82,6 +91,12 @@ print("In the tf.data pipeline:")
 first, second = two_epochs(pipeline)
 print(f"  runs on: {first.device.split('/')[-1]}")
 print(f"  map(augment):          new draws in every epoch: {changed(first, second)}")
-print(f"  map(augment).cache():  new draws in every epoch: {changed(*two_epochs(cached_after))}")
-print(f"  cache().map(augment):  new draws in every epoch: {changed(*two_epochs(cached_before))}")
+print(
+    f"  map(augment).cache():  new draws in every epoch: "
+    f"{changed(*two_epochs(cached_after))}"
+)
+print(
+    f"  cache().map(augment):  new draws in every epoch: "
+    f"{changed(*two_epochs(cached_before))}"
+)
 # --8<-- [end:placement]

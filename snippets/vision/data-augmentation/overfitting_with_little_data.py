@@ -1,4 +1,4 @@
-"""Ten digits per class: the same small convnet trained with and without augmentation."""
+"""Ten digits per class: one small convnet trained with and without augmentation."""
 
 # budget: 30 s — trains the same convnet twice, 15 epochs of 8 passes each, on the CPU
 
@@ -19,19 +19,23 @@ keras.utils.set_random_seed(SEED)
 tf.config.experimental.enable_op_determinism()
 
 digits = load_digits()
-# Upsampled from 8x8, where rotating by a few degrees or shifting by a fraction of a pixel
-# blurs strokes only one or two pixels wide.
+# Upsampled from 8x8, where rotating by a few degrees or shifting by a fraction of a
+# pixel blurs strokes only one or two pixels wide.
 images = tf.image.resize(digits.images[..., None] / 16.0, (SIZE, SIZE)).numpy()
 labels = digits.target
 rng = np.random.default_rng(SEED)
 train = np.concatenate(
-    [rng.choice(np.flatnonzero(labels == digit), PER_CLASS, replace=False) for digit in range(10)]
+    [
+        rng.choice(np.flatnonzero(labels == digit), PER_CLASS, replace=False)
+        for digit in range(10)
+    ]
 )
 val = np.setdiff1d(np.arange(len(labels)), train)  # every other digit: 1,697 images
 
 
 def training_data() -> tf.data.Dataset:
-    """The 100 training digits, in the same shuffled order for every model trained on them."""
+    """The 100 training digits, in the same shuffled order for every model trained on
+    them."""
     return (
         tf.data.Dataset.from_tensor_slices((images[train], labels[train]))
         .repeat(REPEATS)  # with augmentation, each pass brings new random draws
@@ -40,14 +44,19 @@ def training_data() -> tf.data.Dataset:
     )
 
 
-val_ds = tf.data.Dataset.from_tensor_slices((images[val], labels[val])).batch(1024).cache()
-clean_train_ds = tf.data.Dataset.from_tensor_slices((images[train], labels[train])).batch(100)
+val_ds = (
+    tf.data.Dataset.from_tensor_slices((images[val], labels[val])).batch(1024).cache()
+)
+clean_train_ds = tf.data.Dataset.from_tensor_slices(
+    (images[train], labels[train])
+).batch(100)
 
 # --8<-- [start:experiment]
 augment = keras.layers.Pipeline(
     [
         keras.layers.RandomRotation(0.03, fill_mode="constant"),  # up to ±11°
-        keras.layers.RandomTranslation(0.08, 0.08, fill_mode="constant"),  # up to ±1.3 px
+        # up to ±1.3 px
+        keras.layers.RandomTranslation(0.08, 0.08, fill_mode="constant"),
         keras.layers.RandomZoom(0.1, fill_mode="constant"),
     ],
     name="augment",
@@ -55,7 +64,7 @@ augment = keras.layers.Pipeline(
 
 
 def make_classifier() -> keras.Sequential:
-    """The same small convnet, with the same initial weights, every time it is called."""
+    """The same small convnet, with the same initial weights, on every call."""
     keras.utils.set_random_seed(SEED)
     return keras.Sequential(
         [
@@ -72,7 +81,9 @@ def make_classifier() -> keras.Sequential:
 
 
 models = {
-    "without augmentation": keras.Sequential([keras.Input((SIZE, SIZE, 1)), make_classifier()]),
+    "without augmentation": keras.Sequential(
+        [keras.Input((SIZE, SIZE, 1)), make_classifier()]
+    ),
     "with augmentation": keras.Sequential(
         [keras.Input((SIZE, SIZE, 1)), augment, make_classifier()]
     ),
@@ -80,7 +91,10 @@ models = {
 
 start = [m.get_layer("classifier").get_weights() for m in models.values()]
 same_start = all(np.array_equal(a, b) for a, b in zip(*start, strict=True))
-print(f"training images: {len(train)} ({PER_CLASS} per class), validation images: {len(val)}")
+print(
+    f"training images: {len(train)} ({PER_CLASS} per class), validation images: "
+    f"{len(val)}"
+)
 print(f"both classifiers start from the same weights: {same_start}")
 print()
 
@@ -88,9 +102,12 @@ histories = {}
 for name, model in models.items():
     keras.utils.set_random_seed(SEED)
     model.compile(
-        keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"]
+        keras.optimizers.Adam(1e-3),
+        "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
     )
-    # shuffle=False: the dataset shuffles itself (fit warns when asked to shuffle a Dataset).
+    # shuffle=False: the dataset shuffles itself (fit warns when asked to shuffle a
+    # Dataset).
     fit = model.fit(
         training_data(), validation_data=val_ds, epochs=EPOCHS, shuffle=False, verbose=0
     )
@@ -98,7 +115,8 @@ for name, model in models.items():
 
 print(f"{'':22}{'train':>7}{'val':>7}{'gap':>7}   val loss: last, lowest (epoch)")
 for name, model in models.items():
-    # evaluate() runs in inference mode, so the augmentation layers pass the images through.
+    # evaluate() runs in inference mode, so the augmentation layers pass the images
+    # through.
     _, train_acc = model.evaluate(clean_train_ds, verbose=0)
     history = histories[name]
     val_acc, val_loss = history["val_accuracy"][-1], history["val_loss"]
@@ -130,12 +148,13 @@ save_figure(
     fig,
     "learning_curves.png",
     alt=(
-        "Learning curves of the same small convnet trained on 100 digits, without augmentation "
-        "on the left and with random rotations, shifts and zooms on the right; accuracy on top, "
-        "loss below, training and validation per epoch with the gap between them shaded. "
-        "Without augmentation the training accuracy reaches 100% within a few epochs and the "
-        "training loss falls towards zero while the validation loss levels off and creeps up: "
-        "a wide gap. With augmentation the training curve rises more slowly and stays below "
-        "100%, and the validation curves end closer to it, with a lower validation loss."
+        "Learning curves of the same small convnet trained on 100 digits, without "
+        "augmentation on the left and with random rotations, shifts and zooms on the "
+        "right; accuracy on top, loss below, training and validation per epoch with "
+        "the gap between them shaded. Without augmentation the training accuracy "
+        "reaches 100% within a few epochs and the training loss falls towards zero "
+        "while the validation loss levels off and creeps up: a wide gap. With "
+        "augmentation the training curve rises more slowly and stays below 100%, and "
+        "the validation curves end closer to it, with a lower validation loss."
     ),
 )

@@ -1,4 +1,5 @@
-"""Scan a folder of photos that holds every kind of file needing care, and read the report."""
+"""Scan a folder of photos that holds every kind of file needing care, and read the
+report."""
 
 import tempfile
 from pathlib import Path
@@ -21,7 +22,8 @@ def crops(photo: np.ndarray, count: int, side: int) -> list[Image.Image]:
     rows = rng.integers(0, photo.shape[0] - side, count)
     cols = rng.integers(0, photo.shape[1] - side, count)
     return [
-        Image.fromarray(photo[r : r + side, c : c + side]) for r, c in zip(rows, cols, strict=True)
+        Image.fromarray(photo[r : r + side, c : c + side])
+        for r, c in zip(rows, cols, strict=True)
     ]
 
 
@@ -83,8 +85,9 @@ print(
 print("labels:", labels.numpy().tolist())
 deep = images[report.paths.index(cat / "16-bit.png")].numpy()
 print(
-    f"16-bit PNG at its own size: {len(np.unique(deep)):,} distinct grey levels "
-    f"(8 bits would allow 256), channels equal: {bool(np.all(deep[..., 0] == deep[..., 2]))}"
+    f"16-bit PNG at its own size: {len(np.unique(deep)):,} distinct grey levels (8 "
+    f"bits would allow 256), channels equal: "
+    f"{bool(np.all(deep[..., 0] == deep[..., 2]))}"
 )
 # --8<-- [end:skip]
 workspace.cleanup()

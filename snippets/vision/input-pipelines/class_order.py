@@ -1,4 +1,5 @@
-"""Labels come from the sorted folder names: a validation folder that lacks a class shifts them."""
+"""Labels come from the sorted folder names: a validation folder that lacks a class
+shifts them."""
 
 import tempfile
 from pathlib import Path
@@ -38,7 +39,9 @@ for title, report in (
     ("validation, class_names", aligned),
 ):
     names = {report.class_names[label] for label in report.labels}
-    mapping = ", ".join(f"{name} -> {report.class_names.index(name)}" for name in sorted(names))
+    mapping = ", ".join(
+        f"{name} -> {report.class_names.index(name)}" for name in sorted(names)
+    )
     print(f"{title:>24}: {mapping}")
 # --8<-- [end:labels]
 workspace.cleanup()

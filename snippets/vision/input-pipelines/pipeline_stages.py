@@ -1,4 +1,5 @@
-"""Decode, resize, cache, shuffle, batch, augment, prefetch: what each stage does to the batches."""
+"""Decode, resize, cache, shuffle, batch, augment, prefetch: what each stage does to the
+batches."""
 
 import tempfile
 from pathlib import Path
@@ -19,7 +20,11 @@ workspace = tempfile.TemporaryDirectory()
 root = Path(workspace.name) / "photos"
 
 # Three classes of photo crops, 96 to 200 pixels a side: the pipeline resizes them all.
-for name, photo in (("cat", data.chelsea()), ("coffee", data.coffee()), ("rocket", data.rocket())):
+for name, photo in (
+    ("cat", data.chelsea()),
+    ("coffee", data.coffee()),
+    ("rocket", data.rocket()),
+):
     (root / name).mkdir(parents=True)
     for index in range(8):
         side = int(rng.integers(96, 201))
@@ -30,7 +35,10 @@ for name, photo in (("cat", data.chelsea()), ("coffee", data.coffee()), ("rocket
 
 # --8<-- [start:pipeline]
 augment = keras.Sequential(
-    [keras.layers.RandomFlip("horizontal", seed=1), keras.layers.RandomRotation(0.1, seed=2)]
+    [
+        keras.layers.RandomFlip("horizontal", seed=1),
+        keras.layers.RandomRotation(0.1, seed=2),
+    ]
 )
 dataset = make_folder_dataset(
     root, image_size=96, batch_size=8, cache=True, augment=augment, seed=0
@@ -38,7 +46,10 @@ dataset = make_folder_dataset(
 print("batches per epoch:", int(dataset.cardinality()))
 print("element:", dataset.element_spec)
 for epoch in (1, 2):
-    print(f"epoch {epoch}, labels of each batch:", [y.numpy().tolist() for _, y in dataset])
+    print(
+        f"epoch {epoch}, labels of each batch:",
+        [y.numpy().tolist() for _, y in dataset],
+    )
 # --8<-- [end:pipeline]
 
 # --8<-- [start:cache_then_augment]
@@ -56,7 +67,10 @@ for augmented in (False, True):
     epochs = [list(fixed) for _ in range(2)]
     first, second = (batches[0][0].numpy() for batches in epochs)
     change = float(np.abs(first - second).mean())
-    print(f"augment={augmented}: mean change of the first batch between epochs {change:.3f}")
+    print(
+        f"augment={augmented}: mean change of the first batch between epochs "
+        f"{change:.3f}"
+    )
 # --8<-- [end:cache_then_augment]
 
 fig = Figure(figsize=(8, 2.3))
@@ -71,8 +85,8 @@ fig.suptitle("The same six cached crops, augmented afresh each epoch")
 save_figure(
     fig,
     "augmented_epochs.png",
-    alt="Two rows of six crops of the same cat photo, 96 by 96 pixels: the top row from the "
-    "first epoch, the bottom from the second. The images are the same decoded crops, but "
-    "each is flipped and rotated differently in the two epochs.",
+    alt="Two rows of six crops of the same cat photo, 96 by 96 pixels: the top row "
+    "from the first epoch, the bottom from the second. The images are the same "
+    "decoded crops, but each is flipped and rotated differently in the two epochs.",
 )
 workspace.cleanup()

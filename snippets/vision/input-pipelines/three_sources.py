@@ -1,4 +1,5 @@
-"""Three sources, one tail: arrays, shards and a folder all end in `make_batches`'s stages."""
+"""Three sources, one tail: arrays, shards and a folder all end in `make_batches`'s
+stages."""
 
 import tempfile
 from pathlib import Path
@@ -37,13 +38,19 @@ for digit in range(10):
     (folder / "digits" / str(digit)).mkdir(parents=True)
 for index in range(100):
     pixels = (images[index, :, :, 0] * 255).astype(np.uint8)
-    Image.fromarray(pixels).save(folder / "digits" / str(labels[index]) / f"{index}.png")
+    Image.fromarray(pixels).save(
+        folder / "digits" / str(labels[index]) / f"{index}.png"
+    )
 from_folder = make_folder_dataset(
     folder / "digits", image_size=8, batch_size=256, augment=flip, cache=True
 )
 # --8<-- [end:sources]
 
-for name, dataset in (("arrays", from_arrays), ("shards", from_shards), ("folder", from_folder)):
+for name, dataset in (
+    ("arrays", from_arrays),
+    ("shards", from_shards),
+    ("folder", from_folder),
+):
     x, y = next(iter(dataset))
     count = sum(int(y.shape[0]) for _, y in dataset)
     print(

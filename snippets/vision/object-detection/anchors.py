@@ -1,4 +1,5 @@
-"""Anchor boxes: a grid of reference boxes, how many there are, and how well they fit objects."""
+"""Anchor boxes: a grid of reference boxes, how many there are, and how well they fit
+objects."""
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -19,13 +20,20 @@ print("the nine at position (row 3, column 4), x1 y1 x2 y2:")
 print(np.round(anchors.reshape(8, 8, 9, 4)[3, 4], 1))
 
 print("\nanchors per image, 9 per position")
-for height, width, stride in [(128, 128, 16), (512, 512, 16), (600, 1000, 16), (512, 512, 8)]:
+for height, width, stride in [
+    (128, 128, 16),
+    (512, 512, 16),
+    (600, 1000, 16),
+    (512, 512, 8),
+]:
     rows, cols = -(-height // stride), -(-width // stride)  # ceiling division
     grid = make_anchors(
         (rows, cols), image_size=(height, width), scales=scales, aspect_ratios=ratios
     )
     size, feature_map = f"{height} x {width}", f"{rows} x {cols}"
-    print(f"{size:>10} image, stride {stride:>2}: {feature_map:>7} map -> {len(grid):>6,}")
+    print(
+        f"{size:>10} image, stride {stride:>2}: {feature_map:>7} map -> {len(grid):>6,}"
+    )
 
 # Generated objects: 2,000 boxes with sides from 8 to 96 pixels, anywhere in the image.
 rng = np.random.default_rng(0)
@@ -42,7 +50,9 @@ designs = {  # name: (feature map size, scales, aspect ratios)
 best = {}
 print(f"\n{'design':<28} {'anchors':>7}  mean best IoU  >= 0.5  >= 0.7")
 for label, (size, design_scales, design_ratios) in designs.items():
-    grid = make_anchors(size, image_size=IMAGE, scales=design_scales, aspect_ratios=design_ratios)
+    grid = make_anchors(
+        size, image_size=IMAGE, scales=design_scales, aspect_ratios=design_ratios
+    )
     iou = best[label] = box_iou(objects, grid).max(axis=1)
     line = f"{label:<28} {len(grid):>7}  {iou.mean():>13.2f}"
     print(f"{line}  {np.mean(iou >= 0.5):>6.0%}  {np.mean(iou >= 0.7):>6.0%}")
@@ -57,7 +67,9 @@ colors = {16: "tab:blue", 32: "tab:orange", 64: "tab:green"}
 for (x1, y1, x2, y2), scale in zip(
     anchors.reshape(8, 8, 9, 4)[3, 4], np.repeat(scales, 3), strict=True
 ):
-    left.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=1.2, ec=colors[scale]))
+    left.add_patch(
+        Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=1.2, ec=colors[scale])
+    )
 left.set_xlim(0, IMAGE)
 left.set_ylim(IMAGE, 0)
 left.set_aspect("equal")
@@ -72,11 +84,12 @@ save_figure(
     fig,
     "anchor_coverage.png",
     alt=(
-        "Left: an 8 by 8 grid of anchor centres over a 128-pixel square image, with the nine "
-        "anchors of one position drawn around it: three sizes (16, 32 and 64 pixels) in blue, "
-        "orange and green, each as a tall, a square and a wide box. Right: histograms of the "
-        "IoU between 2,000 generated object boxes and their best-matching anchor for four "
-        "anchor designs; adding scales, then aspect ratios, then a finer grid with more scales "
-        "shifts the histogram to the right, towards and past the dashed line at IoU 0.7."
+        "Left: an 8 by 8 grid of anchor centres over a 128-pixel square image, with "
+        "the nine anchors of one position drawn around it: three sizes (16, 32 and 64 "
+        "pixels) in blue, orange and green, each as a tall, a square and a wide box. "
+        "Right: histograms of the IoU between 2,000 generated object boxes and their "
+        "best-matching anchor for four anchor designs; adding scales, then aspect "
+        "ratios, then a finer grid with more scales shifts the histogram to the right, "
+        "towards and past the dashed line at IoU 0.7."
     ),
 )

@@ -1,4 +1,5 @@
-"""Localization: a small convnet that predicts the class and the box of one shape per image."""
+"""Localization: a small convnet that predicts the class and the box of one shape per
+image."""
 
 # budget: 30 s — trains a two-headed convnet for six epochs on 2,000 generated images
 
@@ -16,7 +17,8 @@ SIZE, CLASSES = 32, ["square", "disk", "triangle"]
 
 # --8<-- [start:localizer]
 def make_shapes(count: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Noisy grey images, each with one square, disk or triangle; its class and "xyxy" box."""
+    """Noisy grey images, each with one square, disk or triangle; its class and "xyxy"
+    box."""
     rng = np.random.default_rng(seed)
     rows, cols = np.mgrid[:SIZE, :SIZE]
     images = rng.normal(0.2, 0.1, size=(count, SIZE, SIZE)).astype("float32")
@@ -25,7 +27,8 @@ def make_shapes(count: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     for i, label in enumerate(labels):
         radius = rng.uniform(4, 10)
         cx, cy = rng.uniform(radius, SIZE - radius, size=2)
-        dx, dy = cols + 0.5 - cx, rows + 0.5 - cy  # from the shape's centre to pixel centres
+        # from the shape's centre to pixel centres
+        dx, dy = cols + 0.5 - cx, rows + 0.5 - cy
         if label == 0:
             mask = (np.abs(dx) <= radius) & (np.abs(dy) <= radius)
         elif label == 1:
@@ -51,14 +54,16 @@ for filters in [16, 32, 64]:
 x = keras.layers.Flatten()(x)
 x = keras.layers.Dense(128, activation="relu")(x)
 class_head = keras.layers.Dense(len(CLASSES), activation="softmax", name="classes")(x)
-box_head = keras.layers.Dense(4, activation="sigmoid", name="boxes")(x)  # x1 y1 x2 y2 in [0, 1]
+# x1 y1 x2 y2 in [0, 1]
+box_head = keras.layers.Dense(4, activation="sigmoid", name="boxes")(x)
 model = keras.Model(inputs, {"classes": class_head, "boxes": box_head})
 
 model.compile(
     optimizer=keras.optimizers.Adam(2e-3),
     loss={
         "classes": keras.losses.SparseCategoricalCrossentropy(),
-        # Huber (smooth L1) on normalized corners: quadratic below 2% of the image, linear above.
+        # Huber (smooth L1) on normalized corners: quadratic below 2% of the image,
+        # linear above.
         "boxes": keras.losses.Huber(delta=0.02),
     },
     loss_weights={"classes": 1.0, "boxes": 20.0},
@@ -73,7 +78,8 @@ model.fit(
 
 predicted = model.predict(x_test, batch_size=250, verbose=0)
 probabilities, boxes = predicted["classes"], predicted["boxes"]
-iou = np.diag(box_iou(boxes * SIZE, b_test * SIZE))  # each prediction against its own truth
+# each prediction against its own truth
+iou = np.diag(box_iou(boxes * SIZE, b_test * SIZE))
 print(f"class accuracy:         {np.mean(probabilities.argmax(axis=1) == y_test):.1%}")
 print(f"mean IoU (held out):    {iou.mean():.3f}")
 print(f"IoU >= 0.5:             {np.mean(iou >= 0.5):.1%}")
@@ -84,7 +90,9 @@ detections = [
     {"boxes": boxes[[i]] * SIZE, "scores": probabilities[i, [k]], "classes": [k]}
     for i, k in enumerate(probabilities.argmax(axis=1))
 ]
-truth = [{"boxes": b_test[[i]] * SIZE, "classes": [y_test[i]]} for i in range(len(y_test))]
+truth = [
+    {"boxes": b_test[[i]] * SIZE, "classes": [y_test[i]]} for i in range(len(y_test))
+]
 print(f"mAP@0.5 (VOC style):    {mean_average_precision(detections, truth):.3f}")
 thresholds = np.linspace(0.5, 0.95, 10)
 coco = [
@@ -102,15 +110,20 @@ for ax, i in zip(axes.ravel(), range(10), strict=True):
     for box, style in [(b_test[i], "-"), (boxes[i], "--")]:
         x1, y1, x2, y2 = box * SIZE - 0.5  # imshow puts pixel centres on integers
         color = "tab:green" if style == "-" else "tab:orange"
-        ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=1.5, ls=style, ec=color))
+        ax.add_patch(
+            Rectangle(
+                (x1, y1), x2 - x1, y2 - y1, fill=False, lw=1.5, ls=style, ec=color
+            )
+        )
     ax.set_title(f"{CLASSES[probabilities[i].argmax()]}, IoU {iou[i]:.2f}", fontsize=9)
     ax.set_axis_off()
 save_figure(
     fig,
     "localization_predictions.png",
     alt=(
-        "Ten held-out generated images, each a noisy grey square with one bright square, disk "
-        "or triangle. The true box is drawn as a solid green rectangle and the predicted box as "
-        "a dashed orange one; titles give the predicted class and the IoU of the two boxes."
+        "Ten held-out generated images, each a noisy grey square with one bright "
+        "square, disk or triangle. The true box is drawn as a solid green rectangle "
+        "and the predicted box as a dashed orange one; titles give the predicted class "
+        "and the IoU of the two boxes."
     ),
 )

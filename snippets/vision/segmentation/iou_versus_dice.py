@@ -1,4 +1,4 @@
-"""IoU and Dice on masks small enough to check by hand, and why pixel accuracy misleads."""
+"""IoU and Dice on masks small enough to check by hand; why pixel accuracy misleads."""
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -44,7 +44,10 @@ lazy = np.zeros_like(masks)  # a "model" that predicts background everywhere
 accuracy = np.mean(lazy == masks)
 lazy_iou = mask_iou(masks, lazy, num_classes=4)
 print()
-print(f"all-background prediction: pixel accuracy {accuracy:.1%}, mean IoU {lazy_iou.mean:.3f}")
+print(
+    f"all-background prediction: pixel accuracy {accuracy:.1%}, mean IoU "
+    f"{lazy_iou.mean:.3f}"
+)
 print("  IoU per class:", np.round(lazy_iou.per_class, 3))
 # --8<-- [end:background_only]
 
@@ -93,10 +96,10 @@ save_figure(
     fig,
     "iou_versus_dice.png",
     alt=(
-        "Left: Dice plotted against IoU, a concave curve from (0, 0) to (1, 1) that lies above "
-        "the diagonal everywhere in between, so Dice is never lower than IoU. Right: IoU and "
-        "Dice of a 16 by 16 square predicted 0 to 16 pixels to the right of the true one; "
-        "both fall from 1 to 0 as the shift grows, Dice falling in a straight line and IoU "
-        "falling faster at first and staying below Dice."
+        "Left: Dice plotted against IoU, a concave curve from (0, 0) to (1, 1) that "
+        "lies above the diagonal everywhere in between, so Dice is never lower than "
+        "IoU. Right: IoU and Dice of a 16 by 16 square predicted 0 to 16 pixels to the "
+        "right of the true one; both fall from 1 to 0 as the shift grows, Dice falling "
+        "in a straight line and IoU falling faster at first and staying below Dice."
     ),
 )

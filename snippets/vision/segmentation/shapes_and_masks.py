@@ -1,4 +1,5 @@
-"""What the generated segmentation data looks like: images, their masks and the class balance."""
+"""What the generated segmentation data looks like: images, their masks and the class
+balance."""
 
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -14,11 +15,16 @@ class_names = ("background", *SHAPE_KINDS)
 print(f"images: {images.shape} {images.dtype}, masks: {masks.shape} {masks.dtype}")
 
 pixels = np.bincount(masks.ravel(), minlength=len(class_names))
-images_with = [(masks == label).any(axis=(1, 2)).sum() for label in range(len(class_names))]
+images_with = [
+    (masks == label).any(axis=(1, 2)).sum() for label in range(len(class_names))
+]
 print(f"{'class':<11} {'label':>5} {'pixels':>8} {'share':>7} {'images':>7}")
 for label, name in enumerate(class_names):
     share = pixels[label] / pixels.sum()
-    print(f"{name:<11} {label:>5} {pixels[label]:>8} {share:>7.1%} {images_with[label]:>7}")
+    print(
+        f"{name:<11} {label:>5} {pixels[label]:>8} {share:>7.1%} "
+        f"{images_with[label]:>7}"
+    )
 # --8<-- [end:data]
 
 use_style()
@@ -37,15 +43,17 @@ for column in range(6):
         ax.set_yticks([])
 axes[0, 0].set_ylabel("image")
 axes[1, 0].set_ylabel("mask")
-handles = [Patch(color=c, label=name) for c, name in zip(colours, class_names, strict=True)]
+handles = [
+    Patch(color=c, label=name) for c, name in zip(colours, class_names, strict=True)
+]
 fig.legend(handles=handles, loc="outside lower center", ncols=len(class_names))
 save_figure(
     fig,
     "shapes_and_masks.png",
     alt=(
         "Six generated 64 by 64 images, each with one or two bright disks, squares or "
-        "triangles on a dark, noisy gradient background, and below each its mask: background "
-        "in dark grey, disks in orange, squares in blue and triangles in green. Where shapes "
-        "overlap, the mask follows the shape drawn on top."
+        "triangles on a dark, noisy gradient background, and below each its mask: "
+        "background in dark grey, disks in orange, squares in blue and triangles in "
+        "green. Where shapes overlap, the mask follows the shape drawn on top."
     ),
 )

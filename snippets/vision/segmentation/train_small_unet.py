@@ -1,6 +1,8 @@
-"""A small U-Net, assembled from dlcv.blocks, learns to label every pixel of generated images."""
+"""A small U-Net, assembled from dlcv.blocks, learns to label every pixel of generated
+images."""
 
-# budget: 40 s — trains a segmentation network (560 steps on 1,500 images) on 2 CPU cores
+# budget: 40 s — trains a segmentation network (560 steps on 1,500 images) on 2 CPU
+# cores
 
 import keras
 import numpy as np
@@ -23,8 +25,11 @@ x_test, y_test = make_shapes_masks(200, size=SIZE, seed=1)  # held out: another 
 
 
 # --8<-- [start:model]
-def build_unet(size: int, classes: int, widths: tuple[int, ...] = (8, 16, 32)) -> keras.Model:
-    """An encoder that halves the resolution at each level, and a decoder that climbs back."""
+def build_unet(
+    size: int, classes: int, widths: tuple[int, ...] = (8, 16, 32)
+) -> keras.Model:
+    """An encoder that halves the resolution at each level, and a decoder that climbs
+    back."""
     inputs = keras.Input((size, size, 3))
     x, skips = inputs, []
     for level, width in enumerate(widths[:-1]):
@@ -36,7 +41,8 @@ def build_unet(size: int, classes: int, widths: tuple[int, ...] = (8, 16, 32)) -
     x = apply_conv_bn(x, widths[-1], name="bottom_2")
     for level in reversed(range(len(widths) - 1)):
         x = apply_upsample_block(x, skips[level], widths[level], name=f"dec{level}")
-    # One score per class at every pixel: a 1x1 convolution is a dense layer applied per pixel.
+    # One score per class at every pixel: a 1x1 convolution is a dense layer applied per
+    # pixel.
     logits = keras.layers.Conv2D(classes, 1, name="class_scores")(x)
     return keras.Model(inputs, logits, name="small_unet")
 
@@ -49,14 +55,19 @@ print(f"{model.count_params():,} parameters; output {model.output_shape}")
 epochs, batch_size = 3, 8
 steps = epochs * len(x_train) // batch_size
 model.compile(
-    optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(3e-3, steps)),
+    optimizer=keras.optimizers.Adam(
+        keras.optimizers.schedules.CosineDecay(3e-3, steps)
+    ),
     # Cross-entropy at every pixel, averaged: the masks stay integer labels.
     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
 )
 batches = tf.data.Dataset.from_tensor_slices((x_train, y_train))
 batches = batches.shuffle(len(x_train), seed=0).batch(batch_size)
 history = model.fit(batches, epochs=epochs, shuffle=False, verbose=0)
-print("training loss per epoch:", " ".join(f"{loss:.3f}" for loss in history.history["loss"]))
+print(
+    "training loss per epoch:",
+    " ".join(f"{loss:.3f}" for loss in history.history["loss"]),
+)
 # --8<-- [end:train]
 
 # --8<-- [start:evaluate]
@@ -65,7 +76,9 @@ predicted = np.argmax(scores, axis=-1)
 iou = mask_iou(y_test, predicted, num_classes=CLASSES)
 dice = dice_coefficient(y_test, predicted, num_classes=CLASSES)
 print(f"\n{'class':<11} {'IoU':>6} {'Dice':>6}")
-for name, j, d in zip(("background", *SHAPE_KINDS), iou.per_class, dice.per_class, strict=True):
+for name, j, d in zip(
+    ("background", *SHAPE_KINDS), iou.per_class, dice.per_class, strict=True
+):
     print(f"{name:<11} {j:>6.3f} {d:>6.3f}")
 print(f"{'mean':<11} {iou.mean:>6.3f} {dice.mean:>6.3f}")
 print(f"pixel accuracy: {np.mean(predicted == y_test):.1%}")
@@ -92,13 +105,14 @@ save_figure(
     fig,
     "predicted_masks.png",
     alt=(
-        "Three rows for six held-out 32 by 32 images, the first three of the test set and the "
-        "three with the most mislabelled pixels: the images, with bright disks, squares and "
-        "triangles on dark backgrounds; their true masks; and the masks the small U-Net "
-        "predicted, in the same colours (background dark grey, disks orange, squares blue, "
-        "triangles green), each with its count of wrong pixels. The first three predictions "
-        "match their masks almost exactly. The worst three show overlapping shapes or a shape "
-        "cut by the image border, and their errors are whole shapes, or large parts of them, "
-        "given the colour of another kind, while the outlines are mostly right."
+        "Three rows for six held-out 32 by 32 images, the first three of the test set "
+        "and the three with the most mislabelled pixels: the images, with bright "
+        "disks, squares and triangles on dark backgrounds; their true masks; and the "
+        "masks the small U-Net predicted, in the same colours (background dark grey, "
+        "disks orange, squares blue, triangles green), each with its count of wrong "
+        "pixels. The first three predictions match their masks almost exactly. The "
+        "worst three show overlapping shapes or a shape cut by the image border, and "
+        "their errors are whole shapes, or large parts of them, given the colour of "
+        "another kind, while the outlines are mostly right."
     ),
 )

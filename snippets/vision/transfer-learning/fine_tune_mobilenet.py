@@ -1,6 +1,8 @@
-"""Reuse a keras.applications MobileNet: a new head on the frozen base, then fine-tune its top."""
+"""Reuse a keras.applications MobileNet: a new head on the frozen base, then fine-tune
+its top."""
 
-# budget: 60 s — pretrains the backbone offline first, a step ImageNet weights make unneeded
+# budget: 60 s — pretrains the backbone offline first, a step ImageNet weights make
+# unneeded
 import keras
 import numpy as np
 from matplotlib.figure import Figure
@@ -17,8 +19,9 @@ INPUT_SHAPE = (32, 32, 3)  # the smallest input MobileNet accepts
 PER_CLASS = 10  # labelled target images per class
 FIRST_BLOCK = 7  # phase 2 fine-tunes MobileNet's blocks 7 to 13 of 13
 
-# Source task: scikit-learn's digits (the training split), ten classes, plenty of labels.
-# Target task: the held-out digits printed over patches of colour photos, few labels.
+# Source task: scikit-learn's digits (the training split), ten classes, plenty of
+# labels. Target task: the held-out digits printed over patches of colour photos, few
+# labels.
 digits, labels = load_digits_images()
 x_source, x_held_out, y_source, y_target = split_train_test(digits, labels, seed=0)
 photos = [data.astronaut(), data.chelsea(), data.coffee(), data.rocket()]
@@ -27,11 +30,14 @@ photos += list(load_sample_images().images)
 
 def to_rgb(images):
     """8x8 grey digits in [0, 1] to 32x32 RGB."""
-    return np.repeat(keras.ops.convert_to_numpy(keras.ops.image.resize(images, (32, 32))), 3, -1)
+    return np.repeat(
+        keras.ops.convert_to_numpy(keras.ops.image.resize(images, (32, 32))), 3, -1
+    )
 
 
 def over_photos(images):
-    """Each digit over a random 32x32 patch of a photo at 30% contrast (absolute difference)."""
+    """Each digit over a random 32x32 patch of a photo at 30% contrast (absolute
+    difference)."""
     patches = []
     for _ in images:
         photo = photos[rng.integers(len(photos))] / 255.0
@@ -45,10 +51,16 @@ def preprocess(images):
     return keras.applications.mobilenet.preprocess_input(255.0 * images)
 
 
-clean_source, clean_held_out = to_rgb(x_source).clip(0, 1), to_rgb(x_held_out).clip(0, 1)
+clean_source, clean_held_out = (
+    to_rgb(x_source).clip(0, 1),
+    to_rgb(x_held_out).clip(0, 1),
+)
 target = over_photos(clean_held_out)
 labelled = np.concatenate(
-    [rng.choice(np.flatnonzero(y_target == c), PER_CLASS, replace=False) for c in range(10)]
+    [
+        rng.choice(np.flatnonzero(y_target == c), PER_CLASS, replace=False)
+        for c in range(10)
+    ]
 )
 rest = np.setdiff1d(np.arange(len(target)), labelled)
 x_few, y_few = preprocess(target[labelled]), y_target[labelled]
@@ -60,15 +72,16 @@ def accuracy(model, x, y):
     return float(np.mean(keras.ops.convert_to_numpy(predicted) == y))
 
 
-# Offline stand-in for ImageNet pretraining: train the same backbone on the source task and
-# save its weights to a file. A user with WEIGHTS = "imagenet" skips this whole block.
+# Offline stand-in for ImageNet pretraining: train the same backbone on the source task
+# and save its weights to a file. A user with WEIGHTS = "imagenet" skips this whole
+# block.
 source_base = keras.applications.MobileNet(
     input_shape=INPUT_SHAPE, alpha=0.25, include_top=False, weights=None
 )
 for layer in source_base.layers:
     if isinstance(layer, keras.layers.BatchNormalization):
-        # Keras's 0.99 suits long ImageNet runs; over 170 steps the moving averages would lag
-        # the weights, and the network would fail in inference mode.
+        # Keras's 0.99 suits long ImageNet runs; over 170 steps the moving averages
+        # would lag the weights, and the network would fail in inference mode.
         layer.momentum = 0.9
 inputs = keras.Input(INPUT_SHAPE)
 pooled = keras.layers.GlobalAveragePooling2D()(source_base(inputs))
@@ -82,11 +95,15 @@ source_model.fit(preprocess(clean_source), y_source, epochs=4, batch_size=32, ve
 source_base.save_weights("mobilenet_digits.weights.h5")
 pretrained_file = "mobilenet_digits.weights.h5"
 
-print(f"Source: {len(x_source):,} clean digits, 10 classes, to pretrain MobileNet (alpha=0.25)")
+print(
+    f"Source: {len(x_source):,} clean digits, 10 classes, to pretrain MobileNet "
+    f"(alpha=0.25)"
+)
 clean_accuracy = accuracy(source_model, preprocess(clean_held_out), y_target)
 print(f"  source model on clean held-out digits:       {clean_accuracy:.3f}")
 print(
-    f"  source model on the same digits over photos: {accuracy(source_model, x_rest, y_rest):.3f}"
+    f"  source model on the same digits over photos: "
+    f"{accuracy(source_model, x_rest, y_rest):.3f}"
 )
 print(f"Target: {len(target)} held-out digits over photos,", end=" ")
 print(f"{len(x_few)} labelled ({PER_CLASS} per class), {len(x_rest)} to test")
@@ -97,21 +114,27 @@ print(f"{'':<40}{'trainable':>10}{'frozen':>10}{'test acc.':>11}")
 def report(name, model):
     trainable = count_parameters(model, trainable_only=True)
     frozen = count_parameters(model) - trainable
-    print(f"{name:<40}{trainable:>10,}{frozen:>10,}{accuracy(model, x_rest, y_rest):>11.3f}")
+    print(
+        f"{name:<40}{trainable:>10,}{frozen:>10,}"
+        f"{accuracy(model, x_rest, y_rest):>11.3f}"
+    )
 
 
 # --8<-- [start:recipe]
-WEIGHTS = pretrained_file  # a user writes "imagenet": downloaded once, kept in ~/.keras/models
+# a user writes "imagenet": downloaded once, kept in ~/.keras/models
+WEIGHTS = pretrained_file
 
 base = keras.applications.MobileNet(
     input_shape=INPUT_SHAPE, alpha=0.25, include_top=False, weights=WEIGHTS
 )
 base.trainable = False  # phase 1: the backbone is a fixed feature extractor
 inputs = keras.Input(INPUT_SHAPE)
-x = base(inputs, training=False)  # in Keras 3 not enough to keep BN in inference mode: below
+# in Keras 3 not enough to keep BN in inference mode: below
+x = base(inputs, training=False)
 x = keras.layers.GlobalAveragePooling2D()(x)
 x = keras.layers.Dropout(0.2)(x)
-outputs = keras.layers.Dense(10, activation="softmax")(x)  # a new head for the target's classes
+# a new head for the target's classes
+outputs = keras.layers.Dense(10, activation="softmax")(x)
 model = keras.Model(inputs, outputs)
 
 # Phase 1, feature extraction: only the new head learns.
@@ -129,7 +152,8 @@ first = [layer.name for layer in base.layers].index(f"conv_dw_{FIRST_BLOCK}")
 for i, layer in enumerate(base.layers):
     is_batch_norm = isinstance(layer, keras.layers.BatchNormalization)
     layer.trainable = i >= first and not is_batch_norm
-model.compile(  # required: changes to `trainable` take effect when the model is compiled
+# required: changes to `trainable` take effect when the model is compiled
+model.compile(
     optimizer=keras.optimizers.Adam(1e-3),  # ten times lower than in phase 1
     loss="sparse_categorical_crossentropy",
     metrics=["accuracy"],
@@ -138,10 +162,14 @@ model.fit(x_few, y_few, epochs=10, batch_size=50, verbose=0)
 report(f"phase 2: blocks {FIRST_BLOCK}-13 fine-tuned", model)
 fine_tuned = accuracy(model, x_rest, y_rest)
 
-# Batch normalization: fit() calls the model with training=True. Do the BN layers follow?
+# Batch normalization: fit() calls the model with training=True. Do the BN layers
+# follow?
 pool, head = model.layers[2], model.layers[-1]
-features = keras.Model(model.input, pool.output)  # the pooled features, through the same layers
-batch_norms = [layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)]
+# the pooled features, through the same layers
+features = keras.Model(model.input, pool.output)
+batch_norms = [
+    layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)
+]
 batch = x_rest[:20]
 
 
@@ -153,7 +181,8 @@ def change_in_training_mode():
 
 frozen_change = change_in_training_mode()  # BN layers frozen, as in phase 2
 saved = base.get_weights()
-for layer in batch_norms:  # what `base.trainable = True` alone would leave: trainable BN
+# what `base.trainable = True` alone would leave: trainable BN
+for layer in batch_norms:
     layer.trainable = True
 trainable_change = change_in_training_mode()
 batch_stats = keras.ops.concatenate(
@@ -166,8 +195,9 @@ for layer in batch_norms:
 base.set_weights(saved)  # undo the moving averages those calls updated
 # --8<-- [end:recipe]
 
-# What the pretrained weights bring: the same backbone's pooled features, frozen, read by a
-# logistic regression fitted on the labelled images, with and without the pretrained weights.
+# What the pretrained weights bring: the same backbone's pooled features, frozen, read
+# by a logistic regression fitted on the labelled images, with and without the
+# pretrained weights.
 print()
 print("Logistic regression on the frozen backbone's pooled features:")
 for weights, name in ((None, "weights=None"), (WEIGHTS, "pretrained weights")):
@@ -178,10 +208,13 @@ for weights, name in ((None, "weights=None"), (WEIGHTS, "pretrained weights")):
     probe = fit_linear_probe(few, y_few, test, y_rest)
     print(f"  {name:<20} test accuracy {probe.test_accuracy:.3f}")
 pretrained = backbone  # untouched by the two phases
-# The baseline any small task needs: the same classifier on the raw pixels, no network at all.
+# The baseline any small task needs: the same classifier on the raw pixels, no network
+# at all.
 raw = fit_linear_probe(target[labelled], y_few, target[rest], y_rest)
 print(f"  {'raw pixels':<20} test accuracy {raw.test_accuracy:.3f}", end=" ")
-print(f"({'above' if raw.test_accuracy > fine_tuned else 'below'} the fine-tuned model)")
+print(
+    f"({'above' if raw.test_accuracy > fine_tuned else 'below'} the fine-tuned model)"
+)
 
 
 drift = max(  # frozen BN layers kept the statistics they were loaded with
@@ -193,7 +226,10 @@ drift = max(  # frozen BN layers kept the statistics they were loaded with
 print()
 print("Batch normalization when the model is called with training=True, as fit() does:")
 print(f"  BN layers frozen (phase 2): features change by {frozen_change:.0%};")
-print(f"    moving statistics after both phases vs the pretrained file: max change {drift:g}")
+print(
+    f"    moving statistics after both phases vs the pretrained file: max change "
+    f"{drift:g}"
+)
 print(f"  BN layers trainable: features change by {trainable_change:.0%},")
 print("    although the graph calls the base with training=False;")
 print(
@@ -213,8 +249,8 @@ save_figure(
     fig,
     "source_and_target.png",
     alt=(
-        "Eight held-out handwritten digits, labelled above: in the top row as the clean white "
-        "on black digits of the source task, in the bottom row the same digits blended with "
-        "patches of colour photos, as the target task sees them."
+        "Eight held-out handwritten digits, labelled above: in the top row as the "
+        "clean white on black digits of the source task, in the bottom row the same "
+        "digits blended with patches of colour photos, as the target task sees them."
     ),
 )

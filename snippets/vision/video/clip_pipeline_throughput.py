@@ -1,5 +1,6 @@
-"""How many frames per second the generated-clip pipeline and a per-frame image model sustain,
-with the frames folded into one batch and with Keras 3's TimeDistributed, which loops over them."""
+"""How many frames per second the generated-clip pipeline and a per-frame image model
+sustain, with the frames folded into one batch and with Keras 3's TimeDistributed, which
+loops over them."""
 
 # output varies: it measures throughput on the machine that runs it
 
@@ -16,7 +17,8 @@ images, labels = load_digits_images()
 BATCH, FRAMES, CANVAS, BATCHES = 64, 8, 32, 8
 
 # --8<-- [start:pipeline]
-# Clips are generated on the fly, batch by batch: nothing is stored on disk or kept in memory.
+# Clips are generated on the fly, batch by batch: nothing is stored on disk or kept in
+# memory.
 stream = make_clip_dataset(
     images,
     labels,
@@ -41,12 +43,15 @@ encoder = keras.Sequential(
 
 @tf.function
 def folded_features(clips: tf.Tensor) -> tf.Tensor:
-    frames = tf.reshape(clips, (-1, CANVAS, CANVAS, 1))  # every frame of every clip: one batch
+    # every frame of every clip: one batch
+    frames = tf.reshape(clips, (-1, CANVAS, CANVAS, 1))
     features = encoder(frames, training=False)
-    return tf.reshape(features, (tf.shape(clips)[0], FRAMES, -1))  # back to (clips, T, 64)
+    # back to (clips, T, 64)
+    return tf.reshape(features, (tf.shape(clips)[0], FRAMES, -1))
 
 
-per_frame = keras.layers.TimeDistributed(encoder)  # Keras 3: one call of encoder per frame
+# Keras 3: one call of encoder per frame
+per_frame = keras.layers.TimeDistributed(encoder)
 
 
 @tf.function
@@ -73,8 +78,13 @@ log = CallLog()
 first_clips, _ = next(iter(stream))
 keras.layers.TimeDistributed(log)(first_clips)
 shapes = sorted(set(log.shapes))
-print(f"TimeDistributed called the wrapped layer {len(log.shapes)} times, on shapes {shapes}")
-same = float(tf.reduce_max(tf.abs(folded_features(first_clips) - per_frame(first_clips))))
+print(
+    f"TimeDistributed called the wrapped layer {len(log.shapes)} times, on shapes "
+    f"{shapes}"
+)
+same = float(
+    tf.reduce_max(tf.abs(folded_features(first_clips) - per_frame(first_clips)))
+)
 print(f"Folded and TimeDistributed features agree: {same < 1e-4}")
 
 
@@ -85,7 +95,8 @@ def timed(step, clips: tf.Tensor) -> float:
 
 
 steps = {"folded": folded_features, "looped": time_distributed_features}
-for clips, _ in stream.take(2):  # warm-up: builds the pipeline and traces both functions
+# warm-up: builds the pipeline and traces both functions
+for clips, _ in stream.take(2):
     for step in steps.values():
         step(clips)
 
@@ -100,10 +111,20 @@ for index, (clips, _) in enumerate(stream):
     for name in sorted(steps, reverse=index % 2 == 1):
         seconds[name] += timed(steps[name], clips)
 folded, looped = count / seconds["folded"], count / seconds["looped"]
-print(f"Clips of {FRAMES} frames at {CANVAS}x{CANVAS}, {BATCH} per batch, {BATCHES} batches a pass")
+print(
+    f"Clips of {FRAMES} frames at {CANVAS}x{CANVAS}, {BATCH} per batch, {BATCHES} "
+    f"batches a pass"
+)
 print(f"{'Generating clips':<50}{generate:>10,.0f} frames/s")
 print(f"{'Conv features, frames folded into one batch':<50}{folded:>10,.0f} frames/s")
-print(f"{'Conv features, TimeDistributed (a call per frame)':<50}{looped:>10,.0f} frames/s")
+print(
+    f"{'Conv features, TimeDistributed (a call per frame)':<50}{looped:>10,.0f} "
+    f"frames/s"
+)
 print(f"Folded over TimeDistributed: {folded / looped:.2f}x")
-slower = "the image model" if max(folded, looped) < 0.9 * generate else "neither stage clearly"
+slower = (
+    "the image model"
+    if max(folded, looped) < 0.9 * generate
+    else "neither stage clearly"
+)
 print(f"Slower stage: {slower}")

@@ -1,4 +1,5 @@
-"""Pooling per-frame features over time answers "what moves", but not "which way it moves"."""
+"""Pooling per-frame features over time answers "what moves", but not "which way it
+moves"."""
 
 # budget: 40 s — four small video models trained on 2,400 generated clips
 
@@ -11,7 +12,8 @@ keras.utils.set_random_seed(0)
 FRAMES, CANVAS = 6, 16
 
 # --8<-- [start:data]
-# Three 5x5 shapes (a square outline, a plus and a diagonal) move over a noisy 16x16 canvas.
+# Three 5x5 shapes (a square outline, a plus and a diagonal) move over a noisy 16x16
+# canvas.
 square = np.zeros((5, 5), "float32")
 square[[0, -1], :] = square[:, [0, -1]] = 1
 plus = np.zeros((5, 5), "float32")
@@ -32,7 +34,11 @@ clips, shape_labels, positions = make_moving_clips(
 # A second label for the same clips: does the shape first move left (0) or right (1)?
 first_step = positions[:, 1, 1] - positions[:, 0, 1]
 keep = first_step != 0  # drop clips whose first step is purely vertical
-clips, shape_labels, direction = clips[keep], shape_labels[keep], (first_step[keep] > 0) * 1
+clips, shape_labels, direction = (
+    clips[keep],
+    shape_labels[keep],
+    (first_step[keep] > 0) * 1,
+)
 # --8<-- [end:data]
 
 split = int(0.8 * len(clips))
@@ -53,7 +59,8 @@ def frame_encoder() -> keras.Model:
 
 def video_model(temporal: bool, classes: int) -> keras.Model:
     inputs = keras.Input((FRAMES, CANVAS, CANVAS, 1))
-    features = keras.layers.TimeDistributed(frame_encoder())(inputs)  # (batch, frames, 32)
+    # (batch, frames, 32)
+    features = keras.layers.TimeDistributed(frame_encoder())(inputs)
     if temporal:
         # A 1D convolution over time sees neighbouring frames in order.
         x = keras.layers.Conv1D(32, 2, activation="relu")(features)
@@ -80,9 +87,13 @@ def accuracy(temporal: bool, labels: np.ndarray) -> float:
     return model.evaluate(clips[split:], labels[split:], verbose=0)[1]
 
 
-print(f"{len(clips)} clips of {FRAMES} frames, {CANVAS}x{CANVAS}; {len(clips) - split} held out")
 print(
-    f"Chance: 1/3 for the shape, about {max(direction.mean(), 1 - direction.mean()):.2f} "
+    f"{len(clips)} clips of {FRAMES} frames, {CANVAS}x{CANVAS}; {len(clips) - split} "
+    f"held out"
+)
+print(
+    f"Chance: 1/3 for the shape, about "
+    f"{max(direction.mean(), 1 - direction.mean()):.2f} "
     "for the direction"
 )
 print()

@@ -14,7 +14,8 @@ from dlcv.plot import save_figure, use_style
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)
 
-# The face classifier of this page, trained on 150 of the LFW subset's 200 grey 25x25 crops.
+# The face classifier of this page, trained on 150 of the LFW subset's 200 grey 25x25
+# crops.
 crops = data.lfw_subset().astype("float32")[..., np.newaxis]
 labels = np.repeat([1, 0], 100)  # 1: face, 0: not a face
 faces, backgrounds = rng.permutation(100), 100 + rng.permutation(100)
@@ -35,8 +36,9 @@ model.compile(keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy
 model.fit(crops[train], labels[train], epochs=20, batch_size=32, verbose=0)
 
 # --8<-- [start:ascent]
-# The last conv layer's channels feed the classes through one dense layer after averaging:
-# a channel's weight for 'face' minus its weight for 'not a face' says which side it argues.
+# The last conv layer's channels feed the classes through one dense layer after
+# averaging: a channel's weight for 'face' minus its weight for 'not a face' says which
+# side it argues.
 weights = model.get_layer("classes").get_weights()[0]
 for_face = np.argsort(weights[:, 1] - weights[:, 0])  # most against a face first
 chosen = {
@@ -45,26 +47,40 @@ chosen = {
 }
 found = {  # 40 steps of 5% of the pixel range each, from faint grey noise
     layer: visualize_filter(
-        model, layer=layer, filter_index=channels, size=(25, 25), steps=40, step_size=0.05
+        model,
+        layer=layer,
+        filter_index=channels,
+        size=(25, 25),
+        steps=40,
+        step_size=0.05,
     )
     for layer, channels in chosen.items()
 }
 
-# How strongly does each channel respond (mean over positions) to its found input, compared
-# with the starting noise and with the 50 held-out photos?
+# How strongly does each channel respond (mean over positions) to its found input,
+# compared with the starting noise and with the 50 held-out photos?
 held_out = crops[np.concatenate([faces[:25], backgrounds[:25]])]
-noise = np.clip(0.5 + 0.05 * np.random.default_rng(0).standard_normal((1, 25, 25, 1)), 0, 1)
-print(f"{'layer':<7}{'channel':>8}{'argues':>9}{'noise':>8}{'best photo':>12}{'found':>8}")
+noise = np.clip(
+    0.5 + 0.05 * np.random.default_rng(0).standard_normal((1, 25, 25, 1)), 0, 1
+)
+print(
+    f"{'layer':<7}{'channel':>8}{'argues':>9}{'noise':>8}{'best photo':>12}{'found':>8}"
+)
 best_photos = {}
 for layer, channels in chosen.items():
-    on_photos = layer_outputs(model, held_out, layer_names=[layer])[layer].mean(axis=(1, 2))
+    on_photos = layer_outputs(model, held_out, layer_names=[layer])[layer].mean(
+        axis=(1, 2)
+    )
     best_photos[layer] = held_out[on_photos[:, channels].argmax(axis=0)]
     on_noise = layer_outputs(model, noise.astype("float32"), layer_names=[layer])[layer]
-    on_found = layer_outputs(model, found[layer], layer_names=[layer])[layer].mean(axis=(1, 2))
+    on_found = layer_outputs(model, found[layer], layer_names=[layer])[layer].mean(
+        axis=(1, 2)
+    )
     for k, channel in enumerate(channels):
         argues = "-" if layer == "conv_1" else ("face" if k < 4 else "no face")
         print(
-            f"{layer:<7}{channel:>8}{argues:>9}{on_noise[0].mean(axis=(0, 1))[channel]:>8.2f}"
+            f"{layer:<7}{channel:>8}{argues:>9}"
+            f"{on_noise[0].mean(axis=(0, 1))[channel]:>8.2f}"
             f"{on_photos[:, channel].max():>12.2f}{on_found[k, channel]:>8.2f}"
         )
 # --8<-- [end:ascent]
@@ -89,13 +105,14 @@ save_figure(
     fig,
     "filters_by_gradient_ascent.png",
     alt=(
-        "Three rows of eight 25 by 25 pixel grey images. Top row: inputs found by gradient "
-        "ascent for eight channels of the first convolutional layer; most are black and white "
-        "stripe patterns, each at its own orientation and spacing, and two are plain white. "
-        "Middle row: inputs found for four channels of the third layer that argue for a face, "
-        "all fine black and white textures, and four that argue against, mostly white with "
-        "darker borders or a dark band. Bottom row: the held-out photo that excites each of "
-        "those eight channels most; for the channels that argue for a face these are faces, "
-        "for the ones against, background crops with large black areas."
+        "Three rows of eight 25 by 25 pixel grey images. Top row: inputs found by "
+        "gradient ascent for eight channels of the first convolutional layer; most are "
+        "black and white stripe patterns, each at its own orientation and spacing, and "
+        "two are plain white. Middle row: inputs found for four channels of the third "
+        "layer that argue for a face, all fine black and white textures, and four that "
+        "argue against, mostly white with darker borders or a dark band. Bottom row: "
+        "the held-out photo that excites each of those eight channels most; for the "
+        "channels that argue for a face these are faces, for the ones against, "
+        "background crops with large black areas."
     ),
 )

@@ -11,7 +11,8 @@ from dlcv.plot import save_figure, use_style
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)
 
-# scikit-image's LFW subset: 200 grey 25x25 crops, the first 100 faces, the last 100 background.
+# scikit-image's LFW subset: 200 grey 25x25 crops, the first 100 faces, the last 100
+# background.
 crops = data.lfw_subset().astype("float32")[..., np.newaxis]
 labels = np.repeat([1, 0], 100)  # 1: face, 0: not a face
 faces, backgrounds = rng.permutation(100), 100 + rng.permutation(100)
@@ -46,12 +47,17 @@ for face in faces[:25]:
     quadrants.append(quadrant)
 scenes = np.stack(scenes)
 
-# Heatmaps at the last convolutional layer (12x12 on a 50x50 scene), resized to the scene.
+# Heatmaps at the last convolutional layer (12x12 on a 50x50 scene), resized to the
+# scene.
 untrained = keras.models.clone_model(model)  # same architecture, fresh random weights
 heatmaps = {
     "'face', trained model": grad_cam(model, scenes, layer="conv_3", class_index=1),
-    "'not a face', trained model": grad_cam(model, scenes, layer="conv_3", class_index=0),
-    "'face', untrained model": grad_cam(untrained, scenes, layer="conv_3", class_index=1),
+    "'not a face', trained model": grad_cam(
+        model, scenes, layer="conv_3", class_index=0
+    ),
+    "'face', untrained model": grad_cam(
+        untrained, scenes, layer="conv_3", class_index=1
+    ),
 }
 heatmaps = {name: upsample_heatmap(maps, (50, 50)) for name, maps in heatmaps.items()}
 
@@ -61,7 +67,8 @@ for name, maps in heatmaps.items():
     for heatmap, quadrant in zip(maps, quadrants, strict=True):
         row, col = divmod(quadrant, 2)
         face_part = heatmap[25 * row : 25 * row + 25, 25 * col : 25 * col + 25]
-        if heatmap.sum() > 0:  # a map with no positive evidence at all has no share to give
+        # a map with no positive evidence at all has no share to give
+        if heatmap.sum() > 0:
             on_face.append(face_part.sum() / heatmap.sum())
         peak = np.unravel_index(heatmap.argmax(), heatmap.shape)
         peaks += int(heatmap.max() > 0 and (peak[0] // 25, peak[1] // 25) == (row, col))
@@ -69,21 +76,32 @@ for name, maps in heatmaps.items():
     print(f"{name:<30}{share:>18}{f'{peaks}/{len(maps)}':>18}")
 print(f"{'chance (a quarter of a scene)':<30}{0.25:>18.2f}")
 
-# Where does the evidence against a face sit? Compare its heat on black pixels with their area.
+# Where does the evidence against a face sit? Compare its heat on black pixels with
+# their area.
 black = scenes[..., 0] <= 0.02
-against, for_face = heatmaps["'not a face', trained model"], heatmaps["'face', trained model"]
+against, for_face = (
+    heatmaps["'not a face', trained model"],
+    heatmaps["'face', trained model"],
+)
 print(f"\nBlack pixels: {black.mean():.0%} of the scenes' area, ", end="")
 print(f"{against[black].sum() / against.sum():.0%} of the 'not a face' heat, ", end="")
 print(f"{for_face[black].sum() / for_face.sum():.0%} of the 'face' heat")
 for name, part in [("background", crops[100:]), ("face", crops[:100])]:
     mostly_black = np.sum((part <= 0.02).mean(axis=(1, 2, 3)) > 0.1)
-    print(f"{name.capitalize()} crops with over 10% black pixels: {mostly_black} of 100")
+    print(
+        f"{name.capitalize()} crops with over 10% black pixels: {mostly_black} of 100"
+    )
 
 # A hypothesis to test: black areas alone count against a face. Paint the top 10 rows of
 # each held-out face black, grey or white, and ask the model again.
 print("Held-out faces still called 'face' with their top 10 rows painted:")
 held_out_faces = crops[faces[:25]]
-for paint, value in [("not painted", None), ("grey", 0.5), ("white", 1.0), ("black", 0.0)]:
+for paint, value in [
+    ("not painted", None),
+    ("grey", 0.5),
+    ("white", 1.0),
+    ("black", 0.0),
+]:
     painted = held_out_faces.copy()
     if value is not None:
         painted[:, :10] = value
@@ -98,7 +116,9 @@ grid = fig.subplots(4, len(shown))
 rows = [("scene", None), *heatmaps.items()]
 for axes, (name, maps) in zip(grid, rows, strict=True):
     for ax, k in zip(axes, shown, strict=True):
-        picture = scenes[k, ..., 0] if maps is None else overlay_heatmap(scenes[k], maps[k])
+        picture = (
+            scenes[k, ..., 0] if maps is None else overlay_heatmap(scenes[k], maps[k])
+        )
         ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -107,12 +127,12 @@ save_figure(
     fig,
     "grad_cam_scenes.png",
     alt=(
-        "Four rows of five 50 by 50 pixel scenes, each made of four held-out grey crops from "
-        "the LFW subset: one face and three background patches. The first row shows the "
-        "scenes. The second row overlays the Grad-CAM heatmap for the class 'face' of the "
-        "trained model: bright colour covers the face quadrant and the rest stays dark. The "
-        "third row, for the class 'not a face', is bright on background patches instead. The "
-        "fourth row, for 'face' in an untrained copy of the model, shows heat that does not "
-        "follow the face."
+        "Four rows of five 50 by 50 pixel scenes, each made of four held-out grey "
+        "crops from the LFW subset: one face and three background patches. The first "
+        "row shows the scenes. The second row overlays the Grad-CAM heatmap for the "
+        "class 'face' of the trained model: bright colour covers the face quadrant and "
+        "the rest stays dark. The third row, for the class 'not a face', is bright on "
+        "background patches instead. The fourth row, for 'face' in an untrained copy "
+        "of the model, shows heat that does not follow the face."
     ),
 )

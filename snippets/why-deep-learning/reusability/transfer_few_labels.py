@@ -1,4 +1,4 @@
-"""Reuse a convnet trained on digits 0-4 as a frozen feature extractor for digits 5-9."""
+"""Reuse a convnet trained on digits 0-4 as frozen feature extractor for digits 5-9."""
 
 # budget: 60 s — 16 small networks trained from scratch (4 label budgets x 4 seeds)
 import keras
@@ -20,16 +20,23 @@ x_train, x_test, y_train, y_test = split_train_test(images, labels, seed=0)
 
 
 def place(digits, digit_labels, *, seed, count=None):
-    """Digits at random positions on a noisy 16x16 canvas: one-frame clips, i.e. stills."""
+    """Digits at random places on a noisy 16x16 canvas: one-frame clips, i.e. stills."""
     stills = make_moving_clips(
-        digits, digit_labels, frames=1, canvas_size=16, noise=0.2, num_clips=count, seed=seed
+        digits,
+        digit_labels,
+        frames=1,
+        canvas_size=16,
+        noise=0.2,
+        num_clips=count,
+        seed=seed,
     )
     return stills.clips[:, 0], stills.labels
 
 
 # Task A, with plenty of labelled images: digits 0-4 (3,000 placements of 670 digits).
 x_a, y_a = place(x_train[y_train < 5], y_train[y_train < 5], seed=1, count=3000)
-# Task B, the new task: digits 5-9, relabelled 0-4. Labelled examples come from this pool.
+# Task B, the new task: digits 5-9, relabelled 0-4. Labelled examples come from this
+# pool.
 pool_digits, pool_labels = x_train[y_train >= 5], y_train[y_train >= 5] - 5
 x_b_test, y_b_test = place(x_test[y_test >= 5], y_test[y_test >= 5] - 5, seed=2)
 
@@ -59,33 +66,42 @@ def make_classifier(base: keras.Sequential) -> keras.Sequential:
 # --8<-- [start:reuse]
 pretrained = make_base()
 make_classifier(pretrained).fit(x_a, y_a, epochs=8, batch_size=64, verbose=0)
-pretrained.trainable = False  # from now on only a new head learns: the base is a fixed function
+# from now on only a new head learns: the base is a fixed function
+pretrained.trainable = False
 random_base = make_base()  # control: the same frozen architecture, never trained
 
 
 def head_on_frozen(base, x, y):
-    """A new softmax head on frozen features, fitted to convergence (logistic regression)."""
+    """A new softmax head on frozen features, fitted to convergence (logistic
+    regression)."""
     features = base.predict(x, verbose=0)
-    return fit_linear_probe(features, y, test_features[base.name], y_b_test).test_accuracy
+    return fit_linear_probe(
+        features, y, test_features[base.name], y_b_test
+    ).test_accuracy
 
 
 def from_scratch(x, y, seed):
     """The whole network trained on the same examples: 150 full-batch Adam steps."""
     keras.utils.set_random_seed(seed)
     model = make_classifier(make_base())
-    model.fit(tf.data.Dataset.from_tensors((x, y)).repeat(150), shuffle=False, verbose=0)
+    model.fit(
+        tf.data.Dataset.from_tensors((x, y)).repeat(150), shuffle=False, verbose=0
+    )
     predicted = keras.ops.argmax(model(x_b_test), axis=-1)
     return float(np.mean(keras.ops.convert_to_numpy(predicted) == y_b_test))
 
 
-test_features = {base.name: base.predict(x_b_test, verbose=0) for base in (pretrained, random_base)}
+test_features = {
+    base.name: base.predict(x_b_test, verbose=0) for base in (pretrained, random_base)
+}
 names = ["frozen 0-4 base + new head", "frozen random base + new head", "from scratch"]
 accuracy = {name: np.zeros((len(BUDGETS), len(SEEDS))) for name in names}
 for i, per_class in enumerate(BUDGETS):
     for j, seed in enumerate(SEEDS):
         rng = np.random.default_rng(seed)
         picks = [
-            rng.choice(np.flatnonzero(pool_labels == c), per_class, replace=False) for c in range(5)
+            rng.choice(np.flatnonzero(pool_labels == c), per_class, replace=False)
+            for c in range(5)
         ]
         few = np.concatenate(picks)
         x, y = place(pool_digits[few], pool_labels[few], seed=10 + seed)
@@ -95,15 +111,21 @@ for i, per_class in enumerate(BUDGETS):
 # --8<-- [end:reuse]
 
 print(f"Task A (pretraining): {len(x_a):,} labelled images of digits 0-4")
-print(f"Task B: digits 5-9, {len(x_b_test)} test images; mean ± std over {len(SEEDS)} seeds")
+print(
+    f"Task B: digits 5-9, {len(x_b_test)} test images; mean ± std over {len(SEEDS)} "
+    f"seeds"
+)
 print()
 print(
-    f"{'Test accuracy on digits 5-9':<29}" + "".join(f"  {f'{k} per class':>13}" for k in BUDGETS)
+    f"{'Test accuracy on digits 5-9':<29}"
+    + "".join(f"  {f'{k} per class':>13}" for k in BUDGETS)
 )
 mean = {name: accuracy[name].mean(axis=1) for name in names}
 spread = {name: accuracy[name].std(axis=1, ddof=1) for name in names}
 for name in names:
-    cells = [f"{m:.3f} ± {s:.3f}" for m, s in zip(mean[name], spread[name], strict=True)]
+    cells = [
+        f"{m:.3f} ± {s:.3f}" for m, s in zip(mean[name], spread[name], strict=True)
+    ]
     print(f"{name:<29}" + "".join(f"  {cell:>13}" for cell in cells))
 
 
@@ -120,7 +142,9 @@ def compare(first, second):
             verdict = f"{second} ahead"
         else:
             verdict = "no clear difference"
-        print(f"  {per_class:>2} per class: {verdict} ({row.mean():+.3f} ± {error:.3f})")
+        print(
+            f"  {per_class:>2} per class: {verdict} ({row.mean():+.3f} ± {error:.3f})"
+        )
 
 
 print()
@@ -149,8 +173,9 @@ save_figure(
     "transfer_few_labels.png",
     alt=(
         "Test accuracy on digits 5-9 against the number of labelled examples per class "
-        "(1, 3, 10, 30, log scale), with standard deviations over seeds, for three models: "
-        "a frozen base pretrained on digits 0-4 with a new head, a frozen random base with a "
-        "new head, and the same network trained from scratch. The table above gives the values."
+        "(1, 3, 10, 30, log scale), with standard deviations over seeds, for three "
+        "models: a frozen base pretrained on digits 0-4 with a new head, a frozen "
+        "random base with a new head, and the same network trained from scratch. The "
+        "table above gives the values."
     ),
 )

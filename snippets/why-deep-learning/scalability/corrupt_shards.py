@@ -1,6 +1,13 @@
-"""A truncated shard and a corrupted record: reported by file and record, then skipped or fatal."""
+"""A truncated shard and a corrupted record: reported by file and record, then skipped
+or fatal."""
 
-from dlcv.data import ShardError, check_shards, load_digits_images, read_shards, write_shards
+from dlcv.data import (
+    ShardError,
+    check_shards,
+    load_digits_images,
+    read_shards,
+    write_shards,
+)
 
 images, labels = load_digits_images()
 paths = write_shards(images, labels, "shards", examples_per_shard=500, overwrite=True)
@@ -19,7 +26,9 @@ for problem in report.problems:
 print(f"{report.records:,} of {len(images):,} records are readable")
 
 data = read_shards("shards/shard-*.tfrecord", on_error="skip", report=report)
-print(f'on_error="skip": read {sum(1 for _ in data):,} examples, skipped {report.skipped}')
+print(
+    f'on_error="skip": read {sum(1 for _ in data):,} examples, skipped {report.skipped}'
+)
 
 try:
     read_shards("shards/shard-*.tfrecord", on_error="raise")

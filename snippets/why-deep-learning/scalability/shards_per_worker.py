@@ -1,4 +1,5 @@
-"""Two workers share one set of shards: each reads its own files, together every digit once."""
+"""Two workers share one set of shards: each reads its own files, together every digit
+once."""
 
 import tempfile
 
@@ -14,8 +15,11 @@ print(f"{len(images):,} digits written to {len(paths)} shards of at most 200")
 
 
 # --8<-- [start:worker]
-def worker_input(context: tf.distribute.InputContext, global_batch_size: int) -> tf.data.Dataset:
-    """One worker's input: every n-th file, as tf.data's FILE auto-shard policy assigns them."""
+def worker_input(
+    context: tf.distribute.InputContext, global_batch_size: int
+) -> tf.data.Dataset:
+    """One worker's input: every n-th file, as tf.data's FILE auto-shard policy assigns
+    them."""
     files = tf.data.Dataset.from_tensor_slices([str(path) for path in paths])
     mine = files.shard(context.num_input_pipelines, context.input_pipeline_id)
     examples = read_shards([name.decode() for name in mine.as_numpy_iterator()])
@@ -24,14 +28,16 @@ def worker_input(context: tf.distribute.InputContext, global_batch_size: int) ->
 
 # --8<-- [end:worker]
 
-# Two workers with one replica each; a MultiWorkerMirroredStrategy hands every worker its context.
+# Two workers with one replica each; a MultiWorkerMirroredStrategy hands every worker
+# its context.
 read = []
 for worker in range(2):
     context = tf.distribute.InputContext(
         num_input_pipelines=2, input_pipeline_id=worker, num_replicas_in_sync=2
     )
     batches = worker_input(context, global_batch_size=128)
-    mine = list(range(worker, len(paths), 2))  # what `shard` picks: every 2nd file from its index
+    # what `shard` picks: every 2nd file from its index
+    mine = list(range(worker, len(paths), 2))
     sizes = [len(x) for x, _ in batches]
     read.append(np.concatenate([x.numpy() for x, _ in batches]))
     print(

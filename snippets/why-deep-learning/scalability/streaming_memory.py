@@ -1,12 +1,16 @@
-"""The same training code on 1x, 10x and 100x the digits: streamed from shards, memory stays flat.
+"""The same training code on 1x, 10x and 100x the digits: streamed from shards, memory
+stays flat.
 
-The digits training set is grown into shifted and noised variants, written once to TFRecord
-shards, and each size is trained on for one pass in a fresh process, which reports its own peak
-memory. For contrast, the largest set is also trained on from an array held in memory.
+The digits training set is grown into shifted and noised variants, written once to
+TFRecord shards, and each size is trained on for one pass in a fresh process, which
+reports its own peak memory. For contrast, the largest set is also trained on from an
+array held in memory.
 """
 
-# budget: 60 s — it writes 150,000 images to disk and trains in four fresh TensorFlow processes
-# output varies: peak memory and seconds are measurements, and move a little from run to run
+# budget: 60 s — it writes 150,000 images to disk and trains in four fresh TensorFlow
+# processes
+# output varies: peak memory and seconds are measurements, and move a little from run to
+# run
 
 import multiprocessing
 import resource
@@ -44,8 +48,11 @@ def peak_memory_mib() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
-def grow(images: np.ndarray, labels: np.ndarray, times: int) -> tuple[np.ndarray, np.ndarray]:
-    """The images plus `times - 1` variants of each: shifted by up to a pixel, lightly noised."""
+def grow(
+    images: np.ndarray, labels: np.ndarray, times: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The images plus `times - 1` variants of each: shifted by up to a pixel, lightly
+    noised."""
     rng = np.random.default_rng(times)
     count = len(images) * (times - 1)
     picks = np.tile(np.arange(len(images)), times - 1)
@@ -127,28 +134,39 @@ def main() -> None:
     runs = []  # (name, examples, bytes on disk or in memory, source)
     for times in (1, 10, 100):
         images, labels = grow(x_train, y_train, times)
-        paths = write_shards(images, labels, folder / f"{times}x", examples_per_shard=10_000)
+        paths = write_shards(
+            images, labels, folder / f"{times}x", examples_per_shard=10_000
+        )
         size = sum(path.stat().st_size for path in paths)
         # Checked once, after writing; each training run reads with this report.
         runs.append((f"{times}x, streamed", len(images), size, check_shards(paths)))
     np.savez(folder / "100x.npz", images=images, labels=labels)
     runs.append(
-        ("100x, in memory", len(images), images.nbytes + labels.nbytes, f"{folder}/100x.npz")
+        (
+            "100x, in memory",
+            len(images),
+            images.nbytes + labels.nbytes,
+            f"{folder}/100x.npz",
+        )
     )
 
-    print("Data              Examples     Size  Steps  Seconds  Peak memory  Test accuracy")
+    print(
+        "Data              Examples     Size  Steps  Seconds  Peak memory  Test "
+        "accuracy"
+    )
     peaks = []
     for name, examples, size, source in runs:
         row = in_fresh_process(source)
         peaks.append(row["peak_mib"])
         print(
-            f"{name:<16}  {examples:>8,}  {size / 2**20:>3.0f} MiB  {row['steps']:>5,}  "
-            f"{row['seconds']:>7.1f}  {row['peak_mib']:>7.0f} MiB  {row['accuracy']:>13.3f}"
+            f"{name:<16}  {examples:>8,}  {size / 2**20:>3.0f} MiB  {row['steps']:>5,} "
+            f" {row['seconds']:>7.1f}  {row['peak_mib']:>7.0f} MiB  "
+            f"{row['accuracy']:>13.3f}"
         )
     arrays = runs[-1][2] / 2**20  # the 100x arrays; the 10x ones are a tenth of that
     print(
-        f"\nStreamed, 10x to 100x: peak memory {peaks[2] - peaks[1]:+.0f} MiB, while the "
-        f"arrays grew by {arrays * 0.9:.0f} MiB"
+        f"\nStreamed, 10x to 100x: peak memory {peaks[2] - peaks[1]:+.0f} MiB, while "
+        f"the arrays grew by {arrays * 0.9:.0f} MiB"
     )
     print(
         f"In memory, 100x: peak memory {peaks[3] - peaks[2]:+.0f} MiB over streaming "

@@ -1,6 +1,8 @@
-"""Hand-engineered HOG features against an end-to-end convnet, on the same faces and digits."""
+"""Hand-engineered HOG features against an end-to-end convnet, on the same faces and
+digits."""
 
-# budget: 60 s — ten small convnets trained (five folds on each of two datasets) on 2 CPU cores
+# budget: 60 s — ten small convnets trained (five folds on each of two datasets) on 2
+# CPU cores
 # output varies: training times, and the speed ratios computed from them, are measured
 import time
 from collections.abc import Callable
@@ -19,7 +21,8 @@ from dlcv.data import load_digits_images
 
 keras.utils.set_random_seed(0)
 
-# scikit-image's LFW subset: 100 face crops, then 100 background crops, 25x25 pixels in [0, 1].
+# scikit-image's LFW subset: 100 face crops, then 100 background crops, 25x25 pixels in
+# [0, 1].
 faces = data.lfw_subset().astype(np.float32)
 face_labels = np.repeat([1, 0], 100)
 digits, digit_labels = load_digits_images()  # 1,797 digits, 8x8 pixels in [0, 1]
@@ -84,7 +87,7 @@ def cross_validate(
     y: np.ndarray,
     **options: int,
 ) -> tuple[np.ndarray, float]:
-    """Test accuracy on each fold's held-out part, and the mean training time per fold."""
+    """Test accuracy on each fold's held-out part, and mean training time per fold."""
     accuracies, seconds = [], []
     for train, test in folds:
         start = time.perf_counter()
@@ -96,7 +99,8 @@ def cross_validate(
 
 results = {}
 for name, (x, y) in datasets.items():
-    # The same five stratified folds for both pipelines, so each fold is a paired comparison.
+    # The same five stratified folds for both pipelines, so each fold is a paired
+    # comparison.
     folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(x, y))
     sweep = {
         cell: cross_validate(fit_hog_pipeline, folds, x, y, cell=cell)
@@ -108,16 +112,32 @@ for name, (x, y) in datasets.items():
 
 
 def code_lines(section: str) -> int:
-    """Count the lines of code (not blank, not comments) between this file's section markers."""
+    """Count the lines of code (not blank, not comments) between this file's section
+    markers."""
     source = Path(__file__).read_text(encoding="utf-8")
-    body = source.split(f"# --8<-- [start:{section}]")[1].split(f"# --8<-- [end:{section}]")[0]
-    return sum(1 for line in body.splitlines() if line.strip() and not line.strip().startswith("#"))
+    body = source.split(f"# --8<-- [start:{section}]")[1].split(
+        f"# --8<-- [end:{section}]"
+    )[0]
+    return sum(
+        1
+        for line in body.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    )
 
 
-print("The same 5 stratified folds for both pipelines; accuracy is the mean ± std over folds.")
-print("HOG rows use the cell size that scored best on these same folds, which flatters HOG.")
+print(
+    "The same 5 stratified folds for both pipelines; accuracy is the mean ± std over "
+    "folds."
+)
+print(
+    "HOG rows use the cell size that scored best on these same folds, which flatters "
+    "HOG."
+)
 print()
-print(f"{'Data':<7} {'Images':<11} {'Pipeline':<41} {'Accuracy':<14} Training time per fold")
+print(
+    f"{'Data':<7} {'Images':<11} {'Pipeline':<41} {'Accuracy':<14} Training time per "
+    f"fold"
+)
 conclusions = []
 best_cells = {}
 for name, (sweep, (conv_acc, conv_s)) in results.items():
@@ -131,20 +151,25 @@ for name, (sweep, (conv_acc, conv_s)) in results.items():
     ]:
         accuracy = f"{acc.mean():.3f} ± {acc.std():.3f}"
         print(f"{name:<7} {images:<11} {label:<41} {accuracy:<14} {secs:6.2f} s")
-    # Paired over folds: a difference within two standard errors is not shown to be real.
+    # Paired over folds: a difference within two standard errors is not shown to be
+    # real.
     diff = hog_acc - conv_acc
     error = diff.std(ddof=1) / np.sqrt(len(diff))
     if abs(diff.mean()) <= 2 * error:
         verdict = "no clear winner"
     else:
-        verdict = "HOG is more accurate" if diff.mean() > 0 else "the convnet is more accurate"
+        verdict = (
+            "HOG is more accurate"
+            if diff.mean() > 0
+            else "the convnet is more accurate"
+        )
     if hog_s < conv_s:
         speed = f"HOG trains {conv_s / hog_s:.0f}x faster"
     else:
         speed = f"the convnet trains {hog_s / conv_s:.0f}x faster"
     conclusions.append(
-        f"{name}: HOG minus convnet accuracy {diff.mean():+.3f} ± {error:.3f} (paired standard "
-        f"error), {verdict}; {speed}"
+        f"{name}: HOG minus convnet accuracy {diff.mean():+.3f} ± {error:.3f} (paired "
+        f"standard error), {verdict}; {speed}"
     )
 
 print()
@@ -153,19 +178,25 @@ print(f"{'Data':<7}" + "".join(f"{f'{cell} px':>8}" for cell in CELLS))
 for name, (sweep, _) in results.items():
     print(
         f"{name:<7}"
-        + "".join(f"{sweep[c][0].mean():>8.3f}" if c in sweep else f"{'—':>8}" for c in CELLS)
+        + "".join(
+            f"{sweep[c][0].mean():>8.3f}" if c in sweep else f"{'—':>8}" for c in CELLS
+        )
     )
     means = [accuracies.mean() for accuracies, _ in sweep.values()]
     conclusions.append(
-        f"{name}: the HOG cell size alone moves accuracy by {max(means) - min(means):.3f}"
+        f"{name}: the HOG cell size alone moves accuracy by "
+        f"{max(means) - min(means):.3f}"
     )
 
 print()
-print(f"Lines of code: HOG pipeline {code_lines('hog')}, convnet {code_lines('convnet')}")
+print(
+    f"Lines of code: HOG pipeline {code_lines('hog')}, convnet {code_lines('convnet')}"
+)
 choice = "the same" if len(set(best_cells.values())) == 1 else "different"
 cells = ", ".join(f"{name} {cell} px" for name, cell in best_cells.items())
 conclusions.append(
-    f"best HOG cell size: {choice} for the two datasets ({cells}); the convnet ran unchanged"
+    f"best HOG cell size: {choice} for the two datasets ({cells}); the convnet ran "
+    f"unchanged"
 )
 print()
 print("Conclusions, computed from the numbers above:")

@@ -1,4 +1,5 @@
-"""Simplicity: a convnet learns from raw pixels, and its forward pass is a few tensor operations."""
+"""Simplicity: a convnet learns from raw pixels, and its forward pass is a few tensor
+operations."""
 
 from collections import Counter
 
@@ -9,7 +10,8 @@ from dlcv.data import load_digits_images, split_train_test
 
 keras.utils.set_random_seed(0)
 
-# Raw pixels in, digits out: no hand-designed features (edges, strokes, moments) in between.
+# Raw pixels in, digits out: no hand-designed features (edges, strokes, moments) in
+# between.
 images, labels = load_digits_images()
 x_train, x_test, y_train, y_test = split_train_test(images, labels, seed=0)
 
@@ -24,7 +26,9 @@ model = keras.Sequential(
         keras.layers.Dense(10, activation="softmax"),
     ]
 )
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.compile(
+    optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+)
 model.fit(x_train, y_train, batch_size=32, epochs=20, verbose=0)
 # --8<-- [end:model]
 
@@ -36,9 +40,9 @@ print(f"Trainable parameters: {model.count_params():,}")
 forward = tf.function(lambda x: model(x, training=False))
 graph = forward.get_concrete_function(tf.TensorSpec((None, 8, 8, 1), tf.float32)).graph
 # Bookkeeping, not computation: graph inputs (Placeholder), reads of the weights
-# (ReadVariableOp, VarHandleOp), constants (Const), pass-through or control ops (Identity,
-# IdentityN, NoOp, StopGradient), and the shape arithmetic that works out the batch size for
-# Flatten's Reshape (Shape, StridedSlice, Pack).
+# (ReadVariableOp, VarHandleOp), constants (Const), pass-through or control ops
+# (Identity, IdentityN, NoOp, StopGradient), and the shape arithmetic that works out the
+# batch size for Flatten's Reshape (Shape, StridedSlice, Pack).
 BOOKKEEPING = {
     "Const",
     "Identity",
@@ -52,7 +56,9 @@ BOOKKEEPING = {
     "StridedSlice",
     "VarHandleOp",
 }
-compute_ops = Counter(op.type for op in graph.get_operations() if op.type not in BOOKKEEPING)
+compute_ops = Counter(
+    op.type for op in graph.get_operations() if op.type not in BOOKKEEPING
+)
 # --8<-- [end:trace]
 
 print()

@@ -1,4 +1,5 @@
-"""Add a class to a trained classifier: widen its output layer, keep the old weights, train on."""
+"""Add a class to a trained classifier: widen its output layer, keep the old weights,
+train on."""
 
 import keras
 import numpy as np
@@ -20,7 +21,9 @@ def accuracy(model: keras.Model, mask: np.ndarray) -> float:
 
 
 def compiled(model: keras.Model) -> keras.Model:
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy"
+    )
     return model
 
 
@@ -40,7 +43,8 @@ nine.fit(x_train[old_train], y_train[old_train], epochs=10, batch_size=32, verbo
 # --8<-- [start:grow]
 def widen(model: keras.Model, classes: int) -> keras.Model:
     """A copy of `model` with `classes` outputs; the old outputs keep their weights."""
-    copy = keras.models.clone_model(model)  # new layers, so training the copy leaves `model` be
+    # new layers, so training the copy leaves `model` be
+    copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     *body, head = copy.layers
     wider = keras.layers.Dense(classes, activation=head.activation)
@@ -55,12 +59,19 @@ def widen(model: keras.Model, classes: int) -> keras.Model:
 
 rng = np.random.default_rng(0)
 old_indices = np.flatnonzero(old_train)
-memory = rng.choice(old_indices, size=len(old_indices) // 10, replace=False)  # 10 % of the old data
+# 10 % of the old data
+memory = rng.choice(old_indices, size=len(old_indices) // 10, replace=False)
 x_new, y_new = x_train[new_train], y_train[new_train]
 
 rows = [("nine-class model", accuracy(nine, old_test), float("nan"))]
 widened = widen(nine, 10)
-rows.append(("widened to ten, untrained", accuracy(widened, old_test), accuracy(widened, new_test)))
+rows.append(
+    (
+        "widened to ten, untrained",
+        accuracy(widened, old_test),
+        accuracy(widened, new_test),
+    )
+)
 for name, x, y in [
     ("ten, new class only", x_new, y_new),
     (
@@ -74,7 +85,10 @@ for name, x, y in [
     rows.append((name, accuracy(model, old_test), accuracy(model, new_test)))
 # --8<-- [end:grow]
 
-print(f"Old classes 0-8: {old_train.sum()} training digits. New class 9: {new_train.sum()}.")
+print(
+    f"Old classes 0-8: {old_train.sum()} training digits. New class 9: "
+    f"{new_train.sum()}."
+)
 print(f"Replay memory: {len(memory)} old examples.")
 print()
 print("Model                      Test acc. on 0-8  Test acc. on 9")
@@ -82,8 +96,13 @@ for name, on_old, on_new in rows:
     new_text = "-" if np.isnan(on_new) else f"{on_new:.3f}"
     print(f"{name:<25}  {on_old:>16.3f}  {new_text:>14}")
 print()
-verdict = "left it unchanged" if rows[1][1] == rows[0][1] else f"moved it to {rows[1][1]:.3f}"
+verdict = (
+    "left it unchanged" if rows[1][1] == rows[0][1] else f"moved it to {rows[1][1]:.3f}"
+)
 print(f"Accuracy on 0-8 was {rows[0][1]:.3f}; widening the output layer {verdict}.")
 (_, old_only, new_only), (_, old_replay, new_replay) = rows[2], rows[3]
 print(f"Without replay, accuracy on 0-8 fell from {rows[0][1]:.3f} to {old_only:.3f}.")
-print(f"With replay it ended at {old_replay:.3f}, and the new class reached {new_replay:.3f}.")
+print(
+    f"With replay it ended at {old_replay:.3f}, and the new class reached "
+    f"{new_replay:.3f}."
+)

@@ -1,4 +1,5 @@
-"""Save a trained model, reload it in a later session, and keep training it on new examples."""
+"""Save a trained model, reload it in a later session, and keep training it on new
+examples."""
 
 import keras
 
@@ -8,7 +9,8 @@ keras.utils.set_random_seed(0)
 
 images, labels = load_digits_images()
 x_train, x_test, y_train, y_test = split_train_test(images, labels, seed=0)
-# The data arrive in two instalments: 300 examples now, the other 1,047 in a later session.
+# The data arrive in two instalments: 300 examples now, the other 1,047 in a later
+# session.
 x_first, y_first = x_train[:300], y_train[:300]
 x_new, y_new = x_train[300:], y_train[300:]
 
@@ -17,7 +19,10 @@ def report(session: str, model: keras.Model, new_examples: int) -> None:
     _, on_first = model.evaluate(x_first, y_first, verbose=0)
     _, on_test = model.evaluate(x_test, y_test, verbose=0)
     steps = int(model.optimizer.iterations)
-    print(f"{session:<14} {new_examples:>12,} {steps:>6,} {on_first:>18.3f} {on_test:>14.3f}")
+    print(
+        f"{session:<14} {new_examples:>12,} {steps:>6,} {on_first:>18.3f} "
+        f"{on_test:>14.3f}"
+    )
 
 
 print("Session        New examples  Steps  Acc. on first 300  Test accuracy")
@@ -31,7 +36,9 @@ model = keras.Sequential(
         keras.layers.Dense(10, activation="softmax"),
     ]
 )
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.compile(
+    optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+)
 model.fit(x_first, y_first, batch_size=32, epochs=10, verbose=0)
 report("1 (first)", model, len(x_first))
 model.save("digits.keras")  # architecture, weights and optimizer state in one file
@@ -39,7 +46,8 @@ model.save("digits.keras")  # architecture, weights and optimizer state in one f
 del model  # as if this session ended here
 
 # --8<-- [start:later]
-# A later session: reload the model and continue from where it stopped, on the new examples only.
+# A later session: reload the model and continue from where it stopped, on the new
+# examples only.
 model = keras.models.load_model("digits.keras")
 report("2 (reloaded)", model, 0)  # the same model, optimizer step count included
 model.fit(x_new, y_new, batch_size=32, epochs=10, verbose=0)

@@ -1,4 +1,5 @@
-"""Training on a new task erases the old one (catastrophic forgetting); replaying old data helps."""
+"""Training on a new task erases the old one (catastrophic forgetting); replaying old
+data helps."""
 
 import keras
 import numpy as np
@@ -11,7 +12,8 @@ keras.utils.set_random_seed(0)
 
 images, labels = load_digits_images()
 x_train, x_test, y_train, y_test = split_train_test(images, labels, seed=0)
-# Task A: digits 0-4. Task B, which arrives later: digits 5-9. One 10-way classifier for both.
+# Task A: digits 0-4. Task B, which arrives later: digits 5-9. One 10-way classifier for
+# both.
 old_train, new_train = y_train < 5, y_train >= 5
 old_test, new_test = y_test < 5, y_test >= 5
 
@@ -22,7 +24,9 @@ def accuracy(model: keras.Model, mask: np.ndarray) -> float:
 
 
 def compiled(model: keras.Model) -> keras.Model:
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy"
+    )
     return model
 
 
@@ -40,10 +44,12 @@ model_a.fit(x_train[old_train], y_train[old_train], epochs=10, batch_size=32, ve
 before = (accuracy(model_a, old_test), accuracy(model_a, new_test))
 
 # --8<-- [start:replay]
-# Replay: keep a small memory of old examples and mix it into every epoch on the new task.
+# Replay: keep a small memory of old examples and mix it into every epoch on the new
+# task.
 rng = np.random.default_rng(0)
 old_indices = np.flatnonzero(old_train)
-memory = rng.choice(old_indices, size=len(old_indices) // 10, replace=False)  # 10 % of task A
+# 10 % of task A
+memory = rng.choice(old_indices, size=len(old_indices) // 10, replace=False)
 x_new, y_new = x_train[new_train], y_train[new_train]
 strategies = {
     "new data only": (x_new, y_new),
@@ -56,7 +62,8 @@ strategies = {
 curves = {}
 for name, (x, y) in strategies.items():
     model = compiled(keras.models.clone_model(model_a))
-    model.set_weights(model_a.get_weights())  # both strategies start from the same model
+    # both strategies start from the same model
+    model.set_weights(model_a.get_weights())
     curve = [before]
     for _ in range(10):
         model.fit(x, y, epochs=1, batch_size=32, shuffle=True, verbose=0)
@@ -64,8 +71,14 @@ for name, (x, y) in strategies.items():
     curves[name] = curve
 # --8<-- [end:replay]
 
-print(f"Task A: {old_train.sum()} training digits 0-4. Task B: {new_train.sum()} digits 5-9.")
-print(f"Replay memory: {len(memory)} task-A examples ({len(memory) / old_train.sum():.0%}).")
+print(
+    f"Task A: {old_train.sum()} training digits 0-4. Task B: {new_train.sum()} digits "
+    f"5-9."
+)
+print(
+    f"Replay memory: {len(memory)} task-A examples "
+    f"({len(memory) / old_train.sum():.0%})."
+)
 print()
 print("Test accuracy            on task A (old)    on task B (new)")
 print(f"{'after task A':<22}  {before[0]:>15.3f}    {before[1]:>15.3f}")
@@ -78,16 +91,28 @@ for name, curve in curves.items():
 print()
 for name, curve in curves.items():
     drop = before[0] - curve[-1][0]
-    print(f"{name}: task-A accuracy fell by {drop:.3f} ({drop / before[0]:.0%} of what was known).")
+    print(
+        f"{name}: task-A accuracy fell by {drop:.3f} ({drop / before[0]:.0%} of what "
+        f"was known)."
+    )
 kept = curves["new data + replay"][-1][0] - curves["new data only"][-1][0]
-print(f"Replay kept {kept:.3f} more task-A accuracy than training on the new data alone.")
+print(
+    f"Replay kept {kept:.3f} more task-A accuracy than training on the new data alone."
+)
 
 use_style()
 fig = Figure(figsize=(7, 4))
 ax = fig.subplots()
 for (name, curve), color in zip(curves.items(), ["C3", "C0"], strict=True):
-    ax.plot([a for a, _ in curve], marker="o", color=color, label=f"task A (old), {name}")
-    ax.plot([b for _, b in curve], linestyle="--", color=color, label=f"task B (new), {name}")
+    ax.plot(
+        [a for a, _ in curve], marker="o", color=color, label=f"task A (old), {name}"
+    )
+    ax.plot(
+        [b for _, b in curve],
+        linestyle="--",
+        color=color,
+        label=f"task B (new), {name}",
+    )
 ax.set_xlabel("epochs of training on task B")
 ax.set_ylabel("test accuracy")
 ax.set_ylim(0, 1.02)
@@ -96,11 +121,12 @@ save_figure(
     fig,
     "forgetting_and_replay.png",
     alt=(
-        "Test accuracy on the old task (digits 0 to 4, solid lines) and the new task (digits 5 "
-        "to 9, dashed lines) over ten epochs of training on the new task, for a model trained "
-        "on the new digits alone and for one that also replays a tenth of the old examples. "
-        "Trained on the new digits alone, the accuracy on the old digits drops to near zero "
-        "within a few epochs; with replay it dips early and then climbs back most of the way, "
-        "while both models learn the new digits."
+        "Test accuracy on the old task (digits 0 to 4, solid lines) and the new task "
+        "(digits 5 to 9, dashed lines) over ten epochs of training on the new task, "
+        "for a model trained on the new digits alone and for one that also replays a "
+        "tenth of the old examples. Trained on the new digits alone, the accuracy on "
+        "the old digits drops to near zero within a few epochs; with replay it dips "
+        "early and then climbs back most of the way, while both models learn the new "
+        "digits."
     ),
 )

@@ -15,7 +15,8 @@ x_train, x_test, y_train, y_test = split_train_test(images, labels, seed=0)
 
 # --8<-- [start:stream]
 def stream(batch_size: int = 16) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Examples as they might arrive from a camera or a labelling queue: each one seen once."""
+    """Examples as they might arrive from a camera or a labelling queue: each one seen
+    once."""
     order = np.random.default_rng(0).permutation(len(x_train))
     for start in range(0, len(order) - batch_size + 1, batch_size):
         batch = order[start : start + batch_size]
@@ -30,7 +31,9 @@ model = keras.Sequential(
         keras.layers.Dense(10, activation="softmax"),
     ]
 )
-model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+model.compile(
+    optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy"
+)
 
 print("Examples seen  Test accuracy")
 for step, (x, y) in enumerate(stream(), start=1):

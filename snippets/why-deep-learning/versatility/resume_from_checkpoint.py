@@ -1,4 +1,5 @@
-"""Training that stops can resume from its last checkpoint, and ends where it would have ended."""
+"""Training that stops can resume from its last checkpoint, and ends where it would have
+ended."""
 
 import hashlib
 from pathlib import Path
@@ -49,11 +50,13 @@ reference = build_model()
 run(reference, epochs=6)
 
 # --8<-- [start:resume]
-# A run that stops after three of its six epochs (a crash, a preempted machine, a time limit).
+# A run that stops after three of its six epochs (a crash, a preempted machine, a time
+# limit).
 run(build_model(), epochs=3, checkpoint_dir="checkpoints")
 
-# Later, a new process builds the same model from scratch and calls `train` with the same folder:
-# it restores the weights, the optimizer state and the position, and runs the remaining epochs.
+# Later, a new process builds the same model from scratch and calls `train` with the
+# same folder: it restores the weights, the optimizer state and the position, and runs
+# the remaining epochs.
 model = build_model()
 history = run(model, epochs=6, checkpoint_dir="checkpoints")
 print(f"Resumed from (epoch, step): {history.resumed_from}")
@@ -61,7 +64,8 @@ print("Epoch  Training loss")
 for row in history.epochs:
     print(f"{int(row['epoch']):>5}  {row['loss']:.4f}")
 same = all(
-    np.array_equal(a, b) for a, b in zip(model.get_weights(), reference.get_weights(), strict=True)
+    np.array_equal(a, b)
+    for a, b in zip(model.get_weights(), reference.get_weights(), strict=True)
 )
 print(f"Final weights equal to an uninterrupted six-epoch run, bit for bit: {same}")
 # --8<-- [end:resume]
@@ -79,7 +83,8 @@ def fingerprint(folder: str) -> dict[str, str]:
 
 before = fingerprint("checkpoints")
 try:
-    run(build_model(hidden=64), epochs=8, checkpoint_dir="checkpoints")  # a different model
+    # a different model
+    run(build_model(hidden=64), epochs=8, checkpoint_dir="checkpoints")
 except ValueError as error:
     print(f"ValueError: {error}")
 unchanged = fingerprint("checkpoints") == before
