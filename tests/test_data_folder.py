@@ -508,7 +508,7 @@ def test_file_over_the_size_cap_is_skipped_unread(tmp_path):
 
 def test_non_utf8_file_name_is_used_and_printed(tmp_path):
     folder = one_class(tmp_path)
-    name = os.fsdecode(b"caf\xe9.png")  # Latin-1, not UTF-8
+    name = os.fsdecode(b"r\xe9sum\xe9.png")  # Latin-1, not UTF-8
     try:
         Image.fromarray(ROCKET).save(folder / name)
     except (OSError, UnicodeError):
