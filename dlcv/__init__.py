@@ -98,7 +98,12 @@ _SOURCES = {
         "profile",
         "receptive_field",
     ),
-    "dlcv.interpret": ("grad_cam", "overlay_heatmap", "upsample_heatmap", "visualize_filter"),
+    "dlcv.interpret": (
+        "grad_cam",
+        "overlay_heatmap",
+        "upsample_heatmap",
+        "visualize_filter",
+    ),
     "dlcv.plot": ("read_alt_text", "save_figure", "use_style"),
     "dlcv.segmentation": (
         "SHAPE_KINDS",
@@ -109,7 +114,12 @@ _SOURCES = {
         "pixel_confusion_matrix",
     ),
     "dlcv.training": ("History", "evaluate", "train"),
-    "dlcv.video": ("MovingClips", "apply_per_frame", "make_clip_dataset", "make_moving_clips"),
+    "dlcv.video": (
+        "MovingClips",
+        "apply_per_frame",
+        "make_clip_dataset",
+        "make_moving_clips",
+    ),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
@@ -207,7 +217,12 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         profile,
         receptive_field,
     )
-    from dlcv.interpret import grad_cam, overlay_heatmap, upsample_heatmap, visualize_filter
+    from dlcv.interpret import (
+        grad_cam,
+        overlay_heatmap,
+        upsample_heatmap,
+        visualize_filter,
+    )
     from dlcv.plot import read_alt_text, save_figure, use_style
     from dlcv.segmentation import (
         SHAPE_KINDS,
@@ -218,4 +233,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         pixel_confusion_matrix,
     )
     from dlcv.training import History, evaluate, train
-    from dlcv.video import MovingClips, apply_per_frame, make_clip_dataset, make_moving_clips
+    from dlcv.video import (
+        MovingClips,
+        apply_per_frame,
+        make_clip_dataset,
+        make_moving_clips,
+    )

@@ -56,7 +56,9 @@ def worker_role(strategy: tf.distribute.Strategy) -> tuple[bool, int]:
         return True, 0
     task_type, task_id = resolver.task_type, int(resolver.task_id or 0)
     has_chief = "chief" in resolver.cluster_spec().as_dict()
-    is_chief = task_type == "chief" or (task_type == "worker" and task_id == 0 and not has_chief)
+    is_chief = task_type == "chief" or (
+        task_type == "worker" and task_id == 0 and not has_chief
+    )
     return is_chief, task_id
 
 
@@ -88,7 +90,9 @@ _AUTO_NUMBER = re.compile(r"_\d+(?=_|/|$)")
 
 def comparable(signature: list[list[Any]]) -> list[tuple[str, tuple[int, ...]]]:
     """The parts of a model signature that must match for a checkpoint to restore into it."""
-    return [(_AUTO_NUMBER.sub("", str(path)), tuple(shape)) for path, shape in signature]
+    return [
+        (_AUTO_NUMBER.sub("", str(path)), tuple(shape)) for path, shape in signature
+    ]
 
 
 def summarize(signature: list[list[Any]]) -> str:
@@ -147,7 +151,9 @@ def read_state(directory: Path) -> SavedState | None:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise unreadable(directory, STATE_FILE, f"{type(error).__name__}: {error}") from error
+        raise unreadable(
+            directory, STATE_FILE, f"{type(error).__name__}: {error}"
+        ) from error
     problem = _state_problem(state)
     if problem is not None:
         raise unreadable(directory, STATE_FILE, problem)
@@ -168,7 +174,10 @@ def _first_line(error: BaseException) -> str:
 
 
 def positions_agree(
-    local: Sequence[float], total: Sequence[float], squares: Sequence[float], replicas: int
+    local: Sequence[float],
+    total: Sequence[float],
+    squares: Sequence[float],
+    replicas: int,
 ) -> bool:
     """Whether every replica restored the same position, judged from sums over the replicas.
 
@@ -179,7 +188,8 @@ def positions_agree(
     which must all stop together (one left waiting in an all-reduce would hang).
     """
     return all(
-        math.isclose(t, replicas * v, abs_tol=1e-6) and math.isclose(s, replicas * v * v)
+        math.isclose(t, replicas * v, abs_tol=1e-6)
+        and math.isclose(s, replicas * v * v)
         for v, t, s in zip(local, total, squares, strict=True)
     )
 
@@ -201,7 +211,13 @@ def check_workers_agree(
     """
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return
-    if sum(len(tasks) for tasks in strategy.cluster_resolver.cluster_spec().as_dict().values()) < 2:
+    if (
+        sum(
+            len(tasks)
+            for tasks in strategy.cluster_resolver.cluster_spec().as_dict().values()
+        )
+        < 2
+    ):
         return
     local = [float(restored is not None), float(position[0]), float(position[1])]
 
@@ -210,7 +226,9 @@ def check_workers_agree(
         return tf.concat([value, value * value], axis=0)
 
     def sums() -> tf.Tensor:
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(replica), axis=None)
+        return strategy.reduce(
+            tf.distribute.ReduceOp.SUM, strategy.run(replica), axis=None
+        )
 
     reduced = [float(x) for x in tf.function(sums)().numpy()]
     if positions_agree(local, reduced[:3], reduced[3:], strategy.num_replicas_in_sync):
@@ -260,7 +278,9 @@ class Checkpoints:
                 missing beside checkpoints, or if no checkpoint can be read.
         """
         self.state = state = read_state(self.directory)
-        if state is not None and comparable(state.signature) != comparable(self.signature):
+        if state is not None and comparable(state.signature) != comparable(
+            self.signature
+        ):
             raise ValueError(
                 "`checkpoint_dir` holds a checkpoint of a different model or optimizer; "
                 "it was left untouched. Use another folder, or delete it to start over. "
@@ -293,7 +313,9 @@ class Checkpoints:
                 continue
             self.restored = name
             return True
-        raise unreadable(self.directory, self.skipped[0].split(":")[0], "; ".join(self.skipped))
+        raise unreadable(
+            self.directory, self.skipped[0].split(":")[0], "; ".join(self.skipped)
+        )
 
     def history(self, epoch: int) -> list[dict[str, float]]:
         """The saved history of the epochs before `epoch`, the restored checkpoint's.
@@ -320,7 +342,9 @@ class Checkpoints:
                 # checkpoints themselves were found by listing the folder; the old index is
                 # kept aside rather than overwritten.
                 os.replace(index, index.with_name(_INDEX_FILE + ".unreadable"))
-            self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.own), max_to_keep=2)
+            self.manager = tf.train.CheckpointManager(
+                self.checkpoint, str(self.own), max_to_keep=2
+            )
         return self.manager
 
     def save(self, history: list[dict[str, float]]) -> None:

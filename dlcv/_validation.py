@@ -38,12 +38,16 @@ def _message(name: str, requirement: str, received: str) -> str:
 
 def _is_int(value: object) -> bool:
     # bool is an int subclass, but `batch_size=True` is a mistake, not a batch size of one.
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+    return isinstance(value, numbers.Integral) and not isinstance(
+        value, bool | np.bool_
+    )
 
 
 def _check_at_most(value: int, name: str, requirement: str, maximum: int) -> None:
     if value > maximum:
-        raise ValueError(_message(name, f"{requirement} of at most {maximum}", f"{name}={value!r}"))
+        raise ValueError(
+            _message(name, f"{requirement} of at most {maximum}", f"{name}={value!r}")
+        )
 
 
 def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> int:
@@ -210,11 +214,15 @@ def check_rank(array: Any, rank: int, name: str) -> np.ndarray:
     """
     result = np.asarray(array)
     if result.ndim != rank:
-        raise ValueError(_message(name, f"an array of rank {rank}", f"{name}.shape={result.shape}"))
+        raise ValueError(
+            _message(name, f"an array of rank {rank}", f"{name}.shape={result.shape}")
+        )
     return result
 
 
-def check_same_length(first: Any, first_name: str, second: Any, second_name: str) -> None:
+def check_same_length(
+    first: Any, first_name: str, second: Any, second_name: str
+) -> None:
     """Check that two sequences hold the same number of items.
 
     Args:
@@ -302,7 +310,9 @@ def check_value_range(value: Any, name: str = "value_range") -> tuple[float, flo
     if not ok:
         raise ValueError(
             _message(
-                name, "a pair of finite numbers (low, high) with low < high", f"{name}={value!r}"
+                name,
+                "a pair of finite numbers (low, high) with low < high",
+                f"{name}={value!r}",
             )
         )
     return float(value[0]), float(value[1])

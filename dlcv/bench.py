@@ -34,7 +34,12 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from dlcv._validation import _is_int, check_non_negative_int, check_one_of, check_positive_int
+from dlcv._validation import (
+    _is_int,
+    check_non_negative_int,
+    check_one_of,
+    check_positive_int,
+)
 from dlcv.hardware import _check_device as _check_device_name
 from dlcv.hardware import describe_hardware
 
@@ -158,18 +163,24 @@ def _orthogonal(n: int, dtype: str, seed: int) -> tf.Tensor:
     q = tf.eye(n, dtype=compute)
     for k in range(4):
         v = tf.random.stateless_normal((n, 1), seed=(seed, k), dtype=compute)
-        q -= (2.0 / tf.reduce_sum(v * v)) * tf.matmul(tf.matmul(q, v), v, transpose_b=True)
+        q -= (2.0 / tf.reduce_sum(v * v)) * tf.matmul(
+            tf.matmul(q, v), v, transpose_b=True
+        )
     return tf.cast(q, dtype)
 
 
 # --8<-- [start:time_matmul]
-def _matmul_chain(n: int, dtype: str) -> tuple[tf.Tensor, Callable[[tf.Tensor], tf.Tensor]]:
+def _matmul_chain(
+    n: int, dtype: str
+) -> tuple[tf.Tensor, Callable[[tf.Tensor], tf.Tensor]]:
     """A random n x n matrix x, and the step y -> y @ q that a chain repeats.
 
     q is orthogonal, so repeated products neither overflow nor shrink towards zero, and each
     product needs the previous one: nothing can be skipped, reordered or computed only once.
     """
-    x = tf.cast(tf.random.stateless_uniform((n, n), seed=(1, 0), minval=-1, maxval=1), dtype)
+    x = tf.cast(
+        tf.random.stateless_uniform((n, n), seed=(1, 0), minval=-1, maxval=1), dtype
+    )
     q = _orthogonal(n, dtype, seed=2)
     return x, lambda y: tf.matmul(y, q)
 
@@ -201,7 +212,10 @@ def _time_chain(
         elapsed = time.perf_counter() - start
         if elapsed >= _TARGET_CALL_SECONDS / 2:
             break
-        count = min(_MAX_CHAIN, max(2 * count, math.ceil(count * _TARGET_CALL_SECONDS / elapsed)))
+        count = min(
+            _MAX_CHAIN,
+            max(2 * count, math.ceil(count * _TARGET_CALL_SECONDS / elapsed)),
+        )
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -294,7 +308,9 @@ def time_matmul(
         x, step = _matmul_chain(n, dtype)
         seconds, used = _time_chain(step, x, repeats=repeats, warmup=warmup)
     itemsize = tf.as_dtype(dtype).size
-    return _measurement("matmul", dtype, (n, n, n), seconds, 2 * n**3, 3 * n**2 * itemsize, used)
+    return _measurement(
+        "matmul", dtype, (n, n, n), seconds, 2 * n**3, 3 * n**2 * itemsize, used
+    )
 
 
 def time_conv2d(
@@ -351,10 +367,14 @@ def time_conv2d(
     _check_timing_args(dtype, repeats, warmup, device)
     k, c = kernel_size, channels
     with _placement(device):
-        x = tf.random.stateless_uniform((batch, size, size, c), seed=(3, 0), minval=-1, maxval=1)
+        x = tf.random.stateless_uniform(
+            (batch, size, size, c), seed=(3, 0), minval=-1, maxval=1
+        )
         x = tf.cast(x, dtype)
         small = 0.01 / math.sqrt(k * k * c)
-        kernel = tf.random.stateless_uniform((k, k, c, c), seed=(4, 0), minval=-small, maxval=small)
+        kernel = tf.random.stateless_uniform(
+            (k, k, c, c), seed=(4, 0), minval=-small, maxval=small
+        )
         centre = tf.one_hot(k // 2 * k + k // 2, k * k, dtype=tf.float32)
         mix = _orthogonal(c, "float32", seed=5)
         kernel = tf.cast(kernel + tf.reshape(centre, (k, k, 1, 1)) * mix, dtype)
@@ -419,9 +439,13 @@ def measure_bandwidth(
         x = tf.cast(tf.random.stateless_uniform((elements,), seed=(6, 0)), dtype)
         # A run-time 1, not a constant: TensorFlow cannot simplify the multiplication away.
         scale = tf.Variable(1.0, dtype=dtype, trainable=False)
-        seconds, used = _time_chain(lambda y: y * scale, x, repeats=repeats, warmup=warmup)
+        seconds, used = _time_chain(
+            lambda y: y * scale, x, repeats=repeats, warmup=warmup
+        )
     nbytes = 2 * elements * itemsize
-    return _measurement("bandwidth", dtype, (elements,), seconds, elements, nbytes, used)
+    return _measurement(
+        "bandwidth", dtype, (elements,), seconds, elements, nbytes, used
+    )
 
 
 def _check_choices(values: Any, name: str, options: Sequence[str]) -> tuple[str, ...]:
@@ -503,7 +527,9 @@ def run_benchmarks(
     sizes = _check_sizes(sizes, "sizes") if sizes is not None else None
     device = _check_device(device)
     if progress is not None and not callable(progress):
-        raise TypeError(f"`progress` must be callable or None. Received: progress={progress!r}")
+        raise TypeError(
+            f"`progress` must be callable or None. Received: progress={progress!r}"
+        )
     if sizes is None:
         sizes = (128, 256, 512) if quick else (256, 512, 1024, 2048, 4096)
     repeats, warmup = (3, 1) if quick else (10, 2)
@@ -514,7 +540,12 @@ def run_benchmarks(
     for dtype in dtypes:
         for n in sizes:
             matmul = partial(
-                time_matmul, n, dtype=dtype, repeats=repeats, warmup=warmup, device=device
+                time_matmul,
+                n,
+                dtype=dtype,
+                repeats=repeats,
+                warmup=warmup,
+                device=device,
             )
             timings.append((f"matmul {dtype} n={n}", matmul))
     for dtype in dtypes:
@@ -529,7 +560,9 @@ def run_benchmarks(
             device=device,
         )
         timings.append((f"conv2d {dtype}", conv2d))
-    bandwidth = partial(measure_bandwidth, mebibytes, repeats=repeats, warmup=warmup, device=device)
+    bandwidth = partial(
+        measure_bandwidth, mebibytes, repeats=repeats, warmup=warmup, device=device
+    )
     timings.append(("bandwidth float32", bandwidth))
 
     measurements, skipped = [], []
@@ -542,7 +575,11 @@ def run_benchmarks(
         try:
             measurement = timing()
         except unsupported as exc:
-            reason = str(exc.message).strip().splitlines()[0] if exc.message else type(exc).__name__
+            reason = (
+                str(exc.message).strip().splitlines()[0]
+                if exc.message
+                else type(exc).__name__
+            )
             skipped.append(f"{label}: {reason}")
             line = f"{label}: skipped ({reason})"
         else:
@@ -595,7 +632,8 @@ def format_report(report: BenchReport) -> str:
     hw = report.hardware
     devices = sorted({m.device for m in report.measurements})
     lines = [
-        "Device      " + (", ".join(_device_description(report, d) for d in devices) or "none"),
+        "Device      "
+        + (", ".join(_device_description(report, d) for d in devices) or "none"),
         f"Software    TensorFlow {hw.get('tensorflow_version', '?')}, "
         f"Keras {hw.get('keras_version', '?')}, Python {hw.get('python_version', '?')}",
         "",
@@ -615,8 +653,12 @@ def format_report(report: BenchReport) -> str:
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        left = [f"{cell:<{width}}" for cell, width in zip(row[:3], widths[:3], strict=True)]
-        right = [f"{cell:>{width}}" for cell, width in zip(row[3:], widths[3:], strict=True)]
+        left = [
+            f"{cell:<{width}}" for cell, width in zip(row[:3], widths[:3], strict=True)
+        ]
+        right = [
+            f"{cell:>{width}}" for cell, width in zip(row[3:], widths[3:], strict=True)
+        ]
         lines.append("  ".join(left + right))
     lines.extend(f"skipped: {line}" for line in report.skipped)
     return "\n".join(lines)
@@ -651,13 +693,19 @@ def _check_measurement_values(entry: dict[str, Any]) -> None:
         if not isinstance(entry[name], str):
             raise TypeError(f"measurement field {name}={entry[name]!r}, not a string")
     shape = entry["shape"]
-    if not isinstance(shape, list) or not all(_is_int(size) and size > 0 for size in shape):
-        raise TypeError(f"measurement field shape={shape!r}, not a list of positive integers")
+    if not isinstance(shape, list) or not all(
+        _is_int(size) and size > 0 for size in shape
+    ):
+        raise TypeError(
+            f"measurement field shape={shape!r}, not a list of positive integers"
+        )
     for name in ("seconds", "flops", "bytes", "flops_per_second", "bytes_per_second"):
         value = entry[name]
         # Every one of them divides or is divided by another, so zero is as wrong as "fast".
         if not (_is_real(value) and math.isfinite(value) and value > 0):
-            raise TypeError(f"measurement field {name}={value!r}, not a positive number")
+            raise TypeError(
+                f"measurement field {name}={value!r}, not a positive number"
+            )
 
 
 def _is_real(value: object) -> bool:
@@ -684,7 +732,9 @@ def report_from_json(text: str) -> BenchReport:
     See: docs/hardware/accelerators.md
     """
     if not isinstance(text, str):
-        raise TypeError(f"`text` must be a JSON string. Received: text={type(text).__name__}")
+        raise TypeError(
+            f"`text` must be a JSON string. Received: text={type(text).__name__}"
+        )
     fields = {field.name for field in dataclasses.fields(Measurement)}
     try:
         data = json.loads(text)
@@ -699,7 +749,10 @@ def report_from_json(text: str) -> BenchReport:
             raise TypeError(f"hardware={data['hardware']!r}, not an object")
         report = BenchReport(
             dict(data["hardware"]),
-            tuple(Measurement(**{**entry, "shape": tuple(entry["shape"])}) for entry in entries),
+            tuple(
+                Measurement(**{**entry, "shape": tuple(entry["shape"])})
+                for entry in entries
+            ),
             tuple(data.get("skipped", ())),
         )
         if not all(isinstance(line, str) for line in report.skipped):
@@ -773,7 +826,11 @@ def plot_roofline(
             "`report` must hold a bandwidth measurement, or `peak_bandwidth` be given. "
             "Received: no bandwidth measurement"
         )
-    flops_roof = peak_flops if peak_flops is not None else max(m.flops_per_second for m in points)
+    flops_roof = (
+        peak_flops
+        if peak_flops is not None
+        else max(m.flops_per_second for m in points)
+    )
     bandwidth_roof = peak_bandwidth if peak_bandwidth is not None else max(streams)
     measured = [
         name
@@ -818,7 +875,9 @@ def plot_roofline(
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOP per byte moved)")
     ax.set_ylabel("FLOP/s")
-    devices = ", ".join(_device_description(report, d) for d in sorted({m.device for m in points}))
+    devices = ", ".join(
+        _device_description(report, d) for d in sorted({m.device for m in points})
+    )
     ax.set_title(f"Roofline of {devices}: {kind_of_roof}")
     ax.legend(loc="lower right", fontsize="small", ncols=2)
     return fig
@@ -839,7 +898,9 @@ def _cpuinfo_fields() -> dict[str, str]:
     return fields
 
 
-def estimate_cpu_peak(*, fma_units: int, clock_hz: float | None = None) -> CPUPeak | None:
+def estimate_cpu_peak(
+    *, fma_units: int, clock_hz: float | None = None
+) -> CPUPeak | None:
     """Derive this CPU's theoretical float32 peak: cores x clock x FMA units x SIMD width x 2.
 
     The SIMD width comes from the `/proc/cpuinfo` flags (`avx512f`: 16 float32 lanes; `avx2`
@@ -890,7 +951,11 @@ def estimate_cpu_peak(*, fma_units: int, clock_hz: float | None = None) -> CPUPe
         source = str(_MAX_FREQUENCY)
     else:
         return None
-    logical = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    logical = (
+        len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count()
+    )
     try:
         threads_per_core = max(1, int(fields["siblings"]) // int(fields["cpu cores"]))
     except (KeyError, ValueError):
@@ -908,13 +973,23 @@ def _main(argv: Sequence[str] | None = None) -> int:
             "machine. Progress goes to stderr, the table (or JSON) to stdout."
         ),
     )
-    parser.add_argument("--quick", action="store_true", help="small sizes, 3 repeats (seconds)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
-        "--dtype", action="append", choices=DTYPES, help="a dtype to measure (repeatable)"
+        "--quick", action="store_true", help="small sizes, 3 repeats (seconds)"
     )
     parser.add_argument(
-        "--size", action="append", type=int, help="a matrix size n to measure (repeatable)"
+        "--json", action="store_true", help="print JSON instead of a table"
+    )
+    parser.add_argument(
+        "--dtype",
+        action="append",
+        choices=DTYPES,
+        help="a dtype to measure (repeatable)",
+    )
+    parser.add_argument(
+        "--size",
+        action="append",
+        type=int,
+        help="a matrix size n to measure (repeatable)",
     )
     parser.add_argument("--device", help="a TensorFlow device name, e.g. /device:GPU:0")
     args = parser.parse_args(argv)

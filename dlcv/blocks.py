@@ -171,7 +171,11 @@ def apply_vgg_block(
             x = apply_conv_bn(x, filters, kernel_size, name=f"{prefix}_conv{i}")
         else:
             x = keras.layers.Conv2D(
-                filters, kernel_size, padding="same", activation="relu", name=f"{prefix}_conv{i}"
+                filters,
+                kernel_size,
+                padding="same",
+                activation="relu",
+                name=f"{prefix}_conv{i}",
             )(x)
     return keras.layers.MaxPooling2D(2, name=f"{prefix}_pool")(x)
     # --8<-- [end:apply_vgg_block]
@@ -181,7 +185,9 @@ def _shortcut(x: Any, channels: int, filters: int, strides: int, prefix: str) ->
     """The identity when shapes match, else a strided 1x1 projection (He et al.'s option B)."""
     if strides == 1 and channels == filters:
         return x
-    return apply_conv_bn(x, filters, 1, strides=strides, activation=None, name=f"{prefix}_shortcut")
+    return apply_conv_bn(
+        x, filters, 1, strides=strides, activation=None, name=f"{prefix}_shortcut"
+    )
 
 
 # --8<-- [start:apply_residual_block]
@@ -348,7 +354,11 @@ def apply_separable_block(
     kernel_size = check_positive_int(kernel_size, "kernel_size")
     prefix = _prefix(name, "separable_block")
     x = keras.layers.DepthwiseConv2D(
-        kernel_size, strides=strides, padding="same", use_bias=False, name=f"{prefix}_dw_conv"
+        kernel_size,
+        strides=strides,
+        padding="same",
+        use_bias=False,
+        name=f"{prefix}_dw_conv",
     )(x)
     x = keras.layers.BatchNormalization(name=f"{prefix}_dw_bn")(x)
     x = keras.layers.ReLU(name=f"{prefix}_dw_relu")(x)
@@ -402,7 +412,9 @@ def apply_inverted_residual_block(
     prefix = _prefix(name, "inverted_residual_block")
     y = x
     if expansion > 1:
-        y = apply_conv_bn(y, channels * expansion, 1, activation="relu6", name=f"{prefix}_expand")
+        y = apply_conv_bn(
+            y, channels * expansion, 1, activation="relu6", name=f"{prefix}_expand"
+        )
     y = keras.layers.DepthwiseConv2D(
         3, strides=strides, padding="same", use_bias=False, name=f"{prefix}_dw_conv"
     )(y)
@@ -451,7 +463,9 @@ def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) ->
     ratio = check_positive_int(ratio, "ratio")
     prefix = _prefix(name, "squeeze_excite")
     s = keras.layers.GlobalAveragePooling2D(keepdims=True, name=f"{prefix}_squeeze")(x)
-    s = keras.layers.Dense(max(1, channels // ratio), activation="relu", name=f"{prefix}_reduce")(s)
+    s = keras.layers.Dense(
+        max(1, channels // ratio), activation="relu", name=f"{prefix}_reduce"
+    )(s)
     s = keras.layers.Dense(channels, activation="sigmoid", name=f"{prefix}_expand")(s)
     return keras.layers.Multiply(name=f"{prefix}_scale")([x, s])
     # --8<-- [end:apply_squeeze_excite]
@@ -522,7 +536,9 @@ def apply_upsample_block(
     if mode == "transpose":
         x = keras.layers.Conv2DTranspose(filters, 2, strides=2, name=f"{prefix}_up")(x)
     else:
-        x = keras.layers.UpSampling2D(2, interpolation="bilinear", name=f"{prefix}_up")(x)
+        x = keras.layers.UpSampling2D(2, interpolation="bilinear", name=f"{prefix}_up")(
+            x
+        )
     x = keras.layers.Concatenate(name=f"{prefix}_concat")([x, skip])
     for i in range(1, convs + 1):
         x = apply_conv_bn(x, filters, 3, name=f"{prefix}_{i}")

@@ -200,7 +200,9 @@ def make_dataset(
     batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_non_negative_int(seed, "seed")
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    return make_batches(dataset, batch_size=batch_size, shuffle=shuffle, seed=seed, augment=augment)
+    return make_batches(
+        dataset, batch_size=batch_size, shuffle=shuffle, seed=seed, augment=augment
+    )
 
 
 def _check_augment(augment: object) -> None:
@@ -309,7 +311,9 @@ def make_batches(
     if cache_file is not None:
         examples = examples.cache(cache_file)
     if shuffle and shuffle_buffer is not None:
-        examples = examples.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        examples = examples.shuffle(
+            shuffle_buffer, seed=seed, reshuffle_each_iteration=True
+        )
     batches = examples.batch(batch_size, drop_remainder=drop_remainder)
     if augment is not None:
         # Random layers draw from one shared generator: calls running in parallel would take
@@ -321,7 +325,9 @@ def make_batches(
         if deterministic:
             batches = batches.map(apply)
         else:
-            batches = batches.map(apply, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+            batches = batches.map(
+                apply, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False
+            )
     return batches.prefetch(tf.data.AUTOTUNE)
     # --8<-- [end:make_batches]
 
@@ -351,7 +357,9 @@ class _Unusable(Exception):
 
 def _check_regular(info: os.stat_result, max_bytes: int | None) -> None:
     if not stat.S_ISREG(info.st_mode):
-        kind = next((kind for test, kind in _FILE_KINDS if test(info.st_mode)), "special")
+        kind = next(
+            (kind for test, kind in _FILE_KINDS if test(info.st_mode)), "special"
+        )
         raise _Unusable(f"not a regular file: it is {kind}, which is not read")
     if max_bytes is not None and info.st_size > max_bytes:
         raise _Unusable(
@@ -394,7 +402,11 @@ def _read_regular(path: Path, *, max_bytes: int) -> bytes:
 
 def _display_name(path: Path | str) -> str:
     """`path` as printable text: bytes that are not UTF-8 in a name show as `\\xff` escapes."""
-    return os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return (
+        os.fspath(path)
+        .encode("utf-8", "surrogateescape")
+        .decode("utf-8", "backslashreplace")
+    )
 
 
 # Sharded files on disk -----------------------------------------------------------------------
@@ -485,7 +497,9 @@ def write_shards(
             "`images` must hold at least one example of rank 1 or more. "
             f"Received: images.shape={images.shape}"
         )
-    if labels.ndim != 1 or (labels.size and not np.issubdtype(labels.dtype, np.integer)):
+    if labels.ndim != 1 or (
+        labels.size and not np.issubdtype(labels.dtype, np.integer)
+    ):
         raise TypeError(
             "`labels` must be a rank-1 array of integers. "
             f"Received: labels.shape={labels.shape}, labels.dtype={labels.dtype}"
@@ -682,7 +696,10 @@ def _records_that_fit(path: Path) -> tuple[int, str | None]:
             file.seek(position)
             header = file.read(_HEADER_BYTES)
             if len(header) < _HEADER_BYTES:
-                return index, f"truncated record (byte {position}): the file ends inside it"
+                return (
+                    index,
+                    f"truncated record (byte {position}): the file ends inside it",
+                )
             length = int.from_bytes(header[:8], "little")
             end = position + _HEADER_BYTES + length + _FOOTER_BYTES
             if end > size:
@@ -695,7 +712,10 @@ def _records_that_fit(path: Path) -> tuple[int, str | None]:
                         f"corrupted record (byte {position}): its header declares {length:,} "
                         f"bytes, more than the whole file holds ({size:,} bytes)"
                     )
-                return index, f"truncated record (byte {position}): the file ends inside it"
+                return (
+                    index,
+                    f"truncated record (byte {position}): the file ends inside it",
+                )
             position, index = end, index + 1
     return index, None
 
@@ -787,14 +807,19 @@ def _check_record(
     names = ("image", "shape", "dtype", "label", "count")
     missing = [name for name in names if name not in features]
     if missing:
-        raise ValueError(f"missing feature(s) {', '.join(missing)}: not written by write_shards")
+        raise ValueError(
+            f"missing feature(s) {', '.join(missing)}: not written by write_shards"
+        )
     shape = tuple(int(size) for size in features["shape"].int64_list.value)
     dtype_values = features["dtype"].bytes_list.value
     dtype = dtype_values[0].decode(errors="replace") if len(dtype_values) == 1 else ""
     counts = features["count"].int64_list.value
     if dtype not in _SHARD_DTYPES or len(counts) != 1 or counts[0] <= 0:
         raise ValueError("malformed dtype or count feature")
-    if len(features["label"].int64_list.value) != 1 or len(features["image"].bytes_list.value) != 1:
+    if (
+        len(features["label"].int64_list.value) != 1
+        or len(features["image"].bytes_list.value) != 1
+    ):
         raise ValueError("malformed label or image feature")
     size = len(features["image"].bytes_list.value[0])
     if (
@@ -808,7 +833,9 @@ def _check_record(
             f"(shape {reference[0]}, dtype {reference[1]})"
         )
     if declared is not None and counts[0] != declared:
-        raise ValueError(f"says its file holds {counts[0]} records, an earlier one says {declared}")
+        raise ValueError(
+            f"says its file holds {counts[0]} records, an earlier one says {declared}"
+        )
     return shape, dtype, int(counts[0])
 
 
@@ -869,12 +896,20 @@ def check_shards(
                     ):
                         count += size - checked
                         break
-                    slow = batch[checked:] if declared is not None else batch[checked : checked + 1]
+                    slow = (
+                        batch[checked:]
+                        if declared is not None
+                        else batch[checked : checked + 1]
+                    )
                     for raw in slow.numpy():
                         try:
-                            shape, dtype, declared = _check_record(raw, reference, declared)
+                            shape, dtype, declared = _check_record(
+                                raw, reference, declared
+                            )
                         except ValueError as error:
-                            lost = None if declared is None else max(declared - count, 1)
+                            lost = (
+                                None if declared is None else max(declared - count, 1)
+                            )
                             problem = ShardProblem(path, count, str(error), lost)
                             break
                         reference = reference or (shape, dtype)
@@ -892,7 +927,9 @@ def check_shards(
             )
             problem = ShardProblem(path, count, reason, declared - count)
         elif problem is None and declared is not None and count > declared:
-            reason = f"the file holds {count} records, more than the {declared} they declare"
+            reason = (
+                f"the file holds {count} records, more than the {declared} they declare"
+            )
             problem = ShardProblem(path, declared, reason, count - declared)
             count = declared
         elif problem is None and count == 0:
@@ -996,13 +1033,22 @@ def read_shards(
     if report.problems and on_error == "raise":
         raise ShardError(report.problems[0])
     if report.image_shape is None or report.image_dtype is None or report.records == 0:
-        raise ShardError(ShardProblem(paths[0], 0, "no readable record in any of the files", None))
+        raise ShardError(
+            ShardProblem(paths[0], 0, "no readable record in any of the files", None)
+        )
     shape, dtype = report.image_shape, tf.dtypes.as_dtype(report.image_dtype)
-    kept = [(path, count) for path, count in zip(paths, report.readable, strict=True) if count]
+    kept = [
+        (path, count)
+        for path, count in zip(paths, report.readable, strict=True)
+        if count
+    ]
     if checked_earlier:
         _check_unchanged(kept)
     files = tf.data.Dataset.from_tensor_slices(
-        ([os.fsencode(path) for path, _ in kept], np.array([count for _, count in kept], np.int64))
+        (
+            [os.fsencode(path) for path, _ in kept],
+            np.array([count for _, count in kept], np.int64),
+        )
     )
     features = {
         "image": tf.io.FixedLenFeature([], tf.string),
@@ -1155,12 +1201,16 @@ class ImageFolder:
         for label, (class_name, count) in enumerate(
             zip(self.class_names, self.counts, strict=True)
         ):
-            lines.append(f"  label {label}: {_display_name(class_name)!r}, {count} images")
+            lines.append(
+                f"  label {label}: {_display_name(class_name)!r}, {count} images"
+            )
         for action in ("converted", "skipped", "ignored"):
             chosen = [issue for issue in self.issues if issue.action == action]
             if chosen:
                 lines.append(f"{action}:")
-                lines.extend(f"  {self.name(issue.path)}: {issue.reason}" for issue in chosen)
+                lines.extend(
+                    f"  {self.name(issue.path)}: {issue.reason}" for issue in chosen
+                )
         return "\n".join(lines)
 
 
@@ -1172,7 +1222,9 @@ class ImageFolderError(ValueError):
 
     def __init__(self, report: ImageFolder) -> None:
         bad = report.skipped
-        listing = "\n".join(f"  {report.name(issue.path)}: {issue.reason}" for issue in bad)
+        listing = "\n".join(
+            f"  {report.name(issue.path)}: {issue.reason}" for issue in bad
+        )
         super().__init__(
             f"{len(bad)} file(s) in `{_display_name(report.directory.name)}/` cannot be used as "
             'labelled images (fix or remove them, or pass on_error="skip" to leave them out):'
@@ -1188,7 +1240,9 @@ def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
         if position >= size:
             raise _Unusable("truncated: the file ends inside the JPEG header")
         if data[position] != 0xFF:
-            raise _Unusable(f"corrupt: no JPEG marker where one must be (byte {position})")
+            raise _Unusable(
+                f"corrupt: no JPEG marker where one must be (byte {position})"
+            )
         while position < size and data[position] == 0xFF:  # fill bytes
             position += 1
         if position >= size:
@@ -1219,7 +1273,10 @@ def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
                 )
             break
         position += length
-    notes = {1: [_GRAY_NOTE], 4: ["CMYK JPEG: converted to RGB by TensorFlow's decoder"]}
+    notes = {
+        1: [_GRAY_NOTE],
+        4: ["CMYK JPEG: converted to RGB by TensorFlow's decoder"],
+    }
     return _DECODE_8BIT, notes.get(components, [])
 
 
@@ -1289,25 +1346,35 @@ def _inspect_gif(data: bytes) -> tuple[int, list[str]]:
             break
         if block == 0x21:  # extension: label, then sub-blocks
             position = _skip_gif_blocks(data, position + 2)
-        elif block == 0x2C:  # image: descriptor, local colour table, code size, sub-blocks
+        elif (
+            block == 0x2C
+        ):  # image: descriptor, local colour table, code size, sub-blocks
             if position + 10 > len(data):
-                raise _Unusable("truncated: the file ends inside a GIF image descriptor")
+                raise _Unusable(
+                    "truncated: the file ends inside a GIF image descriptor"
+                )
             flags = data[position + 9]
             position += 10 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
             position = _skip_gif_blocks(data, position + 1)
             frames += 1
         else:
-            raise _Unusable(f"corrupt: unknown GIF block {block:#04x} at byte {position}")
+            raise _Unusable(
+                f"corrupt: unknown GIF block {block:#04x} at byte {position}"
+            )
     if frames == 0:
         raise _Unusable("corrupt: the GIF holds no image")
-    return _DECODE_8BIT, ["animated GIF: only its first frame is used"] if frames > 1 else []
+    return _DECODE_8BIT, [
+        "animated GIF: only its first frame is used"
+    ] if frames > 1 else []
 
 
 def _inspect_bmp(data: bytes) -> tuple[int, list[str]]:
     if len(data) < 30 or len(data) < int.from_bytes(data[2:6], "little"):
         raise _Unusable("truncated: the BMP is shorter than its header says")
     bits = int.from_bytes(data[28:30], "little")
-    return _DECODE_8BIT, ["32-bit BMP: its fourth (alpha) channel is dropped"] if bits == 32 else []
+    return _DECODE_8BIT, [
+        "32-bit BMP: its fourth (alpha) channel is dropped"
+    ] if bits == 32 else []
 
 
 def _inspect_webp(data: bytes) -> tuple[int, list[str]]:
@@ -1343,7 +1410,9 @@ def _inspect_file(path: Path, max_bytes: int) -> tuple[int, list[str]]:
     start = data[:16]
     if all(32 <= byte < 127 or byte in b"\t\n\r" for byte in start):
         raise _Unusable(f"not an image: it starts with the text {start.decode()!r}")
-    raise _Unusable(f"not an image: its first bytes ({start[:8].hex(' ')}) match no image format")
+    raise _Unusable(
+        f"not an image: its first bytes ({start[:8].hex(' ')}) match no image format"
+    )
 
 
 def _decode(
@@ -1398,7 +1467,9 @@ def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, st
         )
     )
 
-    def check(index: tf.Tensor, path: tf.Tensor, decoder: tf.Tensor) -> tuple[tf.Tensor, ...]:
+    def check(
+        index: tf.Tensor, path: tf.Tensor, decoder: tf.Tensor
+    ) -> tuple[tf.Tensor, ...]:
         # The shape depends on the decoded image, so the decode cannot be pruned away.
         return index, _decode(tf.io.read_file(path), decoder, _image_shape)
 
@@ -1434,7 +1505,9 @@ def _check_names(value: object, name: str) -> tuple[str, ...]:
 def _entries(folder: Path) -> list[Path]:
     """The entries of `folder`, sorted by name; raises `OSError` if it cannot be listed."""
     with os.scandir(folder) as listing:
-        return sorted((Path(entry.path) for entry in listing), key=lambda path: path.name)
+        return sorted(
+            (Path(entry.path) for entry in listing), key=lambda path: path.name
+        )
 
 
 def _is_hidden(path: Path) -> bool:
@@ -1560,7 +1633,9 @@ def scan_image_folder(
         elif entry.is_dir():
             subfolders.append(entry)
         else:
-            reason = "not in a class folder: a file directly in the top folder has no label"
+            reason = (
+                "not in a class folder: a file directly in the top folder has no label"
+            )
             issues.append(ImageIssue(entry, "skipped", reason))
     names = given if given is not None else tuple(entry.name for entry in subfolders)
     label_of = {name: label for label, name in enumerate(names)}
@@ -1606,7 +1681,9 @@ def scan_image_folder(
         else:
             kept.append((path, label, result[0], result[1]))
     if verify:
-        failures = _undecodable([path for path, *_ in kept], [code for _, _, code, _ in kept])
+        failures = _undecodable(
+            [path for path, *_ in kept], [code for _, _, code, _ in kept]
+        )
         for index in sorted(failures):
             issues.append(ImageIssue(kept[index][0], "skipped", failures[index]))
         kept = [item for index, item in enumerate(kept) if index not in failures]
@@ -1775,26 +1852,40 @@ def make_folder_dataset(
         )
     )
     if shuffle and cache_file is None:  # names are cheap to shuffle, images are not
-        files = files.shuffle(len(report.paths), seed=seed, reshuffle_each_iteration=True)
+        files = files.shuffle(
+            len(report.paths), seed=seed, reshuffle_each_iteration=True
+        )
     # One decoder for the whole folder (the usual case) builds no branch per image.
     single = report.decoders[0] if len(set(report.decoders)) == 1 else None
 
     def resize(image: tf.Tensor, peak: int) -> tf.Tensor:
         # Resizing is linear, so scaling the small result is the same as scaling the input;
         # a factor of 1 and an offset of 0, as for 8-bit images to (0, 255), cost nothing.
-        resized = tf.cast(tf.image.resize(image, (height, width), method=method), tf.float32)
+        resized = tf.cast(
+            tf.image.resize(image, (height, width), method=method), tf.float32
+        )
         if (high - low) != peak:
             resized = resized * ((high - low) / peak)
         if low != 0:
             resized = resized + low
-        return tf.clip_by_value(resized, low, high) if method in _OVERSHOOTING else resized
+        return (
+            tf.clip_by_value(resized, low, high) if method in _OVERSHOOTING else resized
+        )
 
-    def load(path: tf.Tensor, label: tf.Tensor, decoder: tf.Tensor) -> tuple[tf.Tensor, ...]:
-        image = _decode(tf.io.read_file(path), decoder if single is None else single, resize)
-        image.set_shape((height, width, 3))  # static: a branch per image hides the shape
+    def load(
+        path: tf.Tensor, label: tf.Tensor, decoder: tf.Tensor
+    ) -> tuple[tf.Tensor, ...]:
+        image = _decode(
+            tf.io.read_file(path), decoder if single is None else single, resize
+        )
+        image.set_shape(
+            (height, width, 3)
+        )  # static: a branch per image hides the shape
         return image, label
 
-    examples = files.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+    examples = files.map(
+        load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic
+    )
     return make_batches(
         examples,
         batch_size=batch_size,

@@ -65,7 +65,9 @@ def _check_real(value: Any, name: str) -> float:
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
     if math.isnan(float(value)):
-        raise ValueError(f"`{name}` must be a number, not NaN. Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` must be a number, not NaN. Received: {name}={value!r}"
+        )
     return float(value)
 
 
@@ -78,7 +80,10 @@ def _check_boxes(boxes: Any, name: str, box_format: str) -> np.ndarray:
         raise ValueError(
             f"`{name}` must be an array of shape (N, 4). Received: {name}.shape={array.shape}"
         )
-    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+    if not (
+        np.issubdtype(array.dtype, np.floating)
+        or np.issubdtype(array.dtype, np.integer)
+    ):
         raise TypeError(
             f"`{name}` must hold real numbers. Received: {name}.dtype={array.dtype.name}"
         )
@@ -174,8 +179,12 @@ def convert_boxes(boxes: Any, *, source: str, target: str) -> np.ndarray:
 def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU of every "xyxy" box in `a` (N, 4) with every one in `b` (M, 4), as an (N, M) array."""
     # Broadcasting a column of N boxes against a row of M boxes gives every pair at once.
-    width = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    height = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    width = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(
+        a[:, None, 0], b[None, :, 0]
+    )
+    height = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(
+        a[:, None, 1], b[None, :, 1]
+    )
     intersection = np.clip(width, 0, None) * np.clip(height, 0, None)
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
@@ -232,9 +241,7 @@ def _pair(value: Any, name: str) -> tuple[int, int]:
 
 
 def _positive_numbers(values: Any, name: str) -> np.ndarray:
-    message = (
-        f"`{name}` must be a non-empty sequence of positive numbers. Received: {name}={values!r}"
-    )
+    message = f"`{name}` must be a non-empty sequence of positive numbers. Received: {name}={values!r}"
     # bytes are a Sequence of ints, but b"12" is not the scales 49 and 50.
     if (
         isinstance(values, str | bytes)
@@ -329,7 +336,9 @@ def _check_scores(scores: Any, name: str, count: int, count_name: str) -> np.nda
             f"Received: len({name})={len(array)}"
         )
     if np.isnan(array).any():
-        raise ValueError(f"`{name}` must not contain NaN. Received: {name}={array.tolist()}")
+        raise ValueError(
+            f"`{name}` must not contain NaN. Received: {name}={array.tolist()}"
+        )
     return array
 
 
@@ -411,9 +420,13 @@ def _match(
         return is_true_positive
     overlaps = _iou_matrix(detections, truth)
     unmatched = np.ones(len(truth), dtype=bool)
-    for index in np.argsort(-scores, kind="stable"):  # highest score first, ties in input order
+    for index in np.argsort(
+        -scores, kind="stable"
+    ):  # highest score first, ties in input order
         candidates = np.where(unmatched, overlaps[index], -1.0)
-        best = int(np.argmax(candidates))  # the unmatched object this detection overlaps most
+        best = int(
+            np.argmax(candidates)
+        )  # the unmatched object this detection overlaps most
         if unmatched[best] and candidates[best] >= iou_threshold:
             unmatched[best] = False
             is_true_positive[index] = True
@@ -468,7 +481,10 @@ def match_detections(
     truth = _check_boxes(ground_truth_boxes, "ground_truth_boxes", box_format)
     iou_threshold = _check_unit_interval(iou_threshold, "iou_threshold")
     return _match(
-        _to_xyxy(detections, box_format), score_array, _to_xyxy(truth, box_format), iou_threshold
+        _to_xyxy(detections, box_format),
+        score_array,
+        _to_xyxy(truth, box_format),
+        iou_threshold,
     )
 
 
@@ -523,7 +539,10 @@ def average_precision(
     flags = flags.astype(bool)
     score_array = _check_scores(scores, "scores", len(flags), "is_true_positive")
     num_ground_truths = check_positive_int(num_ground_truths, "num_ground_truths")
-    if recall_points is not None and check_positive_int(recall_points, "recall_points") < 2:
+    if (
+        recall_points is not None
+        and check_positive_int(recall_points, "recall_points") < 2
+    ):
         raise ValueError(
             f"`recall_points` must be None or at least 2. Received: recall_points={recall_points}"
         )
@@ -564,7 +583,9 @@ def _check_records(
     for i, record in enumerate(records):
         label = f"{name}[{i}]"
         if not isinstance(record, Mapping) or any(key not in record for key in keys):
-            found = sorted(record) if isinstance(record, Mapping) else type(record).__name__
+            found = (
+                sorted(record) if isinstance(record, Mapping) else type(record).__name__
+            )
             raise ValueError(
                 f"`{label}` must be a mapping with the keys {list(keys)}. Received: {found}"
             )
@@ -575,7 +596,10 @@ def _check_records(
                 f"`{label}['classes']` must hold one class per box ({len(boxes)}). "
                 f"Received: {label}['classes'].shape={classes.shape}"
             )
-        entry = {"boxes": _to_xyxy(boxes.astype(np.float64), box_format), "classes": classes}
+        entry = {
+            "boxes": _to_xyxy(boxes.astype(np.float64), box_format),
+            "classes": classes,
+        }
         if "scores" in keys:
             entry["scores"] = _check_scores(
                 record["scores"], f"{label}['scores']", len(boxes), f"{label}['boxes']"
@@ -630,7 +654,9 @@ def class_average_precisions(
     box_format = _check_format(box_format, "box_format")
     iou_threshold = _check_unit_interval(iou_threshold, "iou_threshold")
     found = _check_records(detections, "detections", _DETECTION_KEYS, box_format)
-    truth = _check_records(ground_truths, "ground_truths", _GROUND_TRUTH_KEYS, box_format)
+    truth = _check_records(
+        ground_truths, "ground_truths", _GROUND_TRUTH_KEYS, box_format
+    )
     check_same_length(truth, "ground_truths", found, "detections")
     # Images without boxes contribute no classes (and their empty arrays no float dtype).
     labelled = [t["classes"] for t in truth if len(t["classes"])]

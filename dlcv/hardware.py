@@ -82,7 +82,9 @@ class HardwareInfo:
 def _memory(device_name: str) -> tuple[int | None, int | None]:
     """(in use, peak) bytes TensorFlow reports for an accelerator, or (None, None)."""
     try:
-        info = tf.config.experimental.get_memory_info(device_name.replace("/device:", ""))
+        info = tf.config.experimental.get_memory_info(
+            device_name.replace("/device:", "")
+        )
     except (ValueError, tf.errors.OpError):
         return None, None
     return int(info["current"]), int(info["peak"])
@@ -160,8 +162,12 @@ def describe_hardware() -> HardwareInfo:
                     description = "GPU"
             else:
                 description = device_type
-            in_use, peak = _memory(logical.name) if device_type != "CPU" else (None, None)
-            devices.append(DeviceInfo(logical.name, device_type, description, in_use, peak))
+            in_use, peak = (
+                _memory(logical.name) if device_type != "CPU" else (None, None)
+            )
+            devices.append(
+                DeviceInfo(logical.name, device_type, description, in_use, peak)
+            )
     tpus = [d for d in devices if d.device_type == "TPU"]
     topology = None
     if tpus:
@@ -205,7 +211,9 @@ def format_hardware(info: HardwareInfo) -> str:
             f"`info` must be a HardwareInfo. Received: info={type(info).__name__} object"
         )
     if info.built_with_cuda:
-        cuda = f"yes (CUDA {info.cuda_version or '?'}, cuDNN {info.cudnn_version or '?'})"
+        cuda = (
+            f"yes (CUDA {info.cuda_version or '?'}, cuDNN {info.cudnn_version or '?'})"
+        )
     else:
         cuda = "no"
     rows = [
@@ -384,7 +392,9 @@ def pick_strategy(
         accelerators = [d.name for d in tf.config.list_logical_devices("GPU")]
     if name == "mirrored" or (name == "auto" and len(accelerators) > 1):
         return tf.distribute.MirroredStrategy(accelerators or None)
-    return tf.distribute.OneDeviceStrategy(accelerators[0] if accelerators else "/cpu:0")
+    return tf.distribute.OneDeviceStrategy(
+        accelerators[0] if accelerators else "/cpu:0"
+    )
 
 
 # --8<-- [end:pick_strategy]
@@ -405,7 +415,9 @@ def _check_capability(value: Any) -> tuple[int, int]:
     return int(value[0]), int(value[1])
 
 
-def pick_precision(device_type: str, *, compute_capability: tuple[int, int] | None = None) -> str:
+def pick_precision(
+    device_type: str, *, compute_capability: tuple[int, int] | None = None
+) -> str:
     """Return the Keras dtype policy that suits a device: the fastest that trains reliably.
 
     ``mixed_bfloat16`` on TPUs and on GPUs of compute capability 8.0 and above (Ampere onward),
@@ -516,7 +528,11 @@ def setup_hardware(
         precision, "precision", ("auto", "float32", "mixed_float16", "mixed_bfloat16")
     )
     chosen = pick_strategy(strategy, devices=devices)
-    device = chosen.extended.worker_devices[0] if chosen.extended.worker_devices else "/cpu:0"
+    device = (
+        chosen.extended.worker_devices[0]
+        if chosen.extended.worker_devices
+        else "/cpu:0"
+    )
     device_type = tf.DeviceSpec.from_string(device).device_type or "CPU"
     if isinstance(chosen, tf.distribute.TPUStrategy):
         device_type = "TPU"

@@ -98,7 +98,9 @@ def layer_outputs(
     layers = {layer.name: layer for layer in model.layers}
     if layer_names is None:
         names = [
-            name for name, layer in layers.items() if not isinstance(layer, keras.layers.InputLayer)
+            name
+            for name, layer in layers.items()
+            if not isinstance(layer, keras.layers.InputLayer)
         ]
     else:
         names = [str(name) for name in layer_names]
@@ -121,9 +123,12 @@ def layer_outputs(
     # A single input is passed bare: Keras warns when the structure of the call's inputs
     # (one array) differs from the structure the model was built with (a list of one).
     extractor = keras.Model(
-        inputs=model_inputs[0] if len(model_inputs) == 1 else model_inputs, outputs=outputs
+        inputs=model_inputs[0] if len(model_inputs) == 1 else model_inputs,
+        outputs=outputs,
     )
-    arrays = [np.asarray(x) for x in inputs] if isinstance(inputs, list | tuple) else None
+    arrays = (
+        [np.asarray(x) for x in inputs] if isinstance(inputs, list | tuple) else None
+    )
     count = len(arrays[0]) if arrays is not None else len(inputs)
     pieces: list[list[np.ndarray]] = [[] for _ in names]
     # Called eagerly batch by batch rather than through `predict`, which traces a new
@@ -336,12 +341,18 @@ def probe_layers(
 
     See: docs/fundamentals/layers-of-representations.md
     """
-    train_outputs = layer_outputs(model, x_train, layer_names=layer_names, batch_size=batch_size)
-    test_outputs = layer_outputs(model, x_test, layer_names=layer_names, batch_size=batch_size)
+    train_outputs = layer_outputs(
+        model, x_train, layer_names=layer_names, batch_size=batch_size
+    )
+    test_outputs = layer_outputs(
+        model, x_test, layer_names=layer_names, batch_size=batch_size
+    )
     pairs: list[tuple[str, np.ndarray, np.ndarray]] = []
     if include_input:
         pairs.append(("input", np.asarray(x_train), np.asarray(x_test)))
-    pairs.extend((name, train_outputs[name], test_outputs[name]) for name in train_outputs)
+    pairs.extend(
+        (name, train_outputs[name], test_outputs[name]) for name in train_outputs
+    )
     return [
         fit_linear_probe(
             train,
@@ -461,7 +472,9 @@ _ZERO_MAC_NAMES = (
     "UpSampling3D",
 )
 _ZERO_MAC_LAYERS: tuple[type, ...] = tuple(
-    getattr(keras.layers, name) for name in _ZERO_MAC_NAMES if hasattr(keras.layers, name)
+    getattr(keras.layers, name)
+    for name in _ZERO_MAC_NAMES
+    if hasattr(keras.layers, name)
 )
 _SEPARABLE = (keras.layers.SeparableConv1D, keras.layers.SeparableConv2D)
 _DEPTHWISE = (keras.layers.DepthwiseConv1D, keras.layers.DepthwiseConv2D)
@@ -496,10 +509,13 @@ def _calls(model: keras.Model) -> list[_Call] | None:
     if graph is None or by_depth is None or operations is None:
         return None
     order = {id(operation): i for i, operation in enumerate(operations)}
-    nodes = [node for depth in sorted(by_depth, reverse=True) for node in by_depth[depth]]
+    nodes = [
+        node for depth in sorted(by_depth, reverse=True) for node in by_depth[depth]
+    ]
     nodes.sort(key=lambda node: order.get(id(node.operation), len(order)))
     return [
-        (node.operation, list(node.arguments.keras_tensors), list(node.outputs)) for node in nodes
+        (node.operation, list(node.arguments.keras_tensors), list(node.outputs))
+        for node in nodes
     ]
 
 
@@ -534,7 +550,9 @@ def _itemsize(dtype: Any) -> int:
     return 1 if bits is None else max(1, int(bits.group()) // 8)
 
 
-def _split_channels(shape: tuple[int, ...], data_format: str) -> tuple[tuple[int, ...], int]:
+def _split_channels(
+    shape: tuple[int, ...], data_format: str
+) -> tuple[tuple[int, ...], int]:
     if data_format == "channels_first":
         return shape[1:], shape[0]
     return shape[:-1], shape[-1]
@@ -544,7 +562,9 @@ def _macs(layer: Any, inputs: list[Any], outputs: list[Any], where: str) -> int 
     """Multiply-accumulates of one call for one example, or `None` if the class is unknown."""
     if isinstance(layer, _ZERO_MAC_LAYERS):
         return 0
-    if not isinstance(layer, (*_SEPARABLE, *_DEPTHWISE, *_TRANSPOSED, *_CONV, keras.layers.Dense)):
+    if not isinstance(
+        layer, (*_SEPARABLE, *_DEPTHWISE, *_TRANSPOSED, *_CONV, keras.layers.Dense)
+    ):
         return None
     in_shape = _shape(inputs[0], where)
     out_shape = _shape(outputs[0], where)
@@ -558,12 +578,16 @@ def _macs(layer: Any, inputs: list[Any], outputs: list[Any], where: str) -> int 
         depthwise = in_channels * int(layer.depth_multiplier)
         return int(math.prod(out_space) * depthwise * (window + int(layer.filters)))
     if isinstance(layer, _DEPTHWISE):
-        return int(math.prod(out_space) * in_channels * int(layer.depth_multiplier) * window)
+        return int(
+            math.prod(out_space) * in_channels * int(layer.depth_multiplier) * window
+        )
     if isinstance(layer, _TRANSPOSED):
         # Each input position scatters a window of weights into every output channel.
         return int(math.prod(in_space) * in_channels * window * int(layer.filters))
     groups = int(getattr(layer, "groups", 1))
-    return int(math.prod(out_space) * int(layer.filters) * window * (in_channels // groups))
+    return int(
+        math.prod(out_space) * int(layer.filters) * window * (in_channels // groups)
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -626,7 +650,11 @@ class Profile:
 
 
 def _profile_calls(
-    model: keras.Model, calls: list[_Call], prefix: str, seen: set[int], times: dict[str, int]
+    model: keras.Model,
+    calls: list[_Call],
+    prefix: str,
+    seen: set[int],
+    times: dict[str, int],
 ) -> list[LayerProfile]:
     rows: list[LayerProfile] = []
     for operation, inputs, outputs in calls:
@@ -724,7 +752,9 @@ def profile(model: keras.Model) -> Profile:
         params=sum(row.params for row in rows),
         macs=sum(row.macs for row in rows if row.macs is not None),
         activation_bytes=sum(row.activation_bytes for row in rows),
-        unsupported=tuple(f"{row.name} ({row.class_name})" for row in rows if row.macs is None),
+        unsupported=tuple(
+            f"{row.name} ({row.class_name})" for row in rows if row.macs is None
+        ),
     )
     # --8<-- [end:profile]
 
@@ -789,7 +819,9 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
         )
         for row in shown
     ]
-    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
+    widths = [
+        max(len(line[i]) for line in [header, *table]) for i in range(len(header))
+    ]
     lines = [
         "  ".join(
             cell.ljust(width) if i < 3 else cell.rjust(width)
@@ -814,9 +846,13 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
 
 # --- receptive fields ---------------------------------------------------------------------------
 
-_POINTWISE = tuple(getattr(keras.layers, n) for n in _POINTWISE_NAMES if hasattr(keras.layers, n))
+_POINTWISE = tuple(
+    getattr(keras.layers, n) for n in _POINTWISE_NAMES if hasattr(keras.layers, n)
+)
 _POOLING = tuple(
-    getattr(keras.layers, f"{kind}Pooling{d}D") for kind in ("Max", "Average") for d in (1, 2, 3)
+    getattr(keras.layers, f"{kind}Pooling{d}D")
+    for kind in ("Max", "Average")
+    for d in (1, 2, 3)
 )
 _GLOBAL = (
     *(
@@ -874,14 +910,18 @@ _State = tuple[tuple[int, ...] | None, tuple[int, ...] | None]
 
 
 def _grow(
-    state: _State, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
+    state: _State,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
 ) -> _State:
     size, jump = state
     if size is None or jump is None:
         return None, None
     # Each layer widens the field by (k - 1) dilated taps, spaced by the jump so far.
     new_size = tuple(
-        r + (k - 1) * d * j for r, k, d, j in zip(size, kernel, dilation, jump, strict=True)
+        r + (k - 1) * d * j
+        for r, k, d, j in zip(size, kernel, dilation, jump, strict=True)
     )
     return new_size, tuple(j * s for j, s in zip(jump, stride, strict=True))
 
@@ -901,7 +941,9 @@ def _merge(states: list[_State]) -> _State:
 
 
 def _axes(value: Any, ndim: int) -> tuple[int, ...]:
-    values = tuple(int(v) for v in value) if isinstance(value, Sequence) else (int(value),)
+    values = (
+        tuple(int(v) for v in value) if isinstance(value, Sequence) else (int(value),)
+    )
     return values * ndim if len(values) == 1 else values
 
 
@@ -1027,7 +1069,9 @@ def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveF
             check_positive_int(value, f"layers[{i - 1}]") for value in (*entry, 1)[:3]
         )
         state = _grow(state, (kernel,), (stride,), (dilation,))
-        steps.append(ReceptiveFieldStep(f"layer {i}", (kernel,), (stride,), (dilation,), *state))
+        steps.append(
+            ReceptiveFieldStep(f"layer {i}", (kernel,), (stride,), (dilation,), *state)
+        )
     return ReceptiveField(tuple(steps), *state)
     # --8<-- [end:receptive_field]
 
@@ -1074,7 +1118,9 @@ def format_receptive_field(result: ReceptiveField) -> str:
         )
         for step in result.steps
     ]
-    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
+    widths = [
+        max(len(line[i]) for line in [header, *table]) for i in range(len(header))
+    ]
     return "\n".join(
         "  ".join(
             cell.ljust(width) if i == 0 else cell.rjust(width)

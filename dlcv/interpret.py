@@ -116,7 +116,8 @@ def _check_images(model_input: Any, images: Any) -> np.ndarray:
     expected = tuple(model_input.shape[1:])
     wanted = "(N, " + ", ".join("any" if d is None else str(d) for d in expected) + ")"
     fits = array.ndim == 4 and all(
-        want is None or want == got for want, got in zip(expected, array.shape[1:], strict=True)
+        want is None or want == got
+        for want, got in zip(expected, array.shape[1:], strict=True)
     )
     if not fits or len(array) == 0:
         raise ValueError(
@@ -124,7 +125,9 @@ def _check_images(model_input: Any, images: Any) -> np.ndarray:
             f"Received: images.shape={array.shape}"
         )
     if not np.all(np.isfinite(array)):
-        raise ValueError("`images` must hold finite values. Received: images with NaN or inf")
+        raise ValueError(
+            "`images` must hold finite values. Received: images with NaN or inf"
+        )
     return array
 
 
@@ -184,7 +187,11 @@ def _class_scores(model: keras.Model) -> Any:
             f"{len(outputs)} outputs"
         )
     last = model.layers[-1]
-    if _output_shape(last) is None or last.output is not outputs[0] or not _is_softmax(last):
+    if (
+        _output_shape(last) is None
+        or last.output is not outputs[0]
+        or not _is_softmax(last)
+    ):
         return outputs[0]
     return _pre_activation(last)
 
@@ -221,7 +228,9 @@ def _grad_cam_batch(
         tape.watch(images)
         feature_maps, scores = extractor(images, training=False)
         if classes is None:
-            classes = tf.argmax(scores, axis=-1, output_type=tf.int32)  # the predicted class
+            classes = tf.argmax(
+                scores, axis=-1, output_type=tf.int32
+            )  # the predicted class
         class_scores = tf.gather(scores, classes, axis=1, batch_dims=1)
         # Each image's score depends only on its own feature maps (inference mode), so the
         # gradient of the sum gives every image its own gradient in one backward pass.
@@ -316,7 +325,11 @@ def grad_cam(
     pieces = []
     for start in range(0, len(array), batch_size):
         batch = tf.constant(array[start : start + batch_size])
-        chosen = None if classes is None else tf.constant(classes[start : start + batch_size])
+        chosen = (
+            None
+            if classes is None
+            else tf.constant(classes[start : start + batch_size])
+        )
         try:
             pieces.append(_grad_cam_batch(extractor, batch, chosen).numpy())
         except ValueError as error:
@@ -372,9 +385,13 @@ def upsample_heatmap(heatmaps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         )
     height, width = _check_size(size, "size")
     stack = array[None] if array.ndim == 2 else array
-    resized = tf.image.resize(stack[..., None], (height, width), method="bilinear")[..., 0]
+    resized = tf.image.resize(stack[..., None], (height, width), method="bilinear")[
+        ..., 0
+    ]
     # Bilinear interpolation never leaves the input's range, up to rounding.
-    result: np.ndarray = np.clip(resized.numpy(), stack.min(), stack.max()).astype(np.float32)
+    result: np.ndarray = np.clip(resized.numpy(), stack.min(), stack.max()).astype(
+        np.float32
+    )
     return result[0] if array.ndim == 2 else result
 
 
@@ -421,7 +438,9 @@ def overlay_heatmap(
         )
     heat = np.asarray(heatmap, dtype=np.float32)
     if heat.ndim != 2:
-        raise ValueError(f"`heatmap` must have shape (h, w). Received: heatmap.shape={heat.shape}")
+        raise ValueError(
+            f"`heatmap` must have shape (h, w). Received: heatmap.shape={heat.shape}"
+        )
     for name, values in (("image", picture), ("heatmap", heat)):
         if not np.all(np.isfinite(values)) or values.min() < 0.0 or values.max() > 1.0:
             raise ValueError(
@@ -436,15 +455,21 @@ def overlay_heatmap(
         )
     heat = upsample_heatmap(heat, picture.shape[:2])
     coloured = np.asarray(colormaps[cmap](heat), dtype=np.float32)[..., :3]
-    return np.clip((1.0 - alpha) * picture + alpha * coloured, 0.0, 1.0).astype(np.float32)
+    return np.clip((1.0 - alpha) * picture + alpha * coloured, 0.0, 1.0).astype(
+        np.float32
+    )
 
 
 def _check_filter_indices(filter_index: Any, channels: int) -> list[int]:
-    many = isinstance(filter_index, Sequence | np.ndarray) and not isinstance(filter_index, str)
+    many = isinstance(filter_index, Sequence | np.ndarray) and not isinstance(
+        filter_index, str
+    )
     indices: list[Any] = (
         [filter_index] if _is_int(filter_index) else list(filter_index) if many else []
     )
-    valid = bool(indices) and all(_is_int(i) and 0 <= int(i) < channels for i in indices)
+    valid = bool(indices) and all(
+        _is_int(i) and 0 <= int(i) < channels for i in indices
+    )
     if not valid:
         raise ValueError(
             f"`filter_index` must be an integer in [0, {channels}) or a non-empty sequence of "
@@ -460,12 +485,16 @@ def _check_positive_number(value: Any, name: str) -> float:
         or not math.isfinite(value)
         or value <= 0
     ):
-        raise ValueError(f"`{name}` must be a positive number. Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` must be a positive number. Received: {name}={value!r}"
+        )
     return float(value)
 
 
 # --8<-- [start:gradient_ascent]
-def _own_channel(maps: tf.Tensor, channels: tf.Tensor, reduce: Any = tf.reduce_mean) -> tf.Tensor:
+def _own_channel(
+    maps: tf.Tensor, channels: tf.Tensor, reduce: Any = tf.reduce_mean
+) -> tf.Tensor:
     """Reduce each image's maps over positions, for its own channel: image i, channels[i]."""
     values = reduce(tf.cast(maps, tf.float32), axis=(1, 2))
     return tf.gather(values, channels, axis=1, batch_dims=1)
@@ -498,11 +527,15 @@ def _ascend(
         gradient = tape.gradient(objective, image)
         # Unit root-mean-square gradient per image: `step` is then a pixel change, whatever
         # the scale of the activations.
-        rms = tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=(1, 2, 3), keepdims=True))
+        rms = tf.sqrt(
+            tf.reduce_mean(tf.square(gradient), axis=(1, 2, 3), keepdims=True)
+        )
         # Clipping keeps a valid image: without a bound the activation of a ReLU network
         # grows without limit as the pixels do.
         image.assign(
-            tf.clip_by_value(image + step * tf.math.divide_no_nan(gradient, rms), low, high)
+            tf.clip_by_value(
+                image + step * tf.math.divide_no_nan(gradient, rms), low, high
+            )
         )
     return np.asarray(image.numpy())
     # --8<-- [end:gradient_ascent]
@@ -589,7 +622,10 @@ def visualize_filter(
         height, width = int(fixed[0]), int(fixed[1])
     else:
         height, width = _check_size(size, "size")
-        if any(f is not None and f != s for f, s in zip(fixed, (height, width), strict=True)):
+        if any(
+            f is not None and f != s
+            for f, s in zip(fixed, (height, width), strict=True)
+        ):
             raise ValueError(
                 f"`size` must match the model's input size {fixed}. Received: size={size!r}"
             )
@@ -604,7 +640,9 @@ def visualize_filter(
     span = high - low
     noise = rng.standard_normal((len(indices), height, width, int(depth)))
     start = np.clip(low + span * (0.5 + 0.05 * noise), low, high).astype(np.float32)
-    extractor = keras.Model(inputs=model_input, outputs=[target.output, _pre_activation(target)])
+    extractor = keras.Model(
+        inputs=model_input, outputs=[target.output, _pre_activation(target)]
+    )
     images = _ascend(
         extractor,
         start,

@@ -72,7 +72,9 @@ def _check_params(params: Any) -> list[tuple[Any, Any]]:
                 "`params` must be a non-empty sequence of (kernel, bias) pairs. "
                 f"Received: params[{index}]={pair!r}"
             )
-        kernel = _check_tensor_rank(pair[0], 2, f"params[{index}][0]", "a kernel matrix")
+        kernel = _check_tensor_rank(
+            pair[0], 2, f"params[{index}][0]", "a kernel matrix"
+        )
         bias = _check_tensor_rank(pair[1], 1, f"params[{index}][1]", "a bias vector")
         pairs.append((kernel, bias))
     for index in range(1, len(pairs)):
@@ -213,7 +215,10 @@ def dense(
             f"`kernel` must have as many rows as `x` has columns ({x.shape[1]}). "
             f"Received: kernel.shape={_shape(kernel)}"
         )
-    if None not in (bias.shape[0], kernel.shape[1]) and bias.shape[0] != kernel.shape[1]:
+    if (
+        None not in (bias.shape[0], kernel.shape[1])
+        and bias.shape[0] != kernel.shape[1]
+    ):
         raise ValueError(
             f"`bias` must have one entry per column of `kernel` ({kernel.shape[1]}). "
             f"Received: bias.shape={_shape(bias)}"
@@ -258,7 +263,9 @@ def init_mlp_params(
     See: docs/fundamentals/tensors-and-operations.md
     """
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence):
-        raise TypeError(f"`sizes` must be a sequence of layer widths. Received: sizes={sizes!r}")
+        raise TypeError(
+            f"`sizes` must be a sequence of layer widths. Received: sizes={sizes!r}"
+        )
     if len(sizes) < 2:
         raise ValueError(
             "`sizes` must list at least two layer widths (inputs and outputs). "
@@ -272,7 +279,9 @@ def init_mlp_params(
     for fan_in, fan_out in itertools.pairwise(widths):
         limit = math.sqrt(6.0 / (fan_in + fan_out))
         kernel = rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype)
-        params.append((tf.Variable(kernel), tf.Variable(tf.zeros(fan_out, dtype=dtype))))
+        params.append(
+            (tf.Variable(kernel), tf.Variable(tf.zeros(fan_out, dtype=dtype)))
+        )
     return params
 
 
@@ -335,7 +344,9 @@ def sparse_softmax_cross_entropy(labels: Any, logits: Any) -> tf.Tensor:
     labels = _check_labels(labels, logits.shape[0], "logits")
     # --8<-- [start:cross_entropy]
     shifted = logits - tf.reduce_max(logits, axis=1, keepdims=True)
-    log_probabilities = shifted - tf.math.log(tf.reduce_sum(tf.exp(shifted), axis=1, keepdims=True))
+    log_probabilities = shifted - tf.math.log(
+        tf.reduce_sum(tf.exp(shifted), axis=1, keepdims=True)
+    )
     # For each row, pick the log-probability of that row's correct class.
     correct = tf.gather(log_probabilities, labels, axis=1, batch_dims=1)
     return -tf.reduce_mean(correct)
@@ -386,14 +397,18 @@ def sgd_step(x: Any, labels: Any, params: Params, *, learning_rate: float) -> tf
     with tf.GradientTape() as tape:
         loss = sparse_softmax_cross_entropy(labels, mlp_forward(x, pairs))
     gradients = tape.gradient(loss, pairs)
-    for (kernel, bias), (kernel_gradient, bias_gradient) in zip(pairs, gradients, strict=True):
+    for (kernel, bias), (kernel_gradient, bias_gradient) in zip(
+        pairs, gradients, strict=True
+    ):
         kernel.assign_sub(learning_rate * kernel_gradient)
         bias.assign_sub(learning_rate * bias_gradient)
     return loss
     # --8<-- [end:sgd_step]
 
 
-def manual_gradients(x: Any, labels: Any, params: Params) -> list[tuple[tf.Tensor, tf.Tensor]]:
+def manual_gradients(
+    x: Any, labels: Any, params: Params
+) -> list[tuple[tf.Tensor, tf.Tensor]]:
     """Backpropagate by hand through a network with one hidden ReLU layer.
 
     The network is `mlp_forward` with two layers and the loss `sparse_softmax_cross_entropy`.
@@ -440,7 +455,9 @@ def manual_gradients(x: Any, labels: Any, params: Params) -> list[tuple[tf.Tenso
     examples = tf.cast(tf.shape(x)[0], z_2.dtype)
 
     # Backward pass. Mean softmax cross-entropy: dL/dz_2 = (softmax(z_2) - one_hot(y)) / N.
-    d_z_2 = (softmax(z_2) - tf.one_hot(labels, kernel_2.shape[1], dtype=z_2.dtype)) / examples
+    d_z_2 = (
+        softmax(z_2) - tf.one_hot(labels, kernel_2.shape[1], dtype=z_2.dtype)
+    ) / examples
     # z_2 = h @ W_2 + b_2: the kernel gradient is h^T @ dL/dz_2; the bias was added to every
     # row, so its gradient sums over the rows; the gradient flowing back to h is dL/dz_2 @ W_2^T.
     d_kernel_2 = tf.matmul(h, d_z_2, transpose_a=True)
@@ -534,11 +551,17 @@ def _extract_windows(
     `taps = window[0] * window[1]` positions of the window are in row-major order.
     """
     # --8<-- [start:windows]
-    (kernel_h, kernel_w), (stride_h, stride_w), (dilation_h, dilation_w) = window, strides, dilation
+    (kernel_h, kernel_w), (stride_h, stride_w), (dilation_h, dilation_w) = (
+        window,
+        strides,
+        dilation,
+    )
     span_h, span_w = (kernel_h - 1) * dilation_h + 1, (kernel_w - 1) * dilation_w + 1
     out_h, top, bottom = _output_size_and_padding(x.shape[1], span_h, stride_h, padding)
     out_w, left, right = _output_size_and_padding(x.shape[2], span_w, stride_w, padding)
-    x = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]], constant_values=pad_value)
+    x = tf.pad(
+        x, [[0, 0], [top, bottom], [left, right], [0, 0]], constant_values=pad_value
+    )
     taps = []
     for i in range(kernel_h):
         for j in range(kernel_w):
@@ -604,7 +627,9 @@ def conv2d(
 
     See: docs/vision/convolution-and-pooling.md
     """
-    kernel = _check_tensor_rank(kernel, 4, "kernel", "height, width, channels_in, channels_out")
+    kernel = _check_tensor_rank(
+        kernel, 4, "kernel", "height, width, channels_in, channels_out"
+    )
     if not kernel.dtype.is_floating:
         raise TypeError(
             f"`kernel` must hold floating-point numbers. Received: kernel.dtype={kernel.dtype.name}"
@@ -621,13 +646,19 @@ def conv2d(
     window = (int(kernel.shape[0]), int(kernel.shape[1]))
     span = ((window[0] - 1) * dilation[0] + 1, (window[1] - 1) * dilation[1] + 1)
     _check_window_fits(
-        x, span, padding, "kernel", f"kernel.shape={_shape(kernel)}, dilation={dilation}"
+        x,
+        span,
+        padding,
+        "kernel",
+        f"kernel.shape={_shape(kernel)}, dilation={dilation}",
     )
     x = tf.cast(x, kernel.dtype)
     # --8<-- [start:conv2d]
     windows = _extract_windows(x, window, strides, dilation, padding, pad_value=0.0)
     # One (channels_in, channels_out) weight matrix per tap, in the windows' row-major order.
-    weights = tf.reshape(kernel, (window[0] * window[1], kernel.shape[2], kernel.shape[3]))
+    weights = tf.reshape(
+        kernel, (window[0] * window[1], kernel.shape[2], kernel.shape[3])
+    )
     # For each output position: sum over taps t and input channels c of window * weight.
     return tf.einsum("bhwtc,tco->bhwo", windows, weights)
     # --8<-- [end:conv2d]
@@ -638,7 +669,9 @@ def _check_pool_args(
 ) -> tuple[tf.Tensor, tuple[int, int], tuple[int, int], str]:
     x = _check_images(x)
     if not x.dtype.is_floating:
-        raise TypeError(f"`x` must hold floating-point numbers. Received: x.dtype={x.dtype.name}")
+        raise TypeError(
+            f"`x` must hold floating-point numbers. Received: x.dtype={x.dtype.name}"
+        )
     window = _check_pair(pool_size, "pool_size")
     steps = window if strides is None else _check_pair(strides, "strides")
     padding = _check_padding(padding)

@@ -61,7 +61,11 @@ class SegmentationScores(NamedTuple):
 
 def _check_shapes(shapes: Any) -> tuple[str, ...]:
     kinds = (shapes,) if isinstance(shapes, str) else tuple(shapes)
-    if not kinds or any(kind not in _SIDES for kind in kinds) or len(set(kinds)) != len(kinds):
+    if (
+        not kinds
+        or any(kind not in _SIDES for kind in kinds)
+        or len(set(kinds)) != len(kinds)
+    ):
         options = ", ".join(repr(kind) for kind in SHAPE_KINDS)
         raise ValueError(
             f"`shapes` must be a non-empty sequence of distinct names among {options}. "
@@ -78,17 +82,24 @@ def _shape_pixels(
     Every kind has the area of a disk of `radius`, so no class is favoured by its size: a
     regular polygon with `n` sides and circumradius `R` has area `n/2 R^2 sin(2 pi/n)`.
     """
-    offset = grid - center  # (H, W, 2): row and column of each pixel centre from the shape's
+    offset = (
+        grid - center
+    )  # (H, W, 2): row and column of each pixel centre from the shape's
     sides = _SIDES[kind]
     if sides == 0:
         return np.asarray(np.sum(offset**2, axis=-1) <= radius**2)
-    circumradius = radius * math.sqrt(math.pi / (sides / 2 * math.sin(2 * math.pi / sides)))
+    circumradius = radius * math.sqrt(
+        math.pi / (sides / 2 * math.sin(2 * math.pi / sides))
+    )
     apothem = circumradius * math.cos(math.pi / sides)
     inside = np.ones(grid.shape[:2], dtype=bool)
     for k in range(sides):
         theta = angle + 2 * math.pi * k / sides
         # A point is inside a regular polygon when it lies behind every edge's line.
-        inside &= offset[..., 0] * math.sin(theta) + offset[..., 1] * math.cos(theta) <= apothem
+        inside &= (
+            offset[..., 0] * math.sin(theta) + offset[..., 1] * math.cos(theta)
+            <= apothem
+        )
     return inside
 
 
@@ -103,7 +114,9 @@ def _draw_image(
     # Background: a linear gradient between two dark colours, so it is not one flat value.
     start, end = rng.uniform(0.0, 0.4, size=(2, 3))
     direction = rng.uniform(0.0, 2 * math.pi)
-    ramp = (grid[..., 0] * math.sin(direction) + grid[..., 1] * math.cos(direction)) / size
+    ramp = (
+        grid[..., 0] * math.sin(direction) + grid[..., 1] * math.cos(direction)
+    ) / size
     ramp = (ramp - np.min(ramp)) / max(float(np.ptp(ramp)), 1e-9)
     image = start + ramp[..., np.newaxis] * (end - start)
     mask = np.zeros((size, size), dtype=np.int32)
@@ -111,7 +124,9 @@ def _draw_image(
         label = int(rng.integers(len(kinds)))
         radius = rng.uniform(*_RADIUS) * size
         center = rng.uniform(radius, size - radius, size=2)
-        pixels = _shape_pixels(kinds[label], center, radius, rng.uniform(0, 2 * math.pi), grid)
+        pixels = _shape_pixels(
+            kinds[label], center, radius, rng.uniform(0, 2 * math.pi), grid
+        )
         # Shapes are brighter than any background, and a later shape covers an earlier one.
         image[pixels] = rng.uniform(0.55, 1.0, size=3)
         mask[pixels] = label + 1
@@ -172,14 +187,18 @@ def make_shapes_masks(
     count = check_positive_int(count, "count")
     size = check_positive_int(size, "size")
     if size < 8:
-        raise ValueError(f"`size` must be an integer of at least 8. Received: size={size}")
+        raise ValueError(
+            f"`size` must be an integer of at least 8. Received: size={size}"
+        )
     kinds = _check_shapes(shapes)
     max_shapes = check_positive_int(max_shapes, "max_shapes")
     noise = check_non_negative_number(noise, "noise")
     seed = check_non_negative_int(seed, "seed")
     # Separate streams for the shapes and the noise: the same seed draws the same shapes
     # whatever the noise level.
-    shape_rng, noise_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    shape_rng, noise_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2)
+    )
     centres = np.arange(size) + 0.5
     grid = np.stack(np.meshgrid(centres, centres, indexing="ij"), axis=-1)
     images = np.empty((count, size, size, 3), dtype=np.float32)
@@ -197,7 +216,9 @@ def make_shapes_masks(
 
 def _check_int(value: Any, name: str) -> int:
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{name}` must be an integer or None. Received: {name}={value!r}")
+        raise TypeError(
+            f"`{name}` must be an integer or None. Received: {name}={value!r}"
+        )
     return int(value)
 
 

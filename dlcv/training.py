@@ -66,7 +66,9 @@ def _per_example_loss(loss: Any) -> _LossFn:
     if isinstance(loss, str):
         loss = keras.losses.get(loss)
     if isinstance(loss, keras.losses.Loss):
-        return cast(_LossFn, loss.call)  # `call` skips the reduction; `__call__` would average.
+        return cast(
+            _LossFn, loss.call
+        )  # `call` skips the reduction; `__call__` would average.
     if callable(loss):
         return cast(_LossFn, loss)
     raise TypeError(
@@ -110,7 +112,9 @@ def _check_built_in_scope(model: keras.Model, strategy: tf.distribute.Strategy) 
             f"Received: model={model.name!r} with no variables"
         )
     outside = [
-        v.path for v in model.variables if not strategy.extended.variable_created_in_scope(v.value)
+        v.path
+        for v in model.variables
+        if not strategy.extended.variable_created_in_scope(v.value)
     ]
     if outside:
         raise ValueError(
@@ -133,7 +137,9 @@ class _Progress:
         if not self.verbose:
             return
         metrics = " · ".join(
-            f"{k} {v:.4f}" for k, v in row.items() if k not in {"epoch", "seconds", "steps"}
+            f"{k} {v:.4f}"
+            for k, v in row.items()
+            if k not in {"epoch", "seconds", "steps"}
         )
         print(
             f"epoch {int(row['epoch'])}/{self.epochs} · {int(row['steps'])} steps · {metrics} "
@@ -154,13 +160,17 @@ def _batches(
     # A fresh, fixed order per epoch (seed + epoch) makes the data a pure function of where the
     # run is, which is what lets a resumed run see exactly the batches an uninterrupted one would.
     if shuffle_buffer:
-        dataset = dataset.shuffle(shuffle_buffer, seed=seed + epoch, reshuffle_each_iteration=False)
+        dataset = dataset.shuffle(
+            shuffle_buffer, seed=seed + epoch, reshuffle_each_iteration=False
+        )
     batched = dataset.batch(global_batch_size, drop_remainder=True)
     if skip:
         batched = batched.skip(skip)
     options = tf.data.Options()
     # In-memory and generated data have no files to split between workers: split by batch.
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA
+    )
     options.deterministic = True
     return batched.with_options(options).prefetch(tf.data.AUTOTUNE)
 
@@ -180,7 +190,11 @@ class _Steps:
         watch: tf.Variable | None = None,
     ) -> None:
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
-        self.strategy, self.global_batch_size, self.accuracy = strategy, global_batch_size, accuracy
+        self.strategy, self.global_batch_size, self.accuracy = (
+            strategy,
+            global_batch_size,
+            accuracy,
+        )
         # The epoch's running (loss sum, example count, correct count), kept on the device and
         # updated inside the compiled step: no per-step Python arithmetic on tensors.
         self.sums = sums
@@ -193,10 +207,17 @@ class _Steps:
         self.train_next = tf.function(lambda iterator: self._train(next(iterator)))
         self.evaluate = tf.function(self._evaluate)
 
-    def _sums(self, y: tf.Tensor, pred: tf.Tensor, per_example: tf.Tensor) -> list[tf.Tensor]:
-        sums = [tf.reduce_sum(per_example), tf.cast(tf.shape(per_example)[0], tf.float32)]
+    def _sums(
+        self, y: tf.Tensor, pred: tf.Tensor, per_example: tf.Tensor
+    ) -> list[tf.Tensor]:
+        sums = [
+            tf.reduce_sum(per_example),
+            tf.cast(tf.shape(per_example)[0], tf.float32),
+        ]
         if self.accuracy:
-            hits = tf.equal(tf.argmax(pred, axis=-1, output_type=tf.int64), tf.cast(y, tf.int64))
+            hits = tf.equal(
+                tf.argmax(pred, axis=-1, output_type=tf.int64), tf.cast(y, tf.int64)
+            )
             # The argmax of NaN logits is 0, a hit whenever the label is 0: such a prediction
             # is no prediction, so it counts as wrong.
             hits = tf.logical_and(hits, tf.reduce_all(tf.math.is_finite(pred), axis=-1))
@@ -206,11 +227,15 @@ class _Steps:
     def _train_replica(self, x: tf.Tensor, y: tf.Tensor) -> list[tf.Tensor]:
         model, optimizer = self.model, self.optimizer
         if optimizer is None:
-            raise ValueError("`optimizer` must be given to train. Received: optimizer=None")
+            raise ValueError(
+                "`optimizer` must be given to train. Received: optimizer=None"
+            )
         with tf.GradientTape() as tape:
             pred = model(x, training=True)
             per_example = tf.cast(self.loss_fn(y, pred), tf.float32)
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
+            loss = tf.nn.compute_average_loss(
+                per_example, global_batch_size=self.global_batch_size
+            )
             if model.losses:
                 loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
             scaled = optimizer.scale_loss(loss)
@@ -234,9 +259,12 @@ class _Steps:
         if self.watch is not None:
             step = self.watch[0] + 1
             first_bad = tf.logical_and(
-                tf.logical_not(tf.math.is_finite(reduced[0])), tf.equal(self.watch[1], 0)
+                tf.logical_not(tf.math.is_finite(reduced[0])),
+                tf.equal(self.watch[1], 0),
             )
-            self.watch.assign(tf.stack([step, tf.where(first_bad, step, self.watch[1])]))
+            self.watch.assign(
+                tf.stack([step, tf.where(first_bad, step, self.watch[1])])
+            )
 
     def _evaluate(self, batch: Any) -> list[tf.Tensor]:
         return self._reduce(self.strategy.run(self._eval_replica, args=batch))
@@ -264,7 +292,11 @@ def _run_eval(
     totals: list[Any] | None = None
     for batch in strategy.experimental_distribute_dataset(batched):
         sums = steps.evaluate(batch)
-        totals = sums if totals is None else [t + s for t, s in zip(totals, sums, strict=True)]
+        totals = (
+            sums
+            if totals is None
+            else [t + s for t, s in zip(totals, sums, strict=True)]
+        )
     if totals is None:
         raise ValueError(
             "`validation_data` must hold at least one full global batch. "
@@ -315,7 +347,8 @@ def _stop_if_not_finite(
     if first_bad:
         what, step = "the loss", first_bad
     elif any(
-        tf.as_dtype(v.dtype).is_floating and not bool(tf.reduce_all(tf.math.is_finite(v)))
+        tf.as_dtype(v.dtype).is_floating
+        and not bool(tf.reduce_all(tf.math.is_finite(v)))
         for v in model.trainable_variables
     ):
         what, step = "the weights", steps
@@ -371,7 +404,9 @@ def evaluate(
     global_batch_size = check_positive_int(global_batch_size, "global_batch_size")
     _check_built_in_scope(model, strategy)
     dataset = _check_dataset(dataset, "dataset", model)
-    steps = _Steps(model, None, _per_example_loss(loss), strategy, global_batch_size, accuracy)
+    steps = _Steps(
+        model, None, _per_example_loss(loss), strategy, global_batch_size, accuracy
+    )
     return _run_eval(steps, dataset, strategy)
 
 
@@ -495,9 +530,18 @@ def train(
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step_in_epoch")
         sums_var = tf.Variable(tf.zeros(3), trainable=False, name="epoch_sums")
-        watch_var = tf.Variable([0, 0], dtype=tf.int64, trainable=False, name="finite_watch")
+        watch_var = tf.Variable(
+            [0, 0], dtype=tf.int64, trainable=False, name="finite_watch"
+        )
     steps = _Steps(
-        model, optimizer, loss_fn, strategy, global_batch_size, accuracy, sums_var, watch_var
+        model,
+        optimizer,
+        loss_fn,
+        strategy,
+        global_batch_size,
+        accuracy,
+        sums_var,
+        watch_var,
     )
 
     history: list[dict[str, float]] = []
@@ -518,7 +562,9 @@ def train(
         checkpoints = _checkpoints.Checkpoints(directory, tracked, signature, strategy)
         restored = checkpoints.restore()
         position = (int(epoch_var.numpy()), int(step_var.numpy()))
-        _checkpoints.check_workers_agree(strategy, directory, checkpoints.restored, position)
+        _checkpoints.check_workers_agree(
+            strategy, directory, checkpoints.restored, position
+        )
         if restored:
             history = checkpoints.history(position[0])
             resumed_from = position
@@ -551,7 +597,11 @@ def train(
             batches = (steps.train(batch) for batch in distributed)
         for _ in batches:
             done += 1
-            if checkpoints is not None and checkpoint_every and done % checkpoint_every == 0:
+            if (
+                checkpoints is not None
+                and checkpoint_every
+                and done % checkpoint_every == 0
+            ):
                 _stop_if_not_finite(model, watch_var, epoch + 1, checkpoint_dir)
                 step_var.assign(done)
                 checkpoints.save(history)
@@ -565,7 +615,10 @@ def train(
         row.update(_metrics([float(s) for s in sums_var.numpy()], "", accuracy))
         if validation_data is not None:
             row.update(
-                {f"val_{k}": v for k, v in _run_eval(steps, validation_data, strategy).items()}
+                {
+                    f"val_{k}": v
+                    for k, v in _run_eval(steps, validation_data, strategy).items()
+                }
             )
         row["seconds"] = time.perf_counter() - start
         history.append(row)
@@ -586,5 +639,7 @@ def train(
         resumed_from=resumed_from,
         replicas=replicas,
         checkpoint=checkpoints.restored if checkpoints is not None else None,
-        skipped_checkpoints=tuple(checkpoints.skipped) if checkpoints is not None else (),
+        skipped_checkpoints=tuple(checkpoints.skipped)
+        if checkpoints is not None
+        else (),
     )

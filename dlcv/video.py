@@ -73,7 +73,9 @@ def _check_canvas_size(value: Any, sprite_shape: tuple[int, int]) -> tuple[int, 
     return height, width
 
 
-def _bounce(start: np.ndarray, step: np.ndarray, frames: int, room: np.ndarray) -> np.ndarray:
+def _bounce(
+    start: np.ndarray, step: np.ndarray, frames: int, room: np.ndarray
+) -> np.ndarray:
     """Positions along straight lines that reflect off the canvas edges, shape (N, T, 2)."""
     t = np.arange(frames, dtype=np.float64)[np.newaxis, :, np.newaxis]
     free = start[:, np.newaxis, :] + t * step[:, np.newaxis, :]
@@ -177,9 +179,18 @@ def make_moving_clips(
     if num_clips is None:
         picks = np.arange(len(sprites))
     else:
-        picks = rng.integers(0, len(sprites), size=check_positive_int(num_clips, "num_clips"))
+        picks = rng.integers(
+            0, len(sprites), size=check_positive_int(num_clips, "num_clips")
+        )
     return _render(
-        sprites, labels, picks, rng, frames=frames, canvas=canvas, speed=speed, noise=noise
+        sprites,
+        labels,
+        picks,
+        rng,
+        frames=frames,
+        canvas=canvas,
+        speed=speed,
+        noise=noise,
     )
     # --8<-- [end:make_moving_clips]
 
@@ -237,7 +248,9 @@ def make_clip_dataset(
     labels = np.asarray(labels)
     check_same_length(sprites, "sprites", labels, "labels")
     if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"`labels` must hold integers. Received: labels.dtype={labels.dtype}")
+        raise TypeError(
+            f"`labels` must hold integers. Received: labels.dtype={labels.dtype}"
+        )
     labels = labels.astype(np.int64)
     batch_size = check_positive_int(batch_size, "batch_size")
     if batches is not None:
@@ -254,7 +267,14 @@ def make_clip_dataset(
         while batches is None or made < batches:
             picks = rng.integers(0, len(sprites), size=batch_size)
             clips, clip_labels, _ = _render(
-                sprites, labels, picks, rng, frames=frames, canvas=canvas, speed=speed, noise=noise
+                sprites,
+                labels,
+                picks,
+                rng,
+                frames=frames,
+                canvas=canvas,
+                speed=speed,
+                noise=noise,
             )
             yield clips, clip_labels
             made += 1
@@ -268,7 +288,9 @@ def make_clip_dataset(
 
 
 # --8<-- [start:apply_per_frame]
-def apply_per_frame(model: keras.Model, clips: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+def apply_per_frame(
+    model: keras.Model, clips: np.ndarray, *, batch_size: int = 256
+) -> np.ndarray:
     """Run an image model on every frame of every clip and keep the time axis.
 
     The clips are reshaped from `(N, T, H, W, C)` to `(N * T, H, W, C)`, a batch of ordinary
