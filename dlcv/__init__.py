@@ -1,8 +1,9 @@
 """dlcv: the tested TensorFlow/Keras code behind the dlcv knowledge base.
 
-Every public name is importable from the top level (``dlcv.train``, ``dlcv.pick_strategy``…).
-Submodules load on first use, so ``python -m dlcv.bench`` runs its module once, cleanly.
-``dlcv.scratch`` (layers written from tensor operations, for teaching) stays namespaced.
+Every public name is importable from the top level (``dlcv.train``,
+``dlcv.pick_strategy``…). Submodules load on first use, so ``python -m dlcv.bench`` runs
+its module once, cleanly. ``dlcv.scratch`` (layers written from tensor operations, for
+teaching) stays namespaced.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import importlib
 import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
-# The installed distribution's version, which setuptools-scm took from the git tag at build time.
-# A checkout imported without installing it has no such record: it says so rather than guess.
+# The installed distribution's version, which setuptools-scm took from the git tag at
+# build time. A checkout imported without installing it has no such record: it says
+# so rather than guess.
 _DISTRIBUTION = "dlcv-kb"
 try:
     __version__ = importlib.metadata.version(_DISTRIBUTION)

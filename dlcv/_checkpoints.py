@@ -1,16 +1,17 @@
-"""Checkpoints and the state file of `dlcv.train`: no kill loses an epoch, nothing unreadable is
-overwritten.
+"""Checkpoints and the state file of `dlcv.train`: no kill loses an epoch,
+nothing unreadable is overwritten.
 
-A checkpoint folder holds TensorFlow checkpoints (``ckpt-N.index``, ``ckpt-N.data-*``, and the
-``checkpoint`` file naming the latest) and ``dlcv_training.json`` (the model's signature and the
-metrics of every finished epoch). Each save writes the state file first, atomically, and the
-checkpoint second; a resumed run keeps the history rows up to the restored checkpoint's epoch.
-A kill between the two writes therefore leaves a history one epoch ahead of the checkpoint,
-which is cut back on resume, never one behind, which would drop an epoch.
+A checkpoint folder holds TensorFlow checkpoints (``ckpt-N.index``, ``ckpt-N.data-*``,
+and the ``checkpoint`` file naming the latest) and ``dlcv_training.json`` (the model's
+signature and the metrics of every finished epoch). Each save writes the state file
+first, atomically, and the checkpoint second; a resumed run keeps the history rows up to
+the restored checkpoint's epoch. A kill between the two writes therefore leaves a
+history one epoch ahead of the checkpoint, which is cut back on resume, never one
+behind, which would drop an epoch.
 
 Resuming finds the checkpoints by listing ``ckpt-*`` files rather than trusting the
-``checkpoint`` file, restores the newest one that reads, and refuses, naming the folder and the
-file, when the state belongs to another model or nothing can be read.
+``checkpoint`` file, restores the newest one that reads, and refuses, naming the folder
+and the file, when the state belongs to another model or nothing can be read.
 
 This module is private: `dlcv.training` is its only user.
 """
@@ -36,16 +37,17 @@ STATE_FILE = "dlcv_training.json"
 _INDEX_FILE = "checkpoint"
 _CHECKPOINT_FILE = re.compile(r"^ckpt-(\d+)\.(?:index|data-\d+-of-\d+)$")
 
-# What a damaged checkpoint raises when restored: a truncated data file gives IndexError ("Read
-# less bytes than requested"), a garbled one DataLossError, a garbled index "not an sstable", a
-# missing data file NotFoundError; a checkpoint whose variables do not fit gives ValueError or
-# AssertionError.
+# What a damaged checkpoint raises when restored: a truncated data file gives IndexError
+# ("Read less bytes than requested"), a garbled one DataLossError, a garbled index "not
+# an sstable", a missing data file NotFoundError; a checkpoint whose variables do not
+# fit gives ValueError or AssertionError.
 _RESTORE_ERRORS = (tf.errors.OpError, IndexError, ValueError, AssertionError, OSError)
 
-# Fault injection, for tests only: called with the save's number (1 for the run's first save)
-# after the state file is written and before the checkpoint is, the one moment at which a kill
-# leaves the two out of step. tests/helpers/train_worker.py sets it to SIGKILL its own process
-# there, which a random kill would hit too rarely to prove that resume survives it.
+# Fault injection, for tests only: called with the save's number (1 for the run's
+# first save) after the state file is written and before the checkpoint is, the one
+# moment at which a kill leaves the two out of step. tests/helpers/train_worker.py
+# sets it to SIGKILL its own process there, which a random kill would hit too rarely
+# to prove that resume survives it.
 _between_writes: Callable[[int], None] | None = None
 
 
@@ -63,7 +65,9 @@ def worker_role(strategy: tf.distribute.Strategy) -> tuple[bool, int]:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a reader sees the old file or the new one, never a part."""
+    """Write `text` to `path` so that a reader sees the old file
+    or the new one, never a part.
+    """
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as file:
         file.write(text)
@@ -73,7 +77,9 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def unreadable(directory: Path, file: str, reason: str) -> ValueError:
-    """The error for saved state that cannot be read: it names the folder and the file."""
+    """The error for saved state that cannot be read: it
+    names the folder and the file.
+    """
     return ValueError(
         "`checkpoint_dir` holds training state that cannot be read, so it was left untouched; "
         "repair or move the file, or use another folder to start over. "
@@ -81,15 +87,18 @@ def unreadable(directory: Path, file: str, reason: str) -> ValueError:
     )
 
 
-# Keras numbers the names it makes up (`dense_3`, `adam_1/sequential_1_dense_3_kernel_momentum`)
-# in creation order, so the same architecture rebuilt in one process (a notebook) gets new
-# numbers. Restoring is by position, so only the order, the names without those numbers and
-# the shapes must match.
+# Keras numbers the names it makes up (`dense_3`,
+# `adam_1/sequential_1_dense_3_kernel_momentum`) in creation order, so the
+# same architecture rebuilt in one process (a notebook) gets new numbers.
+# Restoring is by position, so only the order, the names without those numbers
+# and the shapes must match.
 _AUTO_NUMBER = re.compile(r"_\d+(?=_|/|$)")
 
 
 def comparable(signature: list[list[Any]]) -> list[tuple[str, tuple[int, ...]]]:
-    """The parts of a model signature that must match for a checkpoint to restore into it."""
+    """The parts of a model signature that must match for a
+    checkpoint to restore into it.
+    """
     return [
         (_AUTO_NUMBER.sub("", str(path)), tuple(shape)) for path, shape in signature
     ]
@@ -133,7 +142,9 @@ def _state_problem(state: object) -> str | None:
 
 @dataclasses.dataclass(frozen=True)
 class SavedState:
-    """The parsed state file: the model's signature and one metrics row per finished epoch."""
+    """The parsed state file: the model's signature and one
+    metrics row per finished epoch.
+    """
 
     signature: list[list[Any]]
     history: list[dict[str, float]]
@@ -179,13 +190,15 @@ def positions_agree(
     squares: Sequence[float],
     replicas: int,
 ) -> bool:
-    """Whether every replica restored the same position, judged from sums over the replicas.
+    """Whether every replica restored the same position,
+    judged from sums over the replicas.
 
-    `total` and `squares` are the sums of every replica's position and its element-wise square.
-    They equal ``replicas * local`` and ``replicas * local**2`` on some replica exactly when the
-    mean and the mean square over all replicas are those of `local`, that is when the variance
-    is zero and every replica holds `local`; any difference is therefore seen on every worker,
-    which must all stop together (one left waiting in an all-reduce would hang).
+    `total` and `squares` are the sums of every replica's position and its element-wise
+    square. They equal ``replicas * local`` and ``replicas * local**2`` on some replica
+    exactly when the mean and the mean square over all replicas are those of `local`,
+    that is when the variance is zero and every replica holds `local`; any difference is
+    therefore seen on every worker, which must all stop together (one left waiting in an
+    all-reduce would hang).
     """
     return all(
         math.isclose(t, replicas * v, abs_tol=1e-6)
@@ -202,9 +215,9 @@ def check_workers_agree(
 ) -> None:
     """Raise on every worker of a cluster if the workers restored different checkpoints.
 
-    Resuming under `MultiWorkerMirroredStrategy` needs one checkpoint folder that all workers
-    read; a worker with its own, empty copy of the path would start from scratch while the
-    chief resumes, and the all-reduce would mix the two states.
+    Resuming under `MultiWorkerMirroredStrategy` needs one checkpoint folder that all
+    workers read; a worker with its own, empty copy of the path would start from scratch
+    while the chief resumes, and the all-reduce would mix the two states.
 
     Raises:
         ValueError: if the workers' restored (found, epoch, step) differ.
@@ -259,8 +272,9 @@ class Checkpoints:
     ) -> None:
         self.is_chief, worker = worker_role(strategy)
         self.directory = directory
-        # Every worker takes part in saving (the variables are synchronised collectively);
-        # the non-chief workers write to a scratch folder that is removed afterwards.
+        # Every worker takes part in saving (the variables are synchronised
+        # collectively); the non-chief workers write to a scratch folder that
+        # is removed afterwards.
         self.own = directory if self.is_chief else directory / f".worker-{worker}"
         self.checkpoint = tf.train.Checkpoint(**variables)
         self.manager: tf.train.CheckpointManager | None = None
@@ -274,8 +288,8 @@ class Checkpoints:
         """Restore the newest checkpoint that reads; False if the folder holds none.
 
         Raises:
-            ValueError: if the state file belongs to another model, cannot be read, or is
-                missing beside checkpoints, or if no checkpoint can be read.
+            ValueError: if the state file belongs to another model, cannot be read, or
+                is missing beside checkpoints, or if no checkpoint can be read.
         """
         self.state = state = read_state(self.directory)
         if state is not None and comparable(state.signature) != comparable(
@@ -289,7 +303,8 @@ class Checkpoints:
             )
         numbers = checkpoint_numbers(self.directory)
         if not numbers:
-            # A state file alone is what a kill between the first save's two writes leaves.
+            # A state file alone is what a kill between the first
+            # save's two writes leaves.
             return False
         if state is None:
             raise unreadable(
@@ -321,7 +336,8 @@ class Checkpoints:
         """The saved history of the epochs before `epoch`, the restored checkpoint's.
 
         Raises:
-            ValueError: if the state file holds fewer epochs than the checkpoint has finished.
+            ValueError: if the state file holds fewer epochs than the
+                checkpoint has finished.
         """
         saved = self.state.history if self.state is not None else []
         if len(saved) < epoch:
@@ -339,8 +355,8 @@ class Checkpoints:
                 tf.train.get_checkpoint_state(str(self.own))
             except (UnicodeDecodeError, tf.errors.OpError):
                 # CheckpointManager cannot start over an index it cannot decode. The
-                # checkpoints themselves were found by listing the folder; the old index is
-                # kept aside rather than overwritten.
+                # checkpoints themselves were found by listing the folder; the old index
+                # is kept aside rather than overwritten.
                 os.replace(index, index.with_name(_INDEX_FILE + ".unreadable"))
             self.manager = tf.train.CheckpointManager(
                 self.checkpoint, str(self.own), max_to_keep=2
@@ -348,14 +364,17 @@ class Checkpoints:
         return self.manager
 
     def save(self, history: list[dict[str, float]]) -> None:
-        """Write the state file, then a checkpoint numbered after every one in the folder."""
+        """Write the state file, then a checkpoint numbered
+        after every one in the folder.
+        """
         self.saves += 1
         if self.is_chief:
             state = {"signature": self.signature, "history": history}
             atomic_write(self.directory / STATE_FILE, json.dumps(state, indent=1))
         if _between_writes is not None:
             _between_writes(self.saves)
-        # Numbering past every checkpoint present, readable or not, never overwrites one.
+        # Numbering past every checkpoint present, readable or not,
+        # never overwrites one.
         number = max(checkpoint_numbers(self.own), default=0) + 1
         self._manager().save(checkpoint_number=number)
         if not self.is_chief:

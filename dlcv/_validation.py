@@ -27,8 +27,8 @@ __all__ = [
 ]
 
 
-# The largest integer NumPy and TensorFlow take as an int64: a larger count, size or seed
-# fails inside them with an OverflowError that names no argument.
+# The largest integer NumPy and TensorFlow take as an int64: a larger count, size or
+# seed fails inside them with an OverflowError that names no argument.
 INT64_MAX = 2**63 - 1
 
 
@@ -37,7 +37,8 @@ def _message(name: str, requirement: str, received: str) -> str:
 
 
 def _is_int(value: object) -> bool:
-    # bool is an int subclass, but `batch_size=True` is a mistake, not a batch size of one.
+    # bool is an int subclass, but `batch_size=True` is a mistake, not
+    # a batch size of one.
     return isinstance(value, numbers.Integral) and not isinstance(
         value, bool | np.bool_
     )
@@ -278,7 +279,8 @@ def check_non_empty_str(value: Any, name: str) -> str:
 
 
 def check_value_range(value: Any, name: str = "value_range") -> tuple[float, float]:
-    """Return `value` as a `(low, high)` pair of floats if it is two finite numbers, low < high.
+    """Return `value` as a `(low, high)` pair of floats if it is
+    two finite numbers, low < high.
 
     Args:
         value: the value to check.
@@ -288,7 +290,8 @@ def check_value_range(value: Any, name: str = "value_range") -> tuple[float, flo
         `(low, high)` as Python floats.
 
     Raises:
-        ValueError: if `value` is not a pair of finite real numbers with the first smaller.
+        ValueError: if `value` is not a pair of finite real numbers
+            with the first smaller.
 
     Examples:
         >>> check_value_range((0, 255))

@@ -1,15 +1,16 @@
 """Building blocks of convolutional architectures, as functional helpers.
 
-Each `apply_*` function takes a 4-D channels-last tensor (batch, height, width, channels) of the
-functional API, adds the block's layers and returns the block's output, so blocks compose like
-layers: `x = apply_residual_block(x, 64, name="stage1_block1")`. Every layer a block creates is
-named from `name` (`stage1_block1_conv1`, `stage1_block1_bn1` …), so summaries, profiles and
-`layer_outputs` read like the architecture; with `name=None` a unique name such as
-`residual_block_3` is chosen.
+Each `apply_*` function takes a 4-D channels-last tensor (batch, height, width,
+channels) of the functional API, adds the block's layers and returns the block's output,
+so blocks compose like layers: `x = apply_residual_block(x, 64, name="stage1_block1")`.
+Every layer a block creates is named from `name` (`stage1_block1_conv1`,
+`stage1_block1_bn1` …), so summaries, profiles and `layer_outputs` read like the
+architecture; with `name=None` a unique name such as `residual_block_3` is chosen.
 
-Batch normalisation follows the convolution and comes before the nonlinearity, as Ioffe and
-Szegedy placed it and as ResNet and MobileNet use it; the convolution then has no bias, because
-normalisation subtracts the mean of its output and its learned offset `beta` takes the bias's place.
+Batch normalisation follows the convolution and comes before the nonlinearity, as Ioffe
+and Szegedy placed it and as ResNet and MobileNet use it; the convolution then has no
+bias, because normalisation subtracts the mean of its output and its learned offset
+`beta` takes the bias's place.
 """
 
 from __future__ import annotations
@@ -68,19 +69,22 @@ def apply_conv_bn(
     activation: str | None = "relu",
     name: str | None = None,
 ) -> Any:
-    """Apply a convolution, batch normalisation and an activation: the unit most blocks repeat.
+    """Apply a convolution, batch normalisation and an
+    activation: the unit most blocks repeat.
 
-    The convolution uses `"same"` padding and no bias: batch normalisation right after it
-    subtracts the mean of each channel, so a bias would be cancelled, and the normalisation's
-    learned offset plays its role.
+    The convolution uses `"same"` padding and no bias: batch normalisation right after
+    it subtracts the mean of each channel, so a bias would be cancelled, and the
+    normalisation's learned offset plays its role.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
         filters: the number of output channels.
         kernel_size: the side of the square kernel. Defaults to 3.
-        strides: the step between kernel positions; 2 halves height and width. Defaults to 1.
-        activation: the activation after the normalisation, any name Keras accepts, or `None`
-            for none (a linear output, as before a residual sum). Defaults to `"relu"`.
+        strides: the step between kernel positions; 2 halves height and
+            width. Defaults to 1.
+        activation: the activation after the normalisation, any name Keras accepts,
+            or `None` for none (a linear output, as before a residual sum).
+            Defaults to `"relu"`.
         name: the prefix of the layer names (`<name>_conv`, `<name>_bn`, `<name>_act`).
             Defaults to `None`, meaning a unique `conv_bn_<n>`.
 
@@ -89,8 +93,8 @@ def apply_conv_bn(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 3))
@@ -130,29 +134,32 @@ def apply_vgg_block(
     batch_norm: bool = False,
     name: str | None = None,
 ) -> Any:
-    """Apply a VGG-style block: a few small convolutions with ReLU, then 2x2 max pooling.
+    """Apply a VGG-style block: a few small convolutions
+    with ReLU, then 2x2 max pooling.
 
-    Simonyan and Zisserman built the convolutional part of VGG from such blocks: two stacked 3x3
-    convolutions see a 5x5 window and three see 7x7, with fewer weights than one large kernel
-    and a nonlinearity between each. Pooling then halves height and width.
+    Simonyan and Zisserman built the convolutional part of VGG from such blocks:
+    two stacked 3x3 convolutions see a 5x5 window and three see 7x7, with fewer
+    weights than one large kernel and a nonlinearity between each. Pooling then
+    halves height and width.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
         filters: the number of output channels of every convolution.
         convs: how many convolutions the block stacks. Defaults to 2.
         kernel_size: the side of the square kernels. Defaults to 3.
-        batch_norm: whether to normalise after each convolution (a later addition; the original
-            VGG networks had none). Defaults to `False`.
+        batch_norm: whether to normalise after each convolution (a later addition; the
+            original VGG networks had none). Defaults to `False`.
         name: the prefix of the layer names (`<name>_conv1` … and `<name>_pool`).
             Defaults to `None`, meaning a unique `vgg_block_<n>`.
 
     Returns:
-        The block's output tensor, with `filters` channels and half the height and width.
+        The block's output tensor, with `filters` channels and half
+        the height and width.
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 3))
@@ -182,7 +189,9 @@ def apply_vgg_block(
 
 
 def _shortcut(x: Any, channels: int, filters: int, strides: int, prefix: str) -> Any:
-    """The identity when shapes match, else a strided 1x1 projection (He et al.'s option B)."""
+    """The identity when shapes match, else a strided 1x1
+    projection (He et al.'s option B).
+    """
     if strides == 1 and channels == filters:
         return x
     return apply_conv_bn(
@@ -199,19 +208,20 @@ def apply_residual_block(
     se_ratio: int | None = None,
     name: str | None = None,
 ) -> Any:
-    """Apply a basic residual block: two 3x3 convolutions whose output is added to the input.
+    """Apply a basic residual block: two 3x3 convolutions
+    whose output is added to the input.
 
-    The block computes `relu(x + F(x))`, where `F` is conv-BN-ReLU-conv-BN. When `strides` or
-    the number of channels changes, the shortcut becomes a 1x1 convolution with batch
-    normalisation (a projection) so that the two terms have the same shape. With `se_ratio`,
-    a squeeze-and-excitation block rescales the channels of `F(x)` before the sum, as in
-    SE-ResNet.
+    The block computes `relu(x + F(x))`, where `F` is conv-BN-ReLU-conv-BN. When
+    `strides` or the number of channels changes, the shortcut becomes a 1x1 convolution
+    with batch normalisation (a projection) so that the two terms have the same shape.
+    With `se_ratio`, a squeeze-and-excitation block rescales the channels of `F(x)`
+    before the sum, as in SE-ResNet.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
         filters: the number of output channels.
-        strides: the stride of the first convolution and of the projection; 2 halves height
-            and width. Defaults to 1.
+        strides: the stride of the first convolution and of the projection; 2 halves
+            height and width. Defaults to 1.
         se_ratio: the reduction ratio of a squeeze-and-excitation block on the residual
             branch, or `None` for none. Defaults to `None`.
         name: the prefix of the layer names. Defaults to `None`, meaning a unique
@@ -222,8 +232,8 @@ def apply_residual_block(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 16))
@@ -256,14 +266,15 @@ def apply_bottleneck_block(
     se_ratio: int | None = None,
     name: str | None = None,
 ) -> Any:
-    """Apply a bottleneck residual block: 1x1 reduce, 3x3, 1x1 expand, plus the shortcut.
+    """Apply a bottleneck residual block: 1x1 reduce, 3x3,
+    1x1 expand, plus the shortcut.
 
-    The 3x3 convolution, the expensive one, works on `filters` channels while the block's
-    input and output have `expansion * filters`, which is what made 50 to 152 layers
-    affordable in ResNet. The stride sits on the 3x3 convolution: a strided 1x1 convolution
-    would skip three quarters of its input positions, while a strided 3x3 one still reads them
-    all. (Keras's `ResNet50` follows the original Caffe model and strides the first 1x1
-    convolution; the number of weights is the same.)
+    The 3x3 convolution, the expensive one, works on `filters` channels while the
+    block's input and output have `expansion * filters`, which is what made 50 to 152
+    layers affordable in ResNet. The stride sits on the 3x3 convolution: a strided 1x1
+    convolution would skip three quarters of its input positions, while a strided 3x3
+    one still reads them all. (Keras's `ResNet50` follows the original Caffe model and
+    strides the first 1x1 convolution; the number of weights is the same.)
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
@@ -280,8 +291,8 @@ def apply_bottleneck_block(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((56, 56, 64))
@@ -316,13 +327,14 @@ def apply_separable_block(
     kernel_size: int = 3,
     name: str | None = None,
 ) -> Any:
-    """Apply a depthwise-separable convolution: a per-channel spatial filter, then a 1x1 mix.
+    """Apply a depthwise-separable convolution: a per-channel
+    spatial filter, then a 1x1 mix.
 
-    A standard convolution filters space and mixes channels in one step; this block splits
-    the two, as in MobileNet: a depthwise convolution filters each input channel on its own,
-    and a pointwise (1x1) convolution mixes the channels. Each is followed by batch
-    normalisation and ReLU. For `C` input and `F` output channels and a `kxk` kernel, the
-    weights drop from `k*k*C*F` to `k*k*C + C*F`.
+    A standard convolution filters space and mixes channels in one step; this block
+    splits the two, as in MobileNet: a depthwise convolution filters each input channel
+    on its own, and a pointwise (1x1) convolution mixes the channels. Each is followed
+    by batch normalisation and ReLU. For `C` input and `F` output channels and a `kxk`
+    kernel, the weights drop from `k*k*C*F` to `k*k*C + C*F`.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
@@ -337,8 +349,8 @@ def apply_separable_block(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 32))
@@ -376,17 +388,18 @@ def apply_inverted_residual_block(
 ) -> Any:
     """Apply MobileNetV2's inverted residual block with a linear bottleneck.
 
-    A 1x1 convolution expands the channels `expansion` times, a 3x3 depthwise convolution
-    filters them, and a 1x1 convolution projects back to `filters` channels with no activation
-    (the linear bottleneck). The shortcut joins the narrow ends, and only when the stride is 1
-    and the channel count is unchanged. The activations are ReLU6, as in MobileNetV2.
+    A 1x1 convolution expands the channels `expansion` times, a 3x3 depthwise
+    convolution filters them, and a 1x1 convolution projects back to `filters` channels
+    with no activation (the linear bottleneck). The shortcut joins the narrow ends, and
+    only when the stride is 1 and the channel count is unchanged. The activations are
+    ReLU6, as in MobileNetV2.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
         filters: the number of output channels.
         strides: the stride of the depthwise convolution. Defaults to 1.
-        expansion: how many times the inner layer widens the input; 1 skips the expansion
-            convolution. Defaults to 6.
+        expansion: how many times the inner layer widens the input; 1 skips the
+            expansion convolution. Defaults to 6.
         name: the prefix of the layer names. Defaults to `None`, meaning a unique
             `inverted_residual_block_<n>`.
 
@@ -395,8 +408,8 @@ def apply_inverted_residual_block(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((28, 28, 24))
@@ -428,12 +441,13 @@ def apply_inverted_residual_block(
 
 # --8<-- [start:apply_squeeze_excite]
 def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) -> Any:
-    """Apply a squeeze-and-excitation block: rescale each channel by a weight computed globally.
+    """Apply a squeeze-and-excitation block: rescale each channel
+    by a weight computed globally.
 
     The block squeezes each channel to its mean over the image (global average pooling),
-    passes the `C` means through a small bottleneck of two dense layers (`C / ratio` ReLU
-    units, then `C` sigmoid units) and multiplies each channel of `x` by its weight in (0, 1),
-    so the network can emphasise the channels that matter for this image.
+    passes the `C` means through a small bottleneck of two dense layers (`C / ratio`
+    ReLU units, then `C` sigmoid units) and multiplies each channel of `x` by its weight
+    in (0, 1), so the network can emphasise the channels that matter for this image.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
@@ -448,8 +462,8 @@ def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) ->
 
     Raises:
         TypeError: if `x` is not a tensor or `ratio` is not an integer.
-        ValueError: if `x` is not 4-D with known channels, `ratio` is not positive or `name`
-            is empty.
+        ValueError: if `x` is not 4-D with known channels, `ratio` is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((8, 8, 64))
@@ -481,15 +495,17 @@ def apply_upsample_block(
     mode: str = "transpose",
     name: str | None = None,
 ) -> Any:
-    """Apply a U-Net decoder step: double the resolution, join the skip connection, convolve.
+    """Apply a U-Net decoder step: double the resolution, join
+    the skip connection, convolve.
 
-    The coarse features `x` are upsampled 2x, either by a learned 2x2 transposed convolution
-    with `filters` channels (U-Net's "up-convolution") or by bilinear interpolation, then
-    concatenated along the channels with `skip`, the encoder's features at the new resolution,
-    and mixed by `convs` 3x3 conv-BN-ReLU units. The skip connection brings back the fine
-    detail the encoder's pooling discarded, which the decoder needs to draw sharp boundaries.
-    Unlike the original U-Net, the convolutions are padded (`"same"`), so no cropping is
-    needed and the output keeps the skip's height and width, and each is batch-normalised.
+    The coarse features `x` are upsampled 2x, either by a learned 2x2 transposed
+    convolution with `filters` channels (U-Net's "up-convolution") or by bilinear
+    interpolation, then concatenated along the channels with `skip`, the encoder's
+    features at the new resolution, and mixed by `convs` 3x3 conv-BN-ReLU units. The
+    skip connection brings back the fine detail the encoder's pooling discarded, which
+    the decoder needs to draw sharp boundaries. Unlike the original U-Net, the
+    convolutions are padded (`"same"`), so no cropping is needed and the output keeps
+    the skip's height and width, and each is batch-normalised.
 
     Args:
         x: the coarse 4-D channels-last tensor of the functional API.
@@ -498,19 +514,22 @@ def apply_upsample_block(
             included.
         convs: how many 3x3 conv-BN-ReLU units follow the concatenation. Defaults to 2.
         mode: `"transpose"` for a learned 2x2 transposed convolution with stride 2, or
-            `"bilinear"` for interpolation (no weights; the channels of `x` pass unchanged).
-            Defaults to `"transpose"`.
-        name: the prefix of the layer names (`<name>_up`, `<name>_concat`, `<name>_1_conv` …).
-            Defaults to `None`, meaning a unique `upsample_block_<n>`.
+            `"bilinear"` for interpolation (no weights; the channels of `x` pass
+            unchanged). Defaults to `"transpose"`.
+        name: the prefix of the layer names (`<name>_up`, `<name>_concat`,
+            `<name>_1_conv` …). Defaults to `None`, meaning a unique
+            `upsample_block_<n>`.
 
     Returns:
-        The block's output tensor, with `filters` channels and the height and width of `skip`.
+        The block's output tensor, with `filters` channels and the height
+        and width of `skip`.
 
     Raises:
-        TypeError: if `x` or `skip` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` or `skip` is not 4-D with known channels, `skip` does not have twice
-            the height and width of `x`, an integer option is not positive, `mode` is unknown
-            or `name` is empty.
+        TypeError: if `x` or `skip` is not a tensor or an integer
+            option is not an integer.
+        ValueError: if `x` or `skip` is not 4-D with known channels, `skip` does not
+            have twice the height and width of `x`, an integer option is not positive,
+            `mode` is unknown or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 3))

@@ -1,4 +1,6 @@
-"""Small image data sets that need no download, and the input pipeline that feeds them."""
+"""Small image data sets that need no download, and the
+input pipeline that feeds them.
+"""
 
 from __future__ import annotations
 
@@ -51,15 +53,17 @@ __all__ = [
 def load_digits_images(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Load scikit-learn's 1,797 handwritten digits as 8x8 single-channel images.
 
-    The data ship with scikit-learn, so no download is needed. Pixel values are counts from 0
-    to 16 (each pixel summarises a 4x4 block of a 32x32 bitmap).
+    The data ship with scikit-learn, so no download is needed. Pixel values are counts
+    from 0 to 16 (each pixel summarises a 4x4 block of a 32x32 bitmap).
 
     Args:
-        scale: whether to divide the pixels by 16 so they lie in [0, 1]. Defaults to `True`.
+        scale: whether to divide the pixels by 16 so they lie in [0,
+            1]. Defaults to `True`.
 
     Returns:
-        A tuple `(images, labels)`: `images` is a float32 array of shape `(1797, 8, 8, 1)`
-        (channels last, as Keras expects) and `labels` an int64 array of digits 0 to 9.
+        A tuple `(images, labels)`: `images` is a float32 array of shape
+        `(1797, 8, 8, 1)` (channels last, as Keras expects) and `labels` an
+        int64 array of digits 0 to 9.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -79,7 +83,8 @@ def load_digits_images(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_stratifiable(labels: np.ndarray, test_fraction: float) -> None:
     """Raise, naming our arguments, where scikit-learn's stratified split would fail."""
-    # By rows, so one-hot labels count as the classes they encode, as scikit-learn counts them.
+    # By rows, so one-hot labels count as the classes they encode, as
+    # scikit-learn counts them.
     classes, counts = np.unique(labels, axis=0, return_counts=True)
     if len(classes) and np.min(counts) < 2:
         lonely = classes[counts < 2].tolist()
@@ -105,7 +110,8 @@ def split_train_test(
     test_fraction: float = 0.25,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split images and labels into training and test sets with the same class proportions.
+    """Split images and labels into training and test sets
+    with the same class proportions.
 
     Args:
         images: the examples, first axis indexing them.
@@ -119,9 +125,10 @@ def split_train_test(
 
     Raises:
         TypeError: if `test_fraction` is not a number or `seed` not an integer.
-        ValueError: if `labels` is not as long as `images` or has a class with fewer than two
-            examples, `test_fraction` is not strictly between 0 and 1 or leaves a part too
-            small to hold every class, or `seed` is negative or above 2**32 - 1.
+        ValueError: if `labels` is not as long as `images` or has a class with
+            fewer than two examples, `test_fraction` is not strictly between 0 and
+            1 or leaves a part too small to hold every class, or `seed` is
+            negative or above 2**32 - 1.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -155,14 +162,14 @@ def make_dataset(
 ) -> tf.data.Dataset:
     """Build a `tf.data` pipeline of (image, label) minibatches.
 
-    The examples are shuffled (with a fresh order each epoch, the same sequence of orders for
-    the same seed), batched, optionally augmented, and prefetched so the next batch is ready
-    while the model trains on the current one. The stages after the source are those of
-    `make_batches`.
+    The examples are shuffled (with a fresh order each epoch, the same sequence of
+    orders for the same seed), batched, optionally augmented, and prefetched so the next
+    batch is ready while the model trains on the current one. The stages after the
+    source are those of `make_batches`.
 
-    When training on it, call `model.fit(dataset, shuffle=False, ...)`: the dataset already
-    shuffles, and Keras 3 warns (a `UserWarning`) that its own `shuffle=True` default cannot
-    apply to a `tf.data.Dataset`.
+    When training on it, call `model.fit(dataset, shuffle=False, ...)`: the dataset
+    already shuffles, and Keras 3 warns (a `UserWarning`) that its own `shuffle=True`
+    default cannot apply to a `tf.data.Dataset`.
 
     Args:
         images: the examples, first axis indexing them.
@@ -177,9 +184,10 @@ def make_dataset(
         A `tf.data.Dataset` yielding `(images, labels)` batches.
 
     Raises:
-        TypeError: if `batch_size` or `seed` is not an integer, or `augment` is not callable.
-        ValueError: if `images` is empty, `labels` is not as long as `images`, `batch_size`
-            is not positive or `seed` is negative.
+        TypeError: if `batch_size` or `seed` is not an integer, or
+            `augment` is not callable.
+        ValueError: if `images` is empty, `labels` is not as long as `images`,
+            `batch_size` is not positive or `seed` is negative.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -214,7 +222,9 @@ def _check_augment(augment: object) -> None:
 
 
 def _check_cache(cache: object) -> str | None:
-    """The `cache()` file name for `cache` (`""` keeps it in memory), or `None` for no cache."""
+    """The `cache()` file name for `cache` (`""` keeps it in
+    memory), or `None` for no cache.
+    """
     if isinstance(cache, bool | np.bool_):
         return "" if cache else None
     if isinstance(cache, str | os.PathLike) and os.fspath(cache):
@@ -241,44 +251,46 @@ def make_batches(
     """Turn a dataset of single `(image, label)` examples into a training pipeline.
 
     The stages run in this order, each where it does the most good: `cache` (so what is
-    cached is the expensive work before it, done once), `shuffle` (after the cache, or the
-    first epoch's order would be cached too; before batching, so examples rather than whole
-    batches change places), `batch`, `augment` (after the cache, so each epoch draws new
-    random changes; on whole batches, which vectorises the work), and `prefetch` last, so the
-    whole pipeline runs ahead of the model. Parallelism and the prefetch depth are left to
-    tf.data's autotuner.
+    cached is the expensive work before it, done once), `shuffle` (after the cache, or
+    the first epoch's order would be cached too; before batching, so examples rather
+    than whole batches change places), `batch`, `augment` (after the cache, so each
+    epoch draws new random changes; on whole batches, which vectorises the work), and
+    `prefetch` last, so the whole pipeline runs ahead of the model. Parallelism and the
+    prefetch depth are left to tf.data's autotuner.
 
     Args:
-        examples: a dataset of `(image, label)` pairs, not batched: `make_folder_dataset`
-            builds one from a folder, `read_shards` from shards,
+        examples: a dataset of `(image, label)` pairs, not batched:
+            `make_folder_dataset` builds one from a folder, `read_shards` from shards,
             `tf.data.Dataset.from_tensor_slices` from arrays.
         batch_size: examples per batch.
         shuffle: whether to shuffle the examples, with a fresh order each epoch.
             Defaults to `True`.
         seed: the shuffle seed; the same seed gives the same sequence of orders.
             Defaults to 0.
-        shuffle_buffer: how many examples the shuffle draws from; the whole dataset gives a
-            uniform shuffle. Defaults to `None` (the whole dataset, which must then have a
-            known, finite length).
-        augment: a function applied to each batch of images, labels untouched (a Keras layer
-            or `keras.Sequential` of random layers works), or `None`. Defaults to `None`.
-        cache: `True` to keep the examples in memory after the first epoch, a file name to
-            keep them on disk, `False` not to cache. Defaults to `False`.
+        shuffle_buffer: how many examples the shuffle draws from; the whole dataset
+            gives a uniform shuffle. Defaults to `None` (the whole dataset, which must
+            then have a known, finite length).
+        augment: a function applied to each batch of images, labels untouched (a
+            Keras layer or `keras.Sequential` of random layers works), or
+            `None`. Defaults to `None`.
+        cache: `True` to keep the examples in memory after the first epoch, a file name
+            to keep them on disk, `False` not to cache. Defaults to `False`.
         drop_remainder: whether to drop a last, smaller batch. Defaults to `False`.
-        deterministic: whether a run can be repeated exactly: `augment` then works on one
-            batch at a time (its random layers draw from one shared generator, so calls in
-            parallel would take their numbers in a different order each run); `False` runs
-            it on several batches in parallel. Defaults to `True`.
+        deterministic: whether a run can be repeated exactly: `augment` then works on
+            one batch at a time (its random layers draw from one shared generator, so
+            calls in parallel would take their numbers in a different order each run);
+            `False` runs it on several batches in parallel. Defaults to `True`.
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)` batches.
 
     Raises:
-        TypeError: if `examples` is not a dataset, `batch_size`, `seed` or `shuffle_buffer`
-            is not an integer, `augment` is not callable or `cache` is neither a bool nor a
-            file name.
-        ValueError: if `batch_size` or `shuffle_buffer` is not positive, `seed` is negative,
-            or the whole dataset is to be shuffled but its length is unknown or infinite.
+        TypeError: if `examples` is not a dataset, `batch_size`, `seed` or
+            `shuffle_buffer` is not an integer, `augment` is not callable or `cache` is
+            neither a bool nor a file name.
+        ValueError: if `batch_size` or `shuffle_buffer` is not positive, `seed` is
+            negative, or the whole dataset is to be shuffled but its length is
+            unknown or infinite.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -316,9 +328,10 @@ def make_batches(
         )
     batches = examples.batch(batch_size, drop_remainder=drop_remainder)
     if augment is not None:
-        # Random layers draw from one shared generator: calls running in parallel would take
-        # its numbers in whatever order the threads happen to run, so a run could not be
-        # repeated. Deterministic pipelines therefore augment one batch at a time.
+        # Random layers draw from one shared generator: calls running in parallel
+        # would take its numbers in whatever order the threads happen to run, so
+        # a run could not be repeated. Deterministic pipelines therefore augment
+        # one batch at a time.
         def apply(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
             return augment(images), labels
 
@@ -332,15 +345,16 @@ def make_batches(
     # --8<-- [end:make_batches]
 
 
-# Files read from disk ------------------------------------------------------------------------
+# Files read from disk
+# ------------------------------------------------------------------------
 #
-# Only regular files are opened. A named pipe blocks its reader until something writes to it,
-# for ever in a data folder, and a device such as /dev/zero never ends; both can hide behind an
-# ordinary name or a symbolic link, so the test is on what a name resolves to, and again on
-# what was opened, in case the name changed hands in between.
+# Only regular files are opened. A named pipe blocks its reader until something writes
+# to it, for ever in a data folder, and a device such as /dev/zero never ends; both can
+# hide behind an ordinary name or a symbolic link, so the test is on what a name
+# resolves to, and again on what was opened, in case the name changed hands in between.
 
-# Opening a named pipe for reading waits for a writer unless non-blocking; the flag changes
-# nothing for the regular files that get past the checks.
+# Opening a named pipe for reading waits for a writer unless non-blocking; the flag
+# changes nothing for the regular files that get past the checks.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _FILE_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
     (stat.S_ISDIR, "a folder"),
@@ -369,10 +383,11 @@ def _check_regular(info: os.stat_result, max_bytes: int | None) -> None:
 
 
 def _open_regular(path: Path, *, max_bytes: int | None = None) -> BinaryIO:
-    """Open `path` for reading if it resolves to a regular file of at most `max_bytes` bytes.
+    """Open `path` for reading if it resolves to a regular
+    file of at most `max_bytes` bytes.
 
-    Raises `_Unusable`, saying why, for anything else: a missing or unreadable file, a folder,
-    a named pipe, a device, a socket, or a file over the size limit.
+    Raises `_Unusable`, saying why, for anything else: a missing or unreadable file, a
+    folder, a named pipe, a device, a socket, or a file over the size limit.
     """
     try:
         _check_regular(os.stat(path), max_bytes)
@@ -389,7 +404,9 @@ def _open_regular(path: Path, *, max_bytes: int | None = None) -> BinaryIO:
 
 
 def _read_regular(path: Path, *, max_bytes: int) -> bytes:
-    """The bytes of `path`, a regular file of at most `max_bytes` bytes, or `_Unusable`."""
+    """The bytes of `path`, a regular file of at most
+    `max_bytes` bytes, or `_Unusable`.
+    """
     with _open_regular(path, max_bytes=max_bytes) as file:
         try:
             data = file.read(max_bytes + 1)  # one byte more tells a file that grew
@@ -401,7 +418,9 @@ def _read_regular(path: Path, *, max_bytes: int) -> bytes:
 
 
 def _display_name(path: Path | str) -> str:
-    """`path` as printable text: bytes that are not UTF-8 in a name show as `\\xff` escapes."""
+    """`path` as printable text: bytes that are not UTF-8 in a
+    name show as `\\xff` escapes.
+    """
     return (
         os.fspath(path)
         .encode("utf-8", "surrogateescape")
@@ -409,25 +428,29 @@ def _display_name(path: Path | str) -> str:
     )
 
 
-# Sharded files on disk -----------------------------------------------------------------------
+# Sharded files on disk
+# -----------------------------------------------------------------------
 #
-# Each record is a `tf.train.Example` holding the raw image bytes, their shape and dtype, the
-# label, and the number of records in its file. The count costs a few bytes a record and is what
-# lets a reader notice a file cut exactly between two records, which the TFRecord checksums
-# cannot see.
+# Each record is a `tf.train.Example` holding the raw image bytes, their shape and
+# dtype, the label, and the number of records in its file. The count costs a few bytes a
+# record and is what lets a reader notice a file cut exactly between two records, which
+# the TFRecord checksums cannot see.
 
 _SHARD_DTYPES = ("float32", "uint8")
-# Records checked, and parsed, per call: large enough that the per-call cost of TensorFlow fades.
+# Records checked, and parsed, per call: large enough that the per-call cost
+# of TensorFlow fades.
 _SCAN_BATCH = 1024
-# Records parsed per call when reading: about this many bytes of images at once (so small
-# images go thousands at a time, which halves the CPU time per image against 256 at a time on
-# 8x8 digits, and large ones a few dozen), within these bounds.
+# Records parsed per call when reading: about this many bytes of images at once (so
+# small images go thousands at a time, which halves the CPU time per image against 256
+# at a time on 8x8 digits, and large ones a few dozen), within these bounds.
 _PARSE_BYTES = 4 << 20
 _PARSE_BATCH_RANGE = (16, 8192)
 
 
 def _parse_batch(shape: tuple[int, ...], dtype: tf.dtypes.DType) -> int:
-    """How many records `read_shards` parses per call for images of this shape and dtype."""
+    """How many records `read_shards` parses per call for
+    images of this shape and dtype.
+    """
     image_bytes = max(1, int(np.prod(shape, dtype=np.int64)) * dtype.size)
     low, high = _PARSE_BATCH_RANGE
     return int(max(low, min(high, _PARSE_BYTES // image_bytes)))
@@ -450,11 +473,13 @@ def write_shards(
     prefix: str = "shard",
     overwrite: bool = False,
 ) -> list[Path]:
-    """Write images and labels to TFRecord files of at most `examples_per_shard` examples each.
+    """Write images and labels to TFRecord files of at most
+    `examples_per_shard` examples each.
 
-    Files are named `<prefix>-00000.tfrecord`, `<prefix>-00001.tfrecord`, ... in `directory`
-    (created if needed). Each file is written under a temporary name and renamed when complete,
-    so a crash never leaves a half-written file under a shard's name.
+    Files are named `<prefix>-00000.tfrecord`, `<prefix>-00001.tfrecord`, ...
+    in `directory` (created if needed). Each file is written under a temporary
+    name and renamed when complete, so a crash never leaves a half-written file
+    under a shard's name.
 
     Args:
         images: the examples, first axis indexing them; float32 or uint8.
@@ -462,20 +487,21 @@ def write_shards(
         directory: the folder to write into.
         examples_per_shard: the most examples in one file. Defaults to 1000.
         prefix: the start of every file name. Defaults to `"shard"`.
-        overwrite: whether to replace shards already in `directory` under the same prefix
-            (stale shards beyond the new last one are deleted, so a later glob cannot mix two
-            writes). Defaults to `False`.
+        overwrite: whether to replace shards already in `directory` under the same
+            prefix (stale shards beyond the new last one are deleted, so a later glob
+            cannot mix two writes). Defaults to `False`.
 
     Returns:
         The paths of the files written, in order.
 
     Raises:
-        TypeError: if `images` is neither float32 nor uint8, `labels` are not integers, or
-            `examples_per_shard` is not an integer.
-        ValueError: if `images` is empty or has no example axis, `labels` is not as long as
-            `images`, `examples_per_shard` is not positive, or `prefix` is not a plain name.
-        FileExistsError: if `directory` already holds shards with this prefix and `overwrite`
-            is `False`.
+        TypeError: if `images` is neither float32 nor uint8, `labels` are not integers,
+            or `examples_per_shard` is not an integer.
+        ValueError: if `images` is empty or has no example axis, `labels` is not
+            as long as `images`, `examples_per_shard` is not positive, or `prefix`
+            is not a plain name.
+        FileExistsError: if `directory` already holds shards with this prefix and
+            `overwrite` is `False`.
 
     Examples:
         >>> import tempfile
@@ -567,8 +593,9 @@ class ShardProblem:
         path: the file.
         record: the index (from 0) of the first record that cannot be used.
         reason: what is wrong with it.
-        lost: how many records of the file are lost from `record` on (it and all after it),
-            or `None` when no record of the file could be read to say how many it held.
+        lost: how many records of the file are lost from `record` on (it and
+            all after it), or `None` when no record of the file could be read
+            to say how many it held.
 
     See: docs/why-deep-learning/scalability.md
     """
@@ -599,8 +626,8 @@ class ShardReport:
 
     Attributes:
         paths: the files checked, in order.
-        readable: how many leading records of each file are sound (the ones `read_shards`
-            yields).
+        readable: how many leading records of each file are sound (the ones
+            `read_shards` yields).
         problems: one entry per file that is corrupt or truncated.
         image_shape: the shape of every image, or `None` when no record was readable.
         image_dtype: `"float32"` or `"uint8"`, or `None` when no record was readable.
@@ -621,7 +648,9 @@ class ShardReport:
 
     @property
     def skipped(self) -> int:
-        """The number of records known to be lost (see `ShardProblem.lost` for the unknown)."""
+        """The number of records known to be lost (see
+        `ShardProblem.lost` for the unknown).
+        """
         return sum(problem.lost or 0 for problem in self.problems)
 
 
@@ -643,8 +672,8 @@ def _shard_paths(
             "`pattern_or_paths` must name at least one file. Received: pattern_or_paths=[]"
         )
     for path in paths:
-        # Anything that exists is taken: `check_shards` reports a folder, a named pipe or a
-        # device by name, as a file it cannot read.
+        # Anything that exists is taken: `check_shards` reports a folder, a named pipe
+        # or a device by name, as a file it cannot read.
         if not path.exists():
             raise FileNotFoundError(
                 f"`pattern_or_paths` must name existing files. Received: {str(path)!r}"
@@ -652,8 +681,8 @@ def _shard_paths(
     return paths
 
 
-# TFRecord framing: an 8-byte little-endian length, the masked CRC-32C of those 8 bytes, the
-# data, and the masked CRC-32C of the data.
+# TFRecord framing: an 8-byte little-endian length, the masked CRC-32C of those 8 bytes,
+# the data, and the masked CRC-32C of the data.
 _HEADER_BYTES, _FOOTER_BYTES = 12, 4
 
 
@@ -671,7 +700,9 @@ _CRC32C_TABLE = _crc32c_table()
 
 
 def _masked_crc32c(data: bytes) -> int:
-    """TFRecord's checksum: CRC-32C (Castagnoli), rotated and offset as TensorFlow masks it."""
+    """TFRecord's checksum: CRC-32C (Castagnoli), rotated and
+    offset as TensorFlow masks it.
+    """
     crc = 0xFFFFFFFF
     for byte in data:
         crc = _CRC32C_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
@@ -682,12 +713,13 @@ def _masked_crc32c(data: bytes) -> int:
 def _records_that_fit(path: Path) -> tuple[int, str | None]:
     """Count the records at the start of a shard whose declared length fits in the file.
 
-    TensorFlow reserves a record's declared length in memory before it reads the record, so a
-    damaged or hostile length such as 2**40 bytes kills the process with a segmentation fault
-    that no `except` can catch. Walking the headers (12 bytes a record, the data skipped) finds
-    such a record first. Returns how many leading records TensorFlow may safely be asked for
-    and, when the next one runs past the end of the file, why it cannot be read. Raises
-    `_Unusable` if `path` is not a regular file.
+    TensorFlow reserves a record's declared length in memory before it reads the
+    record, so a damaged or hostile length such as 2**40 bytes kills the process
+    with a segmentation fault that no `except` can catch. Walking the headers (12
+    bytes a record, the data skipped) finds such a record first. Returns how many
+    leading records TensorFlow may safely be asked for and, when the next one runs
+    past the end of the file, why it cannot be read. Raises `_Unusable` if `path`
+    is not a regular file.
     """
     with _open_regular(path) as file:
         size = os.fstat(file.fileno()).st_size
@@ -728,10 +760,11 @@ class _Unreadable(Exception):
 
 
 def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
-    """Yield a file's serialized records as string tensors of up to `_SCAN_BATCH` records.
+    """Yield a file's serialized records as string tensors
+    of up to `_SCAN_BATCH` records.
 
-    Raises `_Unreadable` at the first broken record, after yielding every record before it,
-    and at record 0 for a path that is not a regular file.
+    Raises `_Unreadable` at the first broken record, after yielding every record before
+    it, and at record 0 for a path that is not a regular file.
     """
     try:
         fit, beyond = _records_that_fit(path)
@@ -741,7 +774,8 @@ def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
     records = tf.data.TFRecordDataset(os.fsencode(path)).take(fit)
     index = 0
     try:
-        # Batches keep the scan fast; the record-by-record pass below only runs after damage.
+        # Batches keep the scan fast; the record-by-record pass below
+        # only runs after damage.
         for batch in records.batch(_SCAN_BATCH):
             yield batch
             index += int(batch.shape[0])
@@ -768,10 +802,11 @@ def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
 def _batch_is_sound(
     batch: tf.Tensor, reference: tuple[tuple[int, ...], str], declared: int
 ) -> bool:
-    """Whether every record of `batch` passes `_check_record`, tested on all of them at once.
+    """Whether every record of `batch` passes `_check_record`,
+    tested on all of them at once.
 
-    A `False` answer only sends the batch through `_check_record` one record at a time, which
-    finds the first bad record and says what is wrong with it.
+    A `False` answer only sends the batch through `_check_record` one record at a time,
+    which finds the first bad record and says what is wrong with it.
     """
     shape, dtype = reference
     spec = {
@@ -783,8 +818,8 @@ def _batch_is_sound(
     }
     try:
         parsed = tf.io.parse_example(batch, spec)
-    # A record that is not an Example of this layout; TensorFlow quotes the record in its
-    # message, and fails to decode that message when the record is not UTF-8.
+    # A record that is not an Example of this layout; TensorFlow quotes the record in
+    # its message, and fails to decode that message when the record is not UTF-8.
     except (tf.errors.InvalidArgumentError, UnicodeDecodeError):
         return False
     size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
@@ -799,7 +834,9 @@ def _batch_is_sound(
 def _check_record(
     raw: bytes, reference: tuple[tuple[int, ...], str] | None, declared: int | None
 ) -> tuple[tuple[int, ...], str, int]:
-    """Return a record's (shape, dtype, count), raising `ValueError` if it is not sound."""
+    """Return a record's (shape, dtype, count), raising
+    `ValueError` if it is not sound.
+    """
     try:
         features = tf.train.Example.FromString(raw).features.feature
     except Exception:  # protobuf's DecodeError is not importable under one stable name
@@ -842,26 +879,29 @@ def _check_record(
 def check_shards(
     pattern_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
 ) -> ShardReport:
-    """Read every record of the shards once and report which files are corrupt or truncated.
+    """Read every record of the shards once and report which
+    files are corrupt or truncated.
 
-    A file is sound up to its first bad record: a record whose checksum fails (flipped bytes),
-    one cut off by the end of the file, one that is not what `write_shards` writes, or a file
-    that ends between two records before the count its records declare. TFRecord files carry
-    no index, so nothing after a broken record can be located: the rest of that file counts as
-    lost. Every record's declared length is compared with the file's size before TensorFlow
-    reads the record, so a damaged length cannot make it reserve terabytes. Only regular files
-    are read: a folder, named pipe, device or socket that the pattern matches is reported as a
-    problem, by name, without being opened.
+    A file is sound up to its first bad record: a record whose checksum fails (flipped
+    bytes), one cut off by the end of the file, one that is not what `write_shards`
+    writes, or a file that ends between two records before the count its records
+    declare. TFRecord files carry no index, so nothing after a broken record can be
+    located: the rest of that file counts as lost. Every record's declared length is
+    compared with the file's size before TensorFlow reads the record, so a damaged
+    length cannot make it reserve terabytes. Only regular files are read: a folder,
+    named pipe, device or socket that the pattern matches is reported as a problem, by
+    name, without being opened.
 
     Args:
-        pattern_or_paths: a glob pattern (`"data/shard-*.tfrecord"`, matches sorted by name) or
-            a list of files, read in the order given.
+        pattern_or_paths: a glob pattern (`"data/shard-*.tfrecord"`, matches sorted by
+            name) or a list of files, read in the order given.
 
     Returns:
         A `ShardReport`.
 
     Raises:
-        FileNotFoundError: if the pattern matches nothing or a listed file does not exist.
+        FileNotFoundError: if the pattern matches nothing or a listed
+            file does not exist.
         ValueError: if the list is empty.
 
     Examples:
@@ -947,7 +987,8 @@ def check_shards(
 
 
 def _check_unchanged(kept: Sequence[tuple[Path, int]]) -> None:
-    """Raise `ShardError` if a file no longer holds the sound records an earlier check counted.
+    """Raise `ShardError` if a file no longer holds the sound
+    records an earlier check counted.
 
     Only the record headers are read, so this costs little, and it keeps a file that was
     replaced since the check from reaching TensorFlow with a length that would crash it.
@@ -973,34 +1014,39 @@ def read_shards(
     parallel_reads: int | None = None,
     deterministic: bool = True,
 ) -> tf.data.Dataset:
-    """Read shards written by `write_shards` as a dataset of single `(image, label)` examples.
+    """Read shards written by `write_shards` as a dataset of
+    single `(image, label)` examples.
 
-    The files are first checked with `check_shards` (one extra pass over the data; pass the
-    `report` of an earlier check to skip it). The dataset then reads several files at once and
-    interleaves blocks of their records (about 4 MiB of images each, between 16 and 8,192
-    records, fewer at a file's end), one block from each file in turn, so shuffle further when
-    training. Images keep the dtype they were written with
-    and have a static shape; labels are int64 scalars. The dataset knows its length.
+    The files are first checked with `check_shards` (one extra pass over the data; pass
+    the `report` of an earlier check to skip it). The dataset then reads several files
+    at once and interleaves blocks of their records (about 4 MiB of images each, between
+    16 and 8,192 records, fewer at a file's end), one block from each file in turn, so
+    shuffle further when training. Images keep the dtype they were written with and have
+    a static shape; labels are int64 scalars. The dataset knows its length.
 
     Args:
         pattern_or_paths: a glob pattern (matches sorted by name) or a list of files.
-        on_error: what to do with a corrupt or truncated file: `"raise"` a `ShardError` naming
-            the file and the record, or `"skip"` the bad record and the rest of its file (the
-            report's `skipped` says how many records that drops). Defaults to `"raise"`.
-        report: the result of `check_shards` on the same files, to avoid reading them twice.
-            Defaults to `None` (check them now).
-        parallel_reads: how many files to read at once; `1` yields the examples in the order
-            they were written. Defaults to `None` (let tf.data tune it).
-        deterministic: whether the interleaved order is the same on every run; `False` lets a
-            slow file fall behind instead of stalling the others. Defaults to `True`.
+        on_error: what to do with a corrupt or truncated file: `"raise"` a `ShardError`
+            naming the file and the record, or `"skip"` the bad record and the rest of
+            its file (the report's `skipped` says how many records that drops).
+            Defaults to `"raise"`.
+        report: the result of `check_shards` on the same files, to avoid reading them
+            twice. Defaults to `None` (check them now).
+        parallel_reads: how many files to read at once; `1` yields the examples in the
+            order they were written. Defaults to `None` (let tf.data tune it).
+        deterministic: whether the interleaved order is the same on every run;
+            `False` lets a slow file fall behind instead of stalling the
+            others. Defaults to `True`.
 
     Returns:
         A `tf.data.Dataset` of `(image, label)` pairs, not batched.
 
     Raises:
-        ShardError: if `on_error="raise"` and a file is corrupt or truncated, if no record
-            at all is readable, or if a file no longer holds the records `report` counted.
-        FileNotFoundError: if the pattern matches nothing or a listed file does not exist.
+        ShardError: if `on_error="raise"` and a file is corrupt or truncated, if
+            no record at all is readable, or if a file no longer holds the
+            records `report` counted.
+        FileNotFoundError: if the pattern matches nothing or a listed
+            file does not exist.
         TypeError: if `parallel_reads` is not an integer.
         ValueError: if `on_error` is not `"raise"` or `"skip"`, `parallel_reads` is not
             positive, or `report` describes other files.
@@ -1063,9 +1109,10 @@ def read_shards(
         return images, examples["label"]
 
     def read(path: tf.Tensor, count: tf.Tensor) -> tf.data.Dataset:
-        # Only each file's sound records, so a damaged tail stays out of the pipeline (a file
-        # damaged after the check still fails loudly, with TensorFlow's DataLossError). Parsing
-        # a block of records in one call costs far less per record than one call each.
+        # Only each file's sound records, so a damaged tail stays out of the pipeline (a
+        # file damaged after the check still fails loudly, with TensorFlow's
+        # DataLossError). Parsing a block of records in one call costs far less per
+        # record than one call each.
         return tf.data.TFRecordDataset(path).take(count).batch(parse_batch).map(parse)
 
     blocks = files.interleave(
@@ -1080,21 +1127,24 @@ def read_shards(
     )
 
 
-# Folders of image files ----------------------------------------------------------------------
+# Folders of image files
+# ----------------------------------------------------------------------
 #
-# A folder holds one subfolder per class. Scanning it finds every file that cannot become a
-# correctly labelled RGB image and says why, before anything trains: first by reading each
-# file's bytes (the format from its magic bytes, not its extension; the structure of JPEG, PNG,
-# GIF, BMP and WebP files, which finds cut-off and corrupted files without a decoder, and
-# quietly, where TensorFlow's JPEG decoder writes to stderr), then by decoding every file once
-# with the very function the pipeline uses, so no file that passed can fail in training.
+# A folder holds one subfolder per class. Scanning it finds every file that cannot
+# become a correctly labelled RGB image and says why, before anything trains: first by
+# reading each file's bytes (the format from its magic bytes, not its extension; the
+# structure of JPEG, PNG, GIF, BMP and WebP files, which finds cut-off and corrupted
+# files without a decoder, and quietly, where TensorFlow's JPEG decoder writes to
+# stderr), then by decoding every file once with the very function the pipeline uses, so
+# no file that passed can fail in training.
 
 _IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".webp")
-# Each file is read whole into memory; the cap keeps one huge (or endless) file from taking it
-# all. A 100-megapixel photograph is a few tens of MiB as a JPEG.
+# Each file is read whole into memory; the cap keeps one huge (or endless) file from
+# taking it all. A 100-megapixel photograph is a few tens of MiB as a JPEG.
 _MAX_IMAGE_BYTES = 64 << 20
-# How a file is decoded, set by its header: TensorFlow 2.21 decodes 16-bit PNGs to 8 bits
-# unless asked for uint16, and refuses `channels=3` for a WebP with an alpha channel.
+# How a file is decoded, set by its header: TensorFlow 2.21 decodes 16-bit
+# PNGs to 8 bits unless asked for uint16, and refuses `channels=3` for a WebP
+# with an alpha channel.
 _DECODE_8BIT, _DECODE_16BIT, _DECODE_DROP_ALPHA = 0, 1, 2
 _INTERPOLATIONS = (
     "bilinear",
@@ -1106,7 +1156,8 @@ _INTERPOLATIONS = (
     "gaussian",
     "mitchellcubic",
 )
-# Filters with negative lobes overshoot [0, 1] near edges; the pipeline clips what they give.
+# Filters with negative lobes overshoot [0, 1] near edges; the pipeline
+# clips what they give.
 _OVERSHOOTING = frozenset({"bicubic", "lanczos3", "lanczos5", "mitchellcubic"})
 _ALPHA_NOTE = (
     "alpha channel dropped (the colours stored under transparent pixels are kept, "
@@ -1121,9 +1172,9 @@ class ImageIssue:
 
     Attributes:
         path: the file (or hidden folder).
-        action: `"converted"` (used, after the change `reason` describes), `"skipped"` (left
-            out: it cannot be a correctly labelled image) or `"ignored"` (a hidden file or
-            folder, such as `.DS_Store`, left out without counting as an error).
+        action: `"converted"` (used, after the change `reason` describes), `"skipped"`
+            (left out: it cannot be a correctly labelled image) or `"ignored"` (a hidden
+            file or folder, such as `.DS_Store`, left out without counting as an error).
         reason: what is special about the file and what is done about it.
 
     See: docs/vision/input-pipelines.md
@@ -1139,13 +1190,15 @@ class ImageIssue:
 
 @dataclasses.dataclass(frozen=True)
 class ImageFolder:
-    """What `scan_image_folder` found: the classes, each usable file's label, and the issues.
+    """What `scan_image_folder` found: the classes, each
+    usable file's label, and the issues.
 
     Attributes:
         directory: the folder scanned.
-        class_names: the class of each label, in label order (the subfolder names, sorted,
-            unless `class_names` was given to the scan).
-        paths: the files the pipeline uses, by class folder (sorted by name), then by name.
+        class_names: the class of each label, in label order (the subfolder names,
+            sorted, unless `class_names` was given to the scan).
+        paths: the files the pipeline uses, by class folder (sorted by
+            name), then by name.
         labels: the label of each of `paths`.
         issues: every file converted, skipped or ignored, with the reason.
         decoders: how each of `paths` is decoded (internal codes, set from its header).
@@ -1191,7 +1244,9 @@ class ImageFolder:
             return _display_name(path)
 
     def summary(self) -> str:
-        """A readable report: the classes with their labels and counts, then every issue."""
+        """A readable report: the classes with their labels
+        and counts, then every issue.
+        """
         lines = [
             f"{_display_name(self.directory.name)}/: {len(self.class_names)} classes, "
             f"{len(self.paths)} images to use ({len(self.converted)} converted), "
@@ -1265,8 +1320,8 @@ def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
         if marker == 0xDA:  # start of scan: compressed data follows
             if not components:
                 raise _Unusable("corrupt: JPEG image data before the frame header")
-            # Compressed data cannot hold FF D9 (an FF there is followed by 00 or D0-D7), so
-            # a file without it after the first scan was cut off.
+            # Compressed data cannot hold FF D9 (an FF there is followed by 00 or
+            # D0-D7), so a file without it after the first scan was cut off.
             if data.find(b"\xff\xd9", position + length) < 0:
                 raise _Unusable(
                     "truncated: the JPEG has no end-of-image marker (the file was cut off)"
@@ -1281,7 +1336,9 @@ def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
 
 
 def _inspect_png(data: bytes) -> tuple[int, list[str]]:
-    """Walk a PNG's chunks, checking each one's CRC, and read its bit depth and colour type."""
+    """Walk a PNG's chunks, checking each one's CRC, and read
+    its bit depth and colour type.
+    """
     view, size, position = memoryview(data), len(data), 8
     bit_depth, colour_type, transparency = 0, -1, False
     while True:
@@ -1320,7 +1377,9 @@ def _inspect_png(data: bytes) -> tuple[int, list[str]]:
 
 
 def _skip_gif_blocks(data: bytes, position: int) -> int:
-    """Return the position after a chain of GIF data sub-blocks starting at `position`."""
+    """Return the position after a chain of GIF data
+    sub-blocks starting at `position`.
+    """
     while True:
         if position >= len(data):
             raise _Unusable("truncated: the file ends inside GIF image data")
@@ -1391,7 +1450,9 @@ def _inspect_webp(data: bytes) -> tuple[int, list[str]]:
 
 
 def _inspect_file(path: Path, max_bytes: int) -> tuple[int, list[str]]:
-    """Return how to decode an image file and what conversions it needs, or raise `_Unusable`."""
+    """Return how to decode an image file and what conversions it
+    needs, or raise `_Unusable`.
+    """
     data = _read_regular(path, max_bytes=max_bytes)
     if not data:
         raise _Unusable("empty file (0 bytes)")
@@ -1422,9 +1483,10 @@ def _decode(
 ) -> tf.Tensor:
     """Decode one image file's bytes to RGB and return `finish(image, peak)`.
 
-    `image` is uint8, or uint16 for 16-bit PNGs, and `peak` its largest possible value
-    (255 or 65535). `decoder` is a file's code from the scan: a tensor picks the branch per image;
-    a Python int, when the whole folder decodes one way, builds that branch alone.
+    `image` is uint8, or uint16 for 16-bit PNGs, and `peak` its largest possible
+    value (255 or 65535). `decoder` is a file's code from the scan: a tensor picks
+    the branch per image; a Python int, when the whole folder decodes one way,
+    builds that branch alone.
     """
 
     def eight_bit() -> tf.Tensor:
@@ -1456,7 +1518,9 @@ def _image_shape(image: tf.Tensor, peak: int) -> tf.Tensor:
 
 
 def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, str]:
-    """Decode every file once, in parallel, and return why each failure failed, by index."""
+    """Decode every file once, in parallel, and return why
+    each failure failed, by index.
+    """
     if not paths:
         return {}
     files = tf.data.Dataset.from_tensor_slices(
@@ -1503,7 +1567,9 @@ def _check_names(value: object, name: str) -> tuple[str, ...]:
 
 
 def _entries(folder: Path) -> list[Path]:
-    """The entries of `folder`, sorted by name; raises `OSError` if it cannot be listed."""
+    """The entries of `folder`, sorted by name; raises
+    `OSError` if it cannot be listed.
+    """
     with os.scandir(folder) as listing:
         return sorted(
             (Path(entry.path) for entry in listing), key=lambda path: path.name
@@ -1515,7 +1581,9 @@ def _is_hidden(path: Path) -> bool:
 
 
 def _nested_issues(folder: Path, class_name: str) -> list[ImageIssue]:
-    """Report each file below a folder nested inside a class folder (not used: no label)."""
+    """Report each file below a folder nested inside a class
+    folder (not used: no label).
+    """
     issues = []
     for root, folders, files in os.walk(folder):
         hidden = sorted(name for name in folders if name.startswith("."))
@@ -1545,39 +1613,42 @@ def scan_image_folder(
 ) -> ImageFolder:
     """Find the classes and images of a folder, and every file that needs care, by name.
 
-    `directory` holds one subfolder per class; the files directly in a class folder are its
-    images. Each file is read once and recognised by its content (its magic bytes), not its
-    extension. Only regular files are read (a symbolic link counts as what it points to): a
-    named pipe, a device such as `/dev/zero`, a socket, or a file over `max_file_bytes` is
-    skipped by name, unread, and so is a class folder that cannot be listed. Files that are
-    empty, not images, cut off or corrupted are skipped: the scan walks the structure of JPEG
-    (segments up to the end-of-image marker), PNG (every chunk's CRC), GIF (blocks up to the
-    trailer), BMP and WebP (declared sizes). With `verify`, each
-    remaining file is then decoded once, in parallel, by the same function the pipeline uses,
-    and a file TensorFlow cannot decode is skipped too: this costs about one epoch of
-    decoding, and guarantees that no file fails later, in training. Files that can be used
-    after a change are reported as converted: grayscale (copied to three channels), an alpha
-    channel or transparency (dropped), CMYK JPEG (converted to RGB), 16-bit PNG (decoded
-    with all 16 bits), an animated GIF (its first frame). Files directly in
-    `directory` and files in folders nested inside a class folder have no label and are
-    skipped; hidden files and folders (names starting with ".") are listed as ignored.
+    `directory` holds one subfolder per class; the files directly in a class folder are
+    its images. Each file is read once and recognised by its content (its magic bytes),
+    not its extension. Only regular files are read (a symbolic link counts as what it
+    points to): a named pipe, a device such as `/dev/zero`, a socket, or a file over
+    `max_file_bytes` is skipped by name, unread, and so is a class folder that cannot be
+    listed. Files that are empty, not images, cut off or corrupted are skipped: the scan
+    walks the structure of JPEG (segments up to the end-of-image marker), PNG (every
+    chunk's CRC), GIF (blocks up to the trailer), BMP and WebP (declared sizes). With
+    `verify`, each remaining file is then decoded once, in parallel, by the same
+    function the pipeline uses, and a file TensorFlow cannot decode is skipped too: this
+    costs about one epoch of decoding, and guarantees that no file fails later, in
+    training. Files that can be used after a change are reported as converted: grayscale
+    (copied to three channels), an alpha channel or transparency (dropped), CMYK JPEG
+    (converted to RGB), 16-bit PNG (decoded with all 16 bits), an animated GIF (its
+    first frame). Files directly in `directory` and files in folders nested inside a
+    class folder have no label and are skipped; hidden files and folders (names starting
+    with ".") are listed as ignored.
 
-    Damage inside a JPEG's compressed data that leaves its structure intact decodes, with
-    wrong pixels and a warning from libjpeg on stderr: no check short of comparing pixels
-    can tell, since JPEG files carry no checksum.
+    Damage inside a JPEG's compressed data that leaves its structure intact decodes,
+    with wrong pixels and a warning from libjpeg on stderr: no check short of comparing
+    pixels can tell, since JPEG files carry no checksum.
 
     Args:
         directory: the folder of class folders.
-        class_names: the classes, in label order. Defaults to `None` (the subfolders' names,
-            sorted). Give the training folder's `class_names` when scanning a validation
-            folder, so the same class gets the same label even if a folder is missing; files
-            in a folder not named here are skipped.
-        extensions: the file name endings (any case) of the files to consider; files with
-            other endings are skipped without being read. Defaults to `.bmp`, `.gif`,
-            `.jpeg`, `.jpg`, `.png` and `.webp`, the formats TensorFlow decodes.
-        verify: whether to decode every file once to be sure it decodes. Defaults to `True`.
-        max_file_bytes: the largest file read, in bytes; a larger one is skipped unread.
-            Defaults to 64 MiB (67,108,864), far above any photograph a network trains on.
+        class_names: the classes, in label order. Defaults to `None` (the subfolders'
+            names, sorted). Give the training folder's `class_names` when scanning a
+            validation folder, so the same class gets the same label even if a folder is
+            missing; files in a folder not named here are skipped.
+        extensions: the file name endings (any case) of the files to consider; files
+            with other endings are skipped without being read. Defaults to `.bmp`,
+            `.gif`, `.jpeg`, `.jpg`, `.png` and `.webp`, the formats TensorFlow decodes.
+        verify: whether to decode every file once to be sure it
+            decodes. Defaults to `True`.
+        max_file_bytes: the largest file read, in bytes; a larger one is
+            skipped unread. Defaults to 64 MiB (67,108,864), far above any
+            photograph a network trains on.
 
     Returns:
         An `ImageFolder`; its `summary()` is a readable report.
@@ -1700,8 +1771,8 @@ def scan_image_folder(
     )
 
 
-# One float32 RGB image of 16,384 x 16,384 pixels already takes 3 GiB; a larger size is a
-# mistake that would otherwise fail deep inside TensorFlow, at the first batch.
+# One float32 RGB image of 16,384 x 16,384 pixels already takes 3 GiB; a larger size is
+# a mistake that would otherwise fail deep inside TensorFlow, at the first batch.
 _MAX_IMAGE_SIDE = 1 << 14
 
 
@@ -1744,12 +1815,13 @@ def make_folder_dataset(
 ) -> tf.data.Dataset:
     """Build a training pipeline from a folder of images with one subfolder per class.
 
-    The folder is scanned first with `scan_image_folder` (pass the `report` of an earlier scan
-    to skip it). Each image is then read and decoded in parallel, resized to `image_size`,
-    and mapped to float32 in `value_range`; the rest of the stages are `make_batches`'s. Without a
-    cache, the shuffle reorders the file names before anything is decoded, which costs
-    almost no memory; with a cache, it reorders the decoded images after the cache (the
-    cache would otherwise keep the first epoch's order for ever).
+    The folder is scanned first with `scan_image_folder` (pass the `report` of an
+    earlier scan to skip it). Each image is then read and decoded in parallel,
+    resized to `image_size`, and mapped to float32 in `value_range`; the rest of the
+    stages are `make_batches`'s. Without a cache, the shuffle reorders the file names
+    before anything is decoded, which costs almost no memory; with a cache, it
+    reorders the decoded images after the cache (the cache would otherwise keep the
+    first epoch's order for ever).
 
     Args:
         directory: the folder of class folders.
@@ -1760,41 +1832,43 @@ def make_folder_dataset(
         seed: the shuffle seed. Defaults to 0.
         augment: a function applied to each batch of images (a Keras layer or
             `keras.Sequential` of random layers works), or `None`. Defaults to `None`.
-        cache: `True` to keep the decoded, resized images in memory after the first epoch
-            (height x width x 3 x 4 bytes each), a file name to keep them on disk, `False`
-            to decode every epoch. Defaults to `False`.
-        interpolation: the resize method, one of `tf.image.ResizeMethod`'s names. Defaults
-            to `"bilinear"`.
+        cache: `True` to keep the decoded, resized images in memory after the first
+            epoch (height x width x 3 x 4 bytes each), a file name to keep them on disk,
+            `False` to decode every epoch. Defaults to `False`.
+        interpolation: the resize method, one of `tf.image.ResizeMethod`'s names.
+            Defaults to `"bilinear"`.
         value_range: the `(low, high)` that black and white map to. `(0, 255)` gives the
             values `keras.utils.image_dataset_from_directory` gives, which the
-            `keras.applications` models with built-in preprocessing (EfficientNet, ConvNeXt)
-            and the `preprocess_input` functions expect, and skips one multiplication per
-            image; `(-1, 1)` is MobileNet's and Inception's scale. Defaults to `(0.0, 1.0)`.
-        on_error: what to do when files must be skipped (see `scan_image_folder`): `"raise"`
-            an `ImageFolderError` that lists them, or `"skip"` them (with a warning naming
-            them when no `report` was passed). Defaults to `"raise"`.
+            `keras.applications` models with built-in preprocessing (EfficientNet,
+            ConvNeXt) and the `preprocess_input` functions expect, and skips one
+            multiplication per image; `(-1, 1)` is MobileNet's and Inception's scale.
+            Defaults to `(0.0, 1.0)`.
+        on_error: what to do when files must be skipped (see `scan_image_folder`):
+            `"raise"` an `ImageFolderError` that lists them, or `"skip"` them (with a
+            warning naming them when no `report` was passed). Defaults to `"raise"`.
         report: the result of `scan_image_folder(directory)`, to avoid scanning twice.
             Defaults to `None` (scan now).
         drop_remainder: whether to drop a last, smaller batch. Defaults to `False`.
         deterministic: whether a run can be repeated exactly: the images come out in the
-            order the shuffle chose, however long each takes to decode, and `augment` works on
-            one batch at a time (see `make_batches`); `False` lets a slow image fall behind
-            instead of holding up the others, and augments batches in parallel. Defaults to
-            `True`.
+            order the shuffle chose, however long each takes to decode, and `augment`
+            works on one batch at a time (see `make_batches`); `False` lets a slow image
+            fall behind instead of holding up the others, and augments batches in
+            parallel. Defaults to `True`.
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)` batches: float32 images of shape
-        `(batch, height, width, 3)` in `value_range`, int64 labels indexing `report.class_names`.
+        `(batch, height, width, 3)` in `value_range`, int64 labels indexing
+        `report.class_names`.
 
     Raises:
         ImageFolderError: if `on_error="raise"` and some files must be skipped.
         FileNotFoundError: if `directory` does not exist.
-        TypeError: if an integer argument is not an integer, `augment` is not callable or
-            `cache` is neither a bool nor a file name.
-        ValueError: if `image_size`, `batch_size` or `seed` is out of range, `interpolation`
-            or `on_error` is not one of its choices, `value_range` is not a pair of finite
-            numbers in increasing order, `report` describes another folder, or
-            no image is usable.
+        TypeError: if an integer argument is not an integer, `augment` is not callable
+            or `cache` is neither a bool nor a file name.
+        ValueError: if `image_size`, `batch_size` or `seed` is out of range,
+            `interpolation` or `on_error` is not one of its choices, `value_range` is
+            not a pair of finite numbers in increasing order, `report` describes another
+            folder, or no image is usable.
 
     Examples:
         >>> import tempfile
@@ -1859,8 +1933,9 @@ def make_folder_dataset(
     single = report.decoders[0] if len(set(report.decoders)) == 1 else None
 
     def resize(image: tf.Tensor, peak: int) -> tf.Tensor:
-        # Resizing is linear, so scaling the small result is the same as scaling the input;
-        # a factor of 1 and an offset of 0, as for 8-bit images to (0, 255), cost nothing.
+        # Resizing is linear, so scaling the small result is the same as scaling
+        # the input; a factor of 1 and an offset of 0, as for 8-bit images to
+        # (0, 255), cost nothing.
         resized = tf.cast(
             tf.image.resize(image, (height, width), method=method), tf.float32
         )

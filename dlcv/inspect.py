@@ -1,4 +1,6 @@
-"""Look inside Keras models: what each layer computes, what it costs and what it sees."""
+"""Look inside Keras models: what each layer computes,
+what it costs and what it sees.
+"""
 
 from __future__ import annotations
 
@@ -49,26 +51,26 @@ def layer_outputs(
 ) -> dict[str, np.ndarray]:
     """Return what each named layer of a model outputs for the given inputs.
 
-    A second model is built that shares the first one's layers and weights but outputs the
-    chosen layers' results; it runs in inference mode (dropout off, batch normalisation using
-    its moving statistics), in batches of `batch_size` examples.
+    A second model is built that shares the first one's layers and weights but outputs
+    the chosen layers' results; it runs in inference mode (dropout off, batch
+    normalisation using its moving statistics), in batches of `batch_size` examples.
 
     Args:
         model: a built Sequential or functional Keras model.
         inputs: the input examples (a list of arrays for a model with several inputs).
-        layer_names: the layers to read, in the order wanted. Defaults to `None`, meaning every
-            layer except input layers, in model order.
+        layer_names: the layers to read, in the order wanted. Defaults to `None`,
+            meaning every layer except input layers, in model order.
         batch_size: examples per batch. Defaults to 256.
 
     Returns:
-        A dict mapping each layer name to its outputs, a NumPy array whose first axis indexes
-        the examples, in the order of `layer_names`.
+        A dict mapping each layer name to its outputs, a NumPy array whose first axis
+        indexes the examples, in the order of `layer_names`.
 
     Raises:
         TypeError: if `model` is not a Keras model or `batch_size` is not an integer.
-        ValueError: if the model has no defined inputs (not built), a name in `layer_names`
-            is not a layer of the model, a chosen layer has several outputs, or `batch_size`
-            is not positive.
+        ValueError: if the model has no defined inputs (not built), a name in
+            `layer_names` is not a layer of the model, a chosen layer has several
+            outputs, or `batch_size` is not positive.
 
     Examples:
         >>> model = keras.Sequential(
@@ -131,8 +133,9 @@ def layer_outputs(
     )
     count = len(arrays[0]) if arrays is not None else len(inputs)
     pieces: list[list[np.ndarray]] = [[] for _ in names]
-    # Called eagerly batch by batch rather than through `predict`, which traces a new
-    # tf.function for every extractor and makes TensorFlow warn about retracing in loops.
+    # Called eagerly batch by batch rather than through `predict`, which
+    # traces a new tf.function for every extractor and makes TensorFlow warn
+    # about retracing in loops.
     for start in range(0, count, batch_size):
         if arrays is not None:
             batch: object = [array[start : start + batch_size] for array in arrays]
@@ -190,17 +193,18 @@ def fit_linear_probe(
 ) -> ProbeResult:
     """Fit a linear classifier (a probe) on fixed features and measure its accuracy.
 
-    The features are flattened to one vector per example and standardised with the training
-    set's mean and spread, then a multinomial logistic regression with an L2 penalty is
-    fitted on them. The features themselves are not changed: the probe only measures how
-    much of the label a linear read-out can recover from them.
+    The features are flattened to one vector per example and standardised with the
+    training set's mean and spread, then a multinomial logistic regression with an L2
+    penalty is fitted on them. The features themselves are not changed: the probe only
+    measures how much of the label a linear read-out can recover from them.
 
     Args:
         train_features: the training examples' features, first axis indexing examples.
         train_labels: one integer class label per training example.
         test_features: the held-out examples' features, with the same shape per example.
         test_labels: one label per held-out example.
-        name: a name for the representation, kept in the result. Defaults to `"features"`.
+        name: a name for the representation, kept in the result.
+            Defaults to `"features"`.
         regularization: the strength of the L2 penalty (scikit-learn's `1 / C`); larger
             values give a simpler probe. Defaults to 1.0.
         max_iter: the most iterations the L-BFGS solver may take. Defaults to 500.
@@ -211,9 +215,10 @@ def fit_linear_probe(
 
     Raises:
         TypeError: if `name` is not a string or `max_iter` not an integer.
-        ValueError: if a feature set is empty, labels and features differ in length, the
-            two feature sets differ in size per example, there are fewer than two classes,
-            `regularization` is not a positive number or `max_iter` is not positive.
+        ValueError: if a feature set is empty, labels and features differ in
+            length, the two feature sets differ in size per example, there are
+            fewer than two classes, `regularization` is not a positive number or
+            `max_iter` is not positive.
 
     Examples:
         >>> labels = np.arange(40) % 2
@@ -260,14 +265,14 @@ def fit_linear_probe(
     x_test = scaler.transform(x_test)
     probe = LogisticRegression(C=1.0 / regularization, max_iter=max_iter)
     # One BLAS thread: these matrices are small, and OpenBLAS threads that wait for work
-    # compete with TensorFlow's thread pool for the cores; on a 2-core machine one thread
-    # fitted the probes about ten times faster than two.
+    # compete with TensorFlow's thread pool for the cores; on a 2-core machine one
+    # thread fitted the probes about ten times faster than two.
     with (
         threadpool_limits(limits=1, user_api="blas"),
         warnings.catch_warnings(record=True) as caught,
     ):
-        # Not converging is reported in the result rather than printed: a probe that stops
-        # early still gives a (slightly pessimistic) accuracy.
+        # Not converging is reported in the result rather than printed: a probe that
+        # stops early still gives a (slightly pessimistic) accuracy.
         warnings.simplefilter("always", ConvergenceWarning)
         probe.fit(x_train, y_train)
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
@@ -299,10 +304,10 @@ def probe_layers(
 ) -> list[ProbeResult]:
     """Fit one linear probe on the output of each chosen layer of a model.
 
-    Each layer's outputs are read with `layer_outputs` (inference mode) for the training and
-    the test examples, and `fit_linear_probe` is fitted on them. Comparing the probes' test
-    accuracies shows how linearly separable the classes are at each depth (Alain and Bengio's
-    linear classifier probes).
+    Each layer's outputs are read with `layer_outputs` (inference mode) for the training
+    and the test examples, and `fit_linear_probe` is fitted on them. Comparing the
+    probes' test accuracies shows how linearly separable the classes are at each depth
+    (Alain and Bengio's linear classifier probes).
 
     Args:
         model: a built Sequential or functional Keras model with a single input.
@@ -310,8 +315,8 @@ def probe_layers(
         y_train: one integer label per training input.
         x_test: the held-out inputs.
         y_test: one label per held-out input.
-        layer_names: the layers to probe, in the order wanted. Defaults to `None`, meaning
-            every layer except input layers, in model order.
+        layer_names: the layers to probe, in the order wanted. Defaults to `None`,
+            meaning every layer except input layers, in model order.
         include_input: whether to probe the raw input first, under the name `"input"`.
             Defaults to `True`.
         regularization: the probes' L2 penalty strength. Defaults to 1.0.
@@ -319,14 +324,15 @@ def probe_layers(
         batch_size: examples per batch when reading layer outputs. Defaults to 256.
 
     Returns:
-        One `ProbeResult` per representation, the input first if `include_input`, then the
-        layers in the order of `layer_names`.
+        One `ProbeResult` per representation, the input first if `include_input`, then
+        the layers in the order of `layer_names`.
 
     Raises:
-        TypeError: if `model` is not a Keras model or an integer option is not an integer.
-        ValueError: for the reasons `layer_outputs` and `fit_linear_probe` give, e.g. a name
-            in `layer_names` that is not a layer of the model (the message lists the layers
-            that exist).
+        TypeError: if `model` is not a Keras model or an integer
+            option is not an integer.
+        ValueError: for the reasons `layer_outputs` and `fit_linear_probe` give, e.g. a
+            name in `layer_names` that is not a layer of the model (the message lists
+            the layers that exist).
 
     Examples:
         >>> keras.utils.set_random_seed(0)
@@ -403,10 +409,12 @@ def count_parameters(model: keras.Model, *, trainable_only: bool = False) -> int
     return sum(math.prod(weight.shape) for weight in weights)
 
 
-# --- profiling: parameters, multiply-accumulates and activation memory ------------------------
+# --- profiling: parameters, multiply-accumulates and activation memory
+# ------------------------
 
-# Layers that act on each position separately (or only shift positions, as padding and cropping
-# do): they leave the receptive field's size and the jump between neighbours unchanged.
+# Layers that act on each position separately (or only shift positions, as padding
+# and cropping do): they leave the receptive field's size and the jump between
+# neighbours unchanged.
 _POINTWISE_NAMES = (
     "BatchNormalization",
     "LayerNormalization",
@@ -444,11 +452,11 @@ _POINTWISE_NAMES = (
     "Identity",
 )
 
-# Layers that do no multiply-accumulates under the counting convention of the architecture
-# papers (He et al. 2016, Howard et al. 2017, Sandler et al. 2018 count the multiply-adds of
-# convolutions and fully connected layers): normalisation (folded into the preceding
-# convolution at inference), activations, pooling, element-wise merges, in-model preprocessing,
-# layout changes and layers that are the identity at inference.
+# Layers that do no multiply-accumulates under the counting convention of the
+# architecture papers (He et al. 2016, Howard et al. 2017, Sandler et al. 2018 count the
+# multiply-adds of convolutions and fully connected layers): normalisation (folded into
+# the preceding convolution at inference), activations, pooling, element-wise merges,
+# in-model preprocessing, layout changes and layers that are the identity at inference.
 _ZERO_MAC_NAMES = (
     *_POINTWISE_NAMES,
     "MaxPooling1D",
@@ -496,12 +504,14 @@ def _graph_of(model: keras.Model) -> Any:
 
 
 def _calls(model: keras.Model) -> list[_Call] | None:
-    """Every call in a model's graph as (operation, input tensors, output tensors), in order.
+    """Every call in a model's graph as (operation, input
+    tensors, output tensors), in order.
 
-    Returns `None` for a model without a graph (a subclassed model). Keras 3 keeps the graph's
-    calls in `_nodes_by_depth` and its operations, in model order, in `_operations`; the public
-    `model.layers` leaves out operations called directly on tensors (`keras.ops.add(a, b)`), which
-    must be reported rather than skipped, and lists a shared layer once however often it is called.
+    Returns `None` for a model without a graph (a subclassed model). Keras 3 keeps the
+    graph's calls in `_nodes_by_depth` and its operations, in model order, in
+    `_operations`; the public `model.layers` leaves out operations called directly on
+    tensors (`keras.ops.add(a, b)`), which must be reported rather than skipped, and
+    lists a shared layer once however often it is called.
     """
     graph = _graph_of(model)
     by_depth = getattr(graph, "_nodes_by_depth", None)
@@ -559,7 +569,9 @@ def _split_channels(
 
 
 def _macs(layer: Any, inputs: list[Any], outputs: list[Any], where: str) -> int | None:
-    """Multiply-accumulates of one call for one example, or `None` if the class is unknown."""
+    """Multiply-accumulates of one call for one example, or
+    `None` if the class is unknown.
+    """
     if isinstance(layer, _ZERO_MAC_LAYERS):
         return 0
     if not isinstance(
@@ -595,14 +607,16 @@ class LayerProfile:
     """What one call of one layer costs, for one example.
 
     Attributes:
-        name: the layer's name; a layer inside a nested model is named `outer/inner`, and the
-            second call of a shared layer `name#2`.
-        class_name: the layer's class, or `keras.ops.<Name>` for an operation called directly
-            on tensors.
-        output_shape: the shape of its (first) output for one example, without the batch axis.
-        params: the numbers in its weights, trainable or not, counted at its first call only.
-        macs: its multiply-accumulates, or `None` when its class is not supported (it is then
-            listed in `Profile.unsupported`, never counted as zero).
+        name: the layer's name; a layer inside a nested model is named `outer/inner`,
+            and the second call of a shared layer `name#2`.
+        class_name: the layer's class, or `keras.ops.<Name>` for an operation called
+            directly on tensors.
+        output_shape: the shape of its (first) output for one example,
+            without the batch axis.
+        params: the numbers in its weights, trainable or not, counted at
+            its first call only.
+        macs: its multiply-accumulates, or `None` when its class is not supported (it is
+            then listed in `Profile.unsupported`, never counted as zero).
         activation_bytes: the size of its outputs in bytes, in their dtype.
     """
 
@@ -625,12 +639,13 @@ class Profile:
 
     Attributes:
         name: the model's name.
-        layers: one `LayerProfile` per layer call, in model order (input layers left out).
+        layers: one `LayerProfile` per layer call, in model order
+            (input layers left out).
         params: the total number of parameters; equals `model.count_params()`.
         macs: the total multiply-accumulates of the supported layers.
         activation_bytes: the total size of every layer's outputs in bytes.
-        unsupported: the layers whose multiply-accumulates are unknown, as `"name (Class)"`;
-            when it is not empty, `macs` is a lower bound.
+        unsupported: the layers whose multiply-accumulates are unknown, as `"name
+            (Class)"`; when it is not empty, `macs` is a lower bound.
     """
 
     name: str
@@ -642,7 +657,9 @@ class Profile:
 
     @property
     def flops(self) -> int:
-        """Floating-point operations of the supported layers, counting one multiply-add as two."""
+        """Floating-point operations of the supported layers,
+        counting one multiply-add as two.
+        """
         return 2 * self.macs
 
     def __str__(self) -> str:
@@ -697,31 +714,33 @@ def _profile_calls(
 
 # --8<-- [start:profile]
 def profile(model: keras.Model) -> Profile:
-    """Count a model's parameters, multiply-accumulates (MACs), FLOPs and activation memory.
+    """Count a model's parameters, multiply-accumulates
+    (MACs), FLOPs and activation memory.
 
     The counts are for one example and come from the layers' shapes alone: nothing runs.
     Counting conventions, those of the architecture papers:
 
     - A convolution costs (output positions) * (output channels) * (kernel window) *
-      (input channels per group) MACs, whatever its stride, dilation or padding (padded zeros
-      count as inputs); a depthwise convolution has one input channel per group; a separable
-      one adds its pointwise 1x1 convolution; a transposed one costs (input positions) *
-      (input channels) * (kernel window) * (output channels). A dense layer costs
-      (positions) * (inputs) * (units), with one position per example on a 2-D input.
-      Biases are not counted.
-    - Batch and layer normalisation, activations, pooling, element-wise merges (Add, Multiply,
-      Concatenate …), Rescaling and Normalization, padding, cropping, reshaping, upsampling
-      and dropout count 0 MACs: at inference normalisation folds into the preceding
-      convolution, and the papers leave the rest out.
+      (input channels per group) MACs, whatever its stride, dilation or padding (padded
+      zeros count as inputs); a depthwise convolution has one input channel per group; a
+      separable one adds its pointwise 1x1 convolution; a transposed one costs (input
+      positions) * (input channels) * (kernel window) * (output channels). A dense layer
+      costs (positions) * (inputs) * (units), with one position per example on a 2-D
+      input. Biases are not counted.
+    - Batch and layer normalisation, activations, pooling, element-wise merges (Add,
+      Multiply, Concatenate …), Rescaling and Normalization, padding, cropping,
+      reshaping, upsampling and dropout count 0 MACs: at inference normalisation folds
+      into the preceding convolution, and the papers leave the rest out.
     - FLOPs are twice the MACs: one multiply-add is two floating-point operations.
-    - Activation memory is the size of each layer's outputs in their dtype; summed, it is
-      roughly what training keeps for the backward pass (inference needs far less at once).
+    - Activation memory is the size of each layer's outputs in their dtype;
+      summed, it is roughly what training keeps for the backward pass (inference
+      needs far less at once).
     - Nested Sequential and functional models are walked layer by layer; a layer called
       several times is counted at each call, its parameters once.
 
     Any other layer class, including subclassed models and operations called directly on
-    tensors, is listed in `unsupported` with `macs=None` in its row: it is never counted as
-    zero without saying so. Its parameters are still counted.
+    tensors, is listed in `unsupported` with `macs=None` in its row: it is never counted
+    as zero without saying so. Its parameters are still counted.
 
     Args:
         model: a Sequential or functional Keras model with a fully defined input shape.
@@ -731,8 +750,8 @@ def profile(model: keras.Model) -> Profile:
 
     Raises:
         TypeError: if `model` is not a Keras model.
-        ValueError: if the model has no graph (a subclassed model, or a Sequential without
-            keras.Input) or a layer's shape is not fully defined.
+        ValueError: if the model has no graph (a subclassed model, or a Sequential
+            without keras.Input) or a layer's shape is not fully defined.
 
     Examples:
         >>> model = keras.Sequential(
@@ -780,8 +799,8 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
 
     Args:
         result: what `profile` returned.
-        max_rows: show at most this many layer rows (the first ones), then a line saying how
-            many were left out; `None` shows them all. Defaults to `None`.
+        max_rows: show at most this many layer rows (the first ones), then a line saying
+            how many were left out; `None` shows them all. Defaults to `None`.
 
     Returns:
         The table: one row per layer (name, class, output shape, parameters, MACs,
@@ -844,7 +863,8 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
     return "\n".join(lines)
 
 
-# --- receptive fields ---------------------------------------------------------------------------
+# --- receptive fields
+# ---------------------------------------------------------------------------
 
 _POINTWISE = tuple(
     getattr(keras.layers, n) for n in _POINTWISE_NAMES if hasattr(keras.layers, n)
@@ -870,8 +890,8 @@ class ReceptiveFieldStep:
 
     Attributes:
         name: the layer's name (`outer/inner` inside a nested model).
-        kernel: the layer's window (1 for layers that act on each position alone), or `None`
-            for a layer that mixes all positions (global pooling, flattening).
+        kernel: the layer's window (1 for layers that act on each position alone), or
+            `None` for a layer that mixes all positions (global pooling, flattening).
         stride: the step between the layer's windows, or `None` as for `kernel`.
         dilation: the spacing of the window's taps, or `None` as for `kernel`.
         size: how many input pixels one output position depends on along each axis, or
@@ -894,7 +914,8 @@ class ReceptiveField:
 
     Attributes:
         steps: one `ReceptiveFieldStep` per layer, in order.
-        size: the receptive field of the output, per spatial axis (`None`: the whole input).
+        size: the receptive field of the output, per spatial axis
+            (`None`: the whole input).
         jump: the output's cumulative stride, per spatial axis (`None` as for `size`).
     """
 
@@ -927,7 +948,9 @@ def _grow(
 
 
 def _merge(states: list[_State]) -> _State:
-    """Where paths join, the field is the largest over them (the union of their windows)."""
+    """Where paths join, the field is the largest over them
+    (the union of their windows).
+    """
     if not states:
         raise ValueError("`model` must connect every layer to its inputs")
     if any(size is None or jump is None for size, jump in states):
@@ -1003,29 +1026,32 @@ def _receptive_calls(
 def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveField:
     """Compute how many input pixels each layer's output positions depend on.
 
-    Going through a layer with kernel `k`, stride `s` and dilation `d`, the receptive field
-    `r` and the jump `j` (the distance in input pixels between neighbouring outputs, i.e. the
-    product of the strides so far) become `r + (k - 1) * d * j` and `j * s`, starting from
-    `r = j = 1` at the input. Pooling counts as a layer with its pool size and stride; layers
-    that act on each position alone (normalisation, activations, padding …) change neither.
-    Where paths join (Add, Concatenate), the field is the largest over the paths; global pooling
-    and flattening make it the whole input. This is the theoretical field: the pixels near its
-    centre weigh far more than those at its edge.
+    Going through a layer with kernel `k`, stride `s` and dilation `d`, the receptive
+    field `r` and the jump `j` (the distance in input pixels between neighbouring
+    outputs, i.e. the product of the strides so far) become `r + (k - 1) * d * j` and
+    `j * s`, starting from `r = j = 1` at the input. Pooling counts as a layer with its
+    pool size and stride; layers that act on each position alone (normalisation,
+    activations, padding …) change neither. Where paths join (Add, Concatenate), the
+    field is the largest over the paths; global pooling and flattening make it the
+    whole input. This is the theoretical field: the pixels near its centre weigh far
+    more than those at its edge.
 
     Args:
-        layers: either a Sequential or functional Keras model (its convolution, pooling,
-            pointwise, merge and global layers are read, nested models included, one value per
-            spatial axis), or a list of `(kernel, stride)` or `(kernel, stride, dilation)`
-            integer tuples describing a chain of layers along one axis.
+        layers: either a Sequential or functional Keras model (its convolution,
+            pooling, pointwise, merge and global layers are read, nested models
+            included, one value per spatial axis), or a list of `(kernel, stride)`
+            or `(kernel, stride, dilation)` integer tuples describing a chain of
+            layers along one axis.
 
     Returns:
         A `ReceptiveField`: one step per layer, and the final size and jump.
 
     Raises:
         TypeError: if `layers` is neither a model nor a list of integer tuples.
-        ValueError: if a tuple does not have 2 or 3 positive integers, the model has no graph,
-            or it contains layers whose effect on the field is unknown (upsampling, transposed
-            convolutions, reshapes, custom layers); the message names them.
+        ValueError: if a tuple does not have 2 or 3 positive integers, the model
+            has no graph, or it contains layers whose effect on the field is
+            unknown (upsampling, transposed convolutions, reshapes, custom layers);
+            the message names them.
 
     Examples:
         >>> steps = receptive_field([(3, 1), (3, 1), (2, 2), (3, 1, 2)]).steps
@@ -1083,9 +1109,9 @@ def format_receptive_field(result: ReceptiveField) -> str:
         result: what `receptive_field` returned.
 
     Returns:
-        One row per layer (name, kernel, stride, dilation, receptive field, jump), values per
-        spatial axis joined by "x"; "-" marks a layer without a window and "all" a field that
-        covers the whole input.
+        One row per layer (name, kernel, stride, dilation, receptive field, jump),
+        values per spatial axis joined by "x"; "-" marks a layer without a window and
+        "all" a field that covers the whole input.
 
     Raises:
         TypeError: if `result` is not a `ReceptiveField`.

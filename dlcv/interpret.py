@@ -1,10 +1,12 @@
-"""See what a trained convnet responds to: inputs that excite a channel, and Grad-CAM heatmaps.
+"""See what a trained convnet responds to: inputs that excite a
+channel, and Grad-CAM heatmaps.
 
-Two questions about a trained image classifier have gradient answers. What input pattern makes
-one channel of a layer respond most strongly? `visualize_filter` finds one by gradient ascent on
-the input. Which regions of this image made the model choose this class? `grad_cam` weights a
-convolutional layer's feature maps by the gradient of the class score and keeps the positive
-part. The intermediate activations themselves are read with `dlcv.inspect.layer_outputs`.
+Two questions about a trained image classifier have gradient answers. What input pattern
+makes one channel of a layer respond most strongly? `visualize_filter` finds one by
+gradient ascent on the input. Which regions of this image made the model choose this
+class? `grad_cam` weights a convolutional layer's feature maps by the gradient of the
+class score and keeps the positive part. The intermediate activations themselves are
+read with `dlcv.inspect.layer_outputs`.
 
 Every function here works on Keras models with a single input that takes images as
 (batch, height, width, channels) arrays, the Keras default `channels_last` layout.
@@ -144,8 +146,8 @@ _ACTIVATION_LAYERS = (
 def _linear_copy(layer: keras.layers.Layer) -> Any:
     """The layer's output without its built-in activation, as a new symbolic tensor.
 
-    A copy of the layer with a linear activation is applied to the layer's input and given
-    the layer's weight values; the model the layer belongs to is never modified.
+    A copy of the layer with a linear activation is applied to the layer's input and
+    given the layer's weight values; the model the layer belongs to is never modified.
     """
     config = {**layer.get_config(), "activation": "linear"}
     config.pop("name", None)
@@ -174,11 +176,12 @@ def _is_softmax(layer: keras.layers.Layer) -> bool:
 
 
 def _class_scores(model: keras.Model) -> Any:
-    """The symbolic per-class scores Grad-CAM differentiates: the logits before a softmax.
+    """The symbolic per-class scores Grad-CAM
+    differentiates: the logits before a softmax.
 
     A model that ends in a softmax (a layer with `activation="softmax"`, or a separate
-    `Softmax` or `Activation("softmax")` layer) is read just before it; any other output is
-    used as it is.
+    `Softmax` or `Activation("softmax")` layer) is read just before it; any other
+    output is used as it is.
     """
     outputs = model.outputs
     if len(outputs) != 1:
@@ -224,7 +227,8 @@ def _grad_cam_batch(
     extractor: keras.Model, images: tf.Tensor, classes: tf.Tensor | None
 ) -> tf.Tensor:
     with tf.GradientTape() as tape:
-        # Watching the input records every operation, even in a model whose weights are frozen.
+        # Watching the input records every operation, even in a model
+        # whose weights are frozen.
         tape.watch(images)
         feature_maps, scores = extractor(images, training=False)
         if classes is None:
@@ -232,14 +236,16 @@ def _grad_cam_batch(
                 scores, axis=-1, output_type=tf.int32
             )  # the predicted class
         class_scores = tf.gather(scores, classes, axis=1, batch_dims=1)
-        # Each image's score depends only on its own feature maps (inference mode), so the
-        # gradient of the sum gives every image its own gradient in one backward pass.
+        # Each image's score depends only on its own feature maps (inference
+        # mode), so the gradient of the sum gives every image its own gradient
+        # in one backward pass.
         total = tf.reduce_sum(tf.cast(class_scores, tf.float32))
     gradients = tape.gradient(total, feature_maps)
     if gradients is None:
         raise ValueError("The class scores do not depend on the chosen `layer`.")
     feature_maps = tf.cast(feature_maps, tf.float32)
-    # alpha_k: how much the class score rises, on average over positions, per unit of map k.
+    # alpha_k: how much the class score rises, on average over
+    # positions, per unit of map k.
     weights = tf.reduce_mean(tf.cast(gradients, tf.float32), axis=(1, 2))
     # The weighted sum of the maps; ReLU keeps what speaks *for* the class.
     heatmaps = tf.nn.relu(tf.einsum("bhwk,bk->bhw", feature_maps, weights))
@@ -258,22 +264,23 @@ def grad_cam(
 ) -> np.ndarray:
     """Compute Grad-CAM heatmaps: where in each image the evidence for a class lies.
 
-    Following Selvaraju et al. (2017), the gradient of the class score with respect to the
-    chosen layer's feature maps $A^k$ is averaged over positions to weigh each map,
-    $\\alpha_k = \\operatorname{mean}_{i,j} \\partial y^c / \\partial A^k_{ij}$, and the heatmap is
-    $\\mathrm{ReLU}(\\sum_k \\alpha_k A^k)$. The score $y^c$ is the class's logit: a model that
-    ends in a softmax (a layer with `activation="softmax"` or a `Softmax` layer) is read just
-    before it, without modifying the model. The softmax's gradient would mix in the other
-    classes' evidence and fade to zero once the model is confident. A model that ends in
-    anything else (logits, a sigmoid) is used as it is; a sigmoid only rescales each image's
-    gradients, which the normalisation below cancels.
+    Following Selvaraju et al. (2017), the gradient of the class score with respect to
+    the chosen layer's feature maps $A^k$ is averaged over positions to weigh each map,
+    $\\alpha_k = \\operatorname{mean}_{i,j} \\partial y^c / \\partial A^k_{ij}$, and
+    the heatmap is $\\mathrm{ReLU}(\\sum_k \\alpha_k A^k)$. The score $y^c$ is the
+    class's logit: a model that ends in a softmax (a layer with `activation="softmax"`
+    or a `Softmax` layer) is read just before it, without modifying the model. The
+    softmax's gradient would mix in the other classes' evidence and fade to zero once
+    the model is confident. A model that ends in anything else (logits, a sigmoid) is
+    used as it is; a sigmoid only rescales each image's gradients, which the
+    normalisation below cancels.
 
-    The model runs in inference mode. Each heatmap is divided by its largest value, so it lies
-    in [0, 1]; a map with no positive evidence is all zeros.
+    The model runs in inference mode. Each heatmap is divided by its largest value, so
+    it lies in [0, 1]; a map with no positive evidence is all zeros.
 
     Args:
-        model: a built Keras model with one image input (batch, height, width, channels) and
-            one output of class scores (batch, classes).
+        model: a built Keras model with one image input (batch, height, width, channels)
+            and one output of class scores (batch, classes).
         images: the images, shaped like the model's input.
         layer: the name of a layer with a spatial output (usually the last convolutional
             layer, whose maps are the most class-specific and still keep a layout).
@@ -282,16 +289,17 @@ def grad_cam(
         batch_size: images per backward pass. Defaults to 64.
 
     Returns:
-        A float32 array of shape (N, h, w): one heatmap per image at the resolution of the
-        layer's feature maps (h x w). Use `upsample_heatmap` to bring it to the image size.
+        A float32 array of shape (N, h, w): one heatmap per image at the
+        resolution of the layer's feature maps (h x w). Use `upsample_heatmap` to
+        bring it to the image size.
 
     Raises:
-        TypeError: if `model` is not a Keras model, `layer` not a string or `batch_size` not
-            an integer.
-        ValueError: if the model has no single image input or several outputs, `layer` is not
-            one of its layers (the message lists the layers with a spatial output) or has no
-            spatial output, `images` does not fit the model's input, or `class_index` is not a
-            valid class.
+        TypeError: if `model` is not a Keras model, `layer` not a string or
+            `batch_size` not an integer.
+        ValueError: if the model has no single image input or several outputs, `layer`
+            is not one of its layers (the message lists the layers with a spatial
+            output) or has no spatial output, `images` does not fit the model's input,
+            or `class_index` is not a valid class.
 
     Examples:
         >>> keras.utils.set_random_seed(0)
@@ -360,8 +368,8 @@ def upsample_heatmap(heatmaps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         size: the target (height, width).
 
     Returns:
-        A float32 array of shape (height, width) or (N, height, width), with values between
-        the smallest and largest input values.
+        A float32 array of shape (height, width) or (N, height, width), with values
+        between the smallest and largest input values.
 
     Raises:
         TypeError: if `size` holds non-integers.
@@ -405,19 +413,23 @@ def overlay_heatmap(
     """Blend a heatmap, coloured and resized to the image, over the image.
 
     Args:
-        image: a grey (H, W) or (H, W, 1), or colour (H, W, 3) image with values in [0, 1].
-        heatmap: an (h, w) heatmap with values in [0, 1], e.g. one of `grad_cam`'s; it is
-            resized bilinearly to (H, W).
-        alpha: the heatmap's weight in the blend, strictly between 0 and 1. Defaults to 0.5.
-        cmap: the name of a Matplotlib colormap for the heatmap. Defaults to `"inferno"`.
+        image: a grey (H, W) or (H, W, 1), or colour (H, W, 3) image
+            with values in [0, 1].
+        heatmap: an (h, w) heatmap with values in [0, 1], e.g. one of `grad_cam`'s; it
+            is resized bilinearly to (H, W).
+        alpha: the heatmap's weight in the blend, strictly between 0
+            and 1. Defaults to 0.5.
+        cmap: the name of a Matplotlib colormap for the heatmap.
+            Defaults to `"inferno"`.
 
     Returns:
         An (H, W, 3) float32 RGB image with values in [0, 1], ready for `imshow`.
 
     Raises:
         TypeError: if `alpha` is not a number.
-        ValueError: if `image` or `heatmap` has the wrong shape or values outside [0, 1],
-            `alpha` is not strictly between 0 and 1, or `cmap` is not a Matplotlib colormap.
+        ValueError: if `image` or `heatmap` has the wrong shape or values outside [0,
+            1], `alpha` is not strictly between 0 and 1, or `cmap` is not a
+            Matplotlib colormap.
 
     Examples:
         >>> blended = overlay_heatmap(np.zeros((4, 4)), np.ones((2, 2)), alpha=0.5)
@@ -495,7 +507,9 @@ def _check_positive_number(value: Any, name: str) -> float:
 def _own_channel(
     maps: tf.Tensor, channels: tf.Tensor, reduce: Any = tf.reduce_mean
 ) -> tf.Tensor:
-    """Reduce each image's maps over positions, for its own channel: image i, channels[i]."""
+    """Reduce each image's maps over positions, for its own
+    channel: image i, channels[i].
+    """
     values = reduce(tf.cast(maps, tf.float32), axis=(1, 2))
     return tf.gather(values, channels, axis=1, batch_dims=1)
 
@@ -514,8 +528,9 @@ def _ascend(
     for _ in range(steps):
         with tf.GradientTape() as tape:
             activations, responses = extractor(image, training=False)
-            # A channel that is zero everywhere (a ReLU below threshold at every position)
-            # has no gradient: follow its response before the activation until it wakes.
+            # A channel that is zero everywhere (a ReLU below threshold at every
+            # position) has no gradient: follow its response before the
+            # activation until it wakes.
             silent = _own_channel(activations, channels, tf.reduce_max) <= 0.0
             objective = tf.reduce_sum(
                 tf.where(
@@ -525,8 +540,8 @@ def _ascend(
                 )
             )
         gradient = tape.gradient(objective, image)
-        # Unit root-mean-square gradient per image: `step` is then a pixel change, whatever
-        # the scale of the activations.
+        # Unit root-mean-square gradient per image: `step` is then a pixel change,
+        # whatever the scale of the activations.
         rms = tf.sqrt(
             tf.reduce_mean(tf.square(gradient), axis=(1, 2, 3), keepdims=True)
         )
@@ -552,47 +567,53 @@ def visualize_filter(
     value_range: tuple[float, float] = (0.0, 1.0),
     seed: int = 0,
 ) -> np.ndarray:
-    """Find an input that makes one channel of a layer respond strongly, by gradient ascent.
+    """Find an input that makes one channel of a layer
+    respond strongly, by gradient ascent.
 
-    This is activation maximisation (Erhan et al., 2009): start from faint noise around the
-    middle of `value_range` and repeatedly move the input along the gradient of the channel's
-    mean response over all positions. Each step changes the pixels by `step_size` times the
-    width of `value_range` (root mean square over the image), and the pixels are clipped to
-    `value_range`, which plays the role of Erhan et al.'s bound on the input's norm. No other
-    regularisation is applied, so the result shows what the channel responds to, including
-    high-frequency patterns a person would not call natural (Olah et al., 2017, discuss
-    regularisers that trade this faithfulness for legibility).
+    This is activation maximisation (Erhan et al., 2009): start from faint noise
+    around the middle of `value_range` and repeatedly move the input along the
+    gradient of the channel's mean response over all positions. Each step changes the
+    pixels by `step_size` times the width of `value_range` (root mean square over the
+    image), and the pixels are clipped to `value_range`, which plays the role of Erhan
+    et al.'s bound on the input's norm. No other regularisation is applied, so the
+    result shows what the channel responds to, including high-frequency patterns a
+    person would not call natural (Olah et al., 2017, discuss regularisers that trade
+    this faithfulness for legibility).
 
-    A ReLU has zero gradient wherever it outputs zero, so a channel that is silent at every
-    position of the starting noise would never move. While that is so for an image, its ascent
-    follows the channel's mean response before the activation function instead (the input of
-    an activation layer, or a layer with a built-in activation computed without it, on a copy:
-    the model is not modified), and switches back once the channel responds somewhere.
+    A ReLU has zero gradient wherever it outputs zero, so a channel that is silent at
+    every position of the starting noise would never move. While that is so for an
+    image, its ascent follows the channel's mean response before the activation function
+    instead (the input of an activation layer, or a layer with a built-in activation
+    computed without it, on a copy: the model is not modified), and switches back once
+    the channel responds somewhere.
 
     Args:
-        model: a built Keras model with one image input (batch, height, width, channels).
+        model: a built Keras model with one image input (batch,
+            height, width, channels).
         layer: the name of a layer with a spatial output.
-        filter_index: the channel to maximise, or a sequence of channels, each maximised in
-            its own image in one batch.
-        size: the (height, width) of the input to optimise. Defaults to `None`, meaning the
-            model's input size (required when the model accepts any size).
+        filter_index: the channel to maximise, or a sequence of channels, each maximised
+            in its own image in one batch.
+        size: the (height, width) of the input to optimise. Defaults to `None`, meaning
+            the model's input size (required when the model accepts any size).
         steps: the number of gradient-ascent steps. Defaults to 60.
         step_size: the pixel change per step, as a fraction of the range of values.
             Defaults to 0.05.
-        value_range: the (low, high) range of valid pixel values, the range the model was
-            trained on. Defaults to (0.0, 1.0).
+        value_range: the (low, high) range of valid pixel values, the range the model
+            was trained on. Defaults to (0.0, 1.0).
         seed: the seed of the starting noise. Defaults to 0.
 
     Returns:
-        A float32 array: one image (height, width, channels) for a single `filter_index`, or a
-        stack (K, height, width, channels) for a sequence of K indices.
+        A float32 array: one image (height, width, channels) for a single
+        `filter_index`, or a stack (K, height, width, channels) for a
+        sequence of K indices.
 
     Raises:
         TypeError: if `model` is not a Keras model, `layer` not a string, or `steps` or
             `seed` not an integer.
-        ValueError: if `layer` is not a layer of the model with a spatial output (the message
-            lists those), `filter_index` is not a channel of it, `size` is missing or differs
-            from the model's fixed input size, or a numeric option is out of range.
+        ValueError: if `layer` is not a layer of the model with a spatial output
+            (the message lists those), `filter_index` is not a channel of it, `size`
+            is missing or differs from the model's fixed input size, or a numeric
+            option is out of range.
 
     Examples:
         >>> keras.utils.set_random_seed(0)

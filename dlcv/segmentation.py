@@ -1,16 +1,18 @@
-"""Semantic segmentation: generated images with per-pixel masks, and the IoU and Dice scores.
+"""Semantic segmentation: generated images with per-pixel
+masks, and the IoU and Dice scores.
 
-A mask here is an integer array with one class label per pixel, shape `(..., H, W)`: 0 for the
-background and 1, 2 … for the objects. The scores compare a predicted mask with the true one
-class by class, from the counts of a confusion matrix summed over every pixel given, so a batch
-of masks is scored as one pool of pixels, not image by image, as `keras.metrics.MeanIoU` does.
+A mask here is an integer array with one class label per pixel, shape `(..., H, W)`: 0
+for the background and 1, 2 … for the objects. The scores compare a predicted mask with
+the true one class by class, from the counts of a confusion matrix summed over every
+pixel given, so a batch of masks is scored as one pool of pixels, not image by image, as
+`keras.metrics.MeanIoU` does.
 
-A class that appears in neither mask has no defined score (0 pixels out of 0): its entry in
-`per_class` is NaN and it is left out of the mean, as Keras also does. A class
-that appears in only one of the two masks scores 0.
+A class that appears in neither mask has no defined score (0 pixels out of 0): its entry
+in `per_class` is NaN and it is left out of the mean, as Keras also does. A class that
+appears in only one of the two masks scores 0.
 
-Only NumPy is needed: masks may be NumPy arrays, TensorFlow tensors or anything `np.asarray`
-accepts.
+Only NumPy is needed: masks may be NumPy arrays, TensorFlow tensors or anything
+`np.asarray` accepts.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ __all__ = [
 ]
 
 SHAPE_KINDS = ("disk", "square", "triangle")
-"""The shapes `make_shapes_masks` can draw; a shape's class is its position in `shapes` plus 1."""
+"""The shapes `make_shapes_masks` can draw; a shape's class is its
+position in `shapes` plus 1.
+"""
 
 # Sides of the regular polygon drawn for each kind; 0 means a disk.
 _SIDES = {"disk": 0, "square": 4, "triangle": 3}
@@ -50,8 +54,8 @@ class SegmentationScores(NamedTuple):
     """A score for each class and their mean.
 
     Attributes:
-        per_class: float64 array of shape `(num_classes,)`; NaN for a class found in neither
-            mask, whose score is undefined.
+        per_class: float64 array of shape `(num_classes,)`; NaN for a class found in
+            neither mask, whose score is undefined.
         mean: the mean over the classes whose score is defined.
     """
 
@@ -79,8 +83,9 @@ def _shape_pixels(
 ) -> np.ndarray:
     """Boolean mask of the pixels whose centres fall inside one shape.
 
-    Every kind has the area of a disk of `radius`, so no class is favoured by its size: a
-    regular polygon with `n` sides and circumradius `R` has area `n/2 R^2 sin(2 pi/n)`.
+    Every kind has the area of a disk of `radius`, so no class is favoured by
+    its size: a regular polygon with `n` sides and circumradius `R` has area
+    `n/2 R^2 sin(2 pi/n)`.
     """
     offset = (
         grid - center
@@ -111,7 +116,8 @@ def _draw_image(
     max_shapes: int,
     grid: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    # Background: a linear gradient between two dark colours, so it is not one flat value.
+    # Background: a linear gradient between two dark colours, so it
+    # is not one flat value.
     start, end = rng.uniform(0.0, 0.4, size=(2, 3))
     direction = rng.uniform(0.0, 2 * math.pi)
     ramp = (
@@ -127,7 +133,8 @@ def _draw_image(
         pixels = _shape_pixels(
             kinds[label], center, radius, rng.uniform(0, 2 * math.pi), grid
         )
-        # Shapes are brighter than any background, and a later shape covers an earlier one.
+        # Shapes are brighter than any background, and a later shape
+        # covers an earlier one.
         image[pixels] = rng.uniform(0.55, 1.0, size=3)
         mask[pixels] = label + 1
     return image, mask
@@ -145,35 +152,36 @@ def make_shapes_masks(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Make RGB images of random shapes and the integer mask that labels each pixel.
 
-    Each image has a dark background with a colour gradient and 1 to `max_shapes` shapes, each
-    of a kind drawn at random from `shapes`, with a random bright colour, position, rotation
-    and size: the radius of the disk of equal area is drawn between 0.12 and 0.24 times the
-    image side, and every kind covers that disk's area. That disk always lies inside the
-    image, but the corners of a square or a triangle may be cut off by its border. Shapes may
-    overlap; the one drawn last covers the others, in the image and in the mask. Gaussian
-    noise of standard deviation `noise` is then added and the values clipped to [0, 1].
+    Each image has a dark background with a colour gradient and 1 to `max_shapes`
+    shapes, each of a kind drawn at random from `shapes`, with a random bright colour,
+    position, rotation and size: the radius of the disk of equal area is drawn between
+    0.12 and 0.24 times the image side, and every kind covers that disk's area. That
+    disk always lies inside the image, but the corners of a square or a triangle may be
+    cut off by its border. Shapes may overlap; the one drawn last covers the others, in
+    the image and in the mask. Gaussian noise of standard deviation `noise` is then
+    added and the values clipped to [0, 1].
 
     Args:
         count: how many images to make.
         size: the side of the square images, in pixels. Defaults to 64.
-        shapes: the kinds to draw, among `SHAPE_KINDS`; the kind `shapes[i]` gets the label
-            `i + 1`, and 0 is the background. Defaults to `SHAPE_KINDS`.
+        shapes: the kinds to draw, among `SHAPE_KINDS`; the kind `shapes[i]` gets the
+            label `i + 1`, and 0 is the background. Defaults to `SHAPE_KINDS`.
         max_shapes: the most shapes in one image. Defaults to 2.
         noise: the standard deviation of the per-pixel noise. Defaults to 0.05.
         seed: the seed of every random choice; the same seed gives the same images.
             Defaults to 0.
 
     Returns:
-        A pair `(images, masks)`: `images` is float32 of shape `(count, size, size, 3)` with
-        values in [0, 1], and `masks` is int32 of shape `(count, size, size)` with values in
-        `0 … len(shapes)`.
+        A pair `(images, masks)`: `images` is float32 of shape `(count, size, size, 3)`
+        with values in [0, 1], and `masks` is int32 of shape `(count, size, size)` with
+        values in `0 … len(shapes)`.
 
     Raises:
-        TypeError: if `count`, `size`, `max_shapes` or `seed` is not an integer, or `noise` is
-            not a number.
-        ValueError: if `count`, `size` or `max_shapes` is not positive, `size` is below 8,
-            `seed` or `noise` is negative, or `shapes` is empty, repeats a kind or names an
-            unknown one.
+        TypeError: if `count`, `size`, `max_shapes` or `seed` is not an integer, or
+            `noise` is not a number.
+        ValueError: if `count`, `size` or `max_shapes` is not positive, `size` is below
+            8, `seed` or `noise` is negative, or `shapes` is empty, repeats a kind or
+            names an unknown one.
 
     Examples:
         >>> images, masks = make_shapes_masks(2, size=32, seed=1)
@@ -242,8 +250,9 @@ def _check_masks(
     true = _labels(y_true, "y_true")
     scores = np.asarray(y_pred)
     if scores.shape == (*true.shape, num_classes):
-        # Scores (probabilities or logits) over the classes, one vector per pixel. argmax
-        # takes a NaN for the largest score, so a NaN would silently vote for its class.
+        # Scores (probabilities or logits) over the classes, one vector per
+        # pixel. argmax takes a NaN for the largest score, so a NaN would
+        # silently vote for its class.
         if not (np.issubdtype(scores.dtype, np.number) or scores.dtype == bool):
             raise ValueError(
                 "`y_pred` must hold numbers (class labels or scores). "
@@ -292,22 +301,23 @@ def pixel_confusion_matrix(
 
     Args:
         y_true: the true masks, integer class labels of any shape, such as `(N, H, W)`.
-        y_pred: the predicted masks, of the same shape, or scores (probabilities or logits)
-            with one more last axis of `num_classes` values, turned into labels by `argmax`.
+        y_pred: the predicted masks, of the same shape, or scores (probabilities
+            or logits) with one more last axis of `num_classes` values, turned
+            into labels by `argmax`.
         num_classes: the number of classes; labels run from 0 to `num_classes - 1`.
-        ignore_label: a label in `y_true` whose pixels are not counted (a "void" label, such
-            as the 255 of PASCAL VOC's object borders), or `None` to count every pixel.
-            Defaults to `None`.
+        ignore_label: a label in `y_true` whose pixels are not counted (a "void" label,
+            such as the 255 of PASCAL VOC's object borders), or `None` to count every
+            pixel. Defaults to `None`.
 
     Returns:
-        An int64 array `C` of shape `(num_classes, num_classes)`: `C[i, j]` pixels of class `i`
-        were predicted as class `j`.
+        An int64 array `C` of shape `(num_classes, num_classes)`: `C[i, j]` pixels of
+        class `i` were predicted as class `j`.
 
     Raises:
         TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values, a score is not
-            finite or a label is out of range, `num_classes` is not positive or no pixel is
-            left to count.
+        ValueError: if the shapes do not match, a mask holds non-integer values, a score
+            is not finite or a label is out of range, `num_classes` is not positive or
+            no pixel is left to count.
 
     Examples:
         >>> pixel_confusion_matrix([[0, 0], [1, 1]], [[0, 1], [1, 1]], num_classes=2)
@@ -338,15 +348,15 @@ def mask_iou(
 ) -> SegmentationScores:
     """Score predicted masks by intersection over union (Jaccard index), class by class.
 
-    For class `c`, with `A` the pixels labelled `c` and `B` the pixels predicted `c`, the score
-    is `|A and B| / |A or B|`, the size of their intersection over that of their union: true
-    positives over true positives, false positives and false negatives. The counts are summed
-    over all the pixels given, across images.
+    For class `c`, with `A` the pixels labelled `c` and `B` the pixels predicted `c`,
+    the score is `|A and B| / |A or B|`, the size of their intersection over that of
+    their union: true positives over true positives, false positives and false
+    negatives. The counts are summed over all the pixels given, across images.
 
     Args:
         y_true: the true masks, integer class labels of any shape, such as `(N, H, W)`.
-        y_pred: the predicted masks, of the same shape, or scores with one more last axis of
-            `num_classes` values, turned into labels by `argmax`.
+        y_pred: the predicted masks, of the same shape, or scores with one more last
+            axis of `num_classes` values, turned into labels by `argmax`.
         num_classes: the number of classes; labels run from 0 to `num_classes - 1`.
         ignore_label: a label in `y_true` whose pixels are not scored, or `None`.
             Defaults to `None`.
@@ -357,9 +367,9 @@ def mask_iou(
 
     Raises:
         TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values, a score is not
-            finite or a label is out of range, `num_classes` is not positive or no pixel is
-            left to score.
+        ValueError: if the shapes do not match, a mask holds non-integer values, a score
+            is not finite or a label is out of range, `num_classes` is not positive or
+            no pixel is left to score.
 
     Examples:
         >>> y_true = [[0, 0, 1], [0, 1, 1]]
@@ -374,7 +384,8 @@ def mask_iou(
         y_true, y_pred, num_classes=num_classes, ignore_label=ignore_label
     )
     true_positives = np.diag(confusion)
-    # Row sums: pixels truly of the class (|A|); column sums: pixels predicted as it (|B|).
+    # Row sums: pixels truly of the class (|A|); column sums: pixels
+    # predicted as it (|B|).
     union = confusion.sum(axis=1) + confusion.sum(axis=0) - true_positives
     return _scores(true_positives, union)
     # --8<-- [end:mask_iou]
@@ -384,30 +395,31 @@ def mask_iou(
 def dice_coefficient(
     y_true: Any, y_pred: Any, *, num_classes: int, ignore_label: int | None = None
 ) -> SegmentationScores:
-    """Score predicted masks by the Dice coefficient (the F1 score of pixels), class by class.
+    """Score predicted masks by the Dice coefficient (the F1
+    score of pixels), class by class.
 
-    For class `c`, with `A` the pixels labelled `c` and `B` the pixels predicted `c`, the score
-    is `2 |A and B| / (|A| + |B|)`. It relates to the IoU `J` of the same class by
-    `Dice = 2 J / (1 + J)`, so it is never below the IoU and ranks one class's results the
-    same way; the means over classes can rank differently.
+    For class `c`, with `A` the pixels labelled `c` and `B` the pixels predicted `c`,
+    the score is `2 |A and B| / (|A| + |B|)`. It relates to the IoU `J` of the same
+    class by `Dice = 2 J / (1 + J)`, so it is never below the IoU and ranks one class's
+    results the same way; the means over classes can rank differently.
 
     Args:
         y_true: the true masks, integer class labels of any shape, such as `(N, H, W)`.
-        y_pred: the predicted masks, of the same shape, or scores with one more last axis of
-            `num_classes` values, turned into labels by `argmax`.
+        y_pred: the predicted masks, of the same shape, or scores with one more last
+            axis of `num_classes` values, turned into labels by `argmax`.
         num_classes: the number of classes; labels run from 0 to `num_classes - 1`.
         ignore_label: a label in `y_true` whose pixels are not scored, or `None`.
             Defaults to `None`.
 
     Returns:
-        `SegmentationScores(per_class, mean)`: the Dice coefficient of each class, NaN for a
-        class in neither mask, and their mean over the other classes.
+        `SegmentationScores(per_class, mean)`: the Dice coefficient of each class, NaN
+        for a class in neither mask, and their mean over the other classes.
 
     Raises:
         TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values, a score is not
-            finite or a label is out of range, `num_classes` is not positive or no pixel is
-            left to score.
+        ValueError: if the shapes do not match, a mask holds non-integer values, a score
+            is not finite or a label is out of range, `num_classes` is not positive or
+            no pixel is left to score.
 
     Examples:
         >>> y_true = [[0, 0, 1], [0, 1, 1]]

@@ -1,15 +1,18 @@
-"""Train a Keras model under any `tf.distribute` strategy, with checkpoints and automatic resume.
+"""Train a Keras model under any `tf.distribute` strategy, with
+checkpoints and automatic resume.
 
-One training path serves every strategy `dlcv.pick_strategy` can return (one CPU or GPU,
-several GPUs, TPU, several machines): a custom step run with `strategy.run` and summed with
-`strategy.reduce`. Keras's own `model.fit` works under `MirroredStrategy` but fails under
-`MultiWorkerMirroredStrategy` with Keras 3 (keras-team/keras#20585), so `train` does not depend
-on it anywhere; the same code then behaves the same on a laptop and on a cluster.
+One training path serves every strategy `dlcv.pick_strategy` can return (one CPU or
+GPU, several GPUs, TPU, several machines): a custom step run with `strategy.run` and
+summed with `strategy.reduce`. Keras's own `model.fit` works under `MirroredStrategy`
+but fails under `MultiWorkerMirroredStrategy` with Keras 3 (keras-team/keras#20585),
+so `train` does not depend on it anywhere; the same code then behaves the same on a
+laptop and on a cluster.
 
-Resuming is exact: the input order of every epoch is a pure function of `seed` and the epoch,
-and the checkpoint holds the model's and optimizer's variables (random-number state included),
-the position in the epoch and the running metric sums. A run killed at any moment restarts from
-its last complete checkpoint and ends where an uninterrupted run would have ended.
+Resuming is exact: the input order of every epoch is a pure function of `seed` and the
+epoch, and the checkpoint holds the model's and optimizer's variables (random-number
+state included), the position in the epoch and the running metric sums. A run killed at
+any moment restarts from its last complete checkpoint and ends where an uninterrupted
+run would have ended.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ class History:
         resumed_from: ``(epoch, step)`` of the checkpoint the run started from, or None.
         replicas: the number of replicas the strategy trained on.
         checkpoint: the checkpoint the run resumed from (``"ckpt-3"``), or None.
-        skipped_checkpoints: newer checkpoints that could not be read and were passed over,
-            newest first, each with the reason (``"ckpt-4: DataLossError: …"``).
+        skipped_checkpoints: newer checkpoints that could not be read and were passed
+            over, newest first, each with the reason (``"ckpt-4: DataLossError: …"``).
     """
 
     epochs: tuple[dict[str, float], ...]
@@ -62,7 +65,9 @@ _LossFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 
 
 def _per_example_loss(loss: Any) -> _LossFn:
-    """A callable returning one loss value per example, whatever form `loss` was given in."""
+    """A callable returning one loss value per example,
+    whatever form `loss` was given in.
+    """
     if isinstance(loss, str):
         loss = keras.losses.get(loss)
     if isinstance(loss, keras.losses.Loss):
@@ -88,9 +93,9 @@ def _check_dataset(dataset: Any, name: str, model: keras.Model) -> tf.data.Datas
         raise ValueError(
             f"`{name}` must yield (features, label) pairs. Received: element_spec={spec}"
         )
-    # A model input's shape starts with the batch axis, a single example's does not: features
-    # of the input's full rank mean the dataset was batched already, which `train` would batch
-    # again (Keras then fails deep "in user code").
+    # A model input's shape starts with the batch axis, a single example's does not:
+    # features of the input's full rank mean the dataset was batched already, which
+    # `train` would batch again (Keras then fails deep "in user code").
     inputs = getattr(model, "inputs", None) if model.built else None
     features = spec[0]
     if inputs and len(inputs) == 1 and isinstance(features, tf.TensorSpec):
@@ -157,8 +162,9 @@ def _batches(
     epoch: int,
     skip: int,
 ) -> tf.data.Dataset:
-    # A fresh, fixed order per epoch (seed + epoch) makes the data a pure function of where the
-    # run is, which is what lets a resumed run see exactly the batches an uninterrupted one would.
+    # A fresh, fixed order per epoch (seed + epoch) makes the data a pure function of
+    # where the run is, which is what lets a resumed run see exactly the batches an
+    # uninterrupted one would.
     if shuffle_buffer:
         dataset = dataset.shuffle(
             shuffle_buffer, seed=seed + epoch, reshuffle_each_iteration=False
@@ -167,7 +173,8 @@ def _batches(
     if skip:
         batched = batched.skip(skip)
     options = tf.data.Options()
-    # In-memory and generated data have no files to split between workers: split by batch.
+    # In-memory and generated data have no files to split between
+    # workers: split by batch.
     options.experimental_distribute.auto_shard_policy = (
         tf.data.experimental.AutoShardPolicy.DATA
     )
@@ -195,15 +202,18 @@ class _Steps:
             global_batch_size,
             accuracy,
         )
-        # The epoch's running (loss sum, example count, correct count), kept on the device and
-        # updated inside the compiled step: no per-step Python arithmetic on tensors.
+        # The epoch's running (loss sum, example count, correct count), kept on the
+        # device and updated inside the compiled step: no per-step Python
+        # arithmetic on tensors.
         self.sums = sums
-        # (steps done in the epoch, the first of them whose loss was not finite, or 0): read
-        # only when the run checkpoints or ends an epoch, so the steps never wait on the host.
+        # (steps done in the epoch, the first of them whose loss was not finite, or
+        # 0): read only when the run checkpoints or ends an epoch, so the steps
+        # never wait on the host.
         self.watch = watch
         self.train = tf.function(self._train)
-        # Taking the next batch inside the compiled function spares a Python round trip per step
-        # (what Keras's own fit does); used when the number of steps in the epoch is known.
+        # Taking the next batch inside the compiled function spares a Python round
+        # trip per step (what Keras's own fit does); used when the number of steps
+        # in the epoch is known.
         self.train_next = tf.function(lambda iterator: self._train(next(iterator)))
         self.evaluate = tf.function(self._evaluate)
 
@@ -218,8 +228,8 @@ class _Steps:
             hits = tf.equal(
                 tf.argmax(pred, axis=-1, output_type=tf.int64), tf.cast(y, tf.int64)
             )
-            # The argmax of NaN logits is 0, a hit whenever the label is 0: such a prediction
-            # is no prediction, so it counts as wrong.
+            # The argmax of NaN logits is 0, a hit whenever the label is 0: such a
+            # prediction is no prediction, so it counts as wrong.
             hits = tf.logical_and(hits, tf.reduce_all(tf.math.is_finite(pred), axis=-1))
             sums.append(tf.reduce_sum(tf.cast(hits, tf.float32)))
         return sums
@@ -325,7 +335,8 @@ def _say_resumed(
     epoch, step = position
     where = f"{directory / str(checkpoints.restored)} at epoch {epoch + 1}, step {step}"
     if checkpoints.skipped:
-        # Worth saying even to a silent run: work was lost, and a damaged file stays behind.
+        # Worth saying even to a silent run: work was lost, and a
+        # damaged file stays behind.
         warnings.warn(
             f"`checkpoint_dir` holds checkpoints that could not be read, so training resumed "
             f"from an older one, {where}; new checkpoints are numbered past the unreadable ones. "
@@ -342,7 +353,9 @@ def _stop_if_not_finite(
     epoch: int,
     checkpoint_dir: str | os.PathLike[str] | None,
 ) -> None:
-    """Raise before a checkpoint or an epoch's results are written from a diverged run."""
+    """Raise before a checkpoint or an epoch's results are
+    written from a diverged run.
+    """
     steps, first_bad = (int(v) for v in watch.numpy())
     if first_bad:
         what, step = "the loss", first_bad
@@ -380,15 +393,16 @@ def evaluate(
     Args:
         model: a built Keras model, created inside `strategy.scope()`.
         dataset: a `tf.data.Dataset` of single ``(features, label)`` examples.
-        loss: a `keras.losses.Loss`, a loss name, or a callable returning per-example losses.
-        global_batch_size: examples per step over all replicas; a remainder smaller than one
-            global batch is not evaluated.
+        loss: a `keras.losses.Loss`, a loss name, or a callable
+            returning per-example losses.
+        global_batch_size: examples per step over all replicas; a remainder smaller than
+            one global batch is not evaluated.
         strategy: the `tf.distribute` strategy. Defaults to the current one.
         accuracy: also report accuracy (labels are class indices). Defaults to True.
 
     Returns:
-        ``{"loss": ..., "accuracy": ...}``. A prediction with a NaN or infinite score counts
-        as wrong.
+        ``{"loss": ..., "accuracy": ...}``. A prediction with a NaN or infinite
+        score counts as wrong.
 
     Examples:
         >>> import keras, tensorflow as tf
@@ -428,61 +442,71 @@ def train(
     log_dir: str | os.PathLike[str] | None = None,
     verbose: int = 1,
 ) -> History:
-    """Train `model` on `dataset` under `strategy`, checkpointing and resuming automatically.
+    """Train `model` on `dataset` under `strategy`,
+    checkpointing and resuming automatically.
 
     The same call runs on one CPU or GPU, several GPUs, a TPU or several machines: the
-    strategy decides where the replicas are, and each step is one `strategy.run` whose results
-    are summed with `strategy.reduce`. Give the *global* batch size; each of the
+    strategy decides where the replicas are, and each step is one `strategy.run` whose
+    results are summed with `strategy.reduce`. Give the *global* batch size; each of the
     ``strategy.num_replicas_in_sync`` replicas gets an equal share of every batch.
 
-    With `checkpoint_dir`, a checkpoint is written every `checkpoint_every` steps and at the end
-    of every epoch; calling `train` again with the same folder resumes from the latest one,
-    including the input position and the metric sums of the unfinished epoch. A process killed
-    at any moment, a save included, resumes with its full history. Training never overwrites
-    state it could not read: it resumes from the newest checkpoint that reads (a warning names
-    any newer one passed over, and `History.checkpoint` the one used) and refuses, naming the
-    folder and the file, when the saved state belongs to another model or cannot be read.
+    With `checkpoint_dir`, a checkpoint is written every `checkpoint_every` steps and at
+    the end of every epoch; calling `train` again with the same folder resumes from the
+    latest one, including the input position and the metric sums of the unfinished
+    epoch. A process killed at any moment, a save included, resumes with its full
+    history. Training never overwrites state it could not read: it resumes from the
+    newest checkpoint that reads (a warning names any newer one passed over, and
+    `History.checkpoint` the one used) and refuses, naming the folder and the file, when
+    the saved state belongs to another model or cannot be read.
 
-    Under `MultiWorkerMirroredStrategy`, `checkpoint_dir` must be one folder that every worker
-    reads (a network file system or a bucket): the chief writes the checkpoints there and every
-    worker restores from it. Workers that find different checkpoints all stop with an error.
+    Under `MultiWorkerMirroredStrategy`, `checkpoint_dir` must be one folder that every
+    worker reads (a network file system or a bucket): the chief writes the checkpoints
+    there and every worker restores from it. Workers that find different checkpoints
+    all stop with an error.
 
-    A loss that becomes NaN or infinite stops training with an error that names the epoch and
-    step, before the diverged weights overwrite the last checkpoint.
+    A loss that becomes NaN or infinite stops training with an error that names the
+    epoch and step, before the diverged weights overwrite the last checkpoint.
 
     Args:
         model: a built Keras model, created inside `strategy.scope()`.
-        dataset: a `tf.data.Dataset` of single (unbatched) ``(features, label)`` examples; `train`
-            shuffles it (when `shuffle_buffer` > 0), batches it and splits it between replicas.
-        loss: a `keras.losses.Loss`, a loss name, or a callable returning per-example losses.
+        dataset: a `tf.data.Dataset` of single (unbatched) ``(features, label)``
+            examples; `train` shuffles it (when `shuffle_buffer` > 0), batches it and
+            splits it between replicas.
+        loss: a `keras.losses.Loss`, a loss name, or a callable
+            returning per-example losses.
         optimizer: a Keras optimizer, created inside `strategy.scope()`. Under the
             ``mixed_float16`` policy, wrap it in `keras.optimizers.LossScaleOptimizer`.
         epochs: the number of passes over `dataset` in all, counting any already done.
-        global_batch_size: examples per step over all replicas; a multiple of the replica count.
+        global_batch_size: examples per step over all replicas; a multiple
+            of the replica count.
         strategy: the `tf.distribute` strategy. Defaults to the current one.
-        validation_data: examples to evaluate on at the end of each epoch. Defaults to None.
+        validation_data: examples to evaluate on at the end of each
+            epoch. Defaults to None.
         accuracy: also report accuracy (labels are class indices). Defaults to True.
-        shuffle_buffer: examples in the shuffle buffer; 0 keeps the dataset's order. Defaults to
-            10,000.
-        seed: a non-negative integer that fixes the shuffle order of each epoch. Defaults to 0.
-        checkpoint_dir: folder for checkpoints; None trains without them. Defaults to None.
-        checkpoint_every: also checkpoint every this many steps; None checkpoints only at the
-            end of each epoch. Defaults to None.
+        shuffle_buffer: examples in the shuffle buffer; 0 keeps the dataset's
+            order. Defaults to 10,000.
+        seed: a non-negative integer that fixes the shuffle order of each
+            epoch. Defaults to 0.
+        checkpoint_dir: folder for checkpoints; None trains without
+            them. Defaults to None.
+        checkpoint_every: also checkpoint every this many steps; None checkpoints only
+            at the end of each epoch. Defaults to None.
         log_dir: folder for TensorBoard logs of each epoch's metrics. Defaults to None.
-        verbose: 0 is silent, 1 prints a line per epoch and where the run resumed. Defaults
-            to 1.
+        verbose: 0 is silent, 1 prints a line per epoch and where the run
+            resumed. Defaults to 1.
 
     Returns:
         A `History` with the metrics of every epoch, those before a resume included.
 
     Raises:
-        TypeError: if `dataset` or `validation_data` is not a `tf.data.Dataset`, `loss` is
-            not a loss, or `seed` or `verbose` is not an integer.
-        ValueError: if `global_batch_size` is not a multiple of the replica count, `seed` is
-            negative, `verbose` is not 0 or 1, `model` was built outside the strategy's scope,
-            `dataset` is batched already or smaller than one global batch, `checkpoint_dir`
-            holds a checkpoint of a different model or state that cannot be read, or the
-            workers of a cluster do not share `checkpoint_dir`.
+        TypeError: if `dataset` or `validation_data` is not a `tf.data.Dataset`, `loss`
+            is not a loss, or `seed` or `verbose` is not an integer.
+        ValueError: if `global_batch_size` is not a multiple of the replica
+            count, `seed` is negative, `verbose` is not 0 or 1, `model` was built
+            outside the strategy's scope, `dataset` is batched already or smaller
+            than one global batch, `checkpoint_dir` holds a checkpoint of a
+            different model or state that cannot be read, or the workers of a
+            cluster do not share `checkpoint_dir`.
         FloatingPointError: if the loss or the weights become NaN or infinite.
 
     Examples:
