@@ -81,8 +81,8 @@ def unreadable(directory: Path, file: str, reason: str) -> ValueError:
     names the folder and the file.
     """
     return ValueError(
-        "`checkpoint_dir` holds training state that cannot be read, so it was left untouched; "
-        "repair or move the file, or use another folder to start over. "
+        "`checkpoint_dir` holds training state that cannot be read, so it was left "
+        "untouched; repair or move the file, or use another folder to start over. "
         f"Received: checkpoint_dir={str(directory)!r} ({file}: {reason})"
     )
 
@@ -253,10 +253,10 @@ def check_workers_agree(
         else f"{restored} at epoch {position[0] + 1}, step {position[1]}"
     )
     raise ValueError(
-        "`checkpoint_dir` must be a folder that every worker shares (a network file system or "
-        "a bucket): the workers found different checkpoints to resume from and would train "
-        f"from different states. Received: checkpoint_dir={str(directory)!r} (worker {worker} "
-        f"found {found})"
+        "`checkpoint_dir` must be a folder that every worker shares (a network file "
+        "system or a bucket): the workers found different checkpoints to resume from "
+        "and would train from different states. Received: "
+        f"checkpoint_dir={str(directory)!r} (worker {worker} found {found})"
     )
 
 
@@ -296,10 +296,11 @@ class Checkpoints:
             self.signature
         ):
             raise ValueError(
-                "`checkpoint_dir` holds a checkpoint of a different model or optimizer; "
-                "it was left untouched. Use another folder, or delete it to start over. "
-                f"Received: checkpoint_dir={str(self.directory)!r} (saved variables "
-                f"{summarize(state.signature)}, this model's {summarize(self.signature)})"
+                "`checkpoint_dir` holds a checkpoint of a different model or "
+                "optimizer; it was left untouched. Use another folder, or delete it to "
+                f"start over. Received: checkpoint_dir={str(self.directory)!r} (saved "
+                f"variables {summarize(state.signature)}, this model's "
+                f"{summarize(self.signature)})"
             )
         numbers = checkpoint_numbers(self.directory)
         if not numbers:
@@ -310,8 +311,8 @@ class Checkpoints:
             raise unreadable(
                 self.directory,
                 STATE_FILE,
-                f"missing beside the checkpoints ckpt-{max(numbers)}…, so neither the model "
-                "they belong to nor the history of their epochs is known",
+                f"missing beside the checkpoints ckpt-{max(numbers)}…, so neither the "
+                "model they belong to nor the history of their epochs is known",
             )
         for number in sorted(numbers, reverse=True):
             name = f"ckpt-{number}"
@@ -344,7 +345,8 @@ class Checkpoints:
             raise unreadable(
                 self.directory,
                 STATE_FILE,
-                f"holds {len(saved)} epochs of history, but {self.restored} has finished {epoch}",
+                f"holds {len(saved)} epochs of history, but {self.restored} has "
+                f"finished {epoch}",
             )
         return [dict(row) for row in saved[:epoch]]
 

@@ -466,7 +466,8 @@ def measure_bandwidth(
 def _check_choices(values: Any, name: str, options: Sequence[str]) -> tuple[str, ...]:
     if isinstance(values, str) or not isinstance(values, Sequence) or not values:
         raise ValueError(
-            f"`{name}` must be a non-empty sequence of names. Received: {name}={values!r}"
+            f"`{name}` must be a non-empty sequence of names. Received: "
+            f"{name}={values!r}"
         )
     return tuple(check_one_of(value, name, options) for value in values)
 
@@ -611,7 +612,8 @@ def run_benchmarks(
 def _check_report(report: Any) -> BenchReport:
     if not isinstance(report, BenchReport):
         raise TypeError(
-            f"`report` must be a BenchReport. Received: report={type(report).__name__} object"
+            f"`report` must be a BenchReport. Received: report={type(report).__name__} "
+            "object"
         )
     return report
 
@@ -779,7 +781,8 @@ def report_from_json(text: str) -> BenchReport:
             raise TypeError(f"skipped lines {list(report.skipped)!r}")
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(
-            f"`text` must be JSON written by report_to_json. Received: {type(exc).__name__}: {exc}"
+            "`text` must be JSON written by report_to_json. Received: "
+            f"{type(exc).__name__}: {exc}"
         ) from exc
     return report
 
@@ -996,8 +999,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m dlcv.bench",
         description=(
-            "Measure matrix-product and convolution throughput and memory bandwidth on this "
-            "machine. Progress goes to stderr, the table (or JSON) to stdout."
+            "Measure matrix-product and convolution throughput and memory bandwidth on "
+            "this machine. Progress goes to stderr, the table (or JSON) to stdout."
         ),
     )
     parser.add_argument(

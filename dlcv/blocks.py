@@ -43,8 +43,8 @@ def _channels(x: Any, name: str = "x") -> int:
         )
     if len(shape) != 4 or shape[-1] is None:
         raise ValueError(
-            f"`{name}` must be a 4-D tensor (batch, height, width, channels) with a known "
-            f"number of channels. Received: {name}.shape={tuple(shape)}"
+            f"`{name}` must be a 4-D tensor (batch, height, width, channels) with a "
+            f"known number of channels. Received: {name}.shape={tuple(shape)}"
         )
     return int(shape[-1])
 

@@ -89,17 +89,18 @@ def _check_stratifiable(labels: np.ndarray, test_fraction: float) -> None:
     if len(classes) and np.min(counts) < 2:
         lonely = classes[counts < 2].tolist()
         raise ValueError(
-            "`labels` must hold at least two examples of each class (a stratified split puts "
-            f"one in each part). Received: labels with one example of class(es) {lonely[:10]}"
+            "`labels` must hold at least two examples of each class (a stratified "
+            "split puts one in each part). Received: labels with one example of "
+            f"class(es) {lonely[:10]}"
         )
     # scikit-learn's sizes: the test part rounds up, the training part takes the rest.
     test = int(np.ceil(test_fraction * len(labels)))
     train = len(labels) - test
     if min(test, train) < len(classes):
         raise ValueError(
-            f"`test_fraction` must leave room for each of the {len(classes)} classes in both "
-            f"parts. Received: test_fraction={test_fraction}, which splits {len(labels)} "
-            f"examples into {train} for training and {test} for testing"
+            f"`test_fraction` must leave room for each of the {len(classes)} classes "
+            f"in both parts. Received: test_fraction={test_fraction}, which splits "
+            f"{len(labels)} examples into {train} for training and {test} for testing"
         )
 
 
@@ -203,7 +204,8 @@ def make_dataset(
     check_same_length(images, "images", labels, "labels")
     if len(images) == 0:
         raise ValueError(
-            f"`images` must hold at least one example. Received: images.shape={images.shape}"
+            "`images` must hold at least one example. Received: "
+            f"images.shape={images.shape}"
         )
     batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_non_negative_int(seed, "seed")
@@ -303,7 +305,8 @@ def make_batches(
     """
     if not isinstance(examples, tf.data.Dataset):
         raise TypeError(
-            f"`examples` must be a tf.data.Dataset. Received: examples={type(examples).__name__}"
+            "`examples` must be a tf.data.Dataset. Received: "
+            f"examples={type(examples).__name__}"
         )
     batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_non_negative_int(seed, "seed")
@@ -313,8 +316,8 @@ def make_batches(
         length = int(examples.cardinality())
         if length < 0:
             raise ValueError(
-                "`shuffle_buffer` must be given when the dataset's length is unknown or "
-                f"infinite. Received: shuffle_buffer=None, cardinality={length}"
+                "`shuffle_buffer` must be given when the dataset's length is unknown "
+                f"or infinite. Received: shuffle_buffer=None, cardinality={length}"
             )
         shuffle_buffer = max(length, 1)
     elif shuffle_buffer is not None:
@@ -516,7 +519,8 @@ def write_shards(
     labels = np.asarray(labels)
     if images.dtype.name not in _SHARD_DTYPES:
         raise TypeError(
-            f"`images` must be a float32 or uint8 array. Received: images.dtype={images.dtype}"
+            "`images` must be a float32 or uint8 array. Received: "
+            f"images.dtype={images.dtype}"
         )
     if images.ndim < 2 or len(images) == 0:
         raise ValueError(
@@ -539,16 +543,17 @@ def write_shards(
         or not prefix.isprintable()
     ):
         raise ValueError(
-            "`prefix` must be a plain file name start (no path separator, glob character, "
-            f"leading dot or control character such as a newline). Received: prefix={prefix!r}"
+            "`prefix` must be a plain file name start (no path separator, glob "
+            "character, leading dot or control character such as a newline). Received: "
+            f"prefix={prefix!r}"
         )
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     existing = sorted(folder.glob(f"{prefix}-*.tfrecord"))
     if existing and not overwrite:
         raise FileExistsError(
-            f"`directory` must not already hold shards named {prefix}-*.tfrecord "
-            f"(pass overwrite=True to replace them). Received: directory={str(folder)!r}, "
+            f"`directory` must not already hold shards named {prefix}-*.tfrecord (pass "
+            f"overwrite=True to replace them). Received: directory={str(folder)!r}, "
             f"which holds {len(existing)}"
         )
 
@@ -669,7 +674,8 @@ def _shard_paths(
     paths = [Path(path) for path in pattern_or_paths]
     if not paths:
         raise ValueError(
-            "`pattern_or_paths` must name at least one file. Received: pattern_or_paths=[]"
+            "`pattern_or_paths` must name at least one file. Received: "
+            "pattern_or_paths=[]"
         )
     for path in paths:
         # Anything that exists is taken: `check_shards` reports a folder, a named pipe
@@ -737,12 +743,14 @@ def _records_that_fit(path: Path) -> tuple[int, str | None]:
             if end > size:
                 if _masked_crc32c(header[:8]) != int.from_bytes(header[8:], "little"):
                     return index, (
-                        f"corrupted record (byte {position}): its checksum does not match its bytes"
+                        f"corrupted record (byte {position}): its checksum does not "
+                        "match its bytes"
                     )
                 if length > size:
                     return index, (
-                        f"corrupted record (byte {position}): its header declares {length:,} "
-                        f"bytes, more than the whole file holds ({size:,} bytes)"
+                        f"corrupted record (byte {position}): its header declares "
+                        f"{length:,} bytes, more than the whole file holds ({size:,} "
+                        "bytes)"
                     )
                 return (
                     index,
@@ -866,8 +874,8 @@ def _check_record(
         raise ValueError(f"{size} image bytes do not fit shape {shape} of {dtype}")
     if reference is not None and (shape, dtype) != reference:
         raise ValueError(
-            f"image of shape {shape} and dtype {dtype} differs from the first record read "
-            f"(shape {reference[0]}, dtype {reference[1]})"
+            f"image of shape {shape} and dtype {dtype} differs from the first record "
+            f"read (shape {reference[0]}, dtype {reference[1]})"
         )
     if declared is not None and counts[0] != declared:
         raise ValueError(
@@ -1000,8 +1008,8 @@ def _check_unchanged(kept: Sequence[tuple[Path, int]]) -> None:
             raise ShardError(ShardProblem(path, 0, str(error), count)) from None
         if fit < count:
             reason = (
-                f"the file changed since `report` was made: only {fit} of the {count} records "
-                "it counted are still there"
+                f"the file changed since `report` was made: only {fit} of the {count} "
+                "records it counted are still there"
             )
             raise ShardError(ShardProblem(path, fit, reason, count - fit))
 
@@ -1281,9 +1289,9 @@ class ImageFolderError(ValueError):
             f"  {report.name(issue.path)}: {issue.reason}" for issue in bad
         )
         super().__init__(
-            f"{len(bad)} file(s) in `{_display_name(report.directory.name)}/` cannot be used as "
-            'labelled images (fix or remove them, or pass on_error="skip" to leave them out):'
-            f"\n{listing}"
+            f"{len(bad)} file(s) in `{_display_name(report.directory.name)}/` cannot "
+            'be used as labelled images (fix or remove them, or pass on_error="skip" '
+            f"to leave them out):\n{listing}"
         )
         self.report = report
 
@@ -1324,7 +1332,8 @@ def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
             # D0-D7), so a file without it after the first scan was cut off.
             if data.find(b"\xff\xd9", position + length) < 0:
                 raise _Unusable(
-                    "truncated: the JPEG has no end-of-image marker (the file was cut off)"
+                    "truncated: the JPEG has no end-of-image marker (the file was cut "
+                    "off)"
                 )
             break
         position += length
@@ -1352,7 +1361,8 @@ def _inspect_png(data: bytes) -> tuple[int, list[str]]:
         stored = int.from_bytes(data[end - 4 : end], "big")
         if zlib.crc32(view[position + 4 : end - 4]) != stored:
             raise _Unusable(
-                f"corrupt: the PNG's {kind!r} chunk fails its CRC check (byte {position})"
+                f"corrupt: the PNG's {kind!r} chunk fails its CRC check (byte "
+                f"{position})"
             )
         if position == 8:
             if kind != "IHDR" or length != 13:
@@ -1596,8 +1606,8 @@ def _nested_issues(folder: Path, class_name: str) -> list[ImageIssue]:
                 issues.append(ImageIssue(path, "ignored", "hidden file"))
             else:
                 reason = (
-                    f"in a folder nested inside class folder {class_name!r}: only files "
-                    "directly in a class folder are labelled"
+                    f"in a folder nested inside class folder {class_name!r}: only "
+                    "files directly in a class folder are labelled"
                 )
                 issues.append(ImageIssue(path, "skipped", reason))
     return issues
@@ -1680,17 +1690,20 @@ def scan_image_folder(
     folder = Path(directory)
     if not folder.exists():
         raise FileNotFoundError(
-            f"`directory` must be an existing folder. Received: directory={str(folder)!r}"
+            "`directory` must be an existing folder. Received: "
+            f"directory={str(folder)!r}"
         )
     if not folder.is_dir():
         raise NotADirectoryError(
-            f"`directory` must be a folder, not a file. Received: directory={str(folder)!r}"
+            "`directory` must be a folder, not a file. Received: "
+            f"directory={str(folder)!r}"
         )
     max_file_bytes = check_positive_int(max_file_bytes, "max_file_bytes")
     endings = _check_names(extensions, "extensions")
     if not all(ending.startswith(".") for ending in endings):
         raise ValueError(
-            f"`extensions` must be file endings that start with a dot. Received: {endings!r}"
+            "`extensions` must be file endings that start with a dot. Received: "
+            f"{endings!r}"
         )
     endings = tuple(ending.lower() for ending in endings)
     given = None if class_names is None else _check_names(class_names, "class_names")
@@ -1778,8 +1791,8 @@ _MAX_IMAGE_SIDE = 1 << 14
 
 def _check_image_size(value: object) -> tuple[int, int]:
     message = (
-        "`image_size` must be a positive integer or a (height, width) pair of them, each at "
-        f"most {_MAX_IMAGE_SIDE}. Received: image_size={value!r}"
+        "`image_size` must be a positive integer or a (height, width) pair of them, "
+        f"each at most {_MAX_IMAGE_SIDE}. Received: image_size={value!r}"
     )
     sizes = (value, value) if not isinstance(value, tuple | list) else tuple(value)
     if len(sizes) != 2:
@@ -1897,8 +1910,8 @@ def make_folder_dataset(
         unseen = True
     elif Path(directory).resolve() != report.directory.resolve():
         raise ValueError(
-            "`report` must describe `directory`. "
-            f"Received: report.directory={str(report.directory)!r}, directory={str(directory)!r}"
+            "`report` must describe `directory`. Received: "
+            f"report.directory={str(report.directory)!r}, directory={str(directory)!r}"
         )
     else:
         unseen = False
@@ -1907,15 +1920,16 @@ def make_folder_dataset(
     if report.skipped and unseen:
         first = report.skipped[0]
         warnings.warn(
-            f"{len(report.skipped)} file(s) in `{_display_name(report.directory)}` skipped, the "
-            f"first `{_display_name(first.path)}`: {first.reason}; "
+            f"{len(report.skipped)} file(s) in `{_display_name(report.directory)}` "
+            f"skipped, the first `{_display_name(first.path)}`: {first.reason}; "
             "scan_image_folder(...).summary() lists them all",
             stacklevel=2,
         )
     if not report.paths:
         raise ValueError(
-            f"`directory` must hold at least one usable image in a class folder. Received: "
-            f"directory={str(report.directory)!r}, with {len(report.issues)} other file(s)"
+            "`directory` must hold at least one usable image in a class folder. "
+            f"Received: directory={str(report.directory)!r}, with {len(report.issues)} "
+            "other file(s)"
         )
 
     files = tf.data.Dataset.from_tensor_slices(

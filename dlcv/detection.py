@@ -80,14 +80,16 @@ def _check_boxes(boxes: Any, name: str, box_format: str) -> np.ndarray:
         array = array.reshape(0, 4)
     if array.ndim != 2 or array.shape[1] != 4:
         raise ValueError(
-            f"`{name}` must be an array of shape (N, 4). Received: {name}.shape={array.shape}"
+            f"`{name}` must be an array of shape (N, 4). Received: "
+            f"{name}.shape={array.shape}"
         )
     if not (
         np.issubdtype(array.dtype, np.floating)
         or np.issubdtype(array.dtype, np.integer)
     ):
         raise TypeError(
-            f"`{name}` must hold real numbers. Received: {name}.dtype={array.dtype.name}"
+            f"`{name}` must hold real numbers. Received: "
+            f"{name}.dtype={array.dtype.name}"
         )
     if np.issubdtype(array.dtype, np.integer):
         array = array.astype(np.float64)
@@ -95,7 +97,8 @@ def _check_boxes(boxes: Any, name: str, box_format: str) -> np.ndarray:
     if bad_rows.size:
         i = int(bad_rows[0])
         raise ValueError(
-            f"`{name}` must hold finite numbers. Received: {name}[{i}]={array[i].tolist()}"
+            f"`{name}` must hold finite numbers. Received: "
+            f"{name}[{i}]={array[i].tolist()}"
         )
     if box_format in ("xyxy", "yxyx"):
         bad = (array[:, 2] < array[:, 0]) | (array[:, 3] < array[:, 1])
@@ -560,12 +563,14 @@ def average_precision(
         and check_positive_int(recall_points, "recall_points") < 2
     ):
         raise ValueError(
-            f"`recall_points` must be None or at least 2. Received: recall_points={recall_points}"
+            "`recall_points` must be None or at least 2. Received: "
+            f"recall_points={recall_points}"
         )
     if flags.sum() > num_ground_truths:
         raise ValueError(
-            "`is_true_positive` must not hold more true positives than `num_ground_truths`. "
-            f"Received: {int(flags.sum())} true positives, num_ground_truths={num_ground_truths}"
+            "`is_true_positive` must not hold more true positives than "
+            f"`num_ground_truths`. Received: {int(flags.sum())} true positives, "
+            f"num_ground_truths={num_ground_truths}"
         )
     # --8<-- [start:average_precision]
     if len(flags) == 0:
@@ -604,7 +609,8 @@ def _check_records(
                 sorted(record) if isinstance(record, Mapping) else type(record).__name__
             )
             raise ValueError(
-                f"`{label}` must be a mapping with the keys {list(keys)}. Received: {found}"
+                f"`{label}` must be a mapping with the keys {list(keys)}. Received: "
+                f"{found}"
             )
         boxes = _check_boxes(record["boxes"], f"{label}['boxes']", box_format)
         classes = np.asarray(record["classes"])
@@ -757,6 +763,7 @@ def mean_average_precision(
     )
     if not per_class:
         raise ValueError(
-            "`ground_truths` must hold at least one box to average over. Received: no boxes"
+            "`ground_truths` must hold at least one box to average over. Received: no "
+            "boxes"
         )
     return float(np.mean(list(per_class.values())))

@@ -212,7 +212,8 @@ def format_hardware(info: HardwareInfo) -> str:
     """
     if not isinstance(info, HardwareInfo):
         raise TypeError(
-            f"`info` must be a HardwareInfo. Received: info={type(info).__name__} object"
+            f"`info` must be a HardwareInfo. Received: info={type(info).__name__} "
+            "object"
         )
     if info.built_with_cuda:
         cuda = (
@@ -301,7 +302,8 @@ def _check_device(value: Any, name: str) -> str:
     """
     if not isinstance(value, str):
         raise TypeError(
-            f"`{name}` must be a device name such as '/gpu:0'. Received: {name}={value!r}"
+            f"`{name}` must be a device name such as '/gpu:0'. Received: "
+            f"{name}={value!r}"
         )
     existing = [device.name for device in tf.config.list_logical_devices()]
     try:
@@ -310,8 +312,8 @@ def _check_device(value: Any, name: str) -> str:
         key = None
     if key is None or key not in {_device_key(device) for device in existing}:
         raise ValueError(
-            f"`{name}` must name a device of this machine, one of {', '.join(existing)}. "
-            f"Received: {name}={value!r}"
+            f"`{name}` must name a device of this machine, one of "
+            f"{', '.join(existing)}. Received: {name}={value!r}"
         )
     return value
 
@@ -336,7 +338,8 @@ def _workers_in_tf_config() -> int:
         config = json.loads(os.environ.get("TF_CONFIG", "") or "{}")
     except json.JSONDecodeError as exc:
         raise ValueError(
-            f"`TF_CONFIG` must be JSON naming the cluster and this task. Received: {exc}"
+            "`TF_CONFIG` must be JSON naming the cluster and this task. Received: "
+            f"{exc}"
         ) from exc
     cluster = config.get("cluster", {})
     return len(cluster.get("worker", [])) + len(cluster.get("chief", []))
@@ -388,8 +391,8 @@ def pick_strategy(
             return tf.distribute.TPUStrategy(resolver)
         if name == "tpu":
             raise ValueError(
-                "`name` must name a strategy this machine can run. Received: name='tpu', but "
-                "no TPU was found (set TPU_NAME, or run on a TPU VM)"
+                "`name` must name a strategy this machine can run. Received: "
+                "name='tpu', but no TPU was found (set TPU_NAME, or run on a TPU VM)"
             )
     if name == "multi_worker" or (name == "auto" and _workers_in_tf_config() > 1):
         return tf.distribute.MultiWorkerMirroredStrategy()
@@ -410,8 +413,8 @@ def pick_strategy(
 # --8<-- [start:pick_precision]
 def _check_capability(value: Any) -> tuple[int, int]:
     message = (
-        "`compute_capability` must be a (major, minor) pair of non-negative integers, such as "
-        f"(8, 0). Received: compute_capability={value!r}"
+        "`compute_capability` must be a (major, minor) pair of non-negative integers, "
+        f"such as (8, 0). Received: compute_capability={value!r}"
     )
     if isinstance(value, str) or not isinstance(value, Sequence) or len(value) != 2:
         raise TypeError(message)

@@ -84,7 +84,8 @@ def layer_outputs(
     """
     if not isinstance(model, keras.Model):
         raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} object"
+            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
+            "object"
         )
     batch_size = check_positive_int(batch_size, "batch_size")
     try:
@@ -117,8 +118,8 @@ def layer_outputs(
         output = layers[name].output
         if isinstance(output, list | tuple | dict):
             raise ValueError(
-                f"`layer_names` must name layers with a single output. Received: layer_names "
-                f"containing {name!r}, which has {len(output)} outputs"
+                "`layer_names` must name layers with a single output. Received: "
+                f"layer_names containing {name!r}, which has {len(output)} outputs"
             )
         outputs.append(output)
 
@@ -175,7 +176,8 @@ def _flatten(features: object, name: str) -> np.ndarray:
     array = np.asarray(features, dtype=np.float64)
     if array.ndim < 1 or len(array) == 0:
         raise ValueError(
-            f"`{name}` must hold at least one example. Received: {name}.shape={array.shape}"
+            f"`{name}` must hold at least one example. Received: "
+            f"{name}.shape={array.shape}"
         )
     return array.reshape(len(array), -1)
 
@@ -398,7 +400,8 @@ def count_parameters(model: keras.Model, *, trainable_only: bool = False) -> int
     """
     if not isinstance(model, keras.Model):
         raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} object"
+            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
+            "object"
         )
     if not model.built:
         raise ValueError(
@@ -532,13 +535,14 @@ def _calls(model: keras.Model) -> list[_Call] | None:
 def _check_graph_model(model: Any) -> list[_Call]:
     if not isinstance(model, keras.Model):
         raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} object"
+            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
+            "object"
         )
     calls = _calls(model)
     if calls is None:
         raise ValueError(
-            "`model` must be a Sequential or functional model started with keras.Input (a "
-            f"subclassed model has no graph to walk). Received: model={model.name!r}"
+            "`model` must be a Sequential or functional model started with keras.Input "
+            f"(a subclassed model has no graph to walk). Received: model={model.name!r}"
         )
     return calls
 
@@ -549,7 +553,8 @@ def _shape(tensor: Any, where: str) -> tuple[int, ...]:
     if any(size is None for size in shape):
         raise ValueError(
             "`model` must have a fully defined input shape to be profiled, e.g. "
-            f"keras.Input((224, 224, 3)). Received: {where} with shape {tuple(tensor.shape)}"
+            f"keras.Input((224, 224, 3)). Received: {where} with shape "
+            f"{tuple(tensor.shape)}"
         )
     return tuple(int(size) for size in shape)
 
@@ -821,7 +826,8 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
     """
     if not isinstance(result, Profile):
         raise TypeError(
-            f"`result` must be a Profile. Received: result={type(result).__name__} object"
+            f"`result` must be a Profile. Received: result={type(result).__name__} "
+            "object"
         )
     if max_rows is not None:
         max_rows = check_non_negative_int(max_rows, "max_rows")
@@ -857,8 +863,8 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
     )
     if result.unsupported:
         lines.append(
-            f"MACs not counted for {len(result.unsupported)} unsupported layers (the totals "
-            f"are lower bounds): {', '.join(result.unsupported)}"
+            f"MACs not counted for {len(result.unsupported)} unsupported layers (the "
+            f"totals are lower bounds): {', '.join(result.unsupported)}"
         )
     return "\n".join(lines)
 
@@ -1072,24 +1078,25 @@ def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveF
         _receptive_calls(calls, states, "", steps, unknown)
         if unknown:
             raise ValueError(
-                "`layers` must contain only layers whose effect on the receptive field is known "
-                f"(convolution, pooling, pointwise, merge, global). Received: {', '.join(unknown)}"
+                "`layers` must contain only layers whose effect on the receptive field "
+                "is known (convolution, pooling, pointwise, merge, global). Received: "
+                f"{', '.join(unknown)}"
             )
         size, jump = _merge([states[id(tensor)] for tensor in graph.outputs])
         return ReceptiveField(tuple(steps), size, jump)
 
     if isinstance(layers, str | bytes) or not isinstance(layers, Sequence):
         raise TypeError(
-            "`layers` must be a Keras model or a list of (kernel, stride[, dilation]) tuples. "
-            f"Received: layers={type(layers).__name__} object"
+            "`layers` must be a Keras model or a list of (kernel, stride[, dilation]) "
+            f"tuples. Received: layers={type(layers).__name__} object"
         )
     state: _State = ((1,), (1,))
     steps = []
     for i, entry in enumerate(layers, start=1):
         if not isinstance(entry, Sequence) or len(entry) not in (2, 3):
             raise ValueError(
-                "`layers` must hold (kernel, stride) or (kernel, stride, dilation) tuples. "
-                f"Received: layers[{i - 1}]={entry!r}"
+                "`layers` must hold (kernel, stride) or (kernel, stride, dilation) "
+                f"tuples. Received: layers[{i - 1}]={entry!r}"
             )
         kernel, stride, dilation = (
             check_positive_int(value, f"layers[{i - 1}]") for value in (*entry, 1)[:3]
@@ -1126,7 +1133,8 @@ def format_receptive_field(result: ReceptiveField) -> str:
     """
     if not isinstance(result, ReceptiveField):
         raise TypeError(
-            f"`result` must be a ReceptiveField. Received: result={type(result).__name__} object"
+            "`result` must be a ReceptiveField. Received: "
+            f"result={type(result).__name__} object"
         )
 
     def cell(values: tuple[int, ...] | None, missing: str) -> str:

@@ -45,7 +45,8 @@ def _single_input(model: Any) -> Any:
     """Return the model's one symbolic input, or raise a precise error."""
     if not isinstance(model, keras.Model):
         raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} object"
+            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
+            "object"
         )
     try:
         inputs = model.inputs
@@ -58,8 +59,8 @@ def _single_input(model: Any) -> Any:
         )
     if len(inputs) != 1:
         raise ValueError(
-            f"`model` must have a single image input. Received: model={model.name!r} with "
-            f"{len(inputs)} inputs"
+            f"`model` must have a single image input. Received: model={model.name!r} "
+            f"with {len(inputs)} inputs"
         )
     if len(inputs[0].shape) != 4:
         raise ValueError(
@@ -105,9 +106,9 @@ def _spatial_layer(model: keras.Model, layer: Any) -> keras.layers.Layer:
             else (f"output shape {shape}" if shape is not None else "several outputs")
         )
         raise ValueError(
-            "`layer` must name a layer with a spatial output of shape (batch, height, width, "
-            f"channels), such as {', '.join(spatial) or 'none'}. Received: layer={name!r} with "
-            f"{received}"
+            "`layer` must name a layer with a spatial output of shape (batch, height, "
+            f"width, channels), such as {', '.join(spatial) or 'none'}. Received: "
+            f"layer={name!r} with {received}"
         )
     return found
 
@@ -123,8 +124,8 @@ def _check_images(model_input: Any, images: Any) -> np.ndarray:
     )
     if not fits or len(array) == 0:
         raise ValueError(
-            f"`images` must be a non-empty array of shape {wanted} to fit the model's input. "
-            f"Received: images.shape={array.shape}"
+            f"`images` must be a non-empty array of shape {wanted} to fit the model's "
+            f"input. Received: images.shape={array.shape}"
         )
     if not np.all(np.isfinite(array)):
         raise ValueError(
@@ -216,8 +217,8 @@ def _check_class_index(class_index: Any, count: int, classes: int) -> np.ndarray
         or np.any(values >= classes)
     ):
         raise ValueError(
-            f"`class_index` must be None, an integer in [0, {classes}) or one such integer per "
-            f"image ({count}). Received: class_index={class_index!r}"
+            f"`class_index` must be None, an integer in [0, {classes}) or one such "
+            f"integer per image ({count}). Received: class_index={class_index!r}"
         )
     return np.broadcast_to(values, (count,)).astype(np.int32)
 
@@ -462,7 +463,7 @@ def overlay_heatmap(
     alpha = check_fraction(alpha, "alpha")
     if cmap not in colormaps:
         raise ValueError(
-            f"`cmap` must name a Matplotlib colormap (e.g. 'inferno', 'jet'). Received: "
+            "`cmap` must name a Matplotlib colormap (e.g. 'inferno', 'jet'). Received: "
             f"cmap={cmap!r}"
         )
     heat = upsample_heatmap(heat, picture.shape[:2])
@@ -484,8 +485,9 @@ def _check_filter_indices(filter_index: Any, channels: int) -> list[int]:
     )
     if not valid:
         raise ValueError(
-            f"`filter_index` must be an integer in [0, {channels}) or a non-empty sequence of "
-            f"them (the layer has {channels} channels). Received: filter_index={filter_index!r}"
+            f"`filter_index` must be an integer in [0, {channels}) or a non-empty "
+            f"sequence of them (the layer has {channels} channels). Received: "
+            f"filter_index={filter_index!r}"
         )
     return [int(i) for i in indices]
 
@@ -648,13 +650,14 @@ def visualize_filter(
             for f, s in zip(fixed, (height, width), strict=True)
         ):
             raise ValueError(
-                f"`size` must match the model's input size {fixed}. Received: size={size!r}"
+                f"`size` must match the model's input size {fixed}. Received: "
+                f"size={size!r}"
             )
     depth = model_input.shape[-1]
     if depth is None:
         raise ValueError(
-            "`model` must fix the number of input channels. "
-            f"Received: model={model.name!r} with input shape {tuple(model_input.shape)}"
+            "`model` must fix the number of input channels. Received: "
+            f"model={model.name!r} with input shape {tuple(model_input.shape)}"
         )
 
     rng = np.random.default_rng(seed)

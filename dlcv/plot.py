@@ -94,7 +94,8 @@ def save_figure(fig: Figure, path: str | Path, *, alt: str, dpi: int = 150) -> P
     """
     if not isinstance(fig, Figure):
         raise TypeError(
-            f"`fig` must be a matplotlib Figure. Received: fig={type(fig).__name__} object"
+            f"`fig` must be a matplotlib Figure. Received: fig={type(fig).__name__} "
+            "object"
         )
     path = Path(path)
     if path.suffix.lower() != ".png":

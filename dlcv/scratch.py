@@ -84,9 +84,9 @@ def _check_params(params: Any) -> list[tuple[Any, Any]]:
         rows, columns = pairs[index][0].shape[0], pairs[index - 1][0].shape[1]
         if rows != columns:
             raise ValueError(
-                f"`params[{index}][0]` must have as many rows as the previous kernel has "
-                f"columns ({columns}). Received: params[{index}][0].shape="
-                f"{_shape(pairs[index][0])}"
+                f"`params[{index}][0]` must have as many rows as the previous kernel "
+                f"has columns ({columns}). Received: "
+                f"params[{index}][0].shape={_shape(pairs[index][0])}"
             )
     return pairs
 
@@ -104,12 +104,13 @@ def _check_labels(labels: Any, rows: int | None, rows_name: str) -> Any:
     labels = _check_tensor_rank(labels, 1, "labels", "one class index per example")
     if not labels.dtype.is_integer:
         raise TypeError(
-            f"`labels` must hold integer class indices. Received: labels.dtype={labels.dtype.name}"
+            "`labels` must hold integer class indices. Received: "
+            f"labels.dtype={labels.dtype.name}"
         )
     if None not in (labels.shape[0], rows) and labels.shape[0] != rows:
         raise ValueError(
-            f"`labels` must hold one class index per row of `{rows_name}` ({rows} rows). "
-            f"Received: labels.shape={_shape(labels)}"
+            f"`labels` must hold one class index per row of `{rows_name}` ({rows} "
+            f"rows). Received: labels.shape={_shape(labels)}"
         )
     return labels
 
@@ -210,7 +211,8 @@ def dense(
     """
     if activation is not None and not callable(activation):
         raise TypeError(
-            f"`activation` must be a callable or None. Received: activation={activation!r}"
+            "`activation` must be a callable or None. Received: "
+            f"activation={activation!r}"
         )
     kernel = _check_tensor_rank(kernel, 2, "kernel", "features_in, features_out")
     bias = _check_tensor_rank(bias, 1, "bias", "one entry per output")
@@ -399,8 +401,8 @@ def sgd_step(x: Any, labels: Any, params: Params, *, learning_rate: float) -> tf
     for index, pair in enumerate(pairs):
         if not all(isinstance(value, tf.Variable) for value in pair):
             raise TypeError(
-                f"`params[{index}]` must hold tf.Variable objects (sgd_step updates them in "
-                f"place). Received: params[{index}] of types "
+                f"`params[{index}]` must hold tf.Variable objects (sgd_step updates "
+                f"them in place). Received: params[{index}] of types "
                 f"{[type(value).__name__ for value in pair]}"
             )
     # --8<-- [start:sgd_step]
@@ -497,8 +499,8 @@ def _check_pair(value: Any, name: str) -> tuple[int, int]:
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if len(value) != 2:
             raise ValueError(
-                f"`{name}` must be a positive integer or a pair of them (height, width). "
-                f"Received: {name}={value!r}"
+                f"`{name}` must be a positive integer or a pair of them (height, "
+                f"width). Received: {name}={value!r}"
             )
         return (
             check_positive_int(value[0], f"{name}[0]"),
@@ -518,8 +520,8 @@ def _check_images(x: Any) -> tf.Tensor:
     height, width = x.shape[1], x.shape[2]
     if height is None or width is None or height == 0 or width == 0:
         raise ValueError(
-            "`x` must have a known, positive height and width (the windows are sliced with "
-            f"Python integers). Received: x.shape={_shape(x)}"
+            "`x` must have a known, positive height and width (the windows are sliced "
+            f"with Python integers). Received: x.shape={_shape(x)}"
         )
     return x
 
@@ -529,9 +531,9 @@ def _check_window_fits(
 ) -> None:
     if padding == "valid" and (span[0] > x.shape[1] or span[1] > x.shape[2]):
         raise ValueError(
-            f"`{name}` must fit inside `x` when padding='valid': it spans {span[0]}x{span[1]} "
-            f"pixels, but `x` is {x.shape[1]}x{x.shape[2]}. Use padding='same' or a smaller "
-            f"window. Received: {received}"
+            f"`{name}` must fit inside `x` when padding='valid': it spans "
+            f"{span[0]}x{span[1]} pixels, but `x` is {x.shape[1]}x{x.shape[2]}. Use "
+            f"padding='same' or a smaller window. Received: {received}"
         )
 
 
@@ -657,13 +659,14 @@ def conv2d(
     )
     if not kernel.dtype.is_floating:
         raise TypeError(
-            f"`kernel` must hold floating-point numbers. Received: kernel.dtype={kernel.dtype.name}"
+            "`kernel` must hold floating-point numbers. Received: "
+            f"kernel.dtype={kernel.dtype.name}"
         )
     x = _check_images(x)
     if None not in (x.shape[3], kernel.shape[2]) and x.shape[3] != kernel.shape[2]:
         raise ValueError(
-            f"`kernel` must have as many input channels (its third axis) as `x` has channels "
-            f"({x.shape[3]}). Received: kernel.shape={_shape(kernel)}"
+            "`kernel` must have as many input channels (its third axis) as `x` has "
+            f"channels ({x.shape[3]}). Received: kernel.shape={_shape(kernel)}"
         )
     strides = _check_pair(strides, "strides")
     dilation = _check_pair(dilation, "dilation")

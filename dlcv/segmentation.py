@@ -239,7 +239,8 @@ def _labels(values: Any, name: str) -> np.ndarray:
     if is_float and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
         return array.astype(np.int64)
     raise ValueError(
-        f"`{name}` must hold integer class labels. Received: {name} of dtype {array.dtype}"
+        f"`{name}` must hold integer class labels. Received: {name} of dtype "
+        f"{array.dtype}"
     )
 
 
@@ -262,15 +263,16 @@ def _check_masks(
         if not finite.all():
             where = tuple(int(index) for index in np.argwhere(~finite)[0])
             raise ValueError(
-                f"`y_pred` must hold finite scores. Received: y_pred{list(where)}={scores[where]!r}"
+                "`y_pred` must hold finite scores. Received: "
+                f"y_pred{list(where)}={scores[where]!r}"
             )
         pred = np.argmax(scores, axis=-1).astype(np.int64)
     elif scores.shape == true.shape:
         pred = _labels(scores, "y_pred")
     else:
         raise ValueError(
-            "`y_pred` must have the shape of `y_true`, or that shape plus a last axis of "
-            f"`num_classes` scores. Received: y_true.shape={true.shape}, "
+            "`y_pred` must have the shape of `y_true`, or that shape plus a last axis "
+            f"of `num_classes` scores. Received: y_true.shape={true.shape}, "
             f"y_pred.shape={scores.shape}, num_classes={num_classes}"
         )
     true, pred = true.ravel(), pred.ravel()
@@ -287,8 +289,8 @@ def _check_masks(
         if low < 0 or high >= num_classes:
             bad = low if low < 0 else high
             raise ValueError(
-                f"`{name}` must hold class labels from 0 to num_classes - 1 = {num_classes - 1}. "
-                f"Received: a label {bad} in {name}"
+                f"`{name}` must hold class labels from 0 to num_classes - 1 = "
+                f"{num_classes - 1}. Received: a label {bad} in {name}"
             )
     return true, pred
 

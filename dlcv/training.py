@@ -91,7 +91,8 @@ def _check_dataset(dataset: Any, name: str, model: keras.Model) -> tf.data.Datas
     spec = dataset.element_spec
     if not (isinstance(spec, tuple) and len(spec) == 2):
         raise ValueError(
-            f"`{name}` must yield (features, label) pairs. Received: element_spec={spec}"
+            f"`{name}` must yield (features, label) pairs. Received: "
+            f"element_spec={spec}"
         )
     # A model input's shape starts with the batch axis, a single example's does not:
     # features of the input's full rank mean the dataset was batched already, which
@@ -102,10 +103,11 @@ def _check_dataset(dataset: Any, name: str, model: keras.Model) -> tf.data.Datas
         expected = tuple(inputs[0].shape)
         if features.shape.rank == len(expected):
             raise ValueError(
-                f"`{name}` must yield single (unbatched) examples; `train` and `evaluate` batch "
-                "them with `global_batch_size` (call `.unbatch()`, or leave out `.batch()`). "
-                f"Received: {name} with features of shape {tuple(features.shape)} for a model "
-                f"whose input is {expected}, batch axis included"
+                f"`{name}` must yield single (unbatched) examples; `train` and "
+                "`evaluate` batch them with `global_batch_size` (call `.unbatch()`, or "
+                f"leave out `.batch()`). Received: {name} with features of shape "
+                f"{tuple(features.shape)} for a model whose input is {expected}, batch "
+                "axis included"
             )
     return dataset
 
@@ -123,9 +125,9 @@ def _check_built_in_scope(model: keras.Model, strategy: tf.distribute.Strategy) 
     ]
     if outside:
         raise ValueError(
-            "`model` must be created inside `strategy.scope()` so that its variables are "
-            f"placed and mirrored by the strategy. Received: model={model.name!r}, whose "
-            f"variables {outside[:3]} were created outside the scope of "
+            "`model` must be created inside `strategy.scope()` so that its variables "
+            f"are placed and mirrored by the strategy. Received: model={model.name!r}, "
+            f"whose variables {outside[:3]} were created outside the scope of "
             f"{type(strategy).__name__}"
         )
 
@@ -147,8 +149,8 @@ class _Progress:
             if k not in {"epoch", "seconds", "steps"}
         )
         print(
-            f"epoch {int(row['epoch'])}/{self.epochs} · {int(row['steps'])} steps · {metrics} "
-            f"· {row['seconds']:.1f} s",
+            f"epoch {int(row['epoch'])}/{self.epochs} · {int(row['steps'])} steps · "
+            f"{metrics} · {row['seconds']:.1f} s",
             flush=True,
         )
 
@@ -338,9 +340,9 @@ def _say_resumed(
         # Worth saying even to a silent run: work was lost, and a
         # damaged file stays behind.
         warnings.warn(
-            f"`checkpoint_dir` holds checkpoints that could not be read, so training resumed "
-            f"from an older one, {where}; new checkpoints are numbered past the unreadable ones. "
-            "Skipped: " + "; ".join(checkpoints.skipped),
+            "`checkpoint_dir` holds checkpoints that could not be read, so training "
+            f"resumed from an older one, {where}; new checkpoints are numbered past "
+            "the unreadable ones. Skipped: " + "; ".join(checkpoints.skipped),
             RuntimeWarning,
             stacklevel=3,
         )
@@ -373,9 +375,10 @@ def _stop_if_not_finite(
         else ""
     )
     raise FloatingPointError(
-        f"Training stopped: {what} became NaN or infinite at epoch {epoch}, step {step}{kept}. "
-        "Look for NaN or infinite values in the features and labels, or lower the learning "
-        f"rate. Received: {what} not finite at epoch {epoch}, step {step}"
+        f"Training stopped: {what} became NaN or infinite at epoch {epoch}, step "
+        f"{step}{kept}. Look for NaN or infinite values in the features and labels, or "
+        f"lower the learning rate. Received: {what} not finite at epoch {epoch}, step "
+        f"{step}"
     )
 
 
@@ -534,9 +537,9 @@ def train(
     replicas = strategy.num_replicas_in_sync
     if global_batch_size % replicas:
         raise ValueError(
-            f"`global_batch_size` must be a multiple of the {replicas} replicas in sync, so "
-            f"that every replica gets an equal share. Received: global_batch_size="
-            f"{global_batch_size}"
+            f"`global_batch_size` must be a multiple of the {replicas} replicas in "
+            "sync, so that every replica gets an equal share. Received: "
+            f"global_batch_size={global_batch_size}"
         )
     _check_built_in_scope(model, strategy)
     dataset = _check_dataset(dataset, "dataset", model)
@@ -544,7 +547,8 @@ def train(
         validation_data = _check_dataset(validation_data, "validation_data", model)
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(
-            f"`optimizer` must be a keras.optimizers.Optimizer. Received: optimizer={optimizer!r}"
+            "`optimizer` must be a keras.optimizers.Optimizer. Received: "
+            f"optimizer={optimizer!r}"
         )
     loss_fn = _per_example_loss(loss)
     progress = _Progress(verbose, epochs)
@@ -631,8 +635,8 @@ def train(
                 checkpoints.save(history)
         if done == 0:
             raise ValueError(
-                "`dataset` must hold at least one full global batch. Received: fewer than "
-                f"global_batch_size={global_batch_size} examples"
+                "`dataset` must hold at least one full global batch. Received: fewer "
+                f"than global_batch_size={global_batch_size} examples"
             )
         _stop_if_not_finite(model, watch_var, epoch + 1, checkpoint_dir)
         row: dict[str, float] = {"epoch": epoch + 1, "steps": done}
