@@ -120,7 +120,10 @@ def _state_problem(state: object) -> str | None:
         return f"expected a JSON object, found {type(state).__name__}"
     signature, history = state.get("signature"), state.get("history")
     if not isinstance(signature, list):
-        return f"'signature' must be a list of [path, shape] pairs, found {signature!r:.60}"
+        return (
+            "'signature' must be a list of [path, shape] pairs, found "
+            f"{signature!r:.60}"
+        )
     for entry in signature:
         if not (
             isinstance(entry, list)
@@ -129,12 +132,18 @@ def _state_problem(state: object) -> str | None:
             and isinstance(entry[1], list)
             and all(isinstance(d, int) and not isinstance(d, bool) for d in entry[1])
         ):
-            return f"'signature' must be a list of [path, shape] pairs, found {entry!r:.60}"
+            return (
+                "'signature' must be a list of [path, shape] pairs, found "
+                f"{entry!r:.60}"
+            )
     if not isinstance(history, list):
         return f"'history' must be a list of per-epoch objects, found {history!r:.60}"
     for index, row in enumerate(history):
         if not (isinstance(row, dict) and all(_is_number(v) for v in row.values())):
-            return f"'history' row {index} must map metric names to numbers, found {row!r:.60}"
+            return (
+                f"'history' row {index} must map metric names to numbers, found "
+                f"{row!r:.60}"
+            )
         if row.get("epoch") != index + 1:
             return f"'history' row {index} must be epoch {index + 1}, found {row!r:.60}"
     return None

@@ -641,7 +641,8 @@ def format_report(report: BenchReport) -> str:
 
     Examples:
         >>> report = run_benchmarks(quick=True, dtypes=["float32"], sizes=[32])
-        >>> print(format_report(report).splitlines()[3])  # doctest: +NORMALIZE_WHITESPACE
+        >>> row = format_report(report).splitlines()[3]
+        >>> print(row)  # doctest: +NORMALIZE_WHITESPACE
         benchmark dtype shape ms/op GFLOP/s GB/s FLOP/byte
 
     See: docs/hardware/accelerators.md
@@ -790,7 +791,10 @@ def report_from_json(text: str) -> BenchReport:
 def _check_peak(value: Any, name: str) -> float | None:
     if value is None:
         return None
-    message = f"`{name}` must be a positive number, finite, or None. Received: {name}={value!r}"
+    message = (
+        f"`{name}` must be a positive number, finite, or None. Received: "
+        f"{name}={value!r}"
+    )
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise TypeError(message)
     if not (math.isfinite(float(value)) and float(value) > 0):
@@ -878,7 +882,10 @@ def plot_roofline(
         x,
         np.minimum(flops_roof, bandwidth_roof * x),
         color="black",
-        label=f"{kind_of_roof}: {flops_roof / 1e9:,.0f} GFLOP/s, {bandwidth_roof / 1e9:,.1f} GB/s",
+        label=(
+            f"{kind_of_roof}: {flops_roof / 1e9:,.0f} GFLOP/s, "
+            f"{bandwidth_roof / 1e9:,.1f} GB/s"
+        ),
     )
     # One colour per dtype, one marker per kind: one collection (and
     # legend entry) per pair.

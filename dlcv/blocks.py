@@ -237,7 +237,8 @@ def apply_residual_block(
 
     Examples:
         >>> inputs = keras.Input((32, 32, 16))
-        >>> tuple(apply_residual_block(inputs, 32, strides=2, name="stage2_block1").shape)
+        >>> outputs = apply_residual_block(inputs, 32, strides=2, name="stage2_block1")
+        >>> tuple(outputs.shape)
         (None, 16, 16, 32)
 
     See: docs/vision/architectures.md
@@ -355,7 +356,7 @@ def apply_separable_block(
     Examples:
         >>> inputs = keras.Input((32, 32, 32))
         >>> model = keras.Model(inputs, apply_separable_block(inputs, 64, name="sep"))
-        >>> [model.get_layer(f"sep_{part}_conv").count_params() for part in ("dw", "pw")]
+        >>> [model.get_layer(f"sep_{p}_conv").count_params() for p in ("dw", "pw")]
         [288, 2048]
 
     See: docs/vision/architectures.md
@@ -467,7 +468,8 @@ def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) ->
 
     Examples:
         >>> inputs = keras.Input((8, 8, 64))
-        >>> model = keras.Model(inputs, apply_squeeze_excite(inputs, ratio=16, name="se"))
+        >>> outputs = apply_squeeze_excite(inputs, ratio=16, name="se")
+        >>> model = keras.Model(inputs, outputs)
         >>> model.count_params()  # 64*4 + 4 weights and biases in, 4*64 + 64 out
         580
 

@@ -509,7 +509,8 @@ def write_shards(
     Examples:
         >>> import tempfile
         >>> images = np.zeros((5, 2, 2, 1), np.float32)
-        >>> paths = write_shards(images, np.arange(5), tempfile.mkdtemp(), examples_per_shard=2)
+        >>> folder = tempfile.mkdtemp()
+        >>> paths = write_shards(images, np.arange(5), folder, examples_per_shard=2)
         >>> [path.name for path in paths]
         ['shard-00000.tfrecord', 'shard-00001.tfrecord', 'shard-00002.tfrecord']
 
@@ -1565,7 +1566,10 @@ def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, st
 
 
 def _check_names(value: object, name: str) -> tuple[str, ...]:
-    message = f"`{name}` must be a list of distinct, non-empty strings. Received: {name}={value!r}"
+    message = (
+        f"`{name}` must be a list of distinct, non-empty strings. Received: "
+        f"{name}={value!r}"
+    )
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise TypeError(message)
     names = tuple(value)
@@ -1730,7 +1734,10 @@ def scan_image_folder(
         try:
             entries = _entries(subfolder)
         except OSError as error:
-            reason = f"unreadable folder ({error.strerror or error}): none of its files is read"
+            reason = (
+                f"unreadable folder ({error.strerror or error}): "
+                "none of its files is read"
+            )
             issues.append(ImageIssue(subfolder, "skipped", reason))
             continue
         for entry in entries:
@@ -1744,7 +1751,10 @@ def scan_image_folder(
                 issues.append(ImageIssue(entry, "skipped", reason))
             elif entry.suffix.lower() not in endings:
                 ending = repr(entry.suffix) if entry.suffix else "no extension"
-                reason = f"not an image file name: {ending} is not one of {', '.join(endings)}"
+                reason = (
+                    f"not an image file name: {ending} is not one of "
+                    f"{', '.join(endings)}"
+                )
                 issues.append(ImageIssue(entry, "skipped", reason))
             else:
                 candidates.append((entry, label))
@@ -1890,7 +1900,9 @@ def make_folder_dataset(
         >>> for name in ("cats", "dogs"):
         ...     (folder / name).mkdir()
         ...     Image.new("RGB", (40, 30)).save(folder / name / "one.jpg")
-        >>> dataset = make_folder_dataset(folder, image_size=16, batch_size=2, shuffle=False)
+        >>> dataset = make_folder_dataset(
+        ...     folder, image_size=16, batch_size=2, shuffle=False
+        ... )
         >>> images, labels = next(iter(dataset))
         >>> tuple(images.shape), images.dtype.name, labels.numpy().tolist()
         ((2, 16, 16, 3), 'float32', [0, 1])

@@ -250,7 +250,10 @@ def _pair(value: Any, name: str) -> tuple[int, int]:
 
 
 def _positive_numbers(values: Any, name: str) -> np.ndarray:
-    message = f"`{name}` must be a non-empty sequence of positive numbers. Received: {name}={values!r}"
+    message = (
+        f"`{name}` must be a non-empty sequence of positive numbers. Received: "
+        f"{name}={values!r}"
+    )
     # bytes are a Sequence of ints, but b"12" is not the scales 49 and 50.
     if (
         isinstance(values, str | bytes)

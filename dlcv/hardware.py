@@ -205,7 +205,8 @@ def format_hardware(info: HardwareInfo) -> str:
         TypeError: if `info` is not a `HardwareInfo`.
 
     Examples:
-        >>> print(format_hardware(describe_hardware()).splitlines()[1])  # doctest: +ELLIPSIS
+        >>> text = format_hardware(describe_hardware())
+        >>> print(text.splitlines()[1])  # doctest: +ELLIPSIS
         TensorFlow   ...
 
     See: docs/hardware/gpus-tpus-and-cuda.md
@@ -496,7 +497,8 @@ class Setup:
         """One line saying what was chosen, for a log or a snippet's output."""
         kind = type(self.strategy).__name__
         if isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            kind = "MultiWorkerMirroredStrategy"  # its class is CollectiveAllReduceStrategy
+            # its class is CollectiveAllReduceStrategy
+            kind = "MultiWorkerMirroredStrategy"
         return (
             f"strategy {kind} · {self.replicas} replica(s) on "
             f"{self.device_type} · precision {self.precision}"

@@ -74,7 +74,11 @@ def layer_outputs(
 
     Examples:
         >>> model = keras.Sequential(
-        ...     [keras.Input((4,)), keras.layers.Dense(3, name="hidden"), keras.layers.Dense(2)]
+        ...     [
+        ...         keras.Input((4,)),
+        ...         keras.layers.Dense(3, name="hidden"),
+        ...         keras.layers.Dense(2),
+        ...     ]
         ... )
         >>> outputs = layer_outputs(model, np.zeros((5, 4)), layer_names=["hidden"])
         >>> outputs["hidden"].shape
@@ -224,8 +228,11 @@ def fit_linear_probe(
 
     Examples:
         >>> labels = np.arange(40) % 2
-        >>> features = labels[:, np.newaxis] + np.random.default_rng(0).normal(0, 0.1, (40, 3))
-        >>> result = fit_linear_probe(features[:30], labels[:30], features[30:], labels[30:])
+        >>> noise = np.random.default_rng(0).normal(0, 0.1, (40, 3))
+        >>> features = labels[:, np.newaxis] + noise
+        >>> result = fit_linear_probe(
+        ...     features[:30], labels[:30], features[30:], labels[30:]
+        ... )
         >>> result.dimension, result.test_accuracy
         (3, 1.0)
 
@@ -339,11 +346,17 @@ def probe_layers(
     Examples:
         >>> keras.utils.set_random_seed(0)
         >>> model = keras.Sequential(
-        ...     [keras.Input((4,)), keras.layers.Dense(3, name="hidden"), keras.layers.Dense(2)]
+        ...     [
+        ...         keras.Input((4,)),
+        ...         keras.layers.Dense(3, name="hidden"),
+        ...         keras.layers.Dense(2),
+        ...     ]
         ... )
         >>> x = np.random.default_rng(0).normal(size=(20, 4))
         >>> y = (x[:, 0] > 0).astype(int)
-        >>> results = probe_layers(model, x[:15], y[:15], x[15:], y[15:], layer_names=["hidden"])
+        >>> results = probe_layers(
+        ...     model, x[:15], y[:15], x[15:], y[15:], layer_names=["hidden"]
+        ... )
         >>> ", ".join(f"{r.name}: {r.dimension} values" for r in results)
         'input: 4 values, hidden: 3 values'
 
@@ -816,7 +829,9 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
         ValueError: if `max_rows` is negative.
 
     Examples:
-        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="out")])
+        >>> model = keras.Sequential(
+        ...     [keras.Input((4,)), keras.layers.Dense(2, name="out")]
+        ... )
         >>> print(format_profile(profile(model)))
         Layer  Class  Output shape  Params  MACs  Activations
         out    Dense  2                 10     8          8 B

@@ -307,7 +307,9 @@ def grad_cam(
         >>> model = keras.Sequential(
         ...     [
         ...         keras.Input((8, 8, 1)),
-        ...         keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
+        ...         keras.layers.Conv2D(
+        ...             4, 3, padding="same", activation="relu", name="conv"
+        ...         ),
         ...         keras.layers.GlobalAveragePooling2D(),
         ...         keras.layers.Dense(3, activation="softmax"),
         ...     ]
@@ -620,7 +622,10 @@ def visualize_filter(
     Examples:
         >>> keras.utils.set_random_seed(0)
         >>> model = keras.Sequential(
-        ...     [keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu", name="conv")]
+        ...     [
+        ...         keras.Input((8, 8, 1)),
+        ...         keras.layers.Conv2D(4, 3, activation="relu", name="conv"),
+        ...     ]
         ... )
         >>> image = visualize_filter(model, layer="conv", filter_index=2, steps=5)
         >>> image.shape, bool(image.min() >= 0.0 and image.max() <= 1.0)

@@ -86,7 +86,8 @@ def save_figure(fig: Figure, path: str | Path, *, alt: str, dpi: int = 150) -> P
         >>> from matplotlib.figure import Figure
         >>> fig = Figure()
         >>> _ = fig.subplots().plot([0, 1], [0, 1])
-        >>> out = save_figure(fig, Path(tempfile.mkdtemp()) / "line.png", alt="A rising line.")
+        >>> path = Path(tempfile.mkdtemp()) / "line.png"
+        >>> out = save_figure(fig, path, alt="A rising line.")
         >>> read_alt_text(out)
         'A rising line.'
 
@@ -124,7 +125,8 @@ def read_alt_text(path: str | Path) -> str | None:
     Examples:
         >>> import tempfile
         >>> from matplotlib.figure import Figure
-        >>> out = save_figure(Figure(), Path(tempfile.mkdtemp()) / "empty.png", alt="Empty.")
+        >>> path = Path(tempfile.mkdtemp()) / "empty.png"
+        >>> out = save_figure(Figure(), path, alt="Empty.")
         >>> read_alt_text(out)
         'Empty.'
 

@@ -781,7 +781,8 @@ def average_pool2d(
 
     Examples:
         >>> x = tf.reshape(tf.range(16.0), (1, 4, 4, 1))
-        >>> average_pool2d(x, pool_size=3, strides=3, padding="same")[0, :, :, 0].numpy()
+        >>> pooled = average_pool2d(x, pool_size=3, strides=3, padding="same")
+        >>> pooled[0, :, :, 0].numpy()
         array([[ 2.5,  4.5],
                [10.5, 12.5]], dtype=float32)
 

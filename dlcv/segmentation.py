@@ -376,8 +376,10 @@ def mask_iou(
     Examples:
         >>> y_true = [[0, 0, 1], [0, 1, 1]]
         >>> y_pred = [[0, 1, 1], [0, 0, 1]]
-        >>> scores = mask_iou(y_true, y_pred, num_classes=3)  # class 2 appears in neither
-        >>> scores.per_class, scores.mean  # classes 0 and 1: 2 pixels shared, 4 in the union
+        >>> # class 2 appears in neither
+        >>> scores = mask_iou(y_true, y_pred, num_classes=3)
+        >>> # classes 0 and 1: 2 pixels shared, 4 in the union
+        >>> scores.per_class, scores.mean
         (array([0.5, 0.5, nan]), 0.5)
 
     See: docs/vision/segmentation.md

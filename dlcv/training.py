@@ -318,7 +318,10 @@ def _run_eval(
 
 
 def _check_verbose(verbose: Any) -> int:
-    message = f"`verbose` must be 0 (silent) or 1 (a line per epoch). Received: verbose={verbose!r}"
+    message = (
+        "`verbose` must be 0 (silent) or 1 (a line per epoch). Received: "
+        f"verbose={verbose!r}"
+    )
     if isinstance(verbose, bool):
         return int(verbose)
     if not isinstance(verbose, int):

@@ -317,8 +317,11 @@ def apply_per_frame(
         ValueError: if `clips` is not of rank 5 or `batch_size` is not positive.
 
     Examples:
-        >>> image_model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Flatten()])
-        >>> apply_per_frame(image_model, np.zeros((2, 5, 16, 16, 1), dtype=np.float32)).shape
+        >>> image_model = keras.Sequential(
+        ...     [keras.Input((16, 16, 1)), keras.layers.Flatten()]
+        ... )
+        >>> clips = np.zeros((2, 5, 16, 16, 1), dtype=np.float32)
+        >>> apply_per_frame(image_model, clips).shape
         (2, 5, 256)
 
     See: docs/why-deep-learning/reusability.md
