@@ -1,8 +1,9 @@
 """dlcv: the tested TensorFlow/Keras code behind the dlcv knowledge base.
 
-Every public name is importable from the top level (``dlcv.train``, ``dlcv.pick_strategy``…).
-Submodules load on first use, so ``python -m dlcv.bench`` runs its module once, cleanly.
-``dlcv.scratch`` (layers written from tensor operations, for teaching) stays namespaced.
+Every public name is importable from the top level (``dlcv.train``,
+``dlcv.pick_strategy``…). Submodules load on first use, so ``python -m dlcv.bench`` runs
+its module once, cleanly. ``dlcv.scratch`` (layers written from tensor operations, for
+teaching) stays namespaced.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import importlib
 import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
-# The installed distribution's version, which setuptools-scm took from the git tag at build time.
-# A checkout imported without installing it has no such record: it says so rather than guess.
+# The installed distribution's version, which setuptools-scm took from the git tag at
+# build time. A checkout imported without installing it has no such record: it says
+# so rather than guess.
 _DISTRIBUTION = "dlcv-kb"
 try:
     __version__ = importlib.metadata.version(_DISTRIBUTION)
@@ -98,7 +100,12 @@ _SOURCES = {
         "profile",
         "receptive_field",
     ),
-    "dlcv.interpret": ("grad_cam", "overlay_heatmap", "upsample_heatmap", "visualize_filter"),
+    "dlcv.interpret": (
+        "grad_cam",
+        "overlay_heatmap",
+        "upsample_heatmap",
+        "visualize_filter",
+    ),
     "dlcv.plot": ("read_alt_text", "save_figure", "use_style"),
     "dlcv.segmentation": (
         "SHAPE_KINDS",
@@ -109,7 +116,12 @@ _SOURCES = {
         "pixel_confusion_matrix",
     ),
     "dlcv.training": ("History", "evaluate", "train"),
-    "dlcv.video": ("MovingClips", "apply_per_frame", "make_clip_dataset", "make_moving_clips"),
+    "dlcv.video": (
+        "MovingClips",
+        "apply_per_frame",
+        "make_clip_dataset",
+        "make_moving_clips",
+    ),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
@@ -207,7 +219,12 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         profile,
         receptive_field,
     )
-    from dlcv.interpret import grad_cam, overlay_heatmap, upsample_heatmap, visualize_filter
+    from dlcv.interpret import (
+        grad_cam,
+        overlay_heatmap,
+        upsample_heatmap,
+        visualize_filter,
+    )
     from dlcv.plot import read_alt_text, save_figure, use_style
     from dlcv.segmentation import (
         SHAPE_KINDS,
@@ -218,4 +235,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         pixel_confusion_matrix,
     )
     from dlcv.training import History, evaluate, train
-    from dlcv.video import MovingClips, apply_per_frame, make_clip_dataset, make_moving_clips
+    from dlcv.video import (
+        MovingClips,
+        apply_per_frame,
+        make_clip_dataset,
+        make_moving_clips,
+    )

@@ -27,8 +27,8 @@ __all__ = [
 ]
 
 
-# The largest integer NumPy and TensorFlow take as an int64: a larger count, size or seed
-# fails inside them with an OverflowError that names no argument.
+# The largest integer NumPy and TensorFlow take as an int64: a larger count, size or
+# seed fails inside them with an OverflowError that names no argument.
 INT64_MAX = 2**63 - 1
 
 
@@ -37,13 +37,18 @@ def _message(name: str, requirement: str, received: str) -> str:
 
 
 def _is_int(value: object) -> bool:
-    # bool is an int subclass, but `batch_size=True` is a mistake, not a batch size of one.
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+    # bool is an int subclass, but `batch_size=True` is a mistake, not
+    # a batch size of one.
+    return isinstance(value, numbers.Integral) and not isinstance(
+        value, bool | np.bool_
+    )
 
 
 def _check_at_most(value: int, name: str, requirement: str, maximum: int) -> None:
     if value > maximum:
-        raise ValueError(_message(name, f"{requirement} of at most {maximum}", f"{name}={value!r}"))
+        raise ValueError(
+            _message(name, f"{requirement} of at most {maximum}", f"{name}={value!r}")
+        )
 
 
 def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> int:
@@ -210,11 +215,15 @@ def check_rank(array: Any, rank: int, name: str) -> np.ndarray:
     """
     result = np.asarray(array)
     if result.ndim != rank:
-        raise ValueError(_message(name, f"an array of rank {rank}", f"{name}.shape={result.shape}"))
+        raise ValueError(
+            _message(name, f"an array of rank {rank}", f"{name}.shape={result.shape}")
+        )
     return result
 
 
-def check_same_length(first: Any, first_name: str, second: Any, second_name: str) -> None:
+def check_same_length(
+    first: Any, first_name: str, second: Any, second_name: str
+) -> None:
     """Check that two sequences hold the same number of items.
 
     Args:
@@ -270,7 +279,8 @@ def check_non_empty_str(value: Any, name: str) -> str:
 
 
 def check_value_range(value: Any, name: str = "value_range") -> tuple[float, float]:
-    """Return `value` as a `(low, high)` pair of floats if it is two finite numbers, low < high.
+    """Return `value` as a `(low, high)` pair of floats if it is
+    two finite numbers, low < high.
 
     Args:
         value: the value to check.
@@ -280,7 +290,8 @@ def check_value_range(value: Any, name: str = "value_range") -> tuple[float, flo
         `(low, high)` as Python floats.
 
     Raises:
-        ValueError: if `value` is not a pair of finite real numbers with the first smaller.
+        ValueError: if `value` is not a pair of finite real numbers
+            with the first smaller.
 
     Examples:
         >>> check_value_range((0, 255))
@@ -302,7 +313,9 @@ def check_value_range(value: Any, name: str = "value_range") -> tuple[float, flo
     if not ok:
         raise ValueError(
             _message(
-                name, "a pair of finite numbers (low, high) with low < high", f"{name}={value!r}"
+                name,
+                "a pair of finite numbers (low, high) with low < high",
+                f"{name}={value!r}",
             )
         )
     return float(value[0]), float(value[1])

@@ -1,15 +1,16 @@
 """Building blocks of convolutional architectures, as functional helpers.
 
-Each `apply_*` function takes a 4-D channels-last tensor (batch, height, width, channels) of the
-functional API, adds the block's layers and returns the block's output, so blocks compose like
-layers: `x = apply_residual_block(x, 64, name="stage1_block1")`. Every layer a block creates is
-named from `name` (`stage1_block1_conv1`, `stage1_block1_bn1` …), so summaries, profiles and
-`layer_outputs` read like the architecture; with `name=None` a unique name such as
-`residual_block_3` is chosen.
+Each `apply_*` function takes a 4-D channels-last tensor (batch, height, width,
+channels) of the functional API, adds the block's layers and returns the block's output,
+so blocks compose like layers: `x = apply_residual_block(x, 64, name="stage1_block1")`.
+Every layer a block creates is named from `name` (`stage1_block1_conv1`,
+`stage1_block1_bn1` …), so summaries, profiles and `layer_outputs` read like the
+architecture; with `name=None` a unique name such as `residual_block_3` is chosen.
 
-Batch normalisation follows the convolution and comes before the nonlinearity, as Ioffe and
-Szegedy placed it and as ResNet and MobileNet use it; the convolution then has no bias, because
-normalisation subtracts the mean of its output and its learned offset `beta` takes the bias's place.
+Batch normalisation follows the convolution and comes before the nonlinearity, as Ioffe
+and Szegedy placed it and as ResNet and MobileNet use it; the convolution then has no
+bias, because normalisation subtracts the mean of its output and its learned offset
+`beta` takes the bias's place.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def _channels(x: Any, name: str = "x") -> int:
         )
     if len(shape) != 4 or shape[-1] is None:
         raise ValueError(
-            f"`{name}` must be a 4-D tensor (batch, height, width, channels) with a known "
-            f"number of channels. Received: {name}.shape={tuple(shape)}"
+            f"`{name}` must be a 4-D tensor (batch, height, width, channels) with a "
+            f"known number of channels. Received: {name}.shape={tuple(shape)}"
         )
     return int(shape[-1])
 
@@ -68,19 +69,22 @@ def apply_conv_bn(
     activation: str | None = "relu",
     name: str | None = None,
 ) -> Any:
-    """Apply a convolution, batch normalisation and an activation: the unit most blocks repeat.
+    """Apply a convolution, batch normalisation and an
+    activation: the unit most blocks repeat.
 
-    The convolution uses `"same"` padding and no bias: batch normalisation right after it
-    subtracts the mean of each channel, so a bias would be cancelled, and the normalisation's
-    learned offset plays its role.
+    The convolution uses `"same"` padding and no bias: batch normalisation right after
+    it subtracts the mean of each channel, so a bias would be cancelled, and the
+    normalisation's learned offset plays its role.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
         filters: the number of output channels.
         kernel_size: the side of the square kernel. Defaults to 3.
-        strides: the step between kernel positions; 2 halves height and width. Defaults to 1.
-        activation: the activation after the normalisation, any name Keras accepts, or `None`
-            for none (a linear output, as before a residual sum). Defaults to `"relu"`.
+        strides: the step between kernel positions; 2 halves height and
+            width. Defaults to 1.
+        activation: the activation after the normalisation, any name Keras accepts,
+            or `None` for none (a linear output, as before a residual sum).
+            Defaults to `"relu"`.
         name: the prefix of the layer names (`<name>_conv`, `<name>_bn`, `<name>_act`).
             Defaults to `None`, meaning a unique `conv_bn_<n>`.
 
@@ -89,8 +93,8 @@ def apply_conv_bn(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 3))
@@ -130,29 +134,32 @@ def apply_vgg_block(
     batch_norm: bool = False,
     name: str | None = None,
 ) -> Any:
-    """Apply a VGG-style block: a few small convolutions with ReLU, then 2x2 max pooling.
+    """Apply a VGG-style block: a few small convolutions
+    with ReLU, then 2x2 max pooling.
 
-    Simonyan and Zisserman built the convolutional part of VGG from such blocks: two stacked 3x3
-    convolutions see a 5x5 window and three see 7x7, with fewer weights than one large kernel
-    and a nonlinearity between each. Pooling then halves height and width.
+    Simonyan and Zisserman built the convolutional part of VGG from such blocks:
+    two stacked 3x3 convolutions see a 5x5 window and three see 7x7, with fewer
+    weights than one large kernel and a nonlinearity between each. Pooling then
+    halves height and width.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
         filters: the number of output channels of every convolution.
         convs: how many convolutions the block stacks. Defaults to 2.
         kernel_size: the side of the square kernels. Defaults to 3.
-        batch_norm: whether to normalise after each convolution (a later addition; the original
-            VGG networks had none). Defaults to `False`.
+        batch_norm: whether to normalise after each convolution (a later addition; the
+            original VGG networks had none). Defaults to `False`.
         name: the prefix of the layer names (`<name>_conv1` … and `<name>_pool`).
             Defaults to `None`, meaning a unique `vgg_block_<n>`.
 
     Returns:
-        The block's output tensor, with `filters` channels and half the height and width.
+        The block's output tensor, with `filters` channels and half
+        the height and width.
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 3))
@@ -171,17 +178,25 @@ def apply_vgg_block(
             x = apply_conv_bn(x, filters, kernel_size, name=f"{prefix}_conv{i}")
         else:
             x = keras.layers.Conv2D(
-                filters, kernel_size, padding="same", activation="relu", name=f"{prefix}_conv{i}"
+                filters,
+                kernel_size,
+                padding="same",
+                activation="relu",
+                name=f"{prefix}_conv{i}",
             )(x)
     return keras.layers.MaxPooling2D(2, name=f"{prefix}_pool")(x)
     # --8<-- [end:apply_vgg_block]
 
 
 def _shortcut(x: Any, channels: int, filters: int, strides: int, prefix: str) -> Any:
-    """The identity when shapes match, else a strided 1x1 projection (He et al.'s option B)."""
+    """The identity when shapes match, else a strided 1x1
+    projection (He et al.'s option B).
+    """
     if strides == 1 and channels == filters:
         return x
-    return apply_conv_bn(x, filters, 1, strides=strides, activation=None, name=f"{prefix}_shortcut")
+    return apply_conv_bn(
+        x, filters, 1, strides=strides, activation=None, name=f"{prefix}_shortcut"
+    )
 
 
 # --8<-- [start:apply_residual_block]
@@ -193,19 +208,20 @@ def apply_residual_block(
     se_ratio: int | None = None,
     name: str | None = None,
 ) -> Any:
-    """Apply a basic residual block: two 3x3 convolutions whose output is added to the input.
+    """Apply a basic residual block: two 3x3 convolutions
+    whose output is added to the input.
 
-    The block computes `relu(x + F(x))`, where `F` is conv-BN-ReLU-conv-BN. When `strides` or
-    the number of channels changes, the shortcut becomes a 1x1 convolution with batch
-    normalisation (a projection) so that the two terms have the same shape. With `se_ratio`,
-    a squeeze-and-excitation block rescales the channels of `F(x)` before the sum, as in
-    SE-ResNet.
+    The block computes `relu(x + F(x))`, where `F` is conv-BN-ReLU-conv-BN. When
+    `strides` or the number of channels changes, the shortcut becomes a 1x1 convolution
+    with batch normalisation (a projection) so that the two terms have the same shape.
+    With `se_ratio`, a squeeze-and-excitation block rescales the channels of `F(x)`
+    before the sum, as in SE-ResNet.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
         filters: the number of output channels.
-        strides: the stride of the first convolution and of the projection; 2 halves height
-            and width. Defaults to 1.
+        strides: the stride of the first convolution and of the projection; 2 halves
+            height and width. Defaults to 1.
         se_ratio: the reduction ratio of a squeeze-and-excitation block on the residual
             branch, or `None` for none. Defaults to `None`.
         name: the prefix of the layer names. Defaults to `None`, meaning a unique
@@ -216,12 +232,13 @@ def apply_residual_block(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 16))
-        >>> tuple(apply_residual_block(inputs, 32, strides=2, name="stage2_block1").shape)
+        >>> outputs = apply_residual_block(inputs, 32, strides=2, name="stage2_block1")
+        >>> tuple(outputs.shape)
         (None, 16, 16, 32)
 
     See: docs/vision/architectures.md
@@ -250,14 +267,15 @@ def apply_bottleneck_block(
     se_ratio: int | None = None,
     name: str | None = None,
 ) -> Any:
-    """Apply a bottleneck residual block: 1x1 reduce, 3x3, 1x1 expand, plus the shortcut.
+    """Apply a bottleneck residual block: 1x1 reduce, 3x3,
+    1x1 expand, plus the shortcut.
 
-    The 3x3 convolution, the expensive one, works on `filters` channels while the block's
-    input and output have `expansion * filters`, which is what made 50 to 152 layers
-    affordable in ResNet. The stride sits on the 3x3 convolution: a strided 1x1 convolution
-    would skip three quarters of its input positions, while a strided 3x3 one still reads them
-    all. (Keras's `ResNet50` follows the original Caffe model and strides the first 1x1
-    convolution; the number of weights is the same.)
+    The 3x3 convolution, the expensive one, works on `filters` channels while the
+    block's input and output have `expansion * filters`, which is what made 50 to 152
+    layers affordable in ResNet. The stride sits on the 3x3 convolution: a strided 1x1
+    convolution would skip three quarters of its input positions, while a strided 3x3
+    one still reads them all. (Keras's `ResNet50` follows the original Caffe model and
+    strides the first 1x1 convolution; the number of weights is the same.)
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
@@ -274,8 +292,8 @@ def apply_bottleneck_block(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((56, 56, 64))
@@ -310,13 +328,14 @@ def apply_separable_block(
     kernel_size: int = 3,
     name: str | None = None,
 ) -> Any:
-    """Apply a depthwise-separable convolution: a per-channel spatial filter, then a 1x1 mix.
+    """Apply a depthwise-separable convolution: a per-channel
+    spatial filter, then a 1x1 mix.
 
-    A standard convolution filters space and mixes channels in one step; this block splits
-    the two, as in MobileNet: a depthwise convolution filters each input channel on its own,
-    and a pointwise (1x1) convolution mixes the channels. Each is followed by batch
-    normalisation and ReLU. For `C` input and `F` output channels and a `kxk` kernel, the
-    weights drop from `k*k*C*F` to `k*k*C + C*F`.
+    A standard convolution filters space and mixes channels in one step; this block
+    splits the two, as in MobileNet: a depthwise convolution filters each input channel
+    on its own, and a pointwise (1x1) convolution mixes the channels. Each is followed
+    by batch normalisation and ReLU. For `C` input and `F` output channels and a `kxk`
+    kernel, the weights drop from `k*k*C*F` to `k*k*C + C*F`.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
@@ -331,13 +350,13 @@ def apply_separable_block(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 32))
         >>> model = keras.Model(inputs, apply_separable_block(inputs, 64, name="sep"))
-        >>> [model.get_layer(f"sep_{part}_conv").count_params() for part in ("dw", "pw")]
+        >>> [model.get_layer(f"sep_{p}_conv").count_params() for p in ("dw", "pw")]
         [288, 2048]
 
     See: docs/vision/architectures.md
@@ -348,7 +367,11 @@ def apply_separable_block(
     kernel_size = check_positive_int(kernel_size, "kernel_size")
     prefix = _prefix(name, "separable_block")
     x = keras.layers.DepthwiseConv2D(
-        kernel_size, strides=strides, padding="same", use_bias=False, name=f"{prefix}_dw_conv"
+        kernel_size,
+        strides=strides,
+        padding="same",
+        use_bias=False,
+        name=f"{prefix}_dw_conv",
     )(x)
     x = keras.layers.BatchNormalization(name=f"{prefix}_dw_bn")(x)
     x = keras.layers.ReLU(name=f"{prefix}_dw_relu")(x)
@@ -366,17 +389,18 @@ def apply_inverted_residual_block(
 ) -> Any:
     """Apply MobileNetV2's inverted residual block with a linear bottleneck.
 
-    A 1x1 convolution expands the channels `expansion` times, a 3x3 depthwise convolution
-    filters them, and a 1x1 convolution projects back to `filters` channels with no activation
-    (the linear bottleneck). The shortcut joins the narrow ends, and only when the stride is 1
-    and the channel count is unchanged. The activations are ReLU6, as in MobileNetV2.
+    A 1x1 convolution expands the channels `expansion` times, a 3x3 depthwise
+    convolution filters them, and a 1x1 convolution projects back to `filters` channels
+    with no activation (the linear bottleneck). The shortcut joins the narrow ends, and
+    only when the stride is 1 and the channel count is unchanged. The activations are
+    ReLU6, as in MobileNetV2.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
         filters: the number of output channels.
         strides: the stride of the depthwise convolution. Defaults to 1.
-        expansion: how many times the inner layer widens the input; 1 skips the expansion
-            convolution. Defaults to 6.
+        expansion: how many times the inner layer widens the input; 1 skips the
+            expansion convolution. Defaults to 6.
         name: the prefix of the layer names. Defaults to `None`, meaning a unique
             `inverted_residual_block_<n>`.
 
@@ -385,8 +409,8 @@ def apply_inverted_residual_block(
 
     Raises:
         TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not positive
-            or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, an integer option is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((28, 28, 24))
@@ -402,7 +426,9 @@ def apply_inverted_residual_block(
     prefix = _prefix(name, "inverted_residual_block")
     y = x
     if expansion > 1:
-        y = apply_conv_bn(y, channels * expansion, 1, activation="relu6", name=f"{prefix}_expand")
+        y = apply_conv_bn(
+            y, channels * expansion, 1, activation="relu6", name=f"{prefix}_expand"
+        )
     y = keras.layers.DepthwiseConv2D(
         3, strides=strides, padding="same", use_bias=False, name=f"{prefix}_dw_conv"
     )(y)
@@ -416,12 +442,13 @@ def apply_inverted_residual_block(
 
 # --8<-- [start:apply_squeeze_excite]
 def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) -> Any:
-    """Apply a squeeze-and-excitation block: rescale each channel by a weight computed globally.
+    """Apply a squeeze-and-excitation block: rescale each channel
+    by a weight computed globally.
 
     The block squeezes each channel to its mean over the image (global average pooling),
-    passes the `C` means through a small bottleneck of two dense layers (`C / ratio` ReLU
-    units, then `C` sigmoid units) and multiplies each channel of `x` by its weight in (0, 1),
-    so the network can emphasise the channels that matter for this image.
+    passes the `C` means through a small bottleneck of two dense layers (`C / ratio`
+    ReLU units, then `C` sigmoid units) and multiplies each channel of `x` by its weight
+    in (0, 1), so the network can emphasise the channels that matter for this image.
 
     Args:
         x: a 4-D channels-last tensor of the functional API.
@@ -436,12 +463,13 @@ def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) ->
 
     Raises:
         TypeError: if `x` is not a tensor or `ratio` is not an integer.
-        ValueError: if `x` is not 4-D with known channels, `ratio` is not positive or `name`
-            is empty.
+        ValueError: if `x` is not 4-D with known channels, `ratio` is not
+            positive or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((8, 8, 64))
-        >>> model = keras.Model(inputs, apply_squeeze_excite(inputs, ratio=16, name="se"))
+        >>> outputs = apply_squeeze_excite(inputs, ratio=16, name="se")
+        >>> model = keras.Model(inputs, outputs)
         >>> model.count_params()  # 64*4 + 4 weights and biases in, 4*64 + 64 out
         580
 
@@ -451,7 +479,9 @@ def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) ->
     ratio = check_positive_int(ratio, "ratio")
     prefix = _prefix(name, "squeeze_excite")
     s = keras.layers.GlobalAveragePooling2D(keepdims=True, name=f"{prefix}_squeeze")(x)
-    s = keras.layers.Dense(max(1, channels // ratio), activation="relu", name=f"{prefix}_reduce")(s)
+    s = keras.layers.Dense(
+        max(1, channels // ratio), activation="relu", name=f"{prefix}_reduce"
+    )(s)
     s = keras.layers.Dense(channels, activation="sigmoid", name=f"{prefix}_expand")(s)
     return keras.layers.Multiply(name=f"{prefix}_scale")([x, s])
     # --8<-- [end:apply_squeeze_excite]
@@ -467,15 +497,17 @@ def apply_upsample_block(
     mode: str = "transpose",
     name: str | None = None,
 ) -> Any:
-    """Apply a U-Net decoder step: double the resolution, join the skip connection, convolve.
+    """Apply a U-Net decoder step: double the resolution, join
+    the skip connection, convolve.
 
-    The coarse features `x` are upsampled 2x, either by a learned 2x2 transposed convolution
-    with `filters` channels (U-Net's "up-convolution") or by bilinear interpolation, then
-    concatenated along the channels with `skip`, the encoder's features at the new resolution,
-    and mixed by `convs` 3x3 conv-BN-ReLU units. The skip connection brings back the fine
-    detail the encoder's pooling discarded, which the decoder needs to draw sharp boundaries.
-    Unlike the original U-Net, the convolutions are padded (`"same"`), so no cropping is
-    needed and the output keeps the skip's height and width, and each is batch-normalised.
+    The coarse features `x` are upsampled 2x, either by a learned 2x2 transposed
+    convolution with `filters` channels (U-Net's "up-convolution") or by bilinear
+    interpolation, then concatenated along the channels with `skip`, the encoder's
+    features at the new resolution, and mixed by `convs` 3x3 conv-BN-ReLU units. The
+    skip connection brings back the fine detail the encoder's pooling discarded, which
+    the decoder needs to draw sharp boundaries. Unlike the original U-Net, the
+    convolutions are padded (`"same"`), so no cropping is needed and the output keeps
+    the skip's height and width, and each is batch-normalised.
 
     Args:
         x: the coarse 4-D channels-last tensor of the functional API.
@@ -484,19 +516,22 @@ def apply_upsample_block(
             included.
         convs: how many 3x3 conv-BN-ReLU units follow the concatenation. Defaults to 2.
         mode: `"transpose"` for a learned 2x2 transposed convolution with stride 2, or
-            `"bilinear"` for interpolation (no weights; the channels of `x` pass unchanged).
-            Defaults to `"transpose"`.
-        name: the prefix of the layer names (`<name>_up`, `<name>_concat`, `<name>_1_conv` …).
-            Defaults to `None`, meaning a unique `upsample_block_<n>`.
+            `"bilinear"` for interpolation (no weights; the channels of `x` pass
+            unchanged). Defaults to `"transpose"`.
+        name: the prefix of the layer names (`<name>_up`, `<name>_concat`,
+            `<name>_1_conv` …). Defaults to `None`, meaning a unique
+            `upsample_block_<n>`.
 
     Returns:
-        The block's output tensor, with `filters` channels and the height and width of `skip`.
+        The block's output tensor, with `filters` channels and the height
+        and width of `skip`.
 
     Raises:
-        TypeError: if `x` or `skip` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` or `skip` is not 4-D with known channels, `skip` does not have twice
-            the height and width of `x`, an integer option is not positive, `mode` is unknown
-            or `name` is empty.
+        TypeError: if `x` or `skip` is not a tensor or an integer
+            option is not an integer.
+        ValueError: if `x` or `skip` is not 4-D with known channels, `skip` does not
+            have twice the height and width of `x`, an integer option is not positive,
+            `mode` is unknown or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 3))
@@ -522,7 +557,9 @@ def apply_upsample_block(
     if mode == "transpose":
         x = keras.layers.Conv2DTranspose(filters, 2, strides=2, name=f"{prefix}_up")(x)
     else:
-        x = keras.layers.UpSampling2D(2, interpolation="bilinear", name=f"{prefix}_up")(x)
+        x = keras.layers.UpSampling2D(2, interpolation="bilinear", name=f"{prefix}_up")(
+            x
+        )
     x = keras.layers.Concatenate(name=f"{prefix}_concat")([x, skip])
     for i in range(1, convs + 1):
         x = apply_conv_bn(x, filters, 3, name=f"{prefix}_{i}")

@@ -1,4 +1,6 @@
-"""Small image data sets that need no download, and the input pipeline that feeds them."""
+"""Small image data sets that need no download, and the
+input pipeline that feeds them.
+"""
 
 from __future__ import annotations
 
@@ -51,15 +53,17 @@ __all__ = [
 def load_digits_images(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Load scikit-learn's 1,797 handwritten digits as 8x8 single-channel images.
 
-    The data ship with scikit-learn, so no download is needed. Pixel values are counts from 0
-    to 16 (each pixel summarises a 4x4 block of a 32x32 bitmap).
+    The data ship with scikit-learn, so no download is needed. Pixel values are counts
+    from 0 to 16 (each pixel summarises a 4x4 block of a 32x32 bitmap).
 
     Args:
-        scale: whether to divide the pixels by 16 so they lie in [0, 1]. Defaults to `True`.
+        scale: whether to divide the pixels by 16 so they lie in [0,
+            1]. Defaults to `True`.
 
     Returns:
-        A tuple `(images, labels)`: `images` is a float32 array of shape `(1797, 8, 8, 1)`
-        (channels last, as Keras expects) and `labels` an int64 array of digits 0 to 9.
+        A tuple `(images, labels)`: `images` is a float32 array of shape
+        `(1797, 8, 8, 1)` (channels last, as Keras expects) and `labels` an
+        int64 array of digits 0 to 9.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -79,22 +83,24 @@ def load_digits_images(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_stratifiable(labels: np.ndarray, test_fraction: float) -> None:
     """Raise, naming our arguments, where scikit-learn's stratified split would fail."""
-    # By rows, so one-hot labels count as the classes they encode, as scikit-learn counts them.
+    # By rows, so one-hot labels count as the classes they encode, as
+    # scikit-learn counts them.
     classes, counts = np.unique(labels, axis=0, return_counts=True)
     if len(classes) and np.min(counts) < 2:
         lonely = classes[counts < 2].tolist()
         raise ValueError(
-            "`labels` must hold at least two examples of each class (a stratified split puts "
-            f"one in each part). Received: labels with one example of class(es) {lonely[:10]}"
+            "`labels` must hold at least two examples of each class (a stratified "
+            "split puts one in each part). Received: labels with one example of "
+            f"class(es) {lonely[:10]}"
         )
     # scikit-learn's sizes: the test part rounds up, the training part takes the rest.
     test = int(np.ceil(test_fraction * len(labels)))
     train = len(labels) - test
     if min(test, train) < len(classes):
         raise ValueError(
-            f"`test_fraction` must leave room for each of the {len(classes)} classes in both "
-            f"parts. Received: test_fraction={test_fraction}, which splits {len(labels)} "
-            f"examples into {train} for training and {test} for testing"
+            f"`test_fraction` must leave room for each of the {len(classes)} classes "
+            f"in both parts. Received: test_fraction={test_fraction}, which splits "
+            f"{len(labels)} examples into {train} for training and {test} for testing"
         )
 
 
@@ -105,7 +111,8 @@ def split_train_test(
     test_fraction: float = 0.25,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split images and labels into training and test sets with the same class proportions.
+    """Split images and labels into training and test sets
+    with the same class proportions.
 
     Args:
         images: the examples, first axis indexing them.
@@ -119,9 +126,10 @@ def split_train_test(
 
     Raises:
         TypeError: if `test_fraction` is not a number or `seed` not an integer.
-        ValueError: if `labels` is not as long as `images` or has a class with fewer than two
-            examples, `test_fraction` is not strictly between 0 and 1 or leaves a part too
-            small to hold every class, or `seed` is negative or above 2**32 - 1.
+        ValueError: if `labels` is not as long as `images` or has a class with
+            fewer than two examples, `test_fraction` is not strictly between 0 and
+            1 or leaves a part too small to hold every class, or `seed` is
+            negative or above 2**32 - 1.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -155,14 +163,14 @@ def make_dataset(
 ) -> tf.data.Dataset:
     """Build a `tf.data` pipeline of (image, label) minibatches.
 
-    The examples are shuffled (with a fresh order each epoch, the same sequence of orders for
-    the same seed), batched, optionally augmented, and prefetched so the next batch is ready
-    while the model trains on the current one. The stages after the source are those of
-    `make_batches`.
+    The examples are shuffled (with a fresh order each epoch, the same sequence of
+    orders for the same seed), batched, optionally augmented, and prefetched so the next
+    batch is ready while the model trains on the current one. The stages after the
+    source are those of `make_batches`.
 
-    When training on it, call `model.fit(dataset, shuffle=False, ...)`: the dataset already
-    shuffles, and Keras 3 warns (a `UserWarning`) that its own `shuffle=True` default cannot
-    apply to a `tf.data.Dataset`.
+    When training on it, call `model.fit(dataset, shuffle=False, ...)`: the dataset
+    already shuffles, and Keras 3 warns (a `UserWarning`) that its own `shuffle=True`
+    default cannot apply to a `tf.data.Dataset`.
 
     Args:
         images: the examples, first axis indexing them.
@@ -177,9 +185,10 @@ def make_dataset(
         A `tf.data.Dataset` yielding `(images, labels)` batches.
 
     Raises:
-        TypeError: if `batch_size` or `seed` is not an integer, or `augment` is not callable.
-        ValueError: if `images` is empty, `labels` is not as long as `images`, `batch_size`
-            is not positive or `seed` is negative.
+        TypeError: if `batch_size` or `seed` is not an integer, or
+            `augment` is not callable.
+        ValueError: if `images` is empty, `labels` is not as long as `images`,
+            `batch_size` is not positive or `seed` is negative.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -195,12 +204,15 @@ def make_dataset(
     check_same_length(images, "images", labels, "labels")
     if len(images) == 0:
         raise ValueError(
-            f"`images` must hold at least one example. Received: images.shape={images.shape}"
+            "`images` must hold at least one example. Received: "
+            f"images.shape={images.shape}"
         )
     batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_non_negative_int(seed, "seed")
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    return make_batches(dataset, batch_size=batch_size, shuffle=shuffle, seed=seed, augment=augment)
+    return make_batches(
+        dataset, batch_size=batch_size, shuffle=shuffle, seed=seed, augment=augment
+    )
 
 
 def _check_augment(augment: object) -> None:
@@ -212,7 +224,9 @@ def _check_augment(augment: object) -> None:
 
 
 def _check_cache(cache: object) -> str | None:
-    """The `cache()` file name for `cache` (`""` keeps it in memory), or `None` for no cache."""
+    """The `cache()` file name for `cache` (`""` keeps it in
+    memory), or `None` for no cache.
+    """
     if isinstance(cache, bool | np.bool_):
         return "" if cache else None
     if isinstance(cache, str | os.PathLike) and os.fspath(cache):
@@ -239,44 +253,46 @@ def make_batches(
     """Turn a dataset of single `(image, label)` examples into a training pipeline.
 
     The stages run in this order, each where it does the most good: `cache` (so what is
-    cached is the expensive work before it, done once), `shuffle` (after the cache, or the
-    first epoch's order would be cached too; before batching, so examples rather than whole
-    batches change places), `batch`, `augment` (after the cache, so each epoch draws new
-    random changes; on whole batches, which vectorises the work), and `prefetch` last, so the
-    whole pipeline runs ahead of the model. Parallelism and the prefetch depth are left to
-    tf.data's autotuner.
+    cached is the expensive work before it, done once), `shuffle` (after the cache, or
+    the first epoch's order would be cached too; before batching, so examples rather
+    than whole batches change places), `batch`, `augment` (after the cache, so each
+    epoch draws new random changes; on whole batches, which vectorises the work), and
+    `prefetch` last, so the whole pipeline runs ahead of the model. Parallelism and the
+    prefetch depth are left to tf.data's autotuner.
 
     Args:
-        examples: a dataset of `(image, label)` pairs, not batched: `make_folder_dataset`
-            builds one from a folder, `read_shards` from shards,
+        examples: a dataset of `(image, label)` pairs, not batched:
+            `make_folder_dataset` builds one from a folder, `read_shards` from shards,
             `tf.data.Dataset.from_tensor_slices` from arrays.
         batch_size: examples per batch.
         shuffle: whether to shuffle the examples, with a fresh order each epoch.
             Defaults to `True`.
         seed: the shuffle seed; the same seed gives the same sequence of orders.
             Defaults to 0.
-        shuffle_buffer: how many examples the shuffle draws from; the whole dataset gives a
-            uniform shuffle. Defaults to `None` (the whole dataset, which must then have a
-            known, finite length).
-        augment: a function applied to each batch of images, labels untouched (a Keras layer
-            or `keras.Sequential` of random layers works), or `None`. Defaults to `None`.
-        cache: `True` to keep the examples in memory after the first epoch, a file name to
-            keep them on disk, `False` not to cache. Defaults to `False`.
+        shuffle_buffer: how many examples the shuffle draws from; the whole dataset
+            gives a uniform shuffle. Defaults to `None` (the whole dataset, which must
+            then have a known, finite length).
+        augment: a function applied to each batch of images, labels untouched (a
+            Keras layer or `keras.Sequential` of random layers works), or
+            `None`. Defaults to `None`.
+        cache: `True` to keep the examples in memory after the first epoch, a file name
+            to keep them on disk, `False` not to cache. Defaults to `False`.
         drop_remainder: whether to drop a last, smaller batch. Defaults to `False`.
-        deterministic: whether a run can be repeated exactly: `augment` then works on one
-            batch at a time (its random layers draw from one shared generator, so calls in
-            parallel would take their numbers in a different order each run); `False` runs
-            it on several batches in parallel. Defaults to `True`.
+        deterministic: whether a run can be repeated exactly: `augment` then works on
+            one batch at a time (its random layers draw from one shared generator, so
+            calls in parallel would take their numbers in a different order each run);
+            `False` runs it on several batches in parallel. Defaults to `True`.
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)` batches.
 
     Raises:
-        TypeError: if `examples` is not a dataset, `batch_size`, `seed` or `shuffle_buffer`
-            is not an integer, `augment` is not callable or `cache` is neither a bool nor a
-            file name.
-        ValueError: if `batch_size` or `shuffle_buffer` is not positive, `seed` is negative,
-            or the whole dataset is to be shuffled but its length is unknown or infinite.
+        TypeError: if `examples` is not a dataset, `batch_size`, `seed` or
+            `shuffle_buffer` is not an integer, `augment` is not callable or `cache` is
+            neither a bool nor a file name.
+        ValueError: if `batch_size` or `shuffle_buffer` is not positive, `seed` is
+            negative, or the whole dataset is to be shuffled but its length is
+            unknown or infinite.
 
     Examples:
         >>> images, labels = load_digits_images()
@@ -289,7 +305,8 @@ def make_batches(
     """
     if not isinstance(examples, tf.data.Dataset):
         raise TypeError(
-            f"`examples` must be a tf.data.Dataset. Received: examples={type(examples).__name__}"
+            "`examples` must be a tf.data.Dataset. Received: "
+            f"examples={type(examples).__name__}"
         )
     batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_non_negative_int(seed, "seed")
@@ -299,8 +316,8 @@ def make_batches(
         length = int(examples.cardinality())
         if length < 0:
             raise ValueError(
-                "`shuffle_buffer` must be given when the dataset's length is unknown or "
-                f"infinite. Received: shuffle_buffer=None, cardinality={length}"
+                "`shuffle_buffer` must be given when the dataset's length is unknown "
+                f"or infinite. Received: shuffle_buffer=None, cardinality={length}"
             )
         shuffle_buffer = max(length, 1)
     elif shuffle_buffer is not None:
@@ -309,32 +326,38 @@ def make_batches(
     if cache_file is not None:
         examples = examples.cache(cache_file)
     if shuffle and shuffle_buffer is not None:
-        examples = examples.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        examples = examples.shuffle(
+            shuffle_buffer, seed=seed, reshuffle_each_iteration=True
+        )
     batches = examples.batch(batch_size, drop_remainder=drop_remainder)
     if augment is not None:
-        # Random layers draw from one shared generator: calls running in parallel would take
-        # its numbers in whatever order the threads happen to run, so a run could not be
-        # repeated. Deterministic pipelines therefore augment one batch at a time.
+        # Random layers draw from one shared generator: calls running in parallel
+        # would take its numbers in whatever order the threads happen to run, so
+        # a run could not be repeated. Deterministic pipelines therefore augment
+        # one batch at a time.
         def apply(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
             return augment(images), labels
 
         if deterministic:
             batches = batches.map(apply)
         else:
-            batches = batches.map(apply, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+            batches = batches.map(
+                apply, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False
+            )
     return batches.prefetch(tf.data.AUTOTUNE)
     # --8<-- [end:make_batches]
 
 
-# Files read from disk ------------------------------------------------------------------------
+# Files read from disk
+# ------------------------------------------------------------------------
 #
-# Only regular files are opened. A named pipe blocks its reader until something writes to it,
-# for ever in a data folder, and a device such as /dev/zero never ends; both can hide behind an
-# ordinary name or a symbolic link, so the test is on what a name resolves to, and again on
-# what was opened, in case the name changed hands in between.
+# Only regular files are opened. A named pipe blocks its reader until something writes
+# to it, for ever in a data folder, and a device such as /dev/zero never ends; both can
+# hide behind an ordinary name or a symbolic link, so the test is on what a name
+# resolves to, and again on what was opened, in case the name changed hands in between.
 
-# Opening a named pipe for reading waits for a writer unless non-blocking; the flag changes
-# nothing for the regular files that get past the checks.
+# Opening a named pipe for reading waits for a writer unless non-blocking; the flag
+# changes nothing for the regular files that get past the checks.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _FILE_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
     (stat.S_ISDIR, "a folder"),
@@ -351,7 +374,9 @@ class _Unusable(Exception):
 
 def _check_regular(info: os.stat_result, max_bytes: int | None) -> None:
     if not stat.S_ISREG(info.st_mode):
-        kind = next((kind for test, kind in _FILE_KINDS if test(info.st_mode)), "special")
+        kind = next(
+            (kind for test, kind in _FILE_KINDS if test(info.st_mode)), "special"
+        )
         raise _Unusable(f"not a regular file: it is {kind}, which is not read")
     if max_bytes is not None and info.st_size > max_bytes:
         raise _Unusable(
@@ -361,10 +386,11 @@ def _check_regular(info: os.stat_result, max_bytes: int | None) -> None:
 
 
 def _open_regular(path: Path, *, max_bytes: int | None = None) -> BinaryIO:
-    """Open `path` for reading if it resolves to a regular file of at most `max_bytes` bytes.
+    """Open `path` for reading if it resolves to a regular
+    file of at most `max_bytes` bytes.
 
-    Raises `_Unusable`, saying why, for anything else: a missing or unreadable file, a folder,
-    a named pipe, a device, a socket, or a file over the size limit.
+    Raises `_Unusable`, saying why, for anything else: a missing or unreadable file, a
+    folder, a named pipe, a device, a socket, or a file over the size limit.
     """
     try:
         _check_regular(os.stat(path), max_bytes)
@@ -381,7 +407,9 @@ def _open_regular(path: Path, *, max_bytes: int | None = None) -> BinaryIO:
 
 
 def _read_regular(path: Path, *, max_bytes: int) -> bytes:
-    """The bytes of `path`, a regular file of at most `max_bytes` bytes, or `_Unusable`."""
+    """The bytes of `path`, a regular file of at most
+    `max_bytes` bytes, or `_Unusable`.
+    """
     with _open_regular(path, max_bytes=max_bytes) as file:
         try:
             data = file.read(max_bytes + 1)  # one byte more tells a file that grew
@@ -393,29 +421,39 @@ def _read_regular(path: Path, *, max_bytes: int) -> bytes:
 
 
 def _display_name(path: Path | str) -> str:
-    """`path` as printable text: bytes that are not UTF-8 in a name show as `\\xff` escapes."""
-    return os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """`path` as printable text: bytes that are not UTF-8 in a
+    name show as `\\xff` escapes.
+    """
+    return (
+        os.fspath(path)
+        .encode("utf-8", "surrogateescape")
+        .decode("utf-8", "backslashreplace")
+    )
 
 
-# Sharded files on disk -----------------------------------------------------------------------
+# Sharded files on disk
+# -----------------------------------------------------------------------
 #
-# Each record is a `tf.train.Example` holding the raw image bytes, their shape and dtype, the
-# label, and the number of records in its file. The count costs a few bytes a record and is what
-# lets a reader notice a file cut exactly between two records, which the TFRecord checksums
-# cannot see.
+# Each record is a `tf.train.Example` holding the raw image bytes, their shape and
+# dtype, the label, and the number of records in its file. The count costs a few bytes a
+# record and is what lets a reader notice a file cut exactly between two records, which
+# the TFRecord checksums cannot see.
 
 _SHARD_DTYPES = ("float32", "uint8")
-# Records checked, and parsed, per call: large enough that the per-call cost of TensorFlow fades.
+# Records checked, and parsed, per call: large enough that the per-call cost
+# of TensorFlow fades.
 _SCAN_BATCH = 1024
-# Records parsed per call when reading: about this many bytes of images at once (so small
-# images go thousands at a time, which halves the CPU time per image against 256 at a time on
-# 8x8 digits, and large ones a few dozen), within these bounds.
+# Records parsed per call when reading: about this many bytes of images at once (so
+# small images go thousands at a time, which halves the CPU time per image against 256
+# at a time on 8x8 digits, and large ones a few dozen), within these bounds.
 _PARSE_BYTES = 4 << 20
 _PARSE_BATCH_RANGE = (16, 8192)
 
 
 def _parse_batch(shape: tuple[int, ...], dtype: tf.dtypes.DType) -> int:
-    """How many records `read_shards` parses per call for images of this shape and dtype."""
+    """How many records `read_shards` parses per call for
+    images of this shape and dtype.
+    """
     image_bytes = max(1, int(np.prod(shape, dtype=np.int64)) * dtype.size)
     low, high = _PARSE_BATCH_RANGE
     return int(max(low, min(high, _PARSE_BYTES // image_bytes)))
@@ -438,11 +476,13 @@ def write_shards(
     prefix: str = "shard",
     overwrite: bool = False,
 ) -> list[Path]:
-    """Write images and labels to TFRecord files of at most `examples_per_shard` examples each.
+    """Write images and labels to TFRecord files of at most
+    `examples_per_shard` examples each.
 
-    Files are named `<prefix>-00000.tfrecord`, `<prefix>-00001.tfrecord`, ... in `directory`
-    (created if needed). Each file is written under a temporary name and renamed when complete,
-    so a crash never leaves a half-written file under a shard's name.
+    Files are named `<prefix>-00000.tfrecord`, `<prefix>-00001.tfrecord`, ...
+    in `directory` (created if needed). Each file is written under a temporary
+    name and renamed when complete, so a crash never leaves a half-written file
+    under a shard's name.
 
     Args:
         images: the examples, first axis indexing them; float32 or uint8.
@@ -450,25 +490,27 @@ def write_shards(
         directory: the folder to write into.
         examples_per_shard: the most examples in one file. Defaults to 1000.
         prefix: the start of every file name. Defaults to `"shard"`.
-        overwrite: whether to replace shards already in `directory` under the same prefix
-            (stale shards beyond the new last one are deleted, so a later glob cannot mix two
-            writes). Defaults to `False`.
+        overwrite: whether to replace shards already in `directory` under the same
+            prefix (stale shards beyond the new last one are deleted, so a later glob
+            cannot mix two writes). Defaults to `False`.
 
     Returns:
         The paths of the files written, in order.
 
     Raises:
-        TypeError: if `images` is neither float32 nor uint8, `labels` are not integers, or
-            `examples_per_shard` is not an integer.
-        ValueError: if `images` is empty or has no example axis, `labels` is not as long as
-            `images`, `examples_per_shard` is not positive, or `prefix` is not a plain name.
-        FileExistsError: if `directory` already holds shards with this prefix and `overwrite`
-            is `False`.
+        TypeError: if `images` is neither float32 nor uint8, `labels` are not integers,
+            or `examples_per_shard` is not an integer.
+        ValueError: if `images` is empty or has no example axis, `labels` is not
+            as long as `images`, `examples_per_shard` is not positive, or `prefix`
+            is not a plain name.
+        FileExistsError: if `directory` already holds shards with this prefix and
+            `overwrite` is `False`.
 
     Examples:
         >>> import tempfile
         >>> images = np.zeros((5, 2, 2, 1), np.float32)
-        >>> paths = write_shards(images, np.arange(5), tempfile.mkdtemp(), examples_per_shard=2)
+        >>> folder = tempfile.mkdtemp()
+        >>> paths = write_shards(images, np.arange(5), folder, examples_per_shard=2)
         >>> [path.name for path in paths]
         ['shard-00000.tfrecord', 'shard-00001.tfrecord', 'shard-00002.tfrecord']
 
@@ -478,14 +520,17 @@ def write_shards(
     labels = np.asarray(labels)
     if images.dtype.name not in _SHARD_DTYPES:
         raise TypeError(
-            f"`images` must be a float32 or uint8 array. Received: images.dtype={images.dtype}"
+            "`images` must be a float32 or uint8 array. Received: "
+            f"images.dtype={images.dtype}"
         )
     if images.ndim < 2 or len(images) == 0:
         raise ValueError(
             "`images` must hold at least one example of rank 1 or more. "
             f"Received: images.shape={images.shape}"
         )
-    if labels.ndim != 1 or (labels.size and not np.issubdtype(labels.dtype, np.integer)):
+    if labels.ndim != 1 or (
+        labels.size and not np.issubdtype(labels.dtype, np.integer)
+    ):
         raise TypeError(
             "`labels` must be a rank-1 array of integers. "
             f"Received: labels.shape={labels.shape}, labels.dtype={labels.dtype}"
@@ -499,16 +544,17 @@ def write_shards(
         or not prefix.isprintable()
     ):
         raise ValueError(
-            "`prefix` must be a plain file name start (no path separator, glob character, "
-            f"leading dot or control character such as a newline). Received: prefix={prefix!r}"
+            "`prefix` must be a plain file name start (no path separator, glob "
+            "character, leading dot or control character such as a newline). Received: "
+            f"prefix={prefix!r}"
         )
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     existing = sorted(folder.glob(f"{prefix}-*.tfrecord"))
     if existing and not overwrite:
         raise FileExistsError(
-            f"`directory` must not already hold shards named {prefix}-*.tfrecord "
-            f"(pass overwrite=True to replace them). Received: directory={str(folder)!r}, "
+            f"`directory` must not already hold shards named {prefix}-*.tfrecord (pass "
+            f"overwrite=True to replace them). Received: directory={str(folder)!r}, "
             f"which holds {len(existing)}"
         )
 
@@ -553,8 +599,9 @@ class ShardProblem:
         path: the file.
         record: the index (from 0) of the first record that cannot be used.
         reason: what is wrong with it.
-        lost: how many records of the file are lost from `record` on (it and all after it),
-            or `None` when no record of the file could be read to say how many it held.
+        lost: how many records of the file are lost from `record` on (it and
+            all after it), or `None` when no record of the file could be read
+            to say how many it held.
 
     See: docs/why-deep-learning/scalability.md
     """
@@ -585,8 +632,8 @@ class ShardReport:
 
     Attributes:
         paths: the files checked, in order.
-        readable: how many leading records of each file are sound (the ones `read_shards`
-            yields).
+        readable: how many leading records of each file are sound (the ones
+            `read_shards` yields).
         problems: one entry per file that is corrupt or truncated.
         image_shape: the shape of every image, or `None` when no record was readable.
         image_dtype: `"float32"` or `"uint8"`, or `None` when no record was readable.
@@ -607,7 +654,9 @@ class ShardReport:
 
     @property
     def skipped(self) -> int:
-        """The number of records known to be lost (see `ShardProblem.lost` for the unknown)."""
+        """The number of records known to be lost (see
+        `ShardProblem.lost` for the unknown).
+        """
         return sum(problem.lost or 0 for problem in self.problems)
 
 
@@ -626,11 +675,12 @@ def _shard_paths(
     paths = [Path(path) for path in pattern_or_paths]
     if not paths:
         raise ValueError(
-            "`pattern_or_paths` must name at least one file. Received: pattern_or_paths=[]"
+            "`pattern_or_paths` must name at least one file. Received: "
+            "pattern_or_paths=[]"
         )
     for path in paths:
-        # Anything that exists is taken: `check_shards` reports a folder, a named pipe or a
-        # device by name, as a file it cannot read.
+        # Anything that exists is taken: `check_shards` reports a folder, a named pipe
+        # or a device by name, as a file it cannot read.
         if not path.exists():
             raise FileNotFoundError(
                 f"`pattern_or_paths` must name existing files. Received: {str(path)!r}"
@@ -638,8 +688,8 @@ def _shard_paths(
     return paths
 
 
-# TFRecord framing: an 8-byte little-endian length, the masked CRC-32C of those 8 bytes, the
-# data, and the masked CRC-32C of the data.
+# TFRecord framing: an 8-byte little-endian length, the masked CRC-32C of those 8 bytes,
+# the data, and the masked CRC-32C of the data.
 _HEADER_BYTES, _FOOTER_BYTES = 12, 4
 
 
@@ -657,7 +707,9 @@ _CRC32C_TABLE = _crc32c_table()
 
 
 def _masked_crc32c(data: bytes) -> int:
-    """TFRecord's checksum: CRC-32C (Castagnoli), rotated and offset as TensorFlow masks it."""
+    """TFRecord's checksum: CRC-32C (Castagnoli), rotated and
+    offset as TensorFlow masks it.
+    """
     crc = 0xFFFFFFFF
     for byte in data:
         crc = _CRC32C_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
@@ -668,12 +720,13 @@ def _masked_crc32c(data: bytes) -> int:
 def _records_that_fit(path: Path) -> tuple[int, str | None]:
     """Count the records at the start of a shard whose declared length fits in the file.
 
-    TensorFlow reserves a record's declared length in memory before it reads the record, so a
-    damaged or hostile length such as 2**40 bytes kills the process with a segmentation fault
-    that no `except` can catch. Walking the headers (12 bytes a record, the data skipped) finds
-    such a record first. Returns how many leading records TensorFlow may safely be asked for
-    and, when the next one runs past the end of the file, why it cannot be read. Raises
-    `_Unusable` if `path` is not a regular file.
+    TensorFlow reserves a record's declared length in memory before it reads the
+    record, so a damaged or hostile length such as 2**40 bytes kills the process
+    with a segmentation fault that no `except` can catch. Walking the headers (12
+    bytes a record, the data skipped) finds such a record first. Returns how many
+    leading records TensorFlow may safely be asked for and, when the next one runs
+    past the end of the file, why it cannot be read. Raises `_Unusable` if `path`
+    is not a regular file.
     """
     with _open_regular(path) as file:
         size = os.fstat(file.fileno()).st_size
@@ -682,20 +735,28 @@ def _records_that_fit(path: Path) -> tuple[int, str | None]:
             file.seek(position)
             header = file.read(_HEADER_BYTES)
             if len(header) < _HEADER_BYTES:
-                return index, f"truncated record (byte {position}): the file ends inside it"
+                return (
+                    index,
+                    f"truncated record (byte {position}): the file ends inside it",
+                )
             length = int.from_bytes(header[:8], "little")
             end = position + _HEADER_BYTES + length + _FOOTER_BYTES
             if end > size:
                 if _masked_crc32c(header[:8]) != int.from_bytes(header[8:], "little"):
                     return index, (
-                        f"corrupted record (byte {position}): its checksum does not match its bytes"
+                        f"corrupted record (byte {position}): its checksum does not "
+                        "match its bytes"
                     )
                 if length > size:
                     return index, (
-                        f"corrupted record (byte {position}): its header declares {length:,} "
-                        f"bytes, more than the whole file holds ({size:,} bytes)"
+                        f"corrupted record (byte {position}): its header declares "
+                        f"{length:,} bytes, more than the whole file holds ({size:,} "
+                        "bytes)"
                     )
-                return index, f"truncated record (byte {position}): the file ends inside it"
+                return (
+                    index,
+                    f"truncated record (byte {position}): the file ends inside it",
+                )
             position, index = end, index + 1
     return index, None
 
@@ -708,10 +769,11 @@ class _Unreadable(Exception):
 
 
 def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
-    """Yield a file's serialized records as string tensors of up to `_SCAN_BATCH` records.
+    """Yield a file's serialized records as string tensors
+    of up to `_SCAN_BATCH` records.
 
-    Raises `_Unreadable` at the first broken record, after yielding every record before it,
-    and at record 0 for a path that is not a regular file.
+    Raises `_Unreadable` at the first broken record, after yielding every record before
+    it, and at record 0 for a path that is not a regular file.
     """
     try:
         fit, beyond = _records_that_fit(path)
@@ -721,7 +783,8 @@ def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
     records = tf.data.TFRecordDataset(os.fsencode(path)).take(fit)
     index = 0
     try:
-        # Batches keep the scan fast; the record-by-record pass below only runs after damage.
+        # Batches keep the scan fast; the record-by-record pass below
+        # only runs after damage.
         for batch in records.batch(_SCAN_BATCH):
             yield batch
             index += int(batch.shape[0])
@@ -748,10 +811,11 @@ def _raw_batches(path: Path) -> Iterator[tf.Tensor]:
 def _batch_is_sound(
     batch: tf.Tensor, reference: tuple[tuple[int, ...], str], declared: int
 ) -> bool:
-    """Whether every record of `batch` passes `_check_record`, tested on all of them at once.
+    """Whether every record of `batch` passes `_check_record`,
+    tested on all of them at once.
 
-    A `False` answer only sends the batch through `_check_record` one record at a time, which
-    finds the first bad record and says what is wrong with it.
+    A `False` answer only sends the batch through `_check_record` one record at a time,
+    which finds the first bad record and says what is wrong with it.
     """
     shape, dtype = reference
     spec = {
@@ -763,8 +827,8 @@ def _batch_is_sound(
     }
     try:
         parsed = tf.io.parse_example(batch, spec)
-    # A record that is not an Example of this layout; TensorFlow quotes the record in its
-    # message, and fails to decode that message when the record is not UTF-8.
+    # A record that is not an Example of this layout; TensorFlow quotes the record in
+    # its message, and fails to decode that message when the record is not UTF-8.
     except (tf.errors.InvalidArgumentError, UnicodeDecodeError):
         return False
     size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
@@ -779,7 +843,9 @@ def _batch_is_sound(
 def _check_record(
     raw: bytes, reference: tuple[tuple[int, ...], str] | None, declared: int | None
 ) -> tuple[tuple[int, ...], str, int]:
-    """Return a record's (shape, dtype, count), raising `ValueError` if it is not sound."""
+    """Return a record's (shape, dtype, count), raising
+    `ValueError` if it is not sound.
+    """
     try:
         features = tf.train.Example.FromString(raw).features.feature
     except Exception:  # protobuf's DecodeError is not importable under one stable name
@@ -787,14 +853,19 @@ def _check_record(
     names = ("image", "shape", "dtype", "label", "count")
     missing = [name for name in names if name not in features]
     if missing:
-        raise ValueError(f"missing feature(s) {', '.join(missing)}: not written by write_shards")
+        raise ValueError(
+            f"missing feature(s) {', '.join(missing)}: not written by write_shards"
+        )
     shape = tuple(int(size) for size in features["shape"].int64_list.value)
     dtype_values = features["dtype"].bytes_list.value
     dtype = dtype_values[0].decode(errors="replace") if len(dtype_values) == 1 else ""
     counts = features["count"].int64_list.value
     if dtype not in _SHARD_DTYPES or len(counts) != 1 or counts[0] <= 0:
         raise ValueError("malformed dtype or count feature")
-    if len(features["label"].int64_list.value) != 1 or len(features["image"].bytes_list.value) != 1:
+    if (
+        len(features["label"].int64_list.value) != 1
+        or len(features["image"].bytes_list.value) != 1
+    ):
         raise ValueError("malformed label or image feature")
     size = len(features["image"].bytes_list.value[0])
     if (
@@ -804,37 +875,42 @@ def _check_record(
         raise ValueError(f"{size} image bytes do not fit shape {shape} of {dtype}")
     if reference is not None and (shape, dtype) != reference:
         raise ValueError(
-            f"image of shape {shape} and dtype {dtype} differs from the first record read "
-            f"(shape {reference[0]}, dtype {reference[1]})"
+            f"image of shape {shape} and dtype {dtype} differs from the first record "
+            f"read (shape {reference[0]}, dtype {reference[1]})"
         )
     if declared is not None and counts[0] != declared:
-        raise ValueError(f"says its file holds {counts[0]} records, an earlier one says {declared}")
+        raise ValueError(
+            f"says its file holds {counts[0]} records, an earlier one says {declared}"
+        )
     return shape, dtype, int(counts[0])
 
 
 def check_shards(
     pattern_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
 ) -> ShardReport:
-    """Read every record of the shards once and report which files are corrupt or truncated.
+    """Read every record of the shards once and report which
+    files are corrupt or truncated.
 
-    A file is sound up to its first bad record: a record whose checksum fails (flipped bytes),
-    one cut off by the end of the file, one that is not what `write_shards` writes, or a file
-    that ends between two records before the count its records declare. TFRecord files carry
-    no index, so nothing after a broken record can be located: the rest of that file counts as
-    lost. Every record's declared length is compared with the file's size before TensorFlow
-    reads the record, so a damaged length cannot make it reserve terabytes. Only regular files
-    are read: a folder, named pipe, device or socket that the pattern matches is reported as a
-    problem, by name, without being opened.
+    A file is sound up to its first bad record: a record whose checksum fails (flipped
+    bytes), one cut off by the end of the file, one that is not what `write_shards`
+    writes, or a file that ends between two records before the count its records
+    declare. TFRecord files carry no index, so nothing after a broken record can be
+    located: the rest of that file counts as lost. Every record's declared length is
+    compared with the file's size before TensorFlow reads the record, so a damaged
+    length cannot make it reserve terabytes. Only regular files are read: a folder,
+    named pipe, device or socket that the pattern matches is reported as a problem, by
+    name, without being opened.
 
     Args:
-        pattern_or_paths: a glob pattern (`"data/shard-*.tfrecord"`, matches sorted by name) or
-            a list of files, read in the order given.
+        pattern_or_paths: a glob pattern (`"data/shard-*.tfrecord"`, matches sorted by
+            name) or a list of files, read in the order given.
 
     Returns:
         A `ShardReport`.
 
     Raises:
-        FileNotFoundError: if the pattern matches nothing or a listed file does not exist.
+        FileNotFoundError: if the pattern matches nothing or a listed
+            file does not exist.
         ValueError: if the list is empty.
 
     Examples:
@@ -869,12 +945,20 @@ def check_shards(
                     ):
                         count += size - checked
                         break
-                    slow = batch[checked:] if declared is not None else batch[checked : checked + 1]
+                    slow = (
+                        batch[checked:]
+                        if declared is not None
+                        else batch[checked : checked + 1]
+                    )
                     for raw in slow.numpy():
                         try:
-                            shape, dtype, declared = _check_record(raw, reference, declared)
+                            shape, dtype, declared = _check_record(
+                                raw, reference, declared
+                            )
                         except ValueError as error:
-                            lost = None if declared is None else max(declared - count, 1)
+                            lost = (
+                                None if declared is None else max(declared - count, 1)
+                            )
                             problem = ShardProblem(path, count, str(error), lost)
                             break
                         reference = reference or (shape, dtype)
@@ -892,7 +976,9 @@ def check_shards(
             )
             problem = ShardProblem(path, count, reason, declared - count)
         elif problem is None and declared is not None and count > declared:
-            reason = f"the file holds {count} records, more than the {declared} they declare"
+            reason = (
+                f"the file holds {count} records, more than the {declared} they declare"
+            )
             problem = ShardProblem(path, declared, reason, count - declared)
             count = declared
         elif problem is None and count == 0:
@@ -910,7 +996,8 @@ def check_shards(
 
 
 def _check_unchanged(kept: Sequence[tuple[Path, int]]) -> None:
-    """Raise `ShardError` if a file no longer holds the sound records an earlier check counted.
+    """Raise `ShardError` if a file no longer holds the sound
+    records an earlier check counted.
 
     Only the record headers are read, so this costs little, and it keeps a file that was
     replaced since the check from reaching TensorFlow with a length that would crash it.
@@ -922,8 +1009,8 @@ def _check_unchanged(kept: Sequence[tuple[Path, int]]) -> None:
             raise ShardError(ShardProblem(path, 0, str(error), count)) from None
         if fit < count:
             reason = (
-                f"the file changed since `report` was made: only {fit} of the {count} records "
-                "it counted are still there"
+                f"the file changed since `report` was made: only {fit} of the {count} "
+                "records it counted are still there"
             )
             raise ShardError(ShardProblem(path, fit, reason, count - fit))
 
@@ -936,34 +1023,39 @@ def read_shards(
     parallel_reads: int | None = None,
     deterministic: bool = True,
 ) -> tf.data.Dataset:
-    """Read shards written by `write_shards` as a dataset of single `(image, label)` examples.
+    """Read shards written by `write_shards` as a dataset of
+    single `(image, label)` examples.
 
-    The files are first checked with `check_shards` (one extra pass over the data; pass the
-    `report` of an earlier check to skip it). The dataset then reads several files at once and
-    interleaves blocks of their records (about 4 MiB of images each, between 16 and 8,192
-    records, fewer at a file's end), one block from each file in turn, so shuffle further when
-    training. Images keep the dtype they were written with
-    and have a static shape; labels are int64 scalars. The dataset knows its length.
+    The files are first checked with `check_shards` (one extra pass over the data; pass
+    the `report` of an earlier check to skip it). The dataset then reads several files
+    at once and interleaves blocks of their records (about 4 MiB of images each, between
+    16 and 8,192 records, fewer at a file's end), one block from each file in turn, so
+    shuffle further when training. Images keep the dtype they were written with and have
+    a static shape; labels are int64 scalars. The dataset knows its length.
 
     Args:
         pattern_or_paths: a glob pattern (matches sorted by name) or a list of files.
-        on_error: what to do with a corrupt or truncated file: `"raise"` a `ShardError` naming
-            the file and the record, or `"skip"` the bad record and the rest of its file (the
-            report's `skipped` says how many records that drops). Defaults to `"raise"`.
-        report: the result of `check_shards` on the same files, to avoid reading them twice.
-            Defaults to `None` (check them now).
-        parallel_reads: how many files to read at once; `1` yields the examples in the order
-            they were written. Defaults to `None` (let tf.data tune it).
-        deterministic: whether the interleaved order is the same on every run; `False` lets a
-            slow file fall behind instead of stalling the others. Defaults to `True`.
+        on_error: what to do with a corrupt or truncated file: `"raise"` a `ShardError`
+            naming the file and the record, or `"skip"` the bad record and the rest of
+            its file (the report's `skipped` says how many records that drops).
+            Defaults to `"raise"`.
+        report: the result of `check_shards` on the same files, to avoid reading them
+            twice. Defaults to `None` (check them now).
+        parallel_reads: how many files to read at once; `1` yields the examples in the
+            order they were written. Defaults to `None` (let tf.data tune it).
+        deterministic: whether the interleaved order is the same on every run;
+            `False` lets a slow file fall behind instead of stalling the
+            others. Defaults to `True`.
 
     Returns:
         A `tf.data.Dataset` of `(image, label)` pairs, not batched.
 
     Raises:
-        ShardError: if `on_error="raise"` and a file is corrupt or truncated, if no record
-            at all is readable, or if a file no longer holds the records `report` counted.
-        FileNotFoundError: if the pattern matches nothing or a listed file does not exist.
+        ShardError: if `on_error="raise"` and a file is corrupt or truncated, if
+            no record at all is readable, or if a file no longer holds the
+            records `report` counted.
+        FileNotFoundError: if the pattern matches nothing or a listed
+            file does not exist.
         TypeError: if `parallel_reads` is not an integer.
         ValueError: if `on_error` is not `"raise"` or `"skip"`, `parallel_reads` is not
             positive, or `report` describes other files.
@@ -996,13 +1088,22 @@ def read_shards(
     if report.problems and on_error == "raise":
         raise ShardError(report.problems[0])
     if report.image_shape is None or report.image_dtype is None or report.records == 0:
-        raise ShardError(ShardProblem(paths[0], 0, "no readable record in any of the files", None))
+        raise ShardError(
+            ShardProblem(paths[0], 0, "no readable record in any of the files", None)
+        )
     shape, dtype = report.image_shape, tf.dtypes.as_dtype(report.image_dtype)
-    kept = [(path, count) for path, count in zip(paths, report.readable, strict=True) if count]
+    kept = [
+        (path, count)
+        for path, count in zip(paths, report.readable, strict=True)
+        if count
+    ]
     if checked_earlier:
         _check_unchanged(kept)
     files = tf.data.Dataset.from_tensor_slices(
-        ([os.fsencode(path) for path, _ in kept], np.array([count for _, count in kept], np.int64))
+        (
+            [os.fsencode(path) for path, _ in kept],
+            np.array([count for _, count in kept], np.int64),
+        )
     )
     features = {
         "image": tf.io.FixedLenFeature([], tf.string),
@@ -1017,9 +1118,10 @@ def read_shards(
         return images, examples["label"]
 
     def read(path: tf.Tensor, count: tf.Tensor) -> tf.data.Dataset:
-        # Only each file's sound records, so a damaged tail stays out of the pipeline (a file
-        # damaged after the check still fails loudly, with TensorFlow's DataLossError). Parsing
-        # a block of records in one call costs far less per record than one call each.
+        # Only each file's sound records, so a damaged tail stays out of the pipeline (a
+        # file damaged after the check still fails loudly, with TensorFlow's
+        # DataLossError). Parsing a block of records in one call costs far less per
+        # record than one call each.
         return tf.data.TFRecordDataset(path).take(count).batch(parse_batch).map(parse)
 
     blocks = files.interleave(
@@ -1034,21 +1136,24 @@ def read_shards(
     )
 
 
-# Folders of image files ----------------------------------------------------------------------
+# Folders of image files
+# ----------------------------------------------------------------------
 #
-# A folder holds one subfolder per class. Scanning it finds every file that cannot become a
-# correctly labelled RGB image and says why, before anything trains: first by reading each
-# file's bytes (the format from its magic bytes, not its extension; the structure of JPEG, PNG,
-# GIF, BMP and WebP files, which finds cut-off and corrupted files without a decoder, and
-# quietly, where TensorFlow's JPEG decoder writes to stderr), then by decoding every file once
-# with the very function the pipeline uses, so no file that passed can fail in training.
+# A folder holds one subfolder per class. Scanning it finds every file that cannot
+# become a correctly labelled RGB image and says why, before anything trains: first by
+# reading each file's bytes (the format from its magic bytes, not its extension; the
+# structure of JPEG, PNG, GIF, BMP and WebP files, which finds cut-off and corrupted
+# files without a decoder, and quietly, where TensorFlow's JPEG decoder writes to
+# stderr), then by decoding every file once with the very function the pipeline uses, so
+# no file that passed can fail in training.
 
 _IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".webp")
-# Each file is read whole into memory; the cap keeps one huge (or endless) file from taking it
-# all. A 100-megapixel photograph is a few tens of MiB as a JPEG.
+# Each file is read whole into memory; the cap keeps one huge (or endless) file from
+# taking it all. A 100-megapixel photograph is a few tens of MiB as a JPEG.
 _MAX_IMAGE_BYTES = 64 << 20
-# How a file is decoded, set by its header: TensorFlow 2.21 decodes 16-bit PNGs to 8 bits
-# unless asked for uint16, and refuses `channels=3` for a WebP with an alpha channel.
+# How a file is decoded, set by its header: TensorFlow 2.21 decodes 16-bit
+# PNGs to 8 bits unless asked for uint16, and refuses `channels=3` for a WebP
+# with an alpha channel.
 _DECODE_8BIT, _DECODE_16BIT, _DECODE_DROP_ALPHA = 0, 1, 2
 _INTERPOLATIONS = (
     "bilinear",
@@ -1060,7 +1165,8 @@ _INTERPOLATIONS = (
     "gaussian",
     "mitchellcubic",
 )
-# Filters with negative lobes overshoot [0, 1] near edges; the pipeline clips what they give.
+# Filters with negative lobes overshoot [0, 1] near edges; the pipeline
+# clips what they give.
 _OVERSHOOTING = frozenset({"bicubic", "lanczos3", "lanczos5", "mitchellcubic"})
 _ALPHA_NOTE = (
     "alpha channel dropped (the colours stored under transparent pixels are kept, "
@@ -1075,9 +1181,9 @@ class ImageIssue:
 
     Attributes:
         path: the file (or hidden folder).
-        action: `"converted"` (used, after the change `reason` describes), `"skipped"` (left
-            out: it cannot be a correctly labelled image) or `"ignored"` (a hidden file or
-            folder, such as `.DS_Store`, left out without counting as an error).
+        action: `"converted"` (used, after the change `reason` describes), `"skipped"`
+            (left out: it cannot be a correctly labelled image) or `"ignored"` (a hidden
+            file or folder, such as `.DS_Store`, left out without counting as an error).
         reason: what is special about the file and what is done about it.
 
     See: docs/vision/input-pipelines.md
@@ -1093,13 +1199,15 @@ class ImageIssue:
 
 @dataclasses.dataclass(frozen=True)
 class ImageFolder:
-    """What `scan_image_folder` found: the classes, each usable file's label, and the issues.
+    """What `scan_image_folder` found: the classes, each
+    usable file's label, and the issues.
 
     Attributes:
         directory: the folder scanned.
-        class_names: the class of each label, in label order (the subfolder names, sorted,
-            unless `class_names` was given to the scan).
-        paths: the files the pipeline uses, by class folder (sorted by name), then by name.
+        class_names: the class of each label, in label order (the subfolder names,
+            sorted, unless `class_names` was given to the scan).
+        paths: the files the pipeline uses, by class folder (sorted by
+            name), then by name.
         labels: the label of each of `paths`.
         issues: every file converted, skipped or ignored, with the reason.
         decoders: how each of `paths` is decoded (internal codes, set from its header).
@@ -1145,7 +1253,9 @@ class ImageFolder:
             return _display_name(path)
 
     def summary(self) -> str:
-        """A readable report: the classes with their labels and counts, then every issue."""
+        """A readable report: the classes with their labels
+        and counts, then every issue.
+        """
         lines = [
             f"{_display_name(self.directory.name)}/: {len(self.class_names)} classes, "
             f"{len(self.paths)} images to use ({len(self.converted)} converted), "
@@ -1155,12 +1265,16 @@ class ImageFolder:
         for label, (class_name, count) in enumerate(
             zip(self.class_names, self.counts, strict=True)
         ):
-            lines.append(f"  label {label}: {_display_name(class_name)!r}, {count} images")
+            lines.append(
+                f"  label {label}: {_display_name(class_name)!r}, {count} images"
+            )
         for action in ("converted", "skipped", "ignored"):
             chosen = [issue for issue in self.issues if issue.action == action]
             if chosen:
                 lines.append(f"{action}:")
-                lines.extend(f"  {self.name(issue.path)}: {issue.reason}" for issue in chosen)
+                lines.extend(
+                    f"  {self.name(issue.path)}: {issue.reason}" for issue in chosen
+                )
         return "\n".join(lines)
 
 
@@ -1172,11 +1286,13 @@ class ImageFolderError(ValueError):
 
     def __init__(self, report: ImageFolder) -> None:
         bad = report.skipped
-        listing = "\n".join(f"  {report.name(issue.path)}: {issue.reason}" for issue in bad)
+        listing = "\n".join(
+            f"  {report.name(issue.path)}: {issue.reason}" for issue in bad
+        )
         super().__init__(
-            f"{len(bad)} file(s) in `{_display_name(report.directory.name)}/` cannot be used as "
-            'labelled images (fix or remove them, or pass on_error="skip" to leave them out):'
-            f"\n{listing}"
+            f"{len(bad)} file(s) in `{_display_name(report.directory.name)}/` cannot "
+            'be used as labelled images (fix or remove them, or pass on_error="skip" '
+            f"to leave them out):\n{listing}"
         )
         self.report = report
 
@@ -1188,7 +1304,9 @@ def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
         if position >= size:
             raise _Unusable("truncated: the file ends inside the JPEG header")
         if data[position] != 0xFF:
-            raise _Unusable(f"corrupt: no JPEG marker where one must be (byte {position})")
+            raise _Unusable(
+                f"corrupt: no JPEG marker where one must be (byte {position})"
+            )
         while position < size and data[position] == 0xFF:  # fill bytes
             position += 1
         if position >= size:
@@ -1211,20 +1329,26 @@ def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
         if marker == 0xDA:  # start of scan: compressed data follows
             if not components:
                 raise _Unusable("corrupt: JPEG image data before the frame header")
-            # Compressed data cannot hold FF D9 (an FF there is followed by 00 or D0-D7), so
-            # a file without it after the first scan was cut off.
+            # Compressed data cannot hold FF D9 (an FF there is followed by 00 or
+            # D0-D7), so a file without it after the first scan was cut off.
             if data.find(b"\xff\xd9", position + length) < 0:
                 raise _Unusable(
-                    "truncated: the JPEG has no end-of-image marker (the file was cut off)"
+                    "truncated: the JPEG has no end-of-image marker (the file was cut "
+                    "off)"
                 )
             break
         position += length
-    notes = {1: [_GRAY_NOTE], 4: ["CMYK JPEG: converted to RGB by TensorFlow's decoder"]}
+    notes = {
+        1: [_GRAY_NOTE],
+        4: ["CMYK JPEG: converted to RGB by TensorFlow's decoder"],
+    }
     return _DECODE_8BIT, notes.get(components, [])
 
 
 def _inspect_png(data: bytes) -> tuple[int, list[str]]:
-    """Walk a PNG's chunks, checking each one's CRC, and read its bit depth and colour type."""
+    """Walk a PNG's chunks, checking each one's CRC, and read
+    its bit depth and colour type.
+    """
     view, size, position = memoryview(data), len(data), 8
     bit_depth, colour_type, transparency = 0, -1, False
     while True:
@@ -1238,7 +1362,8 @@ def _inspect_png(data: bytes) -> tuple[int, list[str]]:
         stored = int.from_bytes(data[end - 4 : end], "big")
         if zlib.crc32(view[position + 4 : end - 4]) != stored:
             raise _Unusable(
-                f"corrupt: the PNG's {kind!r} chunk fails its CRC check (byte {position})"
+                f"corrupt: the PNG's {kind!r} chunk fails its CRC check (byte "
+                f"{position})"
             )
         if position == 8:
             if kind != "IHDR" or length != 13:
@@ -1263,7 +1388,9 @@ def _inspect_png(data: bytes) -> tuple[int, list[str]]:
 
 
 def _skip_gif_blocks(data: bytes, position: int) -> int:
-    """Return the position after a chain of GIF data sub-blocks starting at `position`."""
+    """Return the position after a chain of GIF data
+    sub-blocks starting at `position`.
+    """
     while True:
         if position >= len(data):
             raise _Unusable("truncated: the file ends inside GIF image data")
@@ -1289,25 +1416,35 @@ def _inspect_gif(data: bytes) -> tuple[int, list[str]]:
             break
         if block == 0x21:  # extension: label, then sub-blocks
             position = _skip_gif_blocks(data, position + 2)
-        elif block == 0x2C:  # image: descriptor, local colour table, code size, sub-blocks
+        elif (
+            block == 0x2C
+        ):  # image: descriptor, local colour table, code size, sub-blocks
             if position + 10 > len(data):
-                raise _Unusable("truncated: the file ends inside a GIF image descriptor")
+                raise _Unusable(
+                    "truncated: the file ends inside a GIF image descriptor"
+                )
             flags = data[position + 9]
             position += 10 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
             position = _skip_gif_blocks(data, position + 1)
             frames += 1
         else:
-            raise _Unusable(f"corrupt: unknown GIF block {block:#04x} at byte {position}")
+            raise _Unusable(
+                f"corrupt: unknown GIF block {block:#04x} at byte {position}"
+            )
     if frames == 0:
         raise _Unusable("corrupt: the GIF holds no image")
-    return _DECODE_8BIT, ["animated GIF: only its first frame is used"] if frames > 1 else []
+    return _DECODE_8BIT, [
+        "animated GIF: only its first frame is used"
+    ] if frames > 1 else []
 
 
 def _inspect_bmp(data: bytes) -> tuple[int, list[str]]:
     if len(data) < 30 or len(data) < int.from_bytes(data[2:6], "little"):
         raise _Unusable("truncated: the BMP is shorter than its header says")
     bits = int.from_bytes(data[28:30], "little")
-    return _DECODE_8BIT, ["32-bit BMP: its fourth (alpha) channel is dropped"] if bits == 32 else []
+    return _DECODE_8BIT, [
+        "32-bit BMP: its fourth (alpha) channel is dropped"
+    ] if bits == 32 else []
 
 
 def _inspect_webp(data: bytes) -> tuple[int, list[str]]:
@@ -1324,7 +1461,9 @@ def _inspect_webp(data: bytes) -> tuple[int, list[str]]:
 
 
 def _inspect_file(path: Path, max_bytes: int) -> tuple[int, list[str]]:
-    """Return how to decode an image file and what conversions it needs, or raise `_Unusable`."""
+    """Return how to decode an image file and what conversions it
+    needs, or raise `_Unusable`.
+    """
     data = _read_regular(path, max_bytes=max_bytes)
     if not data:
         raise _Unusable("empty file (0 bytes)")
@@ -1343,7 +1482,9 @@ def _inspect_file(path: Path, max_bytes: int) -> tuple[int, list[str]]:
     start = data[:16]
     if all(32 <= byte < 127 or byte in b"\t\n\r" for byte in start):
         raise _Unusable(f"not an image: it starts with the text {start.decode()!r}")
-    raise _Unusable(f"not an image: its first bytes ({start[:8].hex(' ')}) match no image format")
+    raise _Unusable(
+        f"not an image: its first bytes ({start[:8].hex(' ')}) match no image format"
+    )
 
 
 def _decode(
@@ -1353,9 +1494,10 @@ def _decode(
 ) -> tf.Tensor:
     """Decode one image file's bytes to RGB and return `finish(image, peak)`.
 
-    `image` is uint8, or uint16 for 16-bit PNGs, and `peak` its largest possible value
-    (255 or 65535). `decoder` is a file's code from the scan: a tensor picks the branch per image;
-    a Python int, when the whole folder decodes one way, builds that branch alone.
+    `image` is uint8, or uint16 for 16-bit PNGs, and `peak` its largest possible
+    value (255 or 65535). `decoder` is a file's code from the scan: a tensor picks
+    the branch per image; a Python int, when the whole folder decodes one way,
+    builds that branch alone.
     """
 
     def eight_bit() -> tf.Tensor:
@@ -1387,7 +1529,9 @@ def _image_shape(image: tf.Tensor, peak: int) -> tf.Tensor:
 
 
 def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, str]:
-    """Decode every file once, in parallel, and return why each failure failed, by index."""
+    """Decode every file once, in parallel, and return why
+    each failure failed, by index.
+    """
     if not paths:
         return {}
     files = tf.data.Dataset.from_tensor_slices(
@@ -1398,7 +1542,9 @@ def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, st
         )
     )
 
-    def check(index: tf.Tensor, path: tf.Tensor, decoder: tf.Tensor) -> tuple[tf.Tensor, ...]:
+    def check(
+        index: tf.Tensor, path: tf.Tensor, decoder: tf.Tensor
+    ) -> tuple[tf.Tensor, ...]:
         # The shape depends on the decoded image, so the decode cannot be pruned away.
         return index, _decode(tf.io.read_file(path), decoder, _image_shape)
 
@@ -1420,7 +1566,10 @@ def _undecodable(paths: Sequence[Path], decoders: Sequence[int]) -> dict[int, st
 
 
 def _check_names(value: object, name: str) -> tuple[str, ...]:
-    message = f"`{name}` must be a list of distinct, non-empty strings. Received: {name}={value!r}"
+    message = (
+        f"`{name}` must be a list of distinct, non-empty strings. Received: "
+        f"{name}={value!r}"
+    )
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise TypeError(message)
     names = tuple(value)
@@ -1432,9 +1581,13 @@ def _check_names(value: object, name: str) -> tuple[str, ...]:
 
 
 def _entries(folder: Path) -> list[Path]:
-    """The entries of `folder`, sorted by name; raises `OSError` if it cannot be listed."""
+    """The entries of `folder`, sorted by name; raises
+    `OSError` if it cannot be listed.
+    """
     with os.scandir(folder) as listing:
-        return sorted((Path(entry.path) for entry in listing), key=lambda path: path.name)
+        return sorted(
+            (Path(entry.path) for entry in listing), key=lambda path: path.name
+        )
 
 
 def _is_hidden(path: Path) -> bool:
@@ -1442,7 +1595,9 @@ def _is_hidden(path: Path) -> bool:
 
 
 def _nested_issues(folder: Path, class_name: str) -> list[ImageIssue]:
-    """Report each file below a folder nested inside a class folder (not used: no label)."""
+    """Report each file below a folder nested inside a class
+    folder (not used: no label).
+    """
     issues = []
     for root, folders, files in os.walk(folder):
         hidden = sorted(name for name in folders if name.startswith("."))
@@ -1455,8 +1610,8 @@ def _nested_issues(folder: Path, class_name: str) -> list[ImageIssue]:
                 issues.append(ImageIssue(path, "ignored", "hidden file"))
             else:
                 reason = (
-                    f"in a folder nested inside class folder {class_name!r}: only files "
-                    "directly in a class folder are labelled"
+                    f"in a folder nested inside class folder {class_name!r}: only "
+                    "files directly in a class folder are labelled"
                 )
                 issues.append(ImageIssue(path, "skipped", reason))
     return issues
@@ -1472,39 +1627,42 @@ def scan_image_folder(
 ) -> ImageFolder:
     """Find the classes and images of a folder, and every file that needs care, by name.
 
-    `directory` holds one subfolder per class; the files directly in a class folder are its
-    images. Each file is read once and recognised by its content (its magic bytes), not its
-    extension. Only regular files are read (a symbolic link counts as what it points to): a
-    named pipe, a device such as `/dev/zero`, a socket, or a file over `max_file_bytes` is
-    skipped by name, unread, and so is a class folder that cannot be listed. Files that are
-    empty, not images, cut off or corrupted are skipped: the scan walks the structure of JPEG
-    (segments up to the end-of-image marker), PNG (every chunk's CRC), GIF (blocks up to the
-    trailer), BMP and WebP (declared sizes). With `verify`, each
-    remaining file is then decoded once, in parallel, by the same function the pipeline uses,
-    and a file TensorFlow cannot decode is skipped too: this costs about one epoch of
-    decoding, and guarantees that no file fails later, in training. Files that can be used
-    after a change are reported as converted: grayscale (copied to three channels), an alpha
-    channel or transparency (dropped), CMYK JPEG (converted to RGB), 16-bit PNG (decoded
-    with all 16 bits), an animated GIF (its first frame). Files directly in
-    `directory` and files in folders nested inside a class folder have no label and are
-    skipped; hidden files and folders (names starting with ".") are listed as ignored.
+    `directory` holds one subfolder per class; the files directly in a class folder are
+    its images. Each file is read once and recognised by its content (its magic bytes),
+    not its extension. Only regular files are read (a symbolic link counts as what it
+    points to): a named pipe, a device such as `/dev/zero`, a socket, or a file over
+    `max_file_bytes` is skipped by name, unread, and so is a class folder that cannot be
+    listed. Files that are empty, not images, cut off or corrupted are skipped: the scan
+    walks the structure of JPEG (segments up to the end-of-image marker), PNG (every
+    chunk's CRC), GIF (blocks up to the trailer), BMP and WebP (declared sizes). With
+    `verify`, each remaining file is then decoded once, in parallel, by the same
+    function the pipeline uses, and a file TensorFlow cannot decode is skipped too: this
+    costs about one epoch of decoding, and guarantees that no file fails later, in
+    training. Files that can be used after a change are reported as converted: grayscale
+    (copied to three channels), an alpha channel or transparency (dropped), CMYK JPEG
+    (converted to RGB), 16-bit PNG (decoded with all 16 bits), an animated GIF (its
+    first frame). Files directly in `directory` and files in folders nested inside a
+    class folder have no label and are skipped; hidden files and folders (names starting
+    with ".") are listed as ignored.
 
-    Damage inside a JPEG's compressed data that leaves its structure intact decodes, with
-    wrong pixels and a warning from libjpeg on stderr: no check short of comparing pixels
-    can tell, since JPEG files carry no checksum.
+    Damage inside a JPEG's compressed data that leaves its structure intact decodes,
+    with wrong pixels and a warning from libjpeg on stderr: no check short of comparing
+    pixels can tell, since JPEG files carry no checksum.
 
     Args:
         directory: the folder of class folders.
-        class_names: the classes, in label order. Defaults to `None` (the subfolders' names,
-            sorted). Give the training folder's `class_names` when scanning a validation
-            folder, so the same class gets the same label even if a folder is missing; files
-            in a folder not named here are skipped.
-        extensions: the file name endings (any case) of the files to consider; files with
-            other endings are skipped without being read. Defaults to `.bmp`, `.gif`,
-            `.jpeg`, `.jpg`, `.png` and `.webp`, the formats TensorFlow decodes.
-        verify: whether to decode every file once to be sure it decodes. Defaults to `True`.
-        max_file_bytes: the largest file read, in bytes; a larger one is skipped unread.
-            Defaults to 64 MiB (67,108,864), far above any photograph a network trains on.
+        class_names: the classes, in label order. Defaults to `None` (the subfolders'
+            names, sorted). Give the training folder's `class_names` when scanning a
+            validation folder, so the same class gets the same label even if a folder is
+            missing; files in a folder not named here are skipped.
+        extensions: the file name endings (any case) of the files to consider; files
+            with other endings are skipped without being read. Defaults to `.bmp`,
+            `.gif`, `.jpeg`, `.jpg`, `.png` and `.webp`, the formats TensorFlow decodes.
+        verify: whether to decode every file once to be sure it
+            decodes. Defaults to `True`.
+        max_file_bytes: the largest file read, in bytes; a larger one is
+            skipped unread. Defaults to 64 MiB (67,108,864), far above any
+            photograph a network trains on.
 
     Returns:
         An `ImageFolder`; its `summary()` is a readable report.
@@ -1536,17 +1694,20 @@ def scan_image_folder(
     folder = Path(directory)
     if not folder.exists():
         raise FileNotFoundError(
-            f"`directory` must be an existing folder. Received: directory={str(folder)!r}"
+            "`directory` must be an existing folder. Received: "
+            f"directory={str(folder)!r}"
         )
     if not folder.is_dir():
         raise NotADirectoryError(
-            f"`directory` must be a folder, not a file. Received: directory={str(folder)!r}"
+            "`directory` must be a folder, not a file. Received: "
+            f"directory={str(folder)!r}"
         )
     max_file_bytes = check_positive_int(max_file_bytes, "max_file_bytes")
     endings = _check_names(extensions, "extensions")
     if not all(ending.startswith(".") for ending in endings):
         raise ValueError(
-            f"`extensions` must be file endings that start with a dot. Received: {endings!r}"
+            "`extensions` must be file endings that start with a dot. Received: "
+            f"{endings!r}"
         )
     endings = tuple(ending.lower() for ending in endings)
     given = None if class_names is None else _check_names(class_names, "class_names")
@@ -1560,7 +1721,9 @@ def scan_image_folder(
         elif entry.is_dir():
             subfolders.append(entry)
         else:
-            reason = "not in a class folder: a file directly in the top folder has no label"
+            reason = (
+                "not in a class folder: a file directly in the top folder has no label"
+            )
             issues.append(ImageIssue(entry, "skipped", reason))
     names = given if given is not None else tuple(entry.name for entry in subfolders)
     label_of = {name: label for label, name in enumerate(names)}
@@ -1571,7 +1734,10 @@ def scan_image_folder(
         try:
             entries = _entries(subfolder)
         except OSError as error:
-            reason = f"unreadable folder ({error.strerror or error}): none of its files is read"
+            reason = (
+                f"unreadable folder ({error.strerror or error}): "
+                "none of its files is read"
+            )
             issues.append(ImageIssue(subfolder, "skipped", reason))
             continue
         for entry in entries:
@@ -1585,7 +1751,10 @@ def scan_image_folder(
                 issues.append(ImageIssue(entry, "skipped", reason))
             elif entry.suffix.lower() not in endings:
                 ending = repr(entry.suffix) if entry.suffix else "no extension"
-                reason = f"not an image file name: {ending} is not one of {', '.join(endings)}"
+                reason = (
+                    f"not an image file name: {ending} is not one of "
+                    f"{', '.join(endings)}"
+                )
                 issues.append(ImageIssue(entry, "skipped", reason))
             else:
                 candidates.append((entry, label))
@@ -1606,7 +1775,9 @@ def scan_image_folder(
         else:
             kept.append((path, label, result[0], result[1]))
     if verify:
-        failures = _undecodable([path for path, *_ in kept], [code for _, _, code, _ in kept])
+        failures = _undecodable(
+            [path for path, *_ in kept], [code for _, _, code, _ in kept]
+        )
         for index in sorted(failures):
             issues.append(ImageIssue(kept[index][0], "skipped", failures[index]))
         kept = [item for index, item in enumerate(kept) if index not in failures]
@@ -1623,15 +1794,15 @@ def scan_image_folder(
     )
 
 
-# One float32 RGB image of 16,384 x 16,384 pixels already takes 3 GiB; a larger size is a
-# mistake that would otherwise fail deep inside TensorFlow, at the first batch.
+# One float32 RGB image of 16,384 x 16,384 pixels already takes 3 GiB; a larger size is
+# a mistake that would otherwise fail deep inside TensorFlow, at the first batch.
 _MAX_IMAGE_SIDE = 1 << 14
 
 
 def _check_image_size(value: object) -> tuple[int, int]:
     message = (
-        "`image_size` must be a positive integer or a (height, width) pair of them, each at "
-        f"most {_MAX_IMAGE_SIDE}. Received: image_size={value!r}"
+        "`image_size` must be a positive integer or a (height, width) pair of them, "
+        f"each at most {_MAX_IMAGE_SIDE}. Received: image_size={value!r}"
     )
     sizes = (value, value) if not isinstance(value, tuple | list) else tuple(value)
     if len(sizes) != 2:
@@ -1667,12 +1838,13 @@ def make_folder_dataset(
 ) -> tf.data.Dataset:
     """Build a training pipeline from a folder of images with one subfolder per class.
 
-    The folder is scanned first with `scan_image_folder` (pass the `report` of an earlier scan
-    to skip it). Each image is then read and decoded in parallel, resized to `image_size`,
-    and mapped to float32 in `value_range`; the rest of the stages are `make_batches`'s. Without a
-    cache, the shuffle reorders the file names before anything is decoded, which costs
-    almost no memory; with a cache, it reorders the decoded images after the cache (the
-    cache would otherwise keep the first epoch's order for ever).
+    The folder is scanned first with `scan_image_folder` (pass the `report` of an
+    earlier scan to skip it). Each image is then read and decoded in parallel,
+    resized to `image_size`, and mapped to float32 in `value_range`; the rest of the
+    stages are `make_batches`'s. Without a cache, the shuffle reorders the file names
+    before anything is decoded, which costs almost no memory; with a cache, it
+    reorders the decoded images after the cache (the cache would otherwise keep the
+    first epoch's order for ever).
 
     Args:
         directory: the folder of class folders.
@@ -1683,41 +1855,43 @@ def make_folder_dataset(
         seed: the shuffle seed. Defaults to 0.
         augment: a function applied to each batch of images (a Keras layer or
             `keras.Sequential` of random layers works), or `None`. Defaults to `None`.
-        cache: `True` to keep the decoded, resized images in memory after the first epoch
-            (height x width x 3 x 4 bytes each), a file name to keep them on disk, `False`
-            to decode every epoch. Defaults to `False`.
-        interpolation: the resize method, one of `tf.image.ResizeMethod`'s names. Defaults
-            to `"bilinear"`.
+        cache: `True` to keep the decoded, resized images in memory after the first
+            epoch (height x width x 3 x 4 bytes each), a file name to keep them on disk,
+            `False` to decode every epoch. Defaults to `False`.
+        interpolation: the resize method, one of `tf.image.ResizeMethod`'s names.
+            Defaults to `"bilinear"`.
         value_range: the `(low, high)` that black and white map to. `(0, 255)` gives the
             values `keras.utils.image_dataset_from_directory` gives, which the
-            `keras.applications` models with built-in preprocessing (EfficientNet, ConvNeXt)
-            and the `preprocess_input` functions expect, and skips one multiplication per
-            image; `(-1, 1)` is MobileNet's and Inception's scale. Defaults to `(0.0, 1.0)`.
-        on_error: what to do when files must be skipped (see `scan_image_folder`): `"raise"`
-            an `ImageFolderError` that lists them, or `"skip"` them (with a warning naming
-            them when no `report` was passed). Defaults to `"raise"`.
+            `keras.applications` models with built-in preprocessing (EfficientNet,
+            ConvNeXt) and the `preprocess_input` functions expect, and skips one
+            multiplication per image; `(-1, 1)` is MobileNet's and Inception's scale.
+            Defaults to `(0.0, 1.0)`.
+        on_error: what to do when files must be skipped (see `scan_image_folder`):
+            `"raise"` an `ImageFolderError` that lists them, or `"skip"` them (with a
+            warning naming them when no `report` was passed). Defaults to `"raise"`.
         report: the result of `scan_image_folder(directory)`, to avoid scanning twice.
             Defaults to `None` (scan now).
         drop_remainder: whether to drop a last, smaller batch. Defaults to `False`.
         deterministic: whether a run can be repeated exactly: the images come out in the
-            order the shuffle chose, however long each takes to decode, and `augment` works on
-            one batch at a time (see `make_batches`); `False` lets a slow image fall behind
-            instead of holding up the others, and augments batches in parallel. Defaults to
-            `True`.
+            order the shuffle chose, however long each takes to decode, and `augment`
+            works on one batch at a time (see `make_batches`); `False` lets a slow image
+            fall behind instead of holding up the others, and augments batches in
+            parallel. Defaults to `True`.
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)` batches: float32 images of shape
-        `(batch, height, width, 3)` in `value_range`, int64 labels indexing `report.class_names`.
+        `(batch, height, width, 3)` in `value_range`, int64 labels indexing
+        `report.class_names`.
 
     Raises:
         ImageFolderError: if `on_error="raise"` and some files must be skipped.
         FileNotFoundError: if `directory` does not exist.
-        TypeError: if an integer argument is not an integer, `augment` is not callable or
-            `cache` is neither a bool nor a file name.
-        ValueError: if `image_size`, `batch_size` or `seed` is out of range, `interpolation`
-            or `on_error` is not one of its choices, `value_range` is not a pair of finite
-            numbers in increasing order, `report` describes another folder, or
-            no image is usable.
+        TypeError: if an integer argument is not an integer, `augment` is not callable
+            or `cache` is neither a bool nor a file name.
+        ValueError: if `image_size`, `batch_size` or `seed` is out of range,
+            `interpolation` or `on_error` is not one of its choices, `value_range` is
+            not a pair of finite numbers in increasing order, `report` describes another
+            folder, or no image is usable.
 
     Examples:
         >>> import tempfile
@@ -1726,7 +1900,9 @@ def make_folder_dataset(
         >>> for name in ("cats", "dogs"):
         ...     (folder / name).mkdir()
         ...     Image.new("RGB", (40, 30)).save(folder / name / "one.jpg")
-        >>> dataset = make_folder_dataset(folder, image_size=16, batch_size=2, shuffle=False)
+        >>> dataset = make_folder_dataset(
+        ...     folder, image_size=16, batch_size=2, shuffle=False
+        ... )
         >>> images, labels = next(iter(dataset))
         >>> tuple(images.shape), images.dtype.name, labels.numpy().tolist()
         ((2, 16, 16, 3), 'float32', [0, 1])
@@ -1746,8 +1922,8 @@ def make_folder_dataset(
         unseen = True
     elif Path(directory).resolve() != report.directory.resolve():
         raise ValueError(
-            "`report` must describe `directory`. "
-            f"Received: report.directory={str(report.directory)!r}, directory={str(directory)!r}"
+            "`report` must describe `directory`. Received: "
+            f"report.directory={str(report.directory)!r}, directory={str(directory)!r}"
         )
     else:
         unseen = False
@@ -1756,15 +1932,16 @@ def make_folder_dataset(
     if report.skipped and unseen:
         first = report.skipped[0]
         warnings.warn(
-            f"{len(report.skipped)} file(s) in `{_display_name(report.directory)}` skipped, the "
-            f"first `{_display_name(first.path)}`: {first.reason}; "
+            f"{len(report.skipped)} file(s) in `{_display_name(report.directory)}` "
+            f"skipped, the first `{_display_name(first.path)}`: {first.reason}; "
             "scan_image_folder(...).summary() lists them all",
             stacklevel=2,
         )
     if not report.paths:
         raise ValueError(
-            f"`directory` must hold at least one usable image in a class folder. Received: "
-            f"directory={str(report.directory)!r}, with {len(report.issues)} other file(s)"
+            "`directory` must hold at least one usable image in a class folder. "
+            f"Received: directory={str(report.directory)!r}, with {len(report.issues)} "
+            "other file(s)"
         )
 
     files = tf.data.Dataset.from_tensor_slices(
@@ -1775,26 +1952,41 @@ def make_folder_dataset(
         )
     )
     if shuffle and cache_file is None:  # names are cheap to shuffle, images are not
-        files = files.shuffle(len(report.paths), seed=seed, reshuffle_each_iteration=True)
+        files = files.shuffle(
+            len(report.paths), seed=seed, reshuffle_each_iteration=True
+        )
     # One decoder for the whole folder (the usual case) builds no branch per image.
     single = report.decoders[0] if len(set(report.decoders)) == 1 else None
 
     def resize(image: tf.Tensor, peak: int) -> tf.Tensor:
-        # Resizing is linear, so scaling the small result is the same as scaling the input;
-        # a factor of 1 and an offset of 0, as for 8-bit images to (0, 255), cost nothing.
-        resized = tf.cast(tf.image.resize(image, (height, width), method=method), tf.float32)
+        # Resizing is linear, so scaling the small result is the same as scaling
+        # the input; a factor of 1 and an offset of 0, as for 8-bit images to
+        # (0, 255), cost nothing.
+        resized = tf.cast(
+            tf.image.resize(image, (height, width), method=method), tf.float32
+        )
         if (high - low) != peak:
             resized = resized * ((high - low) / peak)
         if low != 0:
             resized = resized + low
-        return tf.clip_by_value(resized, low, high) if method in _OVERSHOOTING else resized
+        return (
+            tf.clip_by_value(resized, low, high) if method in _OVERSHOOTING else resized
+        )
 
-    def load(path: tf.Tensor, label: tf.Tensor, decoder: tf.Tensor) -> tuple[tf.Tensor, ...]:
-        image = _decode(tf.io.read_file(path), decoder if single is None else single, resize)
-        image.set_shape((height, width, 3))  # static: a branch per image hides the shape
+    def load(
+        path: tf.Tensor, label: tf.Tensor, decoder: tf.Tensor
+    ) -> tuple[tf.Tensor, ...]:
+        image = _decode(
+            tf.io.read_file(path), decoder if single is None else single, resize
+        )
+        image.set_shape(
+            (height, width, 3)
+        )  # static: a branch per image hides the shape
         return image, label
 
-    examples = files.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+    examples = files.map(
+        load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic
+    )
     return make_batches(
         examples,
         batch_size=batch_size,

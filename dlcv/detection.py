@@ -1,18 +1,20 @@
-"""Object detection fundamentals: box formats, overlap, anchors, suppression and average precision.
+"""Object detection fundamentals: box formats, overlap, anchors,
+suppression and average precision.
 
-Everything here is plain NumPy, written to be read: the functions are the textbook algorithms,
-checked in the tests against TensorFlow's and Keras's own implementations and against
-hand-worked cases. Boxes are rows of four numbers; the `box_format` argument says what they mean,
-with the names Keras uses (`keras.utils.bounding_boxes.convert_format`):
+Everything here is plain NumPy, written to be read: the functions are the textbook
+algorithms, checked in the tests against TensorFlow's and Keras's own implementations
+and against hand-worked cases. Boxes are rows of four numbers; the `box_format` argument
+says what they mean, with the names Keras uses
+(`keras.utils.bounding_boxes.convert_format`):
 
 - `"xyxy"`: `[x1, y1, x2, y2]`, left, top, right, bottom;
 - `"yxyx"`: `[y1, x1, y2, x2]`, the order of `tf.image.non_max_suppression`;
 - `"xywh"`: `[x1, y1, width, height]`, the top-left corner and the size (COCO's order);
 - `"center_xywh"`: `[center_x, center_y, width, height]`.
 
-Coordinates can be pixels or fractions of the image size; no function here cares, as long as
-the boxes compared with each other use the same units. Areas are continuous (`x2 - x1`), with
-no "+1" for inclusive pixel indices.
+Coordinates can be pixels or fractions of the image size; no function here cares, as
+long as the boxes compared with each other use the same units. Areas are continuous (`x2
+- x1`), with no "+1" for inclusive pixel indices.
 """
 
 from __future__ import annotations
@@ -65,7 +67,9 @@ def _check_real(value: Any, name: str) -> float:
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
     if math.isnan(float(value)):
-        raise ValueError(f"`{name}` must be a number, not NaN. Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` must be a number, not NaN. Received: {name}={value!r}"
+        )
     return float(value)
 
 
@@ -76,11 +80,16 @@ def _check_boxes(boxes: Any, name: str, box_format: str) -> np.ndarray:
         array = array.reshape(0, 4)
     if array.ndim != 2 or array.shape[1] != 4:
         raise ValueError(
-            f"`{name}` must be an array of shape (N, 4). Received: {name}.shape={array.shape}"
+            f"`{name}` must be an array of shape (N, 4). Received: "
+            f"{name}.shape={array.shape}"
         )
-    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+    if not (
+        np.issubdtype(array.dtype, np.floating)
+        or np.issubdtype(array.dtype, np.integer)
+    ):
         raise TypeError(
-            f"`{name}` must hold real numbers. Received: {name}.dtype={array.dtype.name}"
+            f"`{name}` must hold real numbers. Received: "
+            f"{name}.dtype={array.dtype.name}"
         )
     if np.issubdtype(array.dtype, np.integer):
         array = array.astype(np.float64)
@@ -88,7 +97,8 @@ def _check_boxes(boxes: Any, name: str, box_format: str) -> np.ndarray:
     if bad_rows.size:
         i = int(bad_rows[0])
         raise ValueError(
-            f"`{name}` must hold finite numbers. Received: {name}[{i}]={array[i].tolist()}"
+            f"`{name}` must hold finite numbers. Received: "
+            f"{name}[{i}]={array[i].tolist()}"
         )
     if box_format in ("xyxy", "yxyx"):
         bad = (array[:, 2] < array[:, 0]) | (array[:, 3] < array[:, 1])
@@ -137,9 +147,9 @@ def convert_boxes(boxes: Any, *, source: str, target: str) -> np.ndarray:
     The formats are named as in Keras (`keras.utils.bounding_boxes.convert_format`):
     `"xyxy"` (left, top, right, bottom), `"yxyx"` (TensorFlow's order for
     `tf.image.non_max_suppression`), `"xywh"` (left, top, width, height) and
-    `"center_xywh"` (center x, center y, width, height). Converting there and back returns the
-    input exactly when the arithmetic is exact, for example for integer pixel coordinates;
-    otherwise to within floating-point rounding.
+    `"center_xywh"` (center x, center y, width, height). Converting there and back
+    returns the input exactly when the arithmetic is exact, for example for integer
+    pixel coordinates; otherwise to within floating-point rounding.
 
     Args:
         boxes: an array of shape `(N, 4)` in the `source` format.
@@ -147,13 +157,13 @@ def convert_boxes(boxes: Any, *, source: str, target: str) -> np.ndarray:
         target: the format wanted, one of `BOX_FORMATS`.
 
     Returns:
-        A float array of shape `(N, 4)` in the `target` format (float32 input stays float32;
-        anything else becomes float64).
+        A float array of shape `(N, 4)` in the `target` format (float32 input stays
+        float32; anything else becomes float64).
 
     Raises:
         ValueError: if a format is unknown, `boxes` is not of shape `(N, 4)`, holds a
-            non-finite number, or has a corner pair out of order (`x2 < x1`) or a negative
-            width or height.
+            non-finite number, or has a corner pair out of order (`x2 < x1`) or a
+            negative width or height.
         TypeError: if `boxes` does not hold real numbers.
 
     Examples:
@@ -172,10 +182,17 @@ def convert_boxes(boxes: Any, *, source: str, target: str) -> np.ndarray:
 
 # --8<-- [start:iou_matrix]
 def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every "xyxy" box in `a` (N, 4) with every one in `b` (M, 4), as an (N, M) array."""
-    # Broadcasting a column of N boxes against a row of M boxes gives every pair at once.
-    width = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    height = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    """IoU of every "xyxy" box in `a` (N, 4) with every one in `b`
+    (M, 4), as an (N, M) array.
+    """
+    # Broadcasting a column of N boxes against a row of M boxes
+    # gives every pair at once.
+    width = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(
+        a[:, None, 0], b[None, :, 0]
+    )
+    height = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(
+        a[:, None, 1], b[None, :, 1]
+    )
     intersection = np.clip(width, 0, None) * np.clip(height, 0, None)
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
@@ -189,22 +206,23 @@ def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def box_iou(boxes_a: Any, boxes_b: Any, *, box_format: str = "xyxy") -> np.ndarray:
     """Intersection over union of every box in `boxes_a` with every box in `boxes_b`.
 
-    IoU is the area two boxes share divided by the area they cover together: 1 for identical
-    boxes, 0 for boxes that do not overlap. A box with zero area (a line or a point) has IoU 0
-    with every box, itself included, as in `tf.image.non_max_suppression`; so the result is
-    always defined.
+    IoU is the area two boxes share divided by the area they cover together: 1 for
+    identical boxes, 0 for boxes that do not overlap. A box with zero area (a line or a
+    point) has IoU 0 with every box, itself included, as in
+    `tf.image.non_max_suppression`; so the result is always defined.
 
     Args:
         boxes_a: an array of shape `(N, 4)`.
         boxes_b: an array of shape `(M, 4)`.
-        box_format: the format of both arrays, one of `BOX_FORMATS`. Defaults to `"xyxy"`.
+        box_format: the format of both arrays, one of `BOX_FORMATS`.
+            Defaults to `"xyxy"`.
 
     Returns:
         A float64 array of shape `(N, M)` with values in [0, 1].
 
     Raises:
-        ValueError: if `box_format` is unknown or either array is not a valid set of boxes in
-            it.
+        ValueError: if `box_format` is unknown or either array is not a
+            valid set of boxes in it.
         TypeError: if either array does not hold real numbers.
 
     Examples:
@@ -233,7 +251,8 @@ def _pair(value: Any, name: str) -> tuple[int, int]:
 
 def _positive_numbers(values: Any, name: str) -> np.ndarray:
     message = (
-        f"`{name}` must be a non-empty sequence of positive numbers. Received: {name}={values!r}"
+        f"`{name}` must be a non-empty sequence of positive numbers. Received: "
+        f"{name}={values!r}"
     )
     # bytes are a Sequence of ints, but b"12" is not the scales 49 and 50.
     if (
@@ -259,21 +278,22 @@ def make_anchors(
 ) -> np.ndarray:
     """Anchor boxes for every position of a feature map, in `"xyxy"` pixel coordinates.
 
-    Each position of an `H x W` feature map stands for a cell of the image, `image_size / H`
-    pixels tall and `image_size / W` wide; its anchors are centred on that cell. For a scale
-    `s` and an aspect ratio `r` (width / height), an anchor has area `s**2`, width
-    `s * sqrt(r)` and height `s / sqrt(r)`. Anchors are not clipped to the image.
+    Each position of an `H x W` feature map stands for a cell of the image, `image_size
+    / H` pixels tall and `image_size / W` wide; its anchors are centred on that cell.
+    For a scale `s` and an aspect ratio `r` (width / height), an anchor has area `s**2`,
+    width `s * sqrt(r)` and height `s / sqrt(r)`. Anchors are not clipped to the image.
 
-    Layout: the anchors are ordered by feature-map row, then column, then scale, then aspect
-    ratio, so anchor `((row * W + col) * len(scales) + i) * len(aspect_ratios) + j` belongs to
-    position `(row, col)`, scale `scales[i]` and ratio `aspect_ratios[j]`. Reshaping the
-    result to `(H, W, len(scales) * len(aspect_ratios), 4)` gives the anchors per position,
-    matching a convolutional head that predicts `len(scales) * len(aspect_ratios)` boxes per
-    position.
+    Layout: the anchors are ordered by feature-map row, then column, then scale, then
+    aspect ratio, so anchor `((row * W + col) * len(scales) + i) * len(aspect_ratios) +
+    j` belongs to position `(row, col)`, scale `scales[i]` and ratio `aspect_ratios[j]`.
+    Reshaping the result to `(H, W, len(scales) * len(aspect_ratios), 4)` gives the
+    anchors per position, matching a convolutional head that predicts `len(scales) *
+    len(aspect_ratios)` boxes per position.
 
     Args:
         feature_size: the feature map's size, `H` (square) or `(H, W)`.
-        image_size: the image's size in pixels, an integer (square) or `(height, width)`.
+        image_size: the image's size in pixels, an integer (square)
+            or `(height, width)`.
         scales: anchor sizes in pixels (the side of the square anchor, ratio 1).
         aspect_ratios: width-to-height ratios, e.g. `(0.5, 1.0, 2.0)`.
 
@@ -309,7 +329,8 @@ def make_anchors(
 
 def _check_scores(scores: Any, name: str, count: int, count_name: str) -> np.ndarray:
     raw = np.asarray(scores)
-    # Booleans would rank as 0 and 1, silently; strings fail NumPy's cast without a name.
+    # Booleans would rank as 0 and 1, silently; strings fail NumPy's
+    # cast without a name.
     if raw.size and not (
         np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)
     ):
@@ -329,7 +350,9 @@ def _check_scores(scores: Any, name: str, count: int, count_name: str) -> np.nda
             f"Received: len({name})={len(array)}"
         )
     if np.isnan(array).any():
-        raise ValueError(f"`{name}` must not contain NaN. Received: {name}={array.tolist()}")
+        raise ValueError(
+            f"`{name}` must not contain NaN. Received: {name}={array.tolist()}"
+        )
     return array
 
 
@@ -342,15 +365,17 @@ def non_max_suppression(
     score_threshold: float = -math.inf,
     box_format: str = "xyxy",
 ) -> np.ndarray:
-    """Greedy non-maximum suppression: keep the best box, drop the boxes that overlap it, repeat.
+    """Greedy non-maximum suppression: keep the best box, drop the
+    boxes that overlap it, repeat.
 
-    The boxes are visited from the highest score down; a box is kept unless its IoU with a box
-    already kept is greater than `iou_threshold`. The rules match
-    `tf.image.non_max_suppression` exactly (the tests compare the two on random boxes):
-    an IoU equal to the threshold does not suppress; boxes with a score at or below
-    `score_threshold` are dropped first; equal scores are visited in index order; zero-area
-    boxes overlap nothing. TensorFlow takes its boxes as `"yxyx"`; IoU is the same whichever of
-    the two corner orders both boxes use, so `"xyxy"` boxes give the same result there.
+    The boxes are visited from the highest score down; a box is kept unless its IoU
+    with a box already kept is greater than `iou_threshold`. The rules match
+    `tf.image.non_max_suppression` exactly (the tests compare the two on random
+    boxes): an IoU equal to the threshold does not suppress; boxes with a score at or
+    below `score_threshold` are dropped first; equal scores are visited in index
+    order; zero-area boxes overlap nothing. TensorFlow takes its boxes as `"yxyx"`;
+    IoU is the same whichever of the two corner orders both boxes use, so `"xyxy"`
+    boxes give the same result there.
 
     Args:
         boxes: an array of shape `(N, 4)`.
@@ -365,8 +390,8 @@ def non_max_suppression(
         An int32 array with the indices of the kept boxes, highest score first.
 
     Raises:
-        ValueError: if the boxes or scores are malformed, their lengths differ, a score is NaN,
-            `iou_threshold` is outside [0, 1] or `max_output_size` is negative.
+        ValueError: if the boxes or scores are malformed, their lengths differ, a score
+            is NaN, `iou_threshold` is outside [0, 1] or `max_output_size` is negative.
         TypeError: if `max_output_size` is not an integer, a threshold not a number, or
             `scores` does not hold real numbers (booleans are not scores).
 
@@ -385,7 +410,8 @@ def non_max_suppression(
     score_threshold = _check_real(score_threshold, "score_threshold")
     corners = _to_xyxy(array.astype(np.float64), box_format)
     # --8<-- [start:nms_loop]
-    # A stable sort of the negated scores visits equal scores in index order, as TensorFlow does.
+    # A stable sort of the negated scores visits equal scores in index
+    # order, as TensorFlow does.
     order = np.argsort(-score_array, kind="stable")
     order = order[score_array[order] > score_threshold]
     keep: list[int] = []
@@ -405,15 +431,21 @@ def non_max_suppression(
 def _match(
     detections: np.ndarray, scores: np.ndarray, truth: np.ndarray, iou_threshold: float
 ) -> np.ndarray:
-    """Greedy matching of "xyxy" detections to "xyxy" objects; True marks a true positive."""
+    """Greedy matching of "xyxy" detections to "xyxy" objects;
+    True marks a true positive.
+    """
     is_true_positive = np.zeros(len(detections), dtype=bool)
     if len(detections) == 0 or len(truth) == 0:
         return is_true_positive
     overlaps = _iou_matrix(detections, truth)
     unmatched = np.ones(len(truth), dtype=bool)
-    for index in np.argsort(-scores, kind="stable"):  # highest score first, ties in input order
+    for index in np.argsort(
+        -scores, kind="stable"
+    ):  # highest score first, ties in input order
         candidates = np.where(unmatched, overlaps[index], -1.0)
-        best = int(np.argmax(candidates))  # the unmatched object this detection overlaps most
+        best = int(
+            np.argmax(candidates)
+        )  # the unmatched object this detection overlaps most
         if unmatched[best] and candidates[best] >= iou_threshold:
             unmatched[best] = False
             is_true_positive[index] = True
@@ -431,21 +463,24 @@ def match_detections(
 ) -> np.ndarray:
     """Mark each detection in one image as a true or a false positive, for one class.
 
-    Detections are matched greedily from the highest score down. Each takes the still unmatched
-    ground-truth box it overlaps most, if that IoU is at least `iou_threshold`, and is then a
-    true positive; otherwise it is a false positive. Each ground-truth box is matched at most
-    once, so a second detection of the same object is a false positive. This is the rule of
-    COCO's evaluation code. PASCAL VOC's development kit differs in two details: it compares a
-    detection only with the box it overlaps most, so a detection whose best box is already
-    taken is a false positive even if another box qualifies, and it measures boxes in
-    inclusive pixel units (`x2 - x1 + 1`).
+    Detections are matched greedily from the highest score down. Each takes the still
+    unmatched ground-truth box it overlaps most, if that IoU is at least
+    `iou_threshold`, and is then a true positive; otherwise it is a false positive.
+    Each ground-truth box is matched at most once, so a second detection of the same
+    object is a false positive. This is the rule of COCO's evaluation code. PASCAL
+    VOC's development kit differs in two details: it compares a detection only with the
+    box it overlaps most, so a detection whose best box is already taken is a false
+    positive even if another box qualifies, and it measures boxes in inclusive pixel
+    units (`x2 - x1 + 1`).
 
     Args:
         boxes: the detected boxes, an array of shape `(N, 4)`.
-        scores: their scores, an array of shape `(N,)`; equal scores keep their input order.
+        scores: their scores, an array of shape `(N,)`; equal scores
+            keep their input order.
         ground_truth_boxes: the true boxes of this class in this image, shape `(M, 4)`.
         iou_threshold: the least IoU for a match. Defaults to 0.5.
-        box_format: the format of both box arrays, one of `BOX_FORMATS`. Defaults to `"xyxy"`.
+        box_format: the format of both box arrays, one of `BOX_FORMATS`.
+            Defaults to `"xyxy"`.
 
     Returns:
         A boolean array of shape `(N,)`, in the input order: `True` for a true positive.
@@ -468,7 +503,10 @@ def match_detections(
     truth = _check_boxes(ground_truth_boxes, "ground_truth_boxes", box_format)
     iou_threshold = _check_unit_interval(iou_threshold, "iou_threshold")
     return _match(
-        _to_xyxy(detections, box_format), score_array, _to_xyxy(truth, box_format), iou_threshold
+        _to_xyxy(detections, box_format),
+        score_array,
+        _to_xyxy(truth, box_format),
+        iou_threshold,
     )
 
 
@@ -481,22 +519,22 @@ def average_precision(
 ) -> float:
     """Average precision of a ranked list of detections of one class.
 
-    The detections are ranked by score (equal scores keep their input order). After each one,
-    precision is the fraction of the detections so far that are true positives and recall the
-    fraction of the `num_ground_truths` objects found. Precision is then made non-increasing
-    in recall by replacing each value with the highest precision at that recall or beyond
-    (the "interpolated" precision). With `recall_points=None` the result is the area under
-    that curve, summed over every point where recall rises (all-point interpolation, PASCAL
-    VOC since 2010). With `recall_points=R` it is the mean interpolated precision at `R`
-    evenly spaced recall levels from 0 to 1, counting 0 beyond the highest recall reached
-    (11 points in VOC 2007, 101 in COCO).
+    The detections are ranked by score (equal scores keep their input order). After each
+    one, precision is the fraction of the detections so far that are true positives and
+    recall the fraction of the `num_ground_truths` objects found. Precision is then made
+    non-increasing in recall by replacing each value with the highest precision at that
+    recall or beyond (the "interpolated" precision). With `recall_points=None` the
+    result is the area under that curve, summed over every point where recall rises
+    (all-point interpolation, PASCAL VOC since 2010). With `recall_points=R` it is the
+    mean interpolated precision at `R` evenly spaced recall levels from 0 to 1, counting
+    0 beyond the highest recall reached (11 points in VOC 2007, 101 in COCO).
 
     Args:
         scores: the detections' scores, shape `(N,)`.
         is_true_positive: whether each detection matched an object, shape `(N,)`.
         num_ground_truths: the number of objects of this class, at least one.
-        recall_points: `None` for all-point interpolation, or the number of recall levels.
-            Defaults to `None`.
+        recall_points: `None` for all-point interpolation, or the number of recall
+            levels. Defaults to `None`.
 
     Returns:
         The average precision, a float in [0, 1].
@@ -505,8 +543,8 @@ def average_precision(
         ValueError: if the lengths differ, a score is NaN, `num_ground_truths` is not
             positive, there are more true positives than objects, or `recall_points` is
             less than 2.
-        TypeError: if `num_ground_truths` or `recall_points` is not an integer, or `scores`
-            does not hold real numbers.
+        TypeError: if `num_ground_truths` or `recall_points` is not an integer, or
+            `scores` does not hold real numbers.
 
     Examples:
         >>> average_precision([0.9, 0.8, 0.7], [True, False, True], num_ground_truths=2)
@@ -523,14 +561,19 @@ def average_precision(
     flags = flags.astype(bool)
     score_array = _check_scores(scores, "scores", len(flags), "is_true_positive")
     num_ground_truths = check_positive_int(num_ground_truths, "num_ground_truths")
-    if recall_points is not None and check_positive_int(recall_points, "recall_points") < 2:
+    if (
+        recall_points is not None
+        and check_positive_int(recall_points, "recall_points") < 2
+    ):
         raise ValueError(
-            f"`recall_points` must be None or at least 2. Received: recall_points={recall_points}"
+            "`recall_points` must be None or at least 2. Received: "
+            f"recall_points={recall_points}"
         )
     if flags.sum() > num_ground_truths:
         raise ValueError(
-            "`is_true_positive` must not hold more true positives than `num_ground_truths`. "
-            f"Received: {int(flags.sum())} true positives, num_ground_truths={num_ground_truths}"
+            "`is_true_positive` must not hold more true positives than "
+            f"`num_ground_truths`. Received: {int(flags.sum())} true positives, "
+            f"num_ground_truths={num_ground_truths}"
         )
     # --8<-- [start:average_precision]
     if len(flags) == 0:
@@ -539,7 +582,8 @@ def average_precision(
     true_positives = np.cumsum(ranked)
     recall = true_positives / num_ground_truths
     precision = true_positives / np.arange(1, len(ranked) + 1)
-    # The interpolated precision at a rank is the best precision at that rank or any later one.
+    # The interpolated precision at a rank is the best precision at that
+    # rank or any later one.
     envelope = np.maximum.accumulate(precision[::-1])[::-1]
     if recall_points is None:
         recall_gain = np.diff(recall, prepend=0.0)
@@ -564,9 +608,12 @@ def _check_records(
     for i, record in enumerate(records):
         label = f"{name}[{i}]"
         if not isinstance(record, Mapping) or any(key not in record for key in keys):
-            found = sorted(record) if isinstance(record, Mapping) else type(record).__name__
+            found = (
+                sorted(record) if isinstance(record, Mapping) else type(record).__name__
+            )
             raise ValueError(
-                f"`{label}` must be a mapping with the keys {list(keys)}. Received: {found}"
+                f"`{label}` must be a mapping with the keys {list(keys)}. Received: "
+                f"{found}"
             )
         boxes = _check_boxes(record["boxes"], f"{label}['boxes']", box_format)
         classes = np.asarray(record["classes"])
@@ -575,7 +622,10 @@ def _check_records(
                 f"`{label}['classes']` must hold one class per box ({len(boxes)}). "
                 f"Received: {label}['classes'].shape={classes.shape}"
             )
-        entry = {"boxes": _to_xyxy(boxes.astype(np.float64), box_format), "classes": classes}
+        entry = {
+            "boxes": _to_xyxy(boxes.astype(np.float64), box_format),
+            "classes": classes,
+        }
         if "scores" in keys:
             entry["scores"] = _check_scores(
                 record["scores"], f"{label}['scores']", len(boxes), f"{label}['boxes']"
@@ -602,11 +652,12 @@ def class_average_precisions(
     Args:
         detections: one mapping per image with `"boxes"` `(N, 4)`, `"scores"` `(N,)` and
             `"classes"` `(N,)`.
-        ground_truths: one mapping per image, in the same order, with `"boxes"` `(M, 4)` and
-            `"classes"` `(M,)`.
-        iou_threshold: the least IoU for a detection to match an object. Defaults to 0.5.
-        recall_points: `None` for all-point interpolation (PASCAL VOC since 2010) or the number
-            of recall levels (101 for COCO). Defaults to `None`.
+        ground_truths: one mapping per image, in the same order, with `"boxes"` `(M, 4)`
+            and `"classes"` `(M,)`.
+        iou_threshold: the least IoU for a detection to match an
+            object. Defaults to 0.5.
+        recall_points: `None` for all-point interpolation (PASCAL VOC since 2010) or the
+            number of recall levels (101 for COCO). Defaults to `None`.
         box_format: the box format of both, one of `BOX_FORMATS`. Defaults to `"xyxy"`.
 
     Returns:
@@ -614,10 +665,11 @@ def class_average_precisions(
         precision.
 
     Raises:
-        ValueError: if the two sequences differ in length, a mapping lacks a key or holds
-            malformed boxes, scores or classes, or `iou_threshold` is outside [0, 1].
-        TypeError: if either argument is not a sequence of mappings, or a mapping's scores
-            are not real numbers.
+        ValueError: if the two sequences differ in length, a mapping lacks a
+            key or holds malformed boxes, scores or classes, or
+            `iou_threshold` is outside [0, 1].
+        TypeError: if either argument is not a sequence of mappings, or a mapping's
+            scores are not real numbers.
 
     Examples:
         >>> truth = [{"boxes": [[0, 0, 10, 10]], "classes": [0]}]
@@ -630,9 +682,12 @@ def class_average_precisions(
     box_format = _check_format(box_format, "box_format")
     iou_threshold = _check_unit_interval(iou_threshold, "iou_threshold")
     found = _check_records(detections, "detections", _DETECTION_KEYS, box_format)
-    truth = _check_records(ground_truths, "ground_truths", _GROUND_TRUTH_KEYS, box_format)
+    truth = _check_records(
+        ground_truths, "ground_truths", _GROUND_TRUTH_KEYS, box_format
+    )
     check_same_length(truth, "ground_truths", found, "detections")
-    # Images without boxes contribute no classes (and their empty arrays no float dtype).
+    # Images without boxes contribute no classes (and their empty
+    # arrays no float dtype).
     labelled = [t["classes"] for t in truth if len(t["classes"])]
     classes = np.unique(np.concatenate(labelled)) if labelled else np.zeros(0)
     result: dict[Any, float] = {}
@@ -668,19 +723,21 @@ def mean_average_precision(
     recall_points: int | None = None,
     box_format: str = "xyxy",
 ) -> float:
-    """Mean over classes of the average precision (mAP) of detections on a set of images.
+    """Mean over classes of the average precision (mAP) of
+    detections on a set of images.
 
-    The arguments are those of `class_average_precisions`; this is the mean of its values.
-    With the defaults it is PASCAL VOC's measure (IoU threshold 0.5, all-point
-    interpolation); COCO's headline AP averages this, with `recall_points=101`, over the IoU
-    thresholds 0.50, 0.55, ..., 0.95.
+    The arguments are those of `class_average_precisions`; this is the mean of its
+    values. With the defaults it is PASCAL VOC's measure (IoU threshold 0.5, all-point
+    interpolation); COCO's headline AP averages this, with `recall_points=101`, over the
+    IoU thresholds 0.50, 0.55, ..., 0.95.
 
     Args:
         detections: one mapping per image with `"boxes"`, `"scores"` and `"classes"`.
         ground_truths: one mapping per image with `"boxes"` and `"classes"`.
-        iou_threshold: the least IoU for a detection to match an object. Defaults to 0.5.
-        recall_points: `None` for all-point interpolation or the number of recall levels.
-            Defaults to `None`.
+        iou_threshold: the least IoU for a detection to match an
+            object. Defaults to 0.5.
+        recall_points: `None` for all-point interpolation or the number of recall
+            levels. Defaults to `None`.
         box_format: the box format of both, one of `BOX_FORMATS`. Defaults to `"xyxy"`.
 
     Returns:
@@ -709,6 +766,7 @@ def mean_average_precision(
     )
     if not per_class:
         raise ValueError(
-            "`ground_truths` must hold at least one box to average over. Received: no boxes"
+            "`ground_truths` must hold at least one box to average over. Received: no "
+            "boxes"
         )
     return float(np.mean(list(per_class.values())))

@@ -1,4 +1,6 @@
-"""What this machine offers TensorFlow: versions, CUDA build and the devices it can use."""
+"""What this machine offers TensorFlow: versions, CUDA build
+and the devices it can use.
+"""
 
 from __future__ import annotations
 
@@ -36,10 +38,11 @@ class DeviceInfo:
         device_type: `"CPU"`, `"GPU"` or `"TPU"`.
         description: a human-readable name, e.g. the CPU model or
             `"NVIDIA H100 80GB HBM3 (compute capability 9.0)"`.
-        memory_in_use_bytes: accelerator memory TensorFlow holds on the device now, where it
-            reports it (GPUs and TPUs), else None. TensorFlow exposes no total-memory figure.
-        peak_memory_bytes: the most accelerator memory TensorFlow has held in this process,
-            where it reports it, else None.
+        memory_in_use_bytes: accelerator memory TensorFlow holds on the device now,
+            where it reports it (GPUs and TPUs), else None. TensorFlow exposes no
+            total-memory figure.
+        peak_memory_bytes: the most accelerator memory TensorFlow has held in this
+            process, where it reports it, else None.
     """
 
     name: str
@@ -82,7 +85,9 @@ class HardwareInfo:
 def _memory(device_name: str) -> tuple[int | None, int | None]:
     """(in use, peak) bytes TensorFlow reports for an accelerator, or (None, None)."""
     try:
-        info = tf.config.experimental.get_memory_info(device_name.replace("/device:", ""))
+        info = tf.config.experimental.get_memory_info(
+            device_name.replace("/device:", "")
+        )
     except (ValueError, tf.errors.OpError):
         return None, None
     return int(info["current"]), int(info["peak"])
@@ -125,8 +130,8 @@ def describe_hardware() -> HardwareInfo:
     """Describe the software versions and devices available to TensorFlow.
 
     TPUs are listed only when the TPU system is already initialised in this process (for
-    example by `tf.tpu.experimental.initialize_tpu_system`): this function never contacts a
-    TPU resolver, so it returns quickly and works offline.
+    example by `tf.tpu.experimental.initialize_tpu_system`): this function never
+    contacts a TPU resolver, so it returns quickly and works offline.
 
     Returns:
         A `HardwareInfo` for this process.
@@ -150,8 +155,9 @@ def describe_hardware() -> HardwareInfo:
             if device_type == "CPU":
                 description = cpu_model
             elif device_type == "GPU" and physical_gpus:
-                # Logical GPUs map one-to-one onto physical ones unless a GPU was split into
-                # several logical devices; a single physical GPU then backs all of them.
+                # Logical GPUs map one-to-one onto physical ones unless a GPU
+                # was split into several logical devices; a single physical GPU
+                # then backs all of them.
                 if len(physical_gpus) == len(logical_gpus):
                     description = _gpu_description(physical_gpus[index])
                 elif len(physical_gpus) == 1:
@@ -160,8 +166,12 @@ def describe_hardware() -> HardwareInfo:
                     description = "GPU"
             else:
                 description = device_type
-            in_use, peak = _memory(logical.name) if device_type != "CPU" else (None, None)
-            devices.append(DeviceInfo(logical.name, device_type, description, in_use, peak))
+            in_use, peak = (
+                _memory(logical.name) if device_type != "CPU" else (None, None)
+            )
+            devices.append(
+                DeviceInfo(logical.name, device_type, description, in_use, peak)
+            )
     tpus = [d for d in devices if d.device_type == "TPU"]
     topology = None
     if tpus:
@@ -195,17 +205,21 @@ def format_hardware(info: HardwareInfo) -> str:
         TypeError: if `info` is not a `HardwareInfo`.
 
     Examples:
-        >>> print(format_hardware(describe_hardware()).splitlines()[1])  # doctest: +ELLIPSIS
+        >>> text = format_hardware(describe_hardware())
+        >>> print(text.splitlines()[1])  # doctest: +ELLIPSIS
         TensorFlow   ...
 
     See: docs/hardware/gpus-tpus-and-cuda.md
     """
     if not isinstance(info, HardwareInfo):
         raise TypeError(
-            f"`info` must be a HardwareInfo. Received: info={type(info).__name__} object"
+            f"`info` must be a HardwareInfo. Received: info={type(info).__name__} "
+            "object"
         )
     if info.built_with_cuda:
-        cuda = f"yes (CUDA {info.cuda_version or '?'}, cuDNN {info.cudnn_version or '?'})"
+        cuda = (
+            f"yes (CUDA {info.cuda_version or '?'}, cuDNN {info.cudnn_version or '?'})"
+        )
     else:
         cuda = "no"
     rows = [
@@ -244,8 +258,8 @@ STRATEGY_NAMES = ("auto", "tpu", "multi_worker", "mirrored", "one_device")
 def _tpu_resolver() -> Any | None:
     """A TPU cluster resolver when this machine can reach a TPU, else None.
 
-    The resolver is only asked where the environment says a TPU exists: on other machines its
-    metadata look-up would wait on a network that is not there.
+    The resolver is only asked where the environment says a TPU exists: on other
+    machines its metadata look-up would wait on a network that is not there.
     """
     hints = ("TPU_NAME", "COLAB_TPU_ADDR", "TPU_ACCELERATOR_TYPE", "TPU_WORKER_ID")
     if not any(os.environ.get(h) for h in hints) and not Path("/dev/accel0").exists():
@@ -266,8 +280,9 @@ def _device_key(name: str) -> tuple[str, int]:
 def _check_device(value: Any, name: str) -> str:
     """Return `value` if it names a device TensorFlow can use in this process.
 
-    TensorFlow places work on another device, silently, when the one asked for does not exist
-    (soft placement), so a mistyped or absent GPU would otherwise run on the CPU unnoticed.
+    TensorFlow places work on another device, silently, when the one asked for
+    does not exist (soft placement), so a mistyped or absent GPU would otherwise
+    run on the CPU unnoticed.
 
     Args:
         value: a device name such as `"/gpu:0"` or `"/device:CPU:0"` (any case).
@@ -288,7 +303,8 @@ def _check_device(value: Any, name: str) -> str:
     """
     if not isinstance(value, str):
         raise TypeError(
-            f"`{name}` must be a device name such as '/gpu:0'. Received: {name}={value!r}"
+            f"`{name}` must be a device name such as '/gpu:0'. Received: "
+            f"{name}={value!r}"
         )
     existing = [device.name for device in tf.config.list_logical_devices()]
     try:
@@ -297,8 +313,8 @@ def _check_device(value: Any, name: str) -> str:
         key = None
     if key is None or key not in {_device_key(device) for device in existing}:
         raise ValueError(
-            f"`{name}` must name a device of this machine, one of {', '.join(existing)}. "
-            f"Received: {name}={value!r}"
+            f"`{name}` must name a device of this machine, one of "
+            f"{', '.join(existing)}. Received: {name}={value!r}"
         )
     return value
 
@@ -323,7 +339,8 @@ def _workers_in_tf_config() -> int:
         config = json.loads(os.environ.get("TF_CONFIG", "") or "{}")
     except json.JSONDecodeError as exc:
         raise ValueError(
-            f"`TF_CONFIG` must be JSON naming the cluster and this task. Received: {exc}"
+            "`TF_CONFIG` must be JSON naming the cluster and this task. Received: "
+            f"{exc}"
         ) from exc
     cluster = config.get("cluster", {})
     return len(cluster.get("worker", [])) + len(cluster.get("chief", []))
@@ -334,25 +351,27 @@ def pick_strategy(
 ) -> tf.distribute.Strategy:
     """Return the `tf.distribute` strategy for this machine, or the one `name` asks for.
 
-    With ``name="auto"`` the first that applies wins: `TPUStrategy` when a TPU is reachable;
-    `MultiWorkerMirroredStrategy` when ``TF_CONFIG`` names several workers;
-    `MirroredStrategy` when there are several GPUs; otherwise `OneDeviceStrategy` on the GPU or
-    the CPU.
+    With ``name="auto"`` the first that applies wins: `TPUStrategy` when a TPU is
+    reachable; `MultiWorkerMirroredStrategy` when ``TF_CONFIG`` names several
+    workers; `MirroredStrategy` when there are several GPUs; otherwise
+    `OneDeviceStrategy` on the GPU or the CPU.
 
     Args:
         name: one of ``"auto"``, ``"tpu"``, ``"multi_worker"``, ``"mirrored"`` or
             ``"one_device"``. Defaults to ``"auto"``.
-        devices: the devices to mirror over, for ``"mirrored"`` (and ``"auto"``, which then
-            treats them as the accelerators); e.g. ``["/cpu:0", "/cpu:1"]`` with two logical CPU
-            devices to try data parallelism on a laptop. Defaults to the visible GPUs.
+        devices: the devices to mirror over, for ``"mirrored"`` (and ``"auto"``,
+            which then treats them as the accelerators); e.g. ``["/cpu:0",
+            "/cpu:1"]`` with two logical CPU devices to try data parallelism on a
+            laptop. Defaults to the visible GPUs.
 
     Returns:
         A `tf.distribute.Strategy`.
 
     Raises:
-        TypeError: if `devices` is not a list of strings (a single name must be in a list).
-        ValueError: if `name` is unknown, or names a strategy this machine cannot run, or
-            `devices` is empty or names a device this process does not have.
+        TypeError: if `devices` is not a list of strings (a single
+            name must be in a list).
+        ValueError: if `name` is unknown, or names a strategy this machine cannot run,
+            or `devices` is empty or names a device this process does not have.
 
     Examples:
         >>> strategy = pick_strategy()
@@ -363,8 +382,8 @@ def pick_strategy(
     """
     name = check_one_of(name, "name", STRATEGY_NAMES)
     devices = _check_devices(devices)
-    # TPU and multi-worker set-up must come before anything initialises TensorFlow's devices
-    # (listing them does), so the cluster checks go first.
+    # TPU and multi-worker set-up must come before anything initialises TensorFlow's
+    # devices (listing them does), so the cluster checks go first.
     if name in {"auto", "tpu"}:
         resolver = _tpu_resolver()
         if resolver is not None:
@@ -373,8 +392,8 @@ def pick_strategy(
             return tf.distribute.TPUStrategy(resolver)
         if name == "tpu":
             raise ValueError(
-                "`name` must name a strategy this machine can run. Received: name='tpu', but "
-                "no TPU was found (set TPU_NAME, or run on a TPU VM)"
+                "`name` must name a strategy this machine can run. Received: "
+                "name='tpu', but no TPU was found (set TPU_NAME, or run on a TPU VM)"
             )
     if name == "multi_worker" or (name == "auto" and _workers_in_tf_config() > 1):
         return tf.distribute.MultiWorkerMirroredStrategy()
@@ -384,7 +403,9 @@ def pick_strategy(
         accelerators = [d.name for d in tf.config.list_logical_devices("GPU")]
     if name == "mirrored" or (name == "auto" and len(accelerators) > 1):
         return tf.distribute.MirroredStrategy(accelerators or None)
-    return tf.distribute.OneDeviceStrategy(accelerators[0] if accelerators else "/cpu:0")
+    return tf.distribute.OneDeviceStrategy(
+        accelerators[0] if accelerators else "/cpu:0"
+    )
 
 
 # --8<-- [end:pick_strategy]
@@ -393,8 +414,8 @@ def pick_strategy(
 # --8<-- [start:pick_precision]
 def _check_capability(value: Any) -> tuple[int, int]:
     message = (
-        "`compute_capability` must be a (major, minor) pair of non-negative integers, such as "
-        f"(8, 0). Received: compute_capability={value!r}"
+        "`compute_capability` must be a (major, minor) pair of non-negative integers, "
+        f"such as (8, 0). Received: compute_capability={value!r}"
     )
     if isinstance(value, str) or not isinstance(value, Sequence) or len(value) != 2:
         raise TypeError(message)
@@ -405,18 +426,21 @@ def _check_capability(value: Any) -> tuple[int, int]:
     return int(value[0]), int(value[1])
 
 
-def pick_precision(device_type: str, *, compute_capability: tuple[int, int] | None = None) -> str:
-    """Return the Keras dtype policy that suits a device: the fastest that trains reliably.
+def pick_precision(
+    device_type: str, *, compute_capability: tuple[int, int] | None = None
+) -> str:
+    """Return the Keras dtype policy that suits a device:
+    the fastest that trains reliably.
 
-    ``mixed_bfloat16`` on TPUs and on GPUs of compute capability 8.0 and above (Ampere onward),
-    whose matrix units run bfloat16 at full rate with float32's exponent range;
-    ``mixed_float16`` on GPUs of compute capability 7.x (Volta, Turing), whose tensor cores run
-    float16 and which need loss scaling; ``float32`` on CPUs and older GPUs.
+    ``mixed_bfloat16`` on TPUs and on GPUs of compute capability 8.0 and above (Ampere
+    onward), whose matrix units run bfloat16 at full rate with float32's exponent range;
+    ``mixed_float16`` on GPUs of compute capability 7.x (Volta, Turing), whose tensor
+    cores run float16 and which need loss scaling; ``float32`` on CPUs and older GPUs.
 
     Args:
         device_type: ``"CPU"``, ``"GPU"`` or ``"TPU"``.
-        compute_capability: the GPU's (major, minor) version, for ``"GPU"``, as a tuple (or
-            list) of two integers such as ``(8, 0)``. Defaults to None.
+        compute_capability: the GPU's (major, minor) version, for ``"GPU"``, as a tuple
+            (or list) of two integers such as ``(8, 0)``. Defaults to None.
 
     Returns:
         A policy name for `keras.mixed_precision.set_dtype_policy`.
@@ -473,7 +497,8 @@ class Setup:
         """One line saying what was chosen, for a log or a snippet's output."""
         kind = type(self.strategy).__name__
         if isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            kind = "MultiWorkerMirroredStrategy"  # its class is CollectiveAllReduceStrategy
+            # its class is CollectiveAllReduceStrategy
+            kind = "MultiWorkerMirroredStrategy"
         return (
             f"strategy {kind} · {self.replicas} replica(s) on "
             f"{self.device_type} · precision {self.precision}"
@@ -487,23 +512,25 @@ def setup_hardware(
     devices: Sequence[str] | None = None,
     verbose: bool = True,
 ) -> Setup:
-    """Pick the strategy and precision for this machine, apply the precision, say what it chose.
+    """Pick the strategy and precision for this machine, apply
+    the precision, say what it chose.
 
     Args:
         strategy: a name for `pick_strategy`. Defaults to ``"auto"``.
         precision: a Keras dtype policy name (``"float32"``, ``"mixed_float16"``,
-            ``"mixed_bfloat16"``), or ``"auto"`` for `pick_precision`'s choice. Defaults to
-            ``"auto"``.
+            ``"mixed_bfloat16"``), or ``"auto"`` for `pick_precision`'s choice.
+            Defaults to ``"auto"``.
         devices: passed to `pick_strategy`. Defaults to None.
         verbose: print the one-line summary. Defaults to True.
 
     Returns:
-        A `Setup` holding the strategy, the precision, the device type and the replica count.
+        A `Setup` holding the strategy, the precision, the device type
+        and the replica count.
 
     Raises:
         TypeError: if `devices` is not a list of strings.
-        ValueError: if `strategy` or `precision` is not a known name, or `devices` names a
-            device this process does not have.
+        ValueError: if `strategy` or `precision` is not a known name, or `devices` names
+            a device this process does not have.
 
     Examples:
         >>> setup = setup_hardware(verbose=False)
@@ -516,7 +543,11 @@ def setup_hardware(
         precision, "precision", ("auto", "float32", "mixed_float16", "mixed_bfloat16")
     )
     chosen = pick_strategy(strategy, devices=devices)
-    device = chosen.extended.worker_devices[0] if chosen.extended.worker_devices else "/cpu:0"
+    device = (
+        chosen.extended.worker_devices[0]
+        if chosen.extended.worker_devices
+        else "/cpu:0"
+    )
     device_type = tf.DeviceSpec.from_string(device).device_type or "CPU"
     if isinstance(chosen, tf.distribute.TPUStrategy):
         device_type = "TPU"

@@ -1,4 +1,6 @@
-"""Look inside Keras models: what each layer computes, what it costs and what it sees."""
+"""Look inside Keras models: what each layer computes,
+what it costs and what it sees.
+"""
 
 from __future__ import annotations
 
@@ -49,30 +51,34 @@ def layer_outputs(
 ) -> dict[str, np.ndarray]:
     """Return what each named layer of a model outputs for the given inputs.
 
-    A second model is built that shares the first one's layers and weights but outputs the
-    chosen layers' results; it runs in inference mode (dropout off, batch normalisation using
-    its moving statistics), in batches of `batch_size` examples.
+    A second model is built that shares the first one's layers and weights but outputs
+    the chosen layers' results; it runs in inference mode (dropout off, batch
+    normalisation using its moving statistics), in batches of `batch_size` examples.
 
     Args:
         model: a built Sequential or functional Keras model.
         inputs: the input examples (a list of arrays for a model with several inputs).
-        layer_names: the layers to read, in the order wanted. Defaults to `None`, meaning every
-            layer except input layers, in model order.
+        layer_names: the layers to read, in the order wanted. Defaults to `None`,
+            meaning every layer except input layers, in model order.
         batch_size: examples per batch. Defaults to 256.
 
     Returns:
-        A dict mapping each layer name to its outputs, a NumPy array whose first axis indexes
-        the examples, in the order of `layer_names`.
+        A dict mapping each layer name to its outputs, a NumPy array whose first axis
+        indexes the examples, in the order of `layer_names`.
 
     Raises:
         TypeError: if `model` is not a Keras model or `batch_size` is not an integer.
-        ValueError: if the model has no defined inputs (not built), a name in `layer_names`
-            is not a layer of the model, a chosen layer has several outputs, or `batch_size`
-            is not positive.
+        ValueError: if the model has no defined inputs (not built), a name in
+            `layer_names` is not a layer of the model, a chosen layer has several
+            outputs, or `batch_size` is not positive.
 
     Examples:
         >>> model = keras.Sequential(
-        ...     [keras.Input((4,)), keras.layers.Dense(3, name="hidden"), keras.layers.Dense(2)]
+        ...     [
+        ...         keras.Input((4,)),
+        ...         keras.layers.Dense(3, name="hidden"),
+        ...         keras.layers.Dense(2),
+        ...     ]
         ... )
         >>> outputs = layer_outputs(model, np.zeros((5, 4)), layer_names=["hidden"])
         >>> outputs["hidden"].shape
@@ -82,7 +88,8 @@ def layer_outputs(
     """
     if not isinstance(model, keras.Model):
         raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} object"
+            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
+            "object"
         )
     batch_size = check_positive_int(batch_size, "batch_size")
     try:
@@ -98,7 +105,9 @@ def layer_outputs(
     layers = {layer.name: layer for layer in model.layers}
     if layer_names is None:
         names = [
-            name for name, layer in layers.items() if not isinstance(layer, keras.layers.InputLayer)
+            name
+            for name, layer in layers.items()
+            if not isinstance(layer, keras.layers.InputLayer)
         ]
     else:
         names = [str(name) for name in layer_names]
@@ -113,21 +122,25 @@ def layer_outputs(
         output = layers[name].output
         if isinstance(output, list | tuple | dict):
             raise ValueError(
-                f"`layer_names` must name layers with a single output. Received: layer_names "
-                f"containing {name!r}, which has {len(output)} outputs"
+                "`layer_names` must name layers with a single output. Received: "
+                f"layer_names containing {name!r}, which has {len(output)} outputs"
             )
         outputs.append(output)
 
     # A single input is passed bare: Keras warns when the structure of the call's inputs
     # (one array) differs from the structure the model was built with (a list of one).
     extractor = keras.Model(
-        inputs=model_inputs[0] if len(model_inputs) == 1 else model_inputs, outputs=outputs
+        inputs=model_inputs[0] if len(model_inputs) == 1 else model_inputs,
+        outputs=outputs,
     )
-    arrays = [np.asarray(x) for x in inputs] if isinstance(inputs, list | tuple) else None
+    arrays = (
+        [np.asarray(x) for x in inputs] if isinstance(inputs, list | tuple) else None
+    )
     count = len(arrays[0]) if arrays is not None else len(inputs)
     pieces: list[list[np.ndarray]] = [[] for _ in names]
-    # Called eagerly batch by batch rather than through `predict`, which traces a new
-    # tf.function for every extractor and makes TensorFlow warn about retracing in loops.
+    # Called eagerly batch by batch rather than through `predict`, which
+    # traces a new tf.function for every extractor and makes TensorFlow warn
+    # about retracing in loops.
     for start in range(0, count, batch_size):
         if arrays is not None:
             batch: object = [array[start : start + batch_size] for array in arrays]
@@ -167,7 +180,8 @@ def _flatten(features: object, name: str) -> np.ndarray:
     array = np.asarray(features, dtype=np.float64)
     if array.ndim < 1 or len(array) == 0:
         raise ValueError(
-            f"`{name}` must hold at least one example. Received: {name}.shape={array.shape}"
+            f"`{name}` must hold at least one example. Received: "
+            f"{name}.shape={array.shape}"
         )
     return array.reshape(len(array), -1)
 
@@ -185,17 +199,18 @@ def fit_linear_probe(
 ) -> ProbeResult:
     """Fit a linear classifier (a probe) on fixed features and measure its accuracy.
 
-    The features are flattened to one vector per example and standardised with the training
-    set's mean and spread, then a multinomial logistic regression with an L2 penalty is
-    fitted on them. The features themselves are not changed: the probe only measures how
-    much of the label a linear read-out can recover from them.
+    The features are flattened to one vector per example and standardised with the
+    training set's mean and spread, then a multinomial logistic regression with an L2
+    penalty is fitted on them. The features themselves are not changed: the probe only
+    measures how much of the label a linear read-out can recover from them.
 
     Args:
         train_features: the training examples' features, first axis indexing examples.
         train_labels: one integer class label per training example.
         test_features: the held-out examples' features, with the same shape per example.
         test_labels: one label per held-out example.
-        name: a name for the representation, kept in the result. Defaults to `"features"`.
+        name: a name for the representation, kept in the result.
+            Defaults to `"features"`.
         regularization: the strength of the L2 penalty (scikit-learn's `1 / C`); larger
             values give a simpler probe. Defaults to 1.0.
         max_iter: the most iterations the L-BFGS solver may take. Defaults to 500.
@@ -206,14 +221,18 @@ def fit_linear_probe(
 
     Raises:
         TypeError: if `name` is not a string or `max_iter` not an integer.
-        ValueError: if a feature set is empty, labels and features differ in length, the
-            two feature sets differ in size per example, there are fewer than two classes,
-            `regularization` is not a positive number or `max_iter` is not positive.
+        ValueError: if a feature set is empty, labels and features differ in
+            length, the two feature sets differ in size per example, there are
+            fewer than two classes, `regularization` is not a positive number or
+            `max_iter` is not positive.
 
     Examples:
         >>> labels = np.arange(40) % 2
-        >>> features = labels[:, np.newaxis] + np.random.default_rng(0).normal(0, 0.1, (40, 3))
-        >>> result = fit_linear_probe(features[:30], labels[:30], features[30:], labels[30:])
+        >>> noise = np.random.default_rng(0).normal(0, 0.1, (40, 3))
+        >>> features = labels[:, np.newaxis] + noise
+        >>> result = fit_linear_probe(
+        ...     features[:30], labels[:30], features[30:], labels[30:]
+        ... )
         >>> result.dimension, result.test_accuracy
         (3, 1.0)
 
@@ -255,14 +274,14 @@ def fit_linear_probe(
     x_test = scaler.transform(x_test)
     probe = LogisticRegression(C=1.0 / regularization, max_iter=max_iter)
     # One BLAS thread: these matrices are small, and OpenBLAS threads that wait for work
-    # compete with TensorFlow's thread pool for the cores; on a 2-core machine one thread
-    # fitted the probes about ten times faster than two.
+    # compete with TensorFlow's thread pool for the cores; on a 2-core machine one
+    # thread fitted the probes about ten times faster than two.
     with (
         threadpool_limits(limits=1, user_api="blas"),
         warnings.catch_warnings(record=True) as caught,
     ):
-        # Not converging is reported in the result rather than printed: a probe that stops
-        # early still gives a (slightly pessimistic) accuracy.
+        # Not converging is reported in the result rather than printed: a probe that
+        # stops early still gives a (slightly pessimistic) accuracy.
         warnings.simplefilter("always", ConvergenceWarning)
         probe.fit(x_train, y_train)
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
@@ -294,10 +313,10 @@ def probe_layers(
 ) -> list[ProbeResult]:
     """Fit one linear probe on the output of each chosen layer of a model.
 
-    Each layer's outputs are read with `layer_outputs` (inference mode) for the training and
-    the test examples, and `fit_linear_probe` is fitted on them. Comparing the probes' test
-    accuracies shows how linearly separable the classes are at each depth (Alain and Bengio's
-    linear classifier probes).
+    Each layer's outputs are read with `layer_outputs` (inference mode) for the training
+    and the test examples, and `fit_linear_probe` is fitted on them. Comparing the
+    probes' test accuracies shows how linearly separable the classes are at each depth
+    (Alain and Bengio's linear classifier probes).
 
     Args:
         model: a built Sequential or functional Keras model with a single input.
@@ -305,8 +324,8 @@ def probe_layers(
         y_train: one integer label per training input.
         x_test: the held-out inputs.
         y_test: one label per held-out input.
-        layer_names: the layers to probe, in the order wanted. Defaults to `None`, meaning
-            every layer except input layers, in model order.
+        layer_names: the layers to probe, in the order wanted. Defaults to `None`,
+            meaning every layer except input layers, in model order.
         include_input: whether to probe the raw input first, under the name `"input"`.
             Defaults to `True`.
         regularization: the probes' L2 penalty strength. Defaults to 1.0.
@@ -314,34 +333,47 @@ def probe_layers(
         batch_size: examples per batch when reading layer outputs. Defaults to 256.
 
     Returns:
-        One `ProbeResult` per representation, the input first if `include_input`, then the
-        layers in the order of `layer_names`.
+        One `ProbeResult` per representation, the input first if `include_input`, then
+        the layers in the order of `layer_names`.
 
     Raises:
-        TypeError: if `model` is not a Keras model or an integer option is not an integer.
-        ValueError: for the reasons `layer_outputs` and `fit_linear_probe` give, e.g. a name
-            in `layer_names` that is not a layer of the model (the message lists the layers
-            that exist).
+        TypeError: if `model` is not a Keras model or an integer
+            option is not an integer.
+        ValueError: for the reasons `layer_outputs` and `fit_linear_probe` give, e.g. a
+            name in `layer_names` that is not a layer of the model (the message lists
+            the layers that exist).
 
     Examples:
         >>> keras.utils.set_random_seed(0)
         >>> model = keras.Sequential(
-        ...     [keras.Input((4,)), keras.layers.Dense(3, name="hidden"), keras.layers.Dense(2)]
+        ...     [
+        ...         keras.Input((4,)),
+        ...         keras.layers.Dense(3, name="hidden"),
+        ...         keras.layers.Dense(2),
+        ...     ]
         ... )
         >>> x = np.random.default_rng(0).normal(size=(20, 4))
         >>> y = (x[:, 0] > 0).astype(int)
-        >>> results = probe_layers(model, x[:15], y[:15], x[15:], y[15:], layer_names=["hidden"])
+        >>> results = probe_layers(
+        ...     model, x[:15], y[:15], x[15:], y[15:], layer_names=["hidden"]
+        ... )
         >>> ", ".join(f"{r.name}: {r.dimension} values" for r in results)
         'input: 4 values, hidden: 3 values'
 
     See: docs/fundamentals/layers-of-representations.md
     """
-    train_outputs = layer_outputs(model, x_train, layer_names=layer_names, batch_size=batch_size)
-    test_outputs = layer_outputs(model, x_test, layer_names=layer_names, batch_size=batch_size)
+    train_outputs = layer_outputs(
+        model, x_train, layer_names=layer_names, batch_size=batch_size
+    )
+    test_outputs = layer_outputs(
+        model, x_test, layer_names=layer_names, batch_size=batch_size
+    )
     pairs: list[tuple[str, np.ndarray, np.ndarray]] = []
     if include_input:
         pairs.append(("input", np.asarray(x_train), np.asarray(x_test)))
-    pairs.extend((name, train_outputs[name], test_outputs[name]) for name in train_outputs)
+    pairs.extend(
+        (name, train_outputs[name], test_outputs[name]) for name in train_outputs
+    )
     return [
         fit_linear_probe(
             train,
@@ -381,7 +413,8 @@ def count_parameters(model: keras.Model, *, trainable_only: bool = False) -> int
     """
     if not isinstance(model, keras.Model):
         raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} object"
+            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
+            "object"
         )
     if not model.built:
         raise ValueError(
@@ -392,10 +425,12 @@ def count_parameters(model: keras.Model, *, trainable_only: bool = False) -> int
     return sum(math.prod(weight.shape) for weight in weights)
 
 
-# --- profiling: parameters, multiply-accumulates and activation memory ------------------------
+# --- profiling: parameters, multiply-accumulates and activation memory
+# ------------------------
 
-# Layers that act on each position separately (or only shift positions, as padding and cropping
-# do): they leave the receptive field's size and the jump between neighbours unchanged.
+# Layers that act on each position separately (or only shift positions, as padding
+# and cropping do): they leave the receptive field's size and the jump between
+# neighbours unchanged.
 _POINTWISE_NAMES = (
     "BatchNormalization",
     "LayerNormalization",
@@ -433,11 +468,11 @@ _POINTWISE_NAMES = (
     "Identity",
 )
 
-# Layers that do no multiply-accumulates under the counting convention of the architecture
-# papers (He et al. 2016, Howard et al. 2017, Sandler et al. 2018 count the multiply-adds of
-# convolutions and fully connected layers): normalisation (folded into the preceding
-# convolution at inference), activations, pooling, element-wise merges, in-model preprocessing,
-# layout changes and layers that are the identity at inference.
+# Layers that do no multiply-accumulates under the counting convention of the
+# architecture papers (He et al. 2016, Howard et al. 2017, Sandler et al. 2018 count the
+# multiply-adds of convolutions and fully connected layers): normalisation (folded into
+# the preceding convolution at inference), activations, pooling, element-wise merges,
+# in-model preprocessing, layout changes and layers that are the identity at inference.
 _ZERO_MAC_NAMES = (
     *_POINTWISE_NAMES,
     "MaxPooling1D",
@@ -461,7 +496,9 @@ _ZERO_MAC_NAMES = (
     "UpSampling3D",
 )
 _ZERO_MAC_LAYERS: tuple[type, ...] = tuple(
-    getattr(keras.layers, name) for name in _ZERO_MAC_NAMES if hasattr(keras.layers, name)
+    getattr(keras.layers, name)
+    for name in _ZERO_MAC_NAMES
+    if hasattr(keras.layers, name)
 )
 _SEPARABLE = (keras.layers.SeparableConv1D, keras.layers.SeparableConv2D)
 _DEPTHWISE = (keras.layers.DepthwiseConv1D, keras.layers.DepthwiseConv2D)
@@ -483,12 +520,14 @@ def _graph_of(model: keras.Model) -> Any:
 
 
 def _calls(model: keras.Model) -> list[_Call] | None:
-    """Every call in a model's graph as (operation, input tensors, output tensors), in order.
+    """Every call in a model's graph as (operation, input
+    tensors, output tensors), in order.
 
-    Returns `None` for a model without a graph (a subclassed model). Keras 3 keeps the graph's
-    calls in `_nodes_by_depth` and its operations, in model order, in `_operations`; the public
-    `model.layers` leaves out operations called directly on tensors (`keras.ops.add(a, b)`), which
-    must be reported rather than skipped, and lists a shared layer once however often it is called.
+    Returns `None` for a model without a graph (a subclassed model). Keras 3 keeps the
+    graph's calls in `_nodes_by_depth` and its operations, in model order, in
+    `_operations`; the public `model.layers` leaves out operations called directly on
+    tensors (`keras.ops.add(a, b)`), which must be reported rather than skipped, and
+    lists a shared layer once however often it is called.
     """
     graph = _graph_of(model)
     by_depth = getattr(graph, "_nodes_by_depth", None)
@@ -496,23 +535,27 @@ def _calls(model: keras.Model) -> list[_Call] | None:
     if graph is None or by_depth is None or operations is None:
         return None
     order = {id(operation): i for i, operation in enumerate(operations)}
-    nodes = [node for depth in sorted(by_depth, reverse=True) for node in by_depth[depth]]
+    nodes = [
+        node for depth in sorted(by_depth, reverse=True) for node in by_depth[depth]
+    ]
     nodes.sort(key=lambda node: order.get(id(node.operation), len(order)))
     return [
-        (node.operation, list(node.arguments.keras_tensors), list(node.outputs)) for node in nodes
+        (node.operation, list(node.arguments.keras_tensors), list(node.outputs))
+        for node in nodes
     ]
 
 
 def _check_graph_model(model: Any) -> list[_Call]:
     if not isinstance(model, keras.Model):
         raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} object"
+            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
+            "object"
         )
     calls = _calls(model)
     if calls is None:
         raise ValueError(
-            "`model` must be a Sequential or functional model started with keras.Input (a "
-            f"subclassed model has no graph to walk). Received: model={model.name!r}"
+            "`model` must be a Sequential or functional model started with keras.Input "
+            f"(a subclassed model has no graph to walk). Received: model={model.name!r}"
         )
     return calls
 
@@ -523,7 +566,8 @@ def _shape(tensor: Any, where: str) -> tuple[int, ...]:
     if any(size is None for size in shape):
         raise ValueError(
             "`model` must have a fully defined input shape to be profiled, e.g. "
-            f"keras.Input((224, 224, 3)). Received: {where} with shape {tuple(tensor.shape)}"
+            f"keras.Input((224, 224, 3)). Received: {where} with shape "
+            f"{tuple(tensor.shape)}"
         )
     return tuple(int(size) for size in shape)
 
@@ -534,17 +578,23 @@ def _itemsize(dtype: Any) -> int:
     return 1 if bits is None else max(1, int(bits.group()) // 8)
 
 
-def _split_channels(shape: tuple[int, ...], data_format: str) -> tuple[tuple[int, ...], int]:
+def _split_channels(
+    shape: tuple[int, ...], data_format: str
+) -> tuple[tuple[int, ...], int]:
     if data_format == "channels_first":
         return shape[1:], shape[0]
     return shape[:-1], shape[-1]
 
 
 def _macs(layer: Any, inputs: list[Any], outputs: list[Any], where: str) -> int | None:
-    """Multiply-accumulates of one call for one example, or `None` if the class is unknown."""
+    """Multiply-accumulates of one call for one example, or
+    `None` if the class is unknown.
+    """
     if isinstance(layer, _ZERO_MAC_LAYERS):
         return 0
-    if not isinstance(layer, (*_SEPARABLE, *_DEPTHWISE, *_TRANSPOSED, *_CONV, keras.layers.Dense)):
+    if not isinstance(
+        layer, (*_SEPARABLE, *_DEPTHWISE, *_TRANSPOSED, *_CONV, keras.layers.Dense)
+    ):
         return None
     in_shape = _shape(inputs[0], where)
     out_shape = _shape(outputs[0], where)
@@ -558,12 +608,16 @@ def _macs(layer: Any, inputs: list[Any], outputs: list[Any], where: str) -> int 
         depthwise = in_channels * int(layer.depth_multiplier)
         return int(math.prod(out_space) * depthwise * (window + int(layer.filters)))
     if isinstance(layer, _DEPTHWISE):
-        return int(math.prod(out_space) * in_channels * int(layer.depth_multiplier) * window)
+        return int(
+            math.prod(out_space) * in_channels * int(layer.depth_multiplier) * window
+        )
     if isinstance(layer, _TRANSPOSED):
         # Each input position scatters a window of weights into every output channel.
         return int(math.prod(in_space) * in_channels * window * int(layer.filters))
     groups = int(getattr(layer, "groups", 1))
-    return int(math.prod(out_space) * int(layer.filters) * window * (in_channels // groups))
+    return int(
+        math.prod(out_space) * int(layer.filters) * window * (in_channels // groups)
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -571,14 +625,16 @@ class LayerProfile:
     """What one call of one layer costs, for one example.
 
     Attributes:
-        name: the layer's name; a layer inside a nested model is named `outer/inner`, and the
-            second call of a shared layer `name#2`.
-        class_name: the layer's class, or `keras.ops.<Name>` for an operation called directly
-            on tensors.
-        output_shape: the shape of its (first) output for one example, without the batch axis.
-        params: the numbers in its weights, trainable or not, counted at its first call only.
-        macs: its multiply-accumulates, or `None` when its class is not supported (it is then
-            listed in `Profile.unsupported`, never counted as zero).
+        name: the layer's name; a layer inside a nested model is named `outer/inner`,
+            and the second call of a shared layer `name#2`.
+        class_name: the layer's class, or `keras.ops.<Name>` for an operation called
+            directly on tensors.
+        output_shape: the shape of its (first) output for one example,
+            without the batch axis.
+        params: the numbers in its weights, trainable or not, counted at
+            its first call only.
+        macs: its multiply-accumulates, or `None` when its class is not supported (it is
+            then listed in `Profile.unsupported`, never counted as zero).
         activation_bytes: the size of its outputs in bytes, in their dtype.
     """
 
@@ -601,12 +657,13 @@ class Profile:
 
     Attributes:
         name: the model's name.
-        layers: one `LayerProfile` per layer call, in model order (input layers left out).
+        layers: one `LayerProfile` per layer call, in model order
+            (input layers left out).
         params: the total number of parameters; equals `model.count_params()`.
         macs: the total multiply-accumulates of the supported layers.
         activation_bytes: the total size of every layer's outputs in bytes.
-        unsupported: the layers whose multiply-accumulates are unknown, as `"name (Class)"`;
-            when it is not empty, `macs` is a lower bound.
+        unsupported: the layers whose multiply-accumulates are unknown, as `"name
+            (Class)"`; when it is not empty, `macs` is a lower bound.
     """
 
     name: str
@@ -618,7 +675,9 @@ class Profile:
 
     @property
     def flops(self) -> int:
-        """Floating-point operations of the supported layers, counting one multiply-add as two."""
+        """Floating-point operations of the supported layers,
+        counting one multiply-add as two.
+        """
         return 2 * self.macs
 
     def __str__(self) -> str:
@@ -626,7 +685,11 @@ class Profile:
 
 
 def _profile_calls(
-    model: keras.Model, calls: list[_Call], prefix: str, seen: set[int], times: dict[str, int]
+    model: keras.Model,
+    calls: list[_Call],
+    prefix: str,
+    seen: set[int],
+    times: dict[str, int],
 ) -> list[LayerProfile]:
     rows: list[LayerProfile] = []
     for operation, inputs, outputs in calls:
@@ -669,31 +732,33 @@ def _profile_calls(
 
 # --8<-- [start:profile]
 def profile(model: keras.Model) -> Profile:
-    """Count a model's parameters, multiply-accumulates (MACs), FLOPs and activation memory.
+    """Count a model's parameters, multiply-accumulates
+    (MACs), FLOPs and activation memory.
 
     The counts are for one example and come from the layers' shapes alone: nothing runs.
     Counting conventions, those of the architecture papers:
 
     - A convolution costs (output positions) * (output channels) * (kernel window) *
-      (input channels per group) MACs, whatever its stride, dilation or padding (padded zeros
-      count as inputs); a depthwise convolution has one input channel per group; a separable
-      one adds its pointwise 1x1 convolution; a transposed one costs (input positions) *
-      (input channels) * (kernel window) * (output channels). A dense layer costs
-      (positions) * (inputs) * (units), with one position per example on a 2-D input.
-      Biases are not counted.
-    - Batch and layer normalisation, activations, pooling, element-wise merges (Add, Multiply,
-      Concatenate …), Rescaling and Normalization, padding, cropping, reshaping, upsampling
-      and dropout count 0 MACs: at inference normalisation folds into the preceding
-      convolution, and the papers leave the rest out.
+      (input channels per group) MACs, whatever its stride, dilation or padding (padded
+      zeros count as inputs); a depthwise convolution has one input channel per group; a
+      separable one adds its pointwise 1x1 convolution; a transposed one costs (input
+      positions) * (input channels) * (kernel window) * (output channels). A dense layer
+      costs (positions) * (inputs) * (units), with one position per example on a 2-D
+      input. Biases are not counted.
+    - Batch and layer normalisation, activations, pooling, element-wise merges (Add,
+      Multiply, Concatenate …), Rescaling and Normalization, padding, cropping,
+      reshaping, upsampling and dropout count 0 MACs: at inference normalisation folds
+      into the preceding convolution, and the papers leave the rest out.
     - FLOPs are twice the MACs: one multiply-add is two floating-point operations.
-    - Activation memory is the size of each layer's outputs in their dtype; summed, it is
-      roughly what training keeps for the backward pass (inference needs far less at once).
+    - Activation memory is the size of each layer's outputs in their dtype;
+      summed, it is roughly what training keeps for the backward pass (inference
+      needs far less at once).
     - Nested Sequential and functional models are walked layer by layer; a layer called
       several times is counted at each call, its parameters once.
 
     Any other layer class, including subclassed models and operations called directly on
-    tensors, is listed in `unsupported` with `macs=None` in its row: it is never counted as
-    zero without saying so. Its parameters are still counted.
+    tensors, is listed in `unsupported` with `macs=None` in its row: it is never counted
+    as zero without saying so. Its parameters are still counted.
 
     Args:
         model: a Sequential or functional Keras model with a fully defined input shape.
@@ -703,8 +768,8 @@ def profile(model: keras.Model) -> Profile:
 
     Raises:
         TypeError: if `model` is not a Keras model.
-        ValueError: if the model has no graph (a subclassed model, or a Sequential without
-            keras.Input) or a layer's shape is not fully defined.
+        ValueError: if the model has no graph (a subclassed model, or a Sequential
+            without keras.Input) or a layer's shape is not fully defined.
 
     Examples:
         >>> model = keras.Sequential(
@@ -724,7 +789,9 @@ def profile(model: keras.Model) -> Profile:
         params=sum(row.params for row in rows),
         macs=sum(row.macs for row in rows if row.macs is not None),
         activation_bytes=sum(row.activation_bytes for row in rows),
-        unsupported=tuple(f"{row.name} ({row.class_name})" for row in rows if row.macs is None),
+        unsupported=tuple(
+            f"{row.name} ({row.class_name})" for row in rows if row.macs is None
+        ),
     )
     # --8<-- [end:profile]
 
@@ -750,8 +817,8 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
 
     Args:
         result: what `profile` returned.
-        max_rows: show at most this many layer rows (the first ones), then a line saying how
-            many were left out; `None` shows them all. Defaults to `None`.
+        max_rows: show at most this many layer rows (the first ones), then a line saying
+            how many were left out; `None` shows them all. Defaults to `None`.
 
     Returns:
         The table: one row per layer (name, class, output shape, parameters, MACs,
@@ -762,7 +829,9 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
         ValueError: if `max_rows` is negative.
 
     Examples:
-        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="out")])
+        >>> model = keras.Sequential(
+        ...     [keras.Input((4,)), keras.layers.Dense(2, name="out")]
+        ... )
         >>> print(format_profile(profile(model)))
         Layer  Class  Output shape  Params  MACs  Activations
         out    Dense  2                 10     8          8 B
@@ -772,7 +841,8 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
     """
     if not isinstance(result, Profile):
         raise TypeError(
-            f"`result` must be a Profile. Received: result={type(result).__name__} object"
+            f"`result` must be a Profile. Received: result={type(result).__name__} "
+            "object"
         )
     if max_rows is not None:
         max_rows = check_non_negative_int(max_rows, "max_rows")
@@ -789,7 +859,9 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
         )
         for row in shown
     ]
-    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
+    widths = [
+        max(len(line[i]) for line in [header, *table]) for i in range(len(header))
+    ]
     lines = [
         "  ".join(
             cell.ljust(width) if i < 3 else cell.rjust(width)
@@ -806,17 +878,22 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
     )
     if result.unsupported:
         lines.append(
-            f"MACs not counted for {len(result.unsupported)} unsupported layers (the totals "
-            f"are lower bounds): {', '.join(result.unsupported)}"
+            f"MACs not counted for {len(result.unsupported)} unsupported layers (the "
+            f"totals are lower bounds): {', '.join(result.unsupported)}"
         )
     return "\n".join(lines)
 
 
-# --- receptive fields ---------------------------------------------------------------------------
+# --- receptive fields
+# ---------------------------------------------------------------------------
 
-_POINTWISE = tuple(getattr(keras.layers, n) for n in _POINTWISE_NAMES if hasattr(keras.layers, n))
+_POINTWISE = tuple(
+    getattr(keras.layers, n) for n in _POINTWISE_NAMES if hasattr(keras.layers, n)
+)
 _POOLING = tuple(
-    getattr(keras.layers, f"{kind}Pooling{d}D") for kind in ("Max", "Average") for d in (1, 2, 3)
+    getattr(keras.layers, f"{kind}Pooling{d}D")
+    for kind in ("Max", "Average")
+    for d in (1, 2, 3)
 )
 _GLOBAL = (
     *(
@@ -834,8 +911,8 @@ class ReceptiveFieldStep:
 
     Attributes:
         name: the layer's name (`outer/inner` inside a nested model).
-        kernel: the layer's window (1 for layers that act on each position alone), or `None`
-            for a layer that mixes all positions (global pooling, flattening).
+        kernel: the layer's window (1 for layers that act on each position alone), or
+            `None` for a layer that mixes all positions (global pooling, flattening).
         stride: the step between the layer's windows, or `None` as for `kernel`.
         dilation: the spacing of the window's taps, or `None` as for `kernel`.
         size: how many input pixels one output position depends on along each axis, or
@@ -858,7 +935,8 @@ class ReceptiveField:
 
     Attributes:
         steps: one `ReceptiveFieldStep` per layer, in order.
-        size: the receptive field of the output, per spatial axis (`None`: the whole input).
+        size: the receptive field of the output, per spatial axis
+            (`None`: the whole input).
         jump: the output's cumulative stride, per spatial axis (`None` as for `size`).
     """
 
@@ -874,20 +952,26 @@ _State = tuple[tuple[int, ...] | None, tuple[int, ...] | None]
 
 
 def _grow(
-    state: _State, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
+    state: _State,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
 ) -> _State:
     size, jump = state
     if size is None or jump is None:
         return None, None
     # Each layer widens the field by (k - 1) dilated taps, spaced by the jump so far.
     new_size = tuple(
-        r + (k - 1) * d * j for r, k, d, j in zip(size, kernel, dilation, jump, strict=True)
+        r + (k - 1) * d * j
+        for r, k, d, j in zip(size, kernel, dilation, jump, strict=True)
     )
     return new_size, tuple(j * s for j, s in zip(jump, stride, strict=True))
 
 
 def _merge(states: list[_State]) -> _State:
-    """Where paths join, the field is the largest over them (the union of their windows)."""
+    """Where paths join, the field is the largest over them
+    (the union of their windows).
+    """
     if not states:
         raise ValueError("`model` must connect every layer to its inputs")
     if any(size is None or jump is None for size, jump in states):
@@ -901,7 +985,9 @@ def _merge(states: list[_State]) -> _State:
 
 
 def _axes(value: Any, ndim: int) -> tuple[int, ...]:
-    values = tuple(int(v) for v in value) if isinstance(value, Sequence) else (int(value),)
+    values = (
+        tuple(int(v) for v in value) if isinstance(value, Sequence) else (int(value),)
+    )
     return values * ndim if len(values) == 1 else values
 
 
@@ -961,29 +1047,32 @@ def _receptive_calls(
 def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveField:
     """Compute how many input pixels each layer's output positions depend on.
 
-    Going through a layer with kernel `k`, stride `s` and dilation `d`, the receptive field
-    `r` and the jump `j` (the distance in input pixels between neighbouring outputs, i.e. the
-    product of the strides so far) become `r + (k - 1) * d * j` and `j * s`, starting from
-    `r = j = 1` at the input. Pooling counts as a layer with its pool size and stride; layers
-    that act on each position alone (normalisation, activations, padding …) change neither.
-    Where paths join (Add, Concatenate), the field is the largest over the paths; global pooling
-    and flattening make it the whole input. This is the theoretical field: the pixels near its
-    centre weigh far more than those at its edge.
+    Going through a layer with kernel `k`, stride `s` and dilation `d`, the receptive
+    field `r` and the jump `j` (the distance in input pixels between neighbouring
+    outputs, i.e. the product of the strides so far) become `r + (k - 1) * d * j` and
+    `j * s`, starting from `r = j = 1` at the input. Pooling counts as a layer with its
+    pool size and stride; layers that act on each position alone (normalisation,
+    activations, padding …) change neither. Where paths join (Add, Concatenate), the
+    field is the largest over the paths; global pooling and flattening make it the
+    whole input. This is the theoretical field: the pixels near its centre weigh far
+    more than those at its edge.
 
     Args:
-        layers: either a Sequential or functional Keras model (its convolution, pooling,
-            pointwise, merge and global layers are read, nested models included, one value per
-            spatial axis), or a list of `(kernel, stride)` or `(kernel, stride, dilation)`
-            integer tuples describing a chain of layers along one axis.
+        layers: either a Sequential or functional Keras model (its convolution,
+            pooling, pointwise, merge and global layers are read, nested models
+            included, one value per spatial axis), or a list of `(kernel, stride)`
+            or `(kernel, stride, dilation)` integer tuples describing a chain of
+            layers along one axis.
 
     Returns:
         A `ReceptiveField`: one step per layer, and the final size and jump.
 
     Raises:
         TypeError: if `layers` is neither a model nor a list of integer tuples.
-        ValueError: if a tuple does not have 2 or 3 positive integers, the model has no graph,
-            or it contains layers whose effect on the field is unknown (upsampling, transposed
-            convolutions, reshapes, custom layers); the message names them.
+        ValueError: if a tuple does not have 2 or 3 positive integers, the model
+            has no graph, or it contains layers whose effect on the field is
+            unknown (upsampling, transposed convolutions, reshapes, custom layers);
+            the message names them.
 
     Examples:
         >>> steps = receptive_field([(3, 1), (3, 1), (2, 2), (3, 1, 2)]).steps
@@ -1004,30 +1093,33 @@ def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveF
         _receptive_calls(calls, states, "", steps, unknown)
         if unknown:
             raise ValueError(
-                "`layers` must contain only layers whose effect on the receptive field is known "
-                f"(convolution, pooling, pointwise, merge, global). Received: {', '.join(unknown)}"
+                "`layers` must contain only layers whose effect on the receptive field "
+                "is known (convolution, pooling, pointwise, merge, global). Received: "
+                f"{', '.join(unknown)}"
             )
         size, jump = _merge([states[id(tensor)] for tensor in graph.outputs])
         return ReceptiveField(tuple(steps), size, jump)
 
     if isinstance(layers, str | bytes) or not isinstance(layers, Sequence):
         raise TypeError(
-            "`layers` must be a Keras model or a list of (kernel, stride[, dilation]) tuples. "
-            f"Received: layers={type(layers).__name__} object"
+            "`layers` must be a Keras model or a list of (kernel, stride[, dilation]) "
+            f"tuples. Received: layers={type(layers).__name__} object"
         )
     state: _State = ((1,), (1,))
     steps = []
     for i, entry in enumerate(layers, start=1):
         if not isinstance(entry, Sequence) or len(entry) not in (2, 3):
             raise ValueError(
-                "`layers` must hold (kernel, stride) or (kernel, stride, dilation) tuples. "
-                f"Received: layers[{i - 1}]={entry!r}"
+                "`layers` must hold (kernel, stride) or (kernel, stride, dilation) "
+                f"tuples. Received: layers[{i - 1}]={entry!r}"
             )
         kernel, stride, dilation = (
             check_positive_int(value, f"layers[{i - 1}]") for value in (*entry, 1)[:3]
         )
         state = _grow(state, (kernel,), (stride,), (dilation,))
-        steps.append(ReceptiveFieldStep(f"layer {i}", (kernel,), (stride,), (dilation,), *state))
+        steps.append(
+            ReceptiveFieldStep(f"layer {i}", (kernel,), (stride,), (dilation,), *state)
+        )
     return ReceptiveField(tuple(steps), *state)
     # --8<-- [end:receptive_field]
 
@@ -1039,9 +1131,9 @@ def format_receptive_field(result: ReceptiveField) -> str:
         result: what `receptive_field` returned.
 
     Returns:
-        One row per layer (name, kernel, stride, dilation, receptive field, jump), values per
-        spatial axis joined by "x"; "-" marks a layer without a window and "all" a field that
-        covers the whole input.
+        One row per layer (name, kernel, stride, dilation, receptive field, jump),
+        values per spatial axis joined by "x"; "-" marks a layer without a window and
+        "all" a field that covers the whole input.
 
     Raises:
         TypeError: if `result` is not a `ReceptiveField`.
@@ -1056,7 +1148,8 @@ def format_receptive_field(result: ReceptiveField) -> str:
     """
     if not isinstance(result, ReceptiveField):
         raise TypeError(
-            f"`result` must be a ReceptiveField. Received: result={type(result).__name__} object"
+            "`result` must be a ReceptiveField. Received: "
+            f"result={type(result).__name__} object"
         )
 
     def cell(values: tuple[int, ...] | None, missing: str) -> str:
@@ -1074,7 +1167,9 @@ def format_receptive_field(result: ReceptiveField) -> str:
         )
         for step in result.steps
     ]
-    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
+    widths = [
+        max(len(line[i]) for line in [header, *table]) for i in range(len(header))
+    ]
     return "\n".join(
         "  ".join(
             cell.ljust(width) if i == 0 else cell.rjust(width)

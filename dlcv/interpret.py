@@ -1,10 +1,12 @@
-"""See what a trained convnet responds to: inputs that excite a channel, and Grad-CAM heatmaps.
+"""See what a trained convnet responds to: inputs that excite a
+channel, and Grad-CAM heatmaps.
 
-Two questions about a trained image classifier have gradient answers. What input pattern makes
-one channel of a layer respond most strongly? `visualize_filter` finds one by gradient ascent on
-the input. Which regions of this image made the model choose this class? `grad_cam` weights a
-convolutional layer's feature maps by the gradient of the class score and keeps the positive
-part. The intermediate activations themselves are read with `dlcv.inspect.layer_outputs`.
+Two questions about a trained image classifier have gradient answers. What input pattern
+makes one channel of a layer respond most strongly? `visualize_filter` finds one by
+gradient ascent on the input. Which regions of this image made the model choose this
+class? `grad_cam` weights a convolutional layer's feature maps by the gradient of the
+class score and keeps the positive part. The intermediate activations themselves are
+read with `dlcv.inspect.layer_outputs`.
 
 Every function here works on Keras models with a single input that takes images as
 (batch, height, width, channels) arrays, the Keras default `channels_last` layout.
@@ -43,7 +45,8 @@ def _single_input(model: Any) -> Any:
     """Return the model's one symbolic input, or raise a precise error."""
     if not isinstance(model, keras.Model):
         raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} object"
+            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
+            "object"
         )
     try:
         inputs = model.inputs
@@ -56,8 +59,8 @@ def _single_input(model: Any) -> Any:
         )
     if len(inputs) != 1:
         raise ValueError(
-            f"`model` must have a single image input. Received: model={model.name!r} with "
-            f"{len(inputs)} inputs"
+            f"`model` must have a single image input. Received: model={model.name!r} "
+            f"with {len(inputs)} inputs"
         )
     if len(inputs[0].shape) != 4:
         raise ValueError(
@@ -103,9 +106,9 @@ def _spatial_layer(model: keras.Model, layer: Any) -> keras.layers.Layer:
             else (f"output shape {shape}" if shape is not None else "several outputs")
         )
         raise ValueError(
-            "`layer` must name a layer with a spatial output of shape (batch, height, width, "
-            f"channels), such as {', '.join(spatial) or 'none'}. Received: layer={name!r} with "
-            f"{received}"
+            "`layer` must name a layer with a spatial output of shape (batch, height, "
+            f"width, channels), such as {', '.join(spatial) or 'none'}. Received: "
+            f"layer={name!r} with {received}"
         )
     return found
 
@@ -116,15 +119,18 @@ def _check_images(model_input: Any, images: Any) -> np.ndarray:
     expected = tuple(model_input.shape[1:])
     wanted = "(N, " + ", ".join("any" if d is None else str(d) for d in expected) + ")"
     fits = array.ndim == 4 and all(
-        want is None or want == got for want, got in zip(expected, array.shape[1:], strict=True)
+        want is None or want == got
+        for want, got in zip(expected, array.shape[1:], strict=True)
     )
     if not fits or len(array) == 0:
         raise ValueError(
-            f"`images` must be a non-empty array of shape {wanted} to fit the model's input. "
-            f"Received: images.shape={array.shape}"
+            f"`images` must be a non-empty array of shape {wanted} to fit the model's "
+            f"input. Received: images.shape={array.shape}"
         )
     if not np.all(np.isfinite(array)):
-        raise ValueError("`images` must hold finite values. Received: images with NaN or inf")
+        raise ValueError(
+            "`images` must hold finite values. Received: images with NaN or inf"
+        )
     return array
 
 
@@ -141,8 +147,8 @@ _ACTIVATION_LAYERS = (
 def _linear_copy(layer: keras.layers.Layer) -> Any:
     """The layer's output without its built-in activation, as a new symbolic tensor.
 
-    A copy of the layer with a linear activation is applied to the layer's input and given
-    the layer's weight values; the model the layer belongs to is never modified.
+    A copy of the layer with a linear activation is applied to the layer's input and
+    given the layer's weight values; the model the layer belongs to is never modified.
     """
     config = {**layer.get_config(), "activation": "linear"}
     config.pop("name", None)
@@ -171,11 +177,12 @@ def _is_softmax(layer: keras.layers.Layer) -> bool:
 
 
 def _class_scores(model: keras.Model) -> Any:
-    """The symbolic per-class scores Grad-CAM differentiates: the logits before a softmax.
+    """The symbolic per-class scores Grad-CAM
+    differentiates: the logits before a softmax.
 
     A model that ends in a softmax (a layer with `activation="softmax"`, or a separate
-    `Softmax` or `Activation("softmax")` layer) is read just before it; any other output is
-    used as it is.
+    `Softmax` or `Activation("softmax")` layer) is read just before it; any other
+    output is used as it is.
     """
     outputs = model.outputs
     if len(outputs) != 1:
@@ -184,7 +191,11 @@ def _class_scores(model: keras.Model) -> Any:
             f"{len(outputs)} outputs"
         )
     last = model.layers[-1]
-    if _output_shape(last) is None or last.output is not outputs[0] or not _is_softmax(last):
+    if (
+        _output_shape(last) is None
+        or last.output is not outputs[0]
+        or not _is_softmax(last)
+    ):
         return outputs[0]
     return _pre_activation(last)
 
@@ -206,8 +217,8 @@ def _check_class_index(class_index: Any, count: int, classes: int) -> np.ndarray
         or np.any(values >= classes)
     ):
         raise ValueError(
-            f"`class_index` must be None, an integer in [0, {classes}) or one such integer per "
-            f"image ({count}). Received: class_index={class_index!r}"
+            f"`class_index` must be None, an integer in [0, {classes}) or one such "
+            f"integer per image ({count}). Received: class_index={class_index!r}"
         )
     return np.broadcast_to(values, (count,)).astype(np.int32)
 
@@ -217,20 +228,25 @@ def _grad_cam_batch(
     extractor: keras.Model, images: tf.Tensor, classes: tf.Tensor | None
 ) -> tf.Tensor:
     with tf.GradientTape() as tape:
-        # Watching the input records every operation, even in a model whose weights are frozen.
+        # Watching the input records every operation, even in a model
+        # whose weights are frozen.
         tape.watch(images)
         feature_maps, scores = extractor(images, training=False)
         if classes is None:
-            classes = tf.argmax(scores, axis=-1, output_type=tf.int32)  # the predicted class
+            classes = tf.argmax(
+                scores, axis=-1, output_type=tf.int32
+            )  # the predicted class
         class_scores = tf.gather(scores, classes, axis=1, batch_dims=1)
-        # Each image's score depends only on its own feature maps (inference mode), so the
-        # gradient of the sum gives every image its own gradient in one backward pass.
+        # Each image's score depends only on its own feature maps (inference
+        # mode), so the gradient of the sum gives every image its own gradient
+        # in one backward pass.
         total = tf.reduce_sum(tf.cast(class_scores, tf.float32))
     gradients = tape.gradient(total, feature_maps)
     if gradients is None:
         raise ValueError("The class scores do not depend on the chosen `layer`.")
     feature_maps = tf.cast(feature_maps, tf.float32)
-    # alpha_k: how much the class score rises, on average over positions, per unit of map k.
+    # alpha_k: how much the class score rises, on average over
+    # positions, per unit of map k.
     weights = tf.reduce_mean(tf.cast(gradients, tf.float32), axis=(1, 2))
     # The weighted sum of the maps; ReLU keeps what speaks *for* the class.
     heatmaps = tf.nn.relu(tf.einsum("bhwk,bk->bhw", feature_maps, weights))
@@ -249,22 +265,23 @@ def grad_cam(
 ) -> np.ndarray:
     """Compute Grad-CAM heatmaps: where in each image the evidence for a class lies.
 
-    Following Selvaraju et al. (2017), the gradient of the class score with respect to the
-    chosen layer's feature maps $A^k$ is averaged over positions to weigh each map,
-    $\\alpha_k = \\operatorname{mean}_{i,j} \\partial y^c / \\partial A^k_{ij}$, and the heatmap is
-    $\\mathrm{ReLU}(\\sum_k \\alpha_k A^k)$. The score $y^c$ is the class's logit: a model that
-    ends in a softmax (a layer with `activation="softmax"` or a `Softmax` layer) is read just
-    before it, without modifying the model. The softmax's gradient would mix in the other
-    classes' evidence and fade to zero once the model is confident. A model that ends in
-    anything else (logits, a sigmoid) is used as it is; a sigmoid only rescales each image's
-    gradients, which the normalisation below cancels.
+    Following Selvaraju et al. (2017), the gradient of the class score with respect to
+    the chosen layer's feature maps $A^k$ is averaged over positions to weigh each map,
+    $\\alpha_k = \\operatorname{mean}_{i,j} \\partial y^c / \\partial A^k_{ij}$, and
+    the heatmap is $\\mathrm{ReLU}(\\sum_k \\alpha_k A^k)$. The score $y^c$ is the
+    class's logit: a model that ends in a softmax (a layer with `activation="softmax"`
+    or a `Softmax` layer) is read just before it, without modifying the model. The
+    softmax's gradient would mix in the other classes' evidence and fade to zero once
+    the model is confident. A model that ends in anything else (logits, a sigmoid) is
+    used as it is; a sigmoid only rescales each image's gradients, which the
+    normalisation below cancels.
 
-    The model runs in inference mode. Each heatmap is divided by its largest value, so it lies
-    in [0, 1]; a map with no positive evidence is all zeros.
+    The model runs in inference mode. Each heatmap is divided by its largest value, so
+    it lies in [0, 1]; a map with no positive evidence is all zeros.
 
     Args:
-        model: a built Keras model with one image input (batch, height, width, channels) and
-            one output of class scores (batch, classes).
+        model: a built Keras model with one image input (batch, height, width, channels)
+            and one output of class scores (batch, classes).
         images: the images, shaped like the model's input.
         layer: the name of a layer with a spatial output (usually the last convolutional
             layer, whose maps are the most class-specific and still keep a layout).
@@ -273,23 +290,26 @@ def grad_cam(
         batch_size: images per backward pass. Defaults to 64.
 
     Returns:
-        A float32 array of shape (N, h, w): one heatmap per image at the resolution of the
-        layer's feature maps (h x w). Use `upsample_heatmap` to bring it to the image size.
+        A float32 array of shape (N, h, w): one heatmap per image at the
+        resolution of the layer's feature maps (h x w). Use `upsample_heatmap` to
+        bring it to the image size.
 
     Raises:
-        TypeError: if `model` is not a Keras model, `layer` not a string or `batch_size` not
-            an integer.
-        ValueError: if the model has no single image input or several outputs, `layer` is not
-            one of its layers (the message lists the layers with a spatial output) or has no
-            spatial output, `images` does not fit the model's input, or `class_index` is not a
-            valid class.
+        TypeError: if `model` is not a Keras model, `layer` not a string or
+            `batch_size` not an integer.
+        ValueError: if the model has no single image input or several outputs, `layer`
+            is not one of its layers (the message lists the layers with a spatial
+            output) or has no spatial output, `images` does not fit the model's input,
+            or `class_index` is not a valid class.
 
     Examples:
         >>> keras.utils.set_random_seed(0)
         >>> model = keras.Sequential(
         ...     [
         ...         keras.Input((8, 8, 1)),
-        ...         keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
+        ...         keras.layers.Conv2D(
+        ...             4, 3, padding="same", activation="relu", name="conv"
+        ...         ),
         ...         keras.layers.GlobalAveragePooling2D(),
         ...         keras.layers.Dense(3, activation="softmax"),
         ...     ]
@@ -316,7 +336,11 @@ def grad_cam(
     pieces = []
     for start in range(0, len(array), batch_size):
         batch = tf.constant(array[start : start + batch_size])
-        chosen = None if classes is None else tf.constant(classes[start : start + batch_size])
+        chosen = (
+            None
+            if classes is None
+            else tf.constant(classes[start : start + batch_size])
+        )
         try:
             pieces.append(_grad_cam_batch(extractor, batch, chosen).numpy())
         except ValueError as error:
@@ -347,8 +371,8 @@ def upsample_heatmap(heatmaps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         size: the target (height, width).
 
     Returns:
-        A float32 array of shape (height, width) or (N, height, width), with values between
-        the smallest and largest input values.
+        A float32 array of shape (height, width) or (N, height, width), with values
+        between the smallest and largest input values.
 
     Raises:
         TypeError: if `size` holds non-integers.
@@ -372,9 +396,13 @@ def upsample_heatmap(heatmaps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         )
     height, width = _check_size(size, "size")
     stack = array[None] if array.ndim == 2 else array
-    resized = tf.image.resize(stack[..., None], (height, width), method="bilinear")[..., 0]
+    resized = tf.image.resize(stack[..., None], (height, width), method="bilinear")[
+        ..., 0
+    ]
     # Bilinear interpolation never leaves the input's range, up to rounding.
-    result: np.ndarray = np.clip(resized.numpy(), stack.min(), stack.max()).astype(np.float32)
+    result: np.ndarray = np.clip(resized.numpy(), stack.min(), stack.max()).astype(
+        np.float32
+    )
     return result[0] if array.ndim == 2 else result
 
 
@@ -388,19 +416,23 @@ def overlay_heatmap(
     """Blend a heatmap, coloured and resized to the image, over the image.
 
     Args:
-        image: a grey (H, W) or (H, W, 1), or colour (H, W, 3) image with values in [0, 1].
-        heatmap: an (h, w) heatmap with values in [0, 1], e.g. one of `grad_cam`'s; it is
-            resized bilinearly to (H, W).
-        alpha: the heatmap's weight in the blend, strictly between 0 and 1. Defaults to 0.5.
-        cmap: the name of a Matplotlib colormap for the heatmap. Defaults to `"inferno"`.
+        image: a grey (H, W) or (H, W, 1), or colour (H, W, 3) image
+            with values in [0, 1].
+        heatmap: an (h, w) heatmap with values in [0, 1], e.g. one of `grad_cam`'s; it
+            is resized bilinearly to (H, W).
+        alpha: the heatmap's weight in the blend, strictly between 0
+            and 1. Defaults to 0.5.
+        cmap: the name of a Matplotlib colormap for the heatmap.
+            Defaults to `"inferno"`.
 
     Returns:
         An (H, W, 3) float32 RGB image with values in [0, 1], ready for `imshow`.
 
     Raises:
         TypeError: if `alpha` is not a number.
-        ValueError: if `image` or `heatmap` has the wrong shape or values outside [0, 1],
-            `alpha` is not strictly between 0 and 1, or `cmap` is not a Matplotlib colormap.
+        ValueError: if `image` or `heatmap` has the wrong shape or values outside [0,
+            1], `alpha` is not strictly between 0 and 1, or `cmap` is not a
+            Matplotlib colormap.
 
     Examples:
         >>> blended = overlay_heatmap(np.zeros((4, 4)), np.ones((2, 2)), alpha=0.5)
@@ -421,7 +453,9 @@ def overlay_heatmap(
         )
     heat = np.asarray(heatmap, dtype=np.float32)
     if heat.ndim != 2:
-        raise ValueError(f"`heatmap` must have shape (h, w). Received: heatmap.shape={heat.shape}")
+        raise ValueError(
+            f"`heatmap` must have shape (h, w). Received: heatmap.shape={heat.shape}"
+        )
     for name, values in (("image", picture), ("heatmap", heat)):
         if not np.all(np.isfinite(values)) or values.min() < 0.0 or values.max() > 1.0:
             raise ValueError(
@@ -431,24 +465,31 @@ def overlay_heatmap(
     alpha = check_fraction(alpha, "alpha")
     if cmap not in colormaps:
         raise ValueError(
-            f"`cmap` must name a Matplotlib colormap (e.g. 'inferno', 'jet'). Received: "
+            "`cmap` must name a Matplotlib colormap (e.g. 'inferno', 'jet'). Received: "
             f"cmap={cmap!r}"
         )
     heat = upsample_heatmap(heat, picture.shape[:2])
     coloured = np.asarray(colormaps[cmap](heat), dtype=np.float32)[..., :3]
-    return np.clip((1.0 - alpha) * picture + alpha * coloured, 0.0, 1.0).astype(np.float32)
+    return np.clip((1.0 - alpha) * picture + alpha * coloured, 0.0, 1.0).astype(
+        np.float32
+    )
 
 
 def _check_filter_indices(filter_index: Any, channels: int) -> list[int]:
-    many = isinstance(filter_index, Sequence | np.ndarray) and not isinstance(filter_index, str)
+    many = isinstance(filter_index, Sequence | np.ndarray) and not isinstance(
+        filter_index, str
+    )
     indices: list[Any] = (
         [filter_index] if _is_int(filter_index) else list(filter_index) if many else []
     )
-    valid = bool(indices) and all(_is_int(i) and 0 <= int(i) < channels for i in indices)
+    valid = bool(indices) and all(
+        _is_int(i) and 0 <= int(i) < channels for i in indices
+    )
     if not valid:
         raise ValueError(
-            f"`filter_index` must be an integer in [0, {channels}) or a non-empty sequence of "
-            f"them (the layer has {channels} channels). Received: filter_index={filter_index!r}"
+            f"`filter_index` must be an integer in [0, {channels}) or a non-empty "
+            f"sequence of them (the layer has {channels} channels). Received: "
+            f"filter_index={filter_index!r}"
         )
     return [int(i) for i in indices]
 
@@ -460,13 +501,19 @@ def _check_positive_number(value: Any, name: str) -> float:
         or not math.isfinite(value)
         or value <= 0
     ):
-        raise ValueError(f"`{name}` must be a positive number. Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` must be a positive number. Received: {name}={value!r}"
+        )
     return float(value)
 
 
 # --8<-- [start:gradient_ascent]
-def _own_channel(maps: tf.Tensor, channels: tf.Tensor, reduce: Any = tf.reduce_mean) -> tf.Tensor:
-    """Reduce each image's maps over positions, for its own channel: image i, channels[i]."""
+def _own_channel(
+    maps: tf.Tensor, channels: tf.Tensor, reduce: Any = tf.reduce_mean
+) -> tf.Tensor:
+    """Reduce each image's maps over positions, for its own
+    channel: image i, channels[i].
+    """
     values = reduce(tf.cast(maps, tf.float32), axis=(1, 2))
     return tf.gather(values, channels, axis=1, batch_dims=1)
 
@@ -485,8 +532,9 @@ def _ascend(
     for _ in range(steps):
         with tf.GradientTape() as tape:
             activations, responses = extractor(image, training=False)
-            # A channel that is zero everywhere (a ReLU below threshold at every position)
-            # has no gradient: follow its response before the activation until it wakes.
+            # A channel that is zero everywhere (a ReLU below threshold at every
+            # position) has no gradient: follow its response before the
+            # activation until it wakes.
             silent = _own_channel(activations, channels, tf.reduce_max) <= 0.0
             objective = tf.reduce_sum(
                 tf.where(
@@ -496,13 +544,17 @@ def _ascend(
                 )
             )
         gradient = tape.gradient(objective, image)
-        # Unit root-mean-square gradient per image: `step` is then a pixel change, whatever
-        # the scale of the activations.
-        rms = tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=(1, 2, 3), keepdims=True))
+        # Unit root-mean-square gradient per image: `step` is then a pixel change,
+        # whatever the scale of the activations.
+        rms = tf.sqrt(
+            tf.reduce_mean(tf.square(gradient), axis=(1, 2, 3), keepdims=True)
+        )
         # Clipping keeps a valid image: without a bound the activation of a ReLU network
         # grows without limit as the pixels do.
         image.assign(
-            tf.clip_by_value(image + step * tf.math.divide_no_nan(gradient, rms), low, high)
+            tf.clip_by_value(
+                image + step * tf.math.divide_no_nan(gradient, rms), low, high
+            )
         )
     return np.asarray(image.numpy())
     # --8<-- [end:gradient_ascent]
@@ -519,52 +571,61 @@ def visualize_filter(
     value_range: tuple[float, float] = (0.0, 1.0),
     seed: int = 0,
 ) -> np.ndarray:
-    """Find an input that makes one channel of a layer respond strongly, by gradient ascent.
+    """Find an input that makes one channel of a layer
+    respond strongly, by gradient ascent.
 
-    This is activation maximisation (Erhan et al., 2009): start from faint noise around the
-    middle of `value_range` and repeatedly move the input along the gradient of the channel's
-    mean response over all positions. Each step changes the pixels by `step_size` times the
-    width of `value_range` (root mean square over the image), and the pixels are clipped to
-    `value_range`, which plays the role of Erhan et al.'s bound on the input's norm. No other
-    regularisation is applied, so the result shows what the channel responds to, including
-    high-frequency patterns a person would not call natural (Olah et al., 2017, discuss
-    regularisers that trade this faithfulness for legibility).
+    This is activation maximisation (Erhan et al., 2009): start from faint noise
+    around the middle of `value_range` and repeatedly move the input along the
+    gradient of the channel's mean response over all positions. Each step changes the
+    pixels by `step_size` times the width of `value_range` (root mean square over the
+    image), and the pixels are clipped to `value_range`, which plays the role of Erhan
+    et al.'s bound on the input's norm. No other regularisation is applied, so the
+    result shows what the channel responds to, including high-frequency patterns a
+    person would not call natural (Olah et al., 2017, discuss regularisers that trade
+    this faithfulness for legibility).
 
-    A ReLU has zero gradient wherever it outputs zero, so a channel that is silent at every
-    position of the starting noise would never move. While that is so for an image, its ascent
-    follows the channel's mean response before the activation function instead (the input of
-    an activation layer, or a layer with a built-in activation computed without it, on a copy:
-    the model is not modified), and switches back once the channel responds somewhere.
+    A ReLU has zero gradient wherever it outputs zero, so a channel that is silent at
+    every position of the starting noise would never move. While that is so for an
+    image, its ascent follows the channel's mean response before the activation function
+    instead (the input of an activation layer, or a layer with a built-in activation
+    computed without it, on a copy: the model is not modified), and switches back once
+    the channel responds somewhere.
 
     Args:
-        model: a built Keras model with one image input (batch, height, width, channels).
+        model: a built Keras model with one image input (batch,
+            height, width, channels).
         layer: the name of a layer with a spatial output.
-        filter_index: the channel to maximise, or a sequence of channels, each maximised in
-            its own image in one batch.
-        size: the (height, width) of the input to optimise. Defaults to `None`, meaning the
-            model's input size (required when the model accepts any size).
+        filter_index: the channel to maximise, or a sequence of channels, each maximised
+            in its own image in one batch.
+        size: the (height, width) of the input to optimise. Defaults to `None`, meaning
+            the model's input size (required when the model accepts any size).
         steps: the number of gradient-ascent steps. Defaults to 60.
         step_size: the pixel change per step, as a fraction of the range of values.
             Defaults to 0.05.
-        value_range: the (low, high) range of valid pixel values, the range the model was
-            trained on. Defaults to (0.0, 1.0).
+        value_range: the (low, high) range of valid pixel values, the range the model
+            was trained on. Defaults to (0.0, 1.0).
         seed: the seed of the starting noise. Defaults to 0.
 
     Returns:
-        A float32 array: one image (height, width, channels) for a single `filter_index`, or a
-        stack (K, height, width, channels) for a sequence of K indices.
+        A float32 array: one image (height, width, channels) for a single
+        `filter_index`, or a stack (K, height, width, channels) for a
+        sequence of K indices.
 
     Raises:
         TypeError: if `model` is not a Keras model, `layer` not a string, or `steps` or
             `seed` not an integer.
-        ValueError: if `layer` is not a layer of the model with a spatial output (the message
-            lists those), `filter_index` is not a channel of it, `size` is missing or differs
-            from the model's fixed input size, or a numeric option is out of range.
+        ValueError: if `layer` is not a layer of the model with a spatial output
+            (the message lists those), `filter_index` is not a channel of it, `size`
+            is missing or differs from the model's fixed input size, or a numeric
+            option is out of range.
 
     Examples:
         >>> keras.utils.set_random_seed(0)
         >>> model = keras.Sequential(
-        ...     [keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu", name="conv")]
+        ...     [
+        ...         keras.Input((8, 8, 1)),
+        ...         keras.layers.Conv2D(4, 3, activation="relu", name="conv"),
+        ...     ]
         ... )
         >>> image = visualize_filter(model, layer="conv", filter_index=2, steps=5)
         >>> image.shape, bool(image.min() >= 0.0 and image.max() <= 1.0)
@@ -589,22 +650,28 @@ def visualize_filter(
         height, width = int(fixed[0]), int(fixed[1])
     else:
         height, width = _check_size(size, "size")
-        if any(f is not None and f != s for f, s in zip(fixed, (height, width), strict=True)):
+        if any(
+            f is not None and f != s
+            for f, s in zip(fixed, (height, width), strict=True)
+        ):
             raise ValueError(
-                f"`size` must match the model's input size {fixed}. Received: size={size!r}"
+                f"`size` must match the model's input size {fixed}. Received: "
+                f"size={size!r}"
             )
     depth = model_input.shape[-1]
     if depth is None:
         raise ValueError(
-            "`model` must fix the number of input channels. "
-            f"Received: model={model.name!r} with input shape {tuple(model_input.shape)}"
+            "`model` must fix the number of input channels. Received: "
+            f"model={model.name!r} with input shape {tuple(model_input.shape)}"
         )
 
     rng = np.random.default_rng(seed)
     span = high - low
     noise = rng.standard_normal((len(indices), height, width, int(depth)))
     start = np.clip(low + span * (0.5 + 0.05 * noise), low, high).astype(np.float32)
-    extractor = keras.Model(inputs=model_input, outputs=[target.output, _pre_activation(target)])
+    extractor = keras.Model(
+        inputs=model_input, outputs=[target.output, _pre_activation(target)]
+    )
     images = _ascend(
         extractor,
         start,

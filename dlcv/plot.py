@@ -1,9 +1,10 @@
 """Save figures the way the site shows them: PNG files that carry their own alt text.
 
-Snippets call `use_style()` once, before they create a figure, so every figure on the site
-shares one look; `save_figure` then writes the PNG with its alt text in the file's metadata.
-This module never selects a Matplotlib backend or imports `pyplot` itself: a figure built as
-`matplotlib.figure.Figure()` needs no GUI, and a `pyplot` figure is closed through `pyplot`.
+Snippets call `use_style()` once, before they create a figure, so every figure on the
+site shares one look; `save_figure` then writes the PNG with its alt text in the file's
+metadata. This module never selects a Matplotlib backend or imports `pyplot` itself: a
+figure built as `matplotlib.figure.Figure()` needs no GUI, and a `pyplot` figure is
+closed through `pyplot`.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ _STYLE: dict[str, Any] = {
 def use_style() -> None:
     """Apply the site's shared Matplotlib look (sizes, fonts, colours) to later figures.
 
-    Call it once at the top of a snippet, before creating figures: most settings take effect
-    when a figure or its text is created, not when it is saved.
+    Call it once at the top of a snippet, before creating figures: most settings take
+    effect when a figure or its text is created, not when it is saved.
 
     Examples:
         >>> use_style()
@@ -62,8 +63,8 @@ def use_style() -> None:
 def save_figure(fig: Figure, path: str | Path, *, alt: str, dpi: int = 150) -> Path:
     """Save a figure as a PNG file with its alt text stored inside, then close it.
 
-    The alt text goes in the PNG metadata under the key `"Description"`, where the site's
-    snippet runner reads it to describe the image for readers who cannot see it.
+    The alt text goes in the PNG metadata under the key `"Description"`, where the
+    site's snippet runner reads it to describe the image for readers who cannot see it.
 
     Args:
         fig: the Matplotlib figure to save.
@@ -75,16 +76,18 @@ def save_figure(fig: Figure, path: str | Path, *, alt: str, dpi: int = 150) -> P
         The path written, as a `pathlib.Path`.
 
     Raises:
-        TypeError: if `fig` is not a Matplotlib figure, `alt` is not a string or `dpi` not an
-            integer.
-        ValueError: if `path` does not end in `.png`, `alt` is empty or `dpi` is not positive.
+        TypeError: if `fig` is not a Matplotlib figure, `alt` is not a string or
+            `dpi` not an integer.
+        ValueError: if `path` does not end in `.png`, `alt` is empty or
+            `dpi` is not positive.
 
     Examples:
         >>> import tempfile
         >>> from matplotlib.figure import Figure
         >>> fig = Figure()
         >>> _ = fig.subplots().plot([0, 1], [0, 1])
-        >>> out = save_figure(fig, Path(tempfile.mkdtemp()) / "line.png", alt="A rising line.")
+        >>> path = Path(tempfile.mkdtemp()) / "line.png"
+        >>> out = save_figure(fig, path, alt="A rising line.")
         >>> read_alt_text(out)
         'A rising line.'
 
@@ -92,7 +95,8 @@ def save_figure(fig: Figure, path: str | Path, *, alt: str, dpi: int = 150) -> P
     """
     if not isinstance(fig, Figure):
         raise TypeError(
-            f"`fig` must be a matplotlib Figure. Received: fig={type(fig).__name__} object"
+            f"`fig` must be a matplotlib Figure. Received: fig={type(fig).__name__} "
+            "object"
         )
     path = Path(path)
     if path.suffix.lower() != ".png":
@@ -100,8 +104,9 @@ def save_figure(fig: Figure, path: str | Path, *, alt: str, dpi: int = 150) -> P
     alt = check_non_empty_str(alt, "alt")
     dpi = check_positive_int(dpi, "dpi")
     fig.savefig(path, format="png", dpi=dpi, metadata={ALT_TEXT_KEY: alt})
-    # A figure made with pyplot stays in pyplot's registry (and memory) until closed there;
-    # if pyplot was never imported, the figure cannot be registered and needs no closing.
+    # A figure made with pyplot stays in pyplot's registry (and memory) until
+    # closed there; if pyplot was never imported, the figure cannot be registered
+    # and needs no closing.
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(fig)
@@ -120,7 +125,8 @@ def read_alt_text(path: str | Path) -> str | None:
     Examples:
         >>> import tempfile
         >>> from matplotlib.figure import Figure
-        >>> out = save_figure(Figure(), Path(tempfile.mkdtemp()) / "empty.png", alt="Empty.")
+        >>> path = Path(tempfile.mkdtemp()) / "empty.png"
+        >>> out = save_figure(Figure(), path, alt="Empty.")
         >>> read_alt_text(out)
         'Empty.'
 

@@ -1,15 +1,18 @@
-"""Train a Keras model under any `tf.distribute` strategy, with checkpoints and automatic resume.
+"""Train a Keras model under any `tf.distribute` strategy, with
+checkpoints and automatic resume.
 
-One training path serves every strategy `dlcv.pick_strategy` can return (one CPU or GPU,
-several GPUs, TPU, several machines): a custom step run with `strategy.run` and summed with
-`strategy.reduce`. Keras's own `model.fit` works under `MirroredStrategy` but fails under
-`MultiWorkerMirroredStrategy` with Keras 3 (keras-team/keras#20585), so `train` does not depend
-on it anywhere; the same code then behaves the same on a laptop and on a cluster.
+One training path serves every strategy `dlcv.pick_strategy` can return (one CPU or
+GPU, several GPUs, TPU, several machines): a custom step run with `strategy.run` and
+summed with `strategy.reduce`. Keras's own `model.fit` works under `MirroredStrategy`
+but fails under `MultiWorkerMirroredStrategy` with Keras 3 (keras-team/keras#20585),
+so `train` does not depend on it anywhere; the same code then behaves the same on a
+laptop and on a cluster.
 
-Resuming is exact: the input order of every epoch is a pure function of `seed` and the epoch,
-and the checkpoint holds the model's and optimizer's variables (random-number state included),
-the position in the epoch and the running metric sums. A run killed at any moment restarts from
-its last complete checkpoint and ends where an uninterrupted run would have ended.
+Resuming is exact: the input order of every epoch is a pure function of `seed` and the
+epoch, and the checkpoint holds the model's and optimizer's variables (random-number
+state included), the position in the epoch and the running metric sums. A run killed at
+any moment restarts from its last complete checkpoint and ends where an uninterrupted
+run would have ended.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ class History:
         resumed_from: ``(epoch, step)`` of the checkpoint the run started from, or None.
         replicas: the number of replicas the strategy trained on.
         checkpoint: the checkpoint the run resumed from (``"ckpt-3"``), or None.
-        skipped_checkpoints: newer checkpoints that could not be read and were passed over,
-            newest first, each with the reason (``"ckpt-4: DataLossError: …"``).
+        skipped_checkpoints: newer checkpoints that could not be read and were passed
+            over, newest first, each with the reason (``"ckpt-4: DataLossError: …"``).
     """
 
     epochs: tuple[dict[str, float], ...]
@@ -62,11 +65,15 @@ _LossFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 
 
 def _per_example_loss(loss: Any) -> _LossFn:
-    """A callable returning one loss value per example, whatever form `loss` was given in."""
+    """A callable returning one loss value per example,
+    whatever form `loss` was given in.
+    """
     if isinstance(loss, str):
         loss = keras.losses.get(loss)
     if isinstance(loss, keras.losses.Loss):
-        return cast(_LossFn, loss.call)  # `call` skips the reduction; `__call__` would average.
+        return cast(
+            _LossFn, loss.call
+        )  # `call` skips the reduction; `__call__` would average.
     if callable(loss):
         return cast(_LossFn, loss)
     raise TypeError(
@@ -84,21 +91,23 @@ def _check_dataset(dataset: Any, name: str, model: keras.Model) -> tf.data.Datas
     spec = dataset.element_spec
     if not (isinstance(spec, tuple) and len(spec) == 2):
         raise ValueError(
-            f"`{name}` must yield (features, label) pairs. Received: element_spec={spec}"
+            f"`{name}` must yield (features, label) pairs. Received: "
+            f"element_spec={spec}"
         )
-    # A model input's shape starts with the batch axis, a single example's does not: features
-    # of the input's full rank mean the dataset was batched already, which `train` would batch
-    # again (Keras then fails deep "in user code").
+    # A model input's shape starts with the batch axis, a single example's does not:
+    # features of the input's full rank mean the dataset was batched already, which
+    # `train` would batch again (Keras then fails deep "in user code").
     inputs = getattr(model, "inputs", None) if model.built else None
     features = spec[0]
     if inputs and len(inputs) == 1 and isinstance(features, tf.TensorSpec):
         expected = tuple(inputs[0].shape)
         if features.shape.rank == len(expected):
             raise ValueError(
-                f"`{name}` must yield single (unbatched) examples; `train` and `evaluate` batch "
-                "them with `global_batch_size` (call `.unbatch()`, or leave out `.batch()`). "
-                f"Received: {name} with features of shape {tuple(features.shape)} for a model "
-                f"whose input is {expected}, batch axis included"
+                f"`{name}` must yield single (unbatched) examples; `train` and "
+                "`evaluate` batch them with `global_batch_size` (call `.unbatch()`, or "
+                f"leave out `.batch()`). Received: {name} with features of shape "
+                f"{tuple(features.shape)} for a model whose input is {expected}, batch "
+                "axis included"
             )
     return dataset
 
@@ -110,13 +119,15 @@ def _check_built_in_scope(model: keras.Model, strategy: tf.distribute.Strategy) 
             f"Received: model={model.name!r} with no variables"
         )
     outside = [
-        v.path for v in model.variables if not strategy.extended.variable_created_in_scope(v.value)
+        v.path
+        for v in model.variables
+        if not strategy.extended.variable_created_in_scope(v.value)
     ]
     if outside:
         raise ValueError(
-            "`model` must be created inside `strategy.scope()` so that its variables are "
-            f"placed and mirrored by the strategy. Received: model={model.name!r}, whose "
-            f"variables {outside[:3]} were created outside the scope of "
+            "`model` must be created inside `strategy.scope()` so that its variables "
+            f"are placed and mirrored by the strategy. Received: model={model.name!r}, "
+            f"whose variables {outside[:3]} were created outside the scope of "
             f"{type(strategy).__name__}"
         )
 
@@ -133,11 +144,13 @@ class _Progress:
         if not self.verbose:
             return
         metrics = " · ".join(
-            f"{k} {v:.4f}" for k, v in row.items() if k not in {"epoch", "seconds", "steps"}
+            f"{k} {v:.4f}"
+            for k, v in row.items()
+            if k not in {"epoch", "seconds", "steps"}
         )
         print(
-            f"epoch {int(row['epoch'])}/{self.epochs} · {int(row['steps'])} steps · {metrics} "
-            f"· {row['seconds']:.1f} s",
+            f"epoch {int(row['epoch'])}/{self.epochs} · {int(row['steps'])} steps · "
+            f"{metrics} · {row['seconds']:.1f} s",
             flush=True,
         )
 
@@ -151,16 +164,22 @@ def _batches(
     epoch: int,
     skip: int,
 ) -> tf.data.Dataset:
-    # A fresh, fixed order per epoch (seed + epoch) makes the data a pure function of where the
-    # run is, which is what lets a resumed run see exactly the batches an uninterrupted one would.
+    # A fresh, fixed order per epoch (seed + epoch) makes the data a pure function of
+    # where the run is, which is what lets a resumed run see exactly the batches an
+    # uninterrupted one would.
     if shuffle_buffer:
-        dataset = dataset.shuffle(shuffle_buffer, seed=seed + epoch, reshuffle_each_iteration=False)
+        dataset = dataset.shuffle(
+            shuffle_buffer, seed=seed + epoch, reshuffle_each_iteration=False
+        )
     batched = dataset.batch(global_batch_size, drop_remainder=True)
     if skip:
         batched = batched.skip(skip)
     options = tf.data.Options()
-    # In-memory and generated data have no files to split between workers: split by batch.
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    # In-memory and generated data have no files to split between
+    # workers: split by batch.
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA
+    )
     options.deterministic = True
     return batched.with_options(options).prefetch(tf.data.AUTOTUNE)
 
@@ -180,25 +199,39 @@ class _Steps:
         watch: tf.Variable | None = None,
     ) -> None:
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
-        self.strategy, self.global_batch_size, self.accuracy = strategy, global_batch_size, accuracy
-        # The epoch's running (loss sum, example count, correct count), kept on the device and
-        # updated inside the compiled step: no per-step Python arithmetic on tensors.
+        self.strategy, self.global_batch_size, self.accuracy = (
+            strategy,
+            global_batch_size,
+            accuracy,
+        )
+        # The epoch's running (loss sum, example count, correct count), kept on the
+        # device and updated inside the compiled step: no per-step Python
+        # arithmetic on tensors.
         self.sums = sums
-        # (steps done in the epoch, the first of them whose loss was not finite, or 0): read
-        # only when the run checkpoints or ends an epoch, so the steps never wait on the host.
+        # (steps done in the epoch, the first of them whose loss was not finite, or
+        # 0): read only when the run checkpoints or ends an epoch, so the steps
+        # never wait on the host.
         self.watch = watch
         self.train = tf.function(self._train)
-        # Taking the next batch inside the compiled function spares a Python round trip per step
-        # (what Keras's own fit does); used when the number of steps in the epoch is known.
+        # Taking the next batch inside the compiled function spares a Python round
+        # trip per step (what Keras's own fit does); used when the number of steps
+        # in the epoch is known.
         self.train_next = tf.function(lambda iterator: self._train(next(iterator)))
         self.evaluate = tf.function(self._evaluate)
 
-    def _sums(self, y: tf.Tensor, pred: tf.Tensor, per_example: tf.Tensor) -> list[tf.Tensor]:
-        sums = [tf.reduce_sum(per_example), tf.cast(tf.shape(per_example)[0], tf.float32)]
+    def _sums(
+        self, y: tf.Tensor, pred: tf.Tensor, per_example: tf.Tensor
+    ) -> list[tf.Tensor]:
+        sums = [
+            tf.reduce_sum(per_example),
+            tf.cast(tf.shape(per_example)[0], tf.float32),
+        ]
         if self.accuracy:
-            hits = tf.equal(tf.argmax(pred, axis=-1, output_type=tf.int64), tf.cast(y, tf.int64))
-            # The argmax of NaN logits is 0, a hit whenever the label is 0: such a prediction
-            # is no prediction, so it counts as wrong.
+            hits = tf.equal(
+                tf.argmax(pred, axis=-1, output_type=tf.int64), tf.cast(y, tf.int64)
+            )
+            # The argmax of NaN logits is 0, a hit whenever the label is 0: such a
+            # prediction is no prediction, so it counts as wrong.
             hits = tf.logical_and(hits, tf.reduce_all(tf.math.is_finite(pred), axis=-1))
             sums.append(tf.reduce_sum(tf.cast(hits, tf.float32)))
         return sums
@@ -206,11 +239,15 @@ class _Steps:
     def _train_replica(self, x: tf.Tensor, y: tf.Tensor) -> list[tf.Tensor]:
         model, optimizer = self.model, self.optimizer
         if optimizer is None:
-            raise ValueError("`optimizer` must be given to train. Received: optimizer=None")
+            raise ValueError(
+                "`optimizer` must be given to train. Received: optimizer=None"
+            )
         with tf.GradientTape() as tape:
             pred = model(x, training=True)
             per_example = tf.cast(self.loss_fn(y, pred), tf.float32)
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
+            loss = tf.nn.compute_average_loss(
+                per_example, global_batch_size=self.global_batch_size
+            )
             if model.losses:
                 loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
             scaled = optimizer.scale_loss(loss)
@@ -234,9 +271,12 @@ class _Steps:
         if self.watch is not None:
             step = self.watch[0] + 1
             first_bad = tf.logical_and(
-                tf.logical_not(tf.math.is_finite(reduced[0])), tf.equal(self.watch[1], 0)
+                tf.logical_not(tf.math.is_finite(reduced[0])),
+                tf.equal(self.watch[1], 0),
             )
-            self.watch.assign(tf.stack([step, tf.where(first_bad, step, self.watch[1])]))
+            self.watch.assign(
+                tf.stack([step, tf.where(first_bad, step, self.watch[1])])
+            )
 
     def _evaluate(self, batch: Any) -> list[tf.Tensor]:
         return self._reduce(self.strategy.run(self._eval_replica, args=batch))
@@ -264,7 +304,11 @@ def _run_eval(
     totals: list[Any] | None = None
     for batch in strategy.experimental_distribute_dataset(batched):
         sums = steps.evaluate(batch)
-        totals = sums if totals is None else [t + s for t, s in zip(totals, sums, strict=True)]
+        totals = (
+            sums
+            if totals is None
+            else [t + s for t, s in zip(totals, sums, strict=True)]
+        )
     if totals is None:
         raise ValueError(
             "`validation_data` must hold at least one full global batch. "
@@ -274,7 +318,10 @@ def _run_eval(
 
 
 def _check_verbose(verbose: Any) -> int:
-    message = f"`verbose` must be 0 (silent) or 1 (a line per epoch). Received: verbose={verbose!r}"
+    message = (
+        "`verbose` must be 0 (silent) or 1 (a line per epoch). Received: "
+        f"verbose={verbose!r}"
+    )
     if isinstance(verbose, bool):
         return int(verbose)
     if not isinstance(verbose, int):
@@ -293,11 +340,12 @@ def _say_resumed(
     epoch, step = position
     where = f"{directory / str(checkpoints.restored)} at epoch {epoch + 1}, step {step}"
     if checkpoints.skipped:
-        # Worth saying even to a silent run: work was lost, and a damaged file stays behind.
+        # Worth saying even to a silent run: work was lost, and a
+        # damaged file stays behind.
         warnings.warn(
-            f"`checkpoint_dir` holds checkpoints that could not be read, so training resumed "
-            f"from an older one, {where}; new checkpoints are numbered past the unreadable ones. "
-            "Skipped: " + "; ".join(checkpoints.skipped),
+            "`checkpoint_dir` holds checkpoints that could not be read, so training "
+            f"resumed from an older one, {where}; new checkpoints are numbered past "
+            "the unreadable ones. Skipped: " + "; ".join(checkpoints.skipped),
             RuntimeWarning,
             stacklevel=3,
         )
@@ -310,12 +358,15 @@ def _stop_if_not_finite(
     epoch: int,
     checkpoint_dir: str | os.PathLike[str] | None,
 ) -> None:
-    """Raise before a checkpoint or an epoch's results are written from a diverged run."""
+    """Raise before a checkpoint or an epoch's results are
+    written from a diverged run.
+    """
     steps, first_bad = (int(v) for v in watch.numpy())
     if first_bad:
         what, step = "the loss", first_bad
     elif any(
-        tf.as_dtype(v.dtype).is_floating and not bool(tf.reduce_all(tf.math.is_finite(v)))
+        tf.as_dtype(v.dtype).is_floating
+        and not bool(tf.reduce_all(tf.math.is_finite(v)))
         for v in model.trainable_variables
     ):
         what, step = "the weights", steps
@@ -327,9 +378,10 @@ def _stop_if_not_finite(
         else ""
     )
     raise FloatingPointError(
-        f"Training stopped: {what} became NaN or infinite at epoch {epoch}, step {step}{kept}. "
-        "Look for NaN or infinite values in the features and labels, or lower the learning "
-        f"rate. Received: {what} not finite at epoch {epoch}, step {step}"
+        f"Training stopped: {what} became NaN or infinite at epoch {epoch}, step "
+        f"{step}{kept}. Look for NaN or infinite values in the features and labels, or "
+        f"lower the learning rate. Received: {what} not finite at epoch {epoch}, step "
+        f"{step}"
     )
 
 
@@ -347,15 +399,16 @@ def evaluate(
     Args:
         model: a built Keras model, created inside `strategy.scope()`.
         dataset: a `tf.data.Dataset` of single ``(features, label)`` examples.
-        loss: a `keras.losses.Loss`, a loss name, or a callable returning per-example losses.
-        global_batch_size: examples per step over all replicas; a remainder smaller than one
-            global batch is not evaluated.
+        loss: a `keras.losses.Loss`, a loss name, or a callable
+            returning per-example losses.
+        global_batch_size: examples per step over all replicas; a remainder smaller than
+            one global batch is not evaluated.
         strategy: the `tf.distribute` strategy. Defaults to the current one.
         accuracy: also report accuracy (labels are class indices). Defaults to True.
 
     Returns:
-        ``{"loss": ..., "accuracy": ...}``. A prediction with a NaN or infinite score counts
-        as wrong.
+        ``{"loss": ..., "accuracy": ...}``. A prediction with a NaN or infinite
+        score counts as wrong.
 
     Examples:
         >>> import keras, tensorflow as tf
@@ -371,7 +424,9 @@ def evaluate(
     global_batch_size = check_positive_int(global_batch_size, "global_batch_size")
     _check_built_in_scope(model, strategy)
     dataset = _check_dataset(dataset, "dataset", model)
-    steps = _Steps(model, None, _per_example_loss(loss), strategy, global_batch_size, accuracy)
+    steps = _Steps(
+        model, None, _per_example_loss(loss), strategy, global_batch_size, accuracy
+    )
     return _run_eval(steps, dataset, strategy)
 
 
@@ -393,61 +448,71 @@ def train(
     log_dir: str | os.PathLike[str] | None = None,
     verbose: int = 1,
 ) -> History:
-    """Train `model` on `dataset` under `strategy`, checkpointing and resuming automatically.
+    """Train `model` on `dataset` under `strategy`,
+    checkpointing and resuming automatically.
 
     The same call runs on one CPU or GPU, several GPUs, a TPU or several machines: the
-    strategy decides where the replicas are, and each step is one `strategy.run` whose results
-    are summed with `strategy.reduce`. Give the *global* batch size; each of the
+    strategy decides where the replicas are, and each step is one `strategy.run` whose
+    results are summed with `strategy.reduce`. Give the *global* batch size; each of the
     ``strategy.num_replicas_in_sync`` replicas gets an equal share of every batch.
 
-    With `checkpoint_dir`, a checkpoint is written every `checkpoint_every` steps and at the end
-    of every epoch; calling `train` again with the same folder resumes from the latest one,
-    including the input position and the metric sums of the unfinished epoch. A process killed
-    at any moment, a save included, resumes with its full history. Training never overwrites
-    state it could not read: it resumes from the newest checkpoint that reads (a warning names
-    any newer one passed over, and `History.checkpoint` the one used) and refuses, naming the
-    folder and the file, when the saved state belongs to another model or cannot be read.
+    With `checkpoint_dir`, a checkpoint is written every `checkpoint_every` steps and at
+    the end of every epoch; calling `train` again with the same folder resumes from the
+    latest one, including the input position and the metric sums of the unfinished
+    epoch. A process killed at any moment, a save included, resumes with its full
+    history. Training never overwrites state it could not read: it resumes from the
+    newest checkpoint that reads (a warning names any newer one passed over, and
+    `History.checkpoint` the one used) and refuses, naming the folder and the file, when
+    the saved state belongs to another model or cannot be read.
 
-    Under `MultiWorkerMirroredStrategy`, `checkpoint_dir` must be one folder that every worker
-    reads (a network file system or a bucket): the chief writes the checkpoints there and every
-    worker restores from it. Workers that find different checkpoints all stop with an error.
+    Under `MultiWorkerMirroredStrategy`, `checkpoint_dir` must be one folder that every
+    worker reads (a network file system or a bucket): the chief writes the checkpoints
+    there and every worker restores from it. Workers that find different checkpoints
+    all stop with an error.
 
-    A loss that becomes NaN or infinite stops training with an error that names the epoch and
-    step, before the diverged weights overwrite the last checkpoint.
+    A loss that becomes NaN or infinite stops training with an error that names the
+    epoch and step, before the diverged weights overwrite the last checkpoint.
 
     Args:
         model: a built Keras model, created inside `strategy.scope()`.
-        dataset: a `tf.data.Dataset` of single (unbatched) ``(features, label)`` examples; `train`
-            shuffles it (when `shuffle_buffer` > 0), batches it and splits it between replicas.
-        loss: a `keras.losses.Loss`, a loss name, or a callable returning per-example losses.
+        dataset: a `tf.data.Dataset` of single (unbatched) ``(features, label)``
+            examples; `train` shuffles it (when `shuffle_buffer` > 0), batches it and
+            splits it between replicas.
+        loss: a `keras.losses.Loss`, a loss name, or a callable
+            returning per-example losses.
         optimizer: a Keras optimizer, created inside `strategy.scope()`. Under the
             ``mixed_float16`` policy, wrap it in `keras.optimizers.LossScaleOptimizer`.
         epochs: the number of passes over `dataset` in all, counting any already done.
-        global_batch_size: examples per step over all replicas; a multiple of the replica count.
+        global_batch_size: examples per step over all replicas; a multiple
+            of the replica count.
         strategy: the `tf.distribute` strategy. Defaults to the current one.
-        validation_data: examples to evaluate on at the end of each epoch. Defaults to None.
+        validation_data: examples to evaluate on at the end of each
+            epoch. Defaults to None.
         accuracy: also report accuracy (labels are class indices). Defaults to True.
-        shuffle_buffer: examples in the shuffle buffer; 0 keeps the dataset's order. Defaults to
-            10,000.
-        seed: a non-negative integer that fixes the shuffle order of each epoch. Defaults to 0.
-        checkpoint_dir: folder for checkpoints; None trains without them. Defaults to None.
-        checkpoint_every: also checkpoint every this many steps; None checkpoints only at the
-            end of each epoch. Defaults to None.
+        shuffle_buffer: examples in the shuffle buffer; 0 keeps the dataset's
+            order. Defaults to 10,000.
+        seed: a non-negative integer that fixes the shuffle order of each
+            epoch. Defaults to 0.
+        checkpoint_dir: folder for checkpoints; None trains without
+            them. Defaults to None.
+        checkpoint_every: also checkpoint every this many steps; None checkpoints only
+            at the end of each epoch. Defaults to None.
         log_dir: folder for TensorBoard logs of each epoch's metrics. Defaults to None.
-        verbose: 0 is silent, 1 prints a line per epoch and where the run resumed. Defaults
-            to 1.
+        verbose: 0 is silent, 1 prints a line per epoch and where the run
+            resumed. Defaults to 1.
 
     Returns:
         A `History` with the metrics of every epoch, those before a resume included.
 
     Raises:
-        TypeError: if `dataset` or `validation_data` is not a `tf.data.Dataset`, `loss` is
-            not a loss, or `seed` or `verbose` is not an integer.
-        ValueError: if `global_batch_size` is not a multiple of the replica count, `seed` is
-            negative, `verbose` is not 0 or 1, `model` was built outside the strategy's scope,
-            `dataset` is batched already or smaller than one global batch, `checkpoint_dir`
-            holds a checkpoint of a different model or state that cannot be read, or the
-            workers of a cluster do not share `checkpoint_dir`.
+        TypeError: if `dataset` or `validation_data` is not a `tf.data.Dataset`, `loss`
+            is not a loss, or `seed` or `verbose` is not an integer.
+        ValueError: if `global_batch_size` is not a multiple of the replica
+            count, `seed` is negative, `verbose` is not 0 or 1, `model` was built
+            outside the strategy's scope, `dataset` is batched already or smaller
+            than one global batch, `checkpoint_dir` holds a checkpoint of a
+            different model or state that cannot be read, or the workers of a
+            cluster do not share `checkpoint_dir`.
         FloatingPointError: if the loss or the weights become NaN or infinite.
 
     Examples:
@@ -475,9 +540,9 @@ def train(
     replicas = strategy.num_replicas_in_sync
     if global_batch_size % replicas:
         raise ValueError(
-            f"`global_batch_size` must be a multiple of the {replicas} replicas in sync, so "
-            f"that every replica gets an equal share. Received: global_batch_size="
-            f"{global_batch_size}"
+            f"`global_batch_size` must be a multiple of the {replicas} replicas in "
+            "sync, so that every replica gets an equal share. Received: "
+            f"global_batch_size={global_batch_size}"
         )
     _check_built_in_scope(model, strategy)
     dataset = _check_dataset(dataset, "dataset", model)
@@ -485,7 +550,8 @@ def train(
         validation_data = _check_dataset(validation_data, "validation_data", model)
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(
-            f"`optimizer` must be a keras.optimizers.Optimizer. Received: optimizer={optimizer!r}"
+            "`optimizer` must be a keras.optimizers.Optimizer. Received: "
+            f"optimizer={optimizer!r}"
         )
     loss_fn = _per_example_loss(loss)
     progress = _Progress(verbose, epochs)
@@ -495,9 +561,18 @@ def train(
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step_in_epoch")
         sums_var = tf.Variable(tf.zeros(3), trainable=False, name="epoch_sums")
-        watch_var = tf.Variable([0, 0], dtype=tf.int64, trainable=False, name="finite_watch")
+        watch_var = tf.Variable(
+            [0, 0], dtype=tf.int64, trainable=False, name="finite_watch"
+        )
     steps = _Steps(
-        model, optimizer, loss_fn, strategy, global_batch_size, accuracy, sums_var, watch_var
+        model,
+        optimizer,
+        loss_fn,
+        strategy,
+        global_batch_size,
+        accuracy,
+        sums_var,
+        watch_var,
     )
 
     history: list[dict[str, float]] = []
@@ -518,7 +593,9 @@ def train(
         checkpoints = _checkpoints.Checkpoints(directory, tracked, signature, strategy)
         restored = checkpoints.restore()
         position = (int(epoch_var.numpy()), int(step_var.numpy()))
-        _checkpoints.check_workers_agree(strategy, directory, checkpoints.restored, position)
+        _checkpoints.check_workers_agree(
+            strategy, directory, checkpoints.restored, position
+        )
         if restored:
             history = checkpoints.history(position[0])
             resumed_from = position
@@ -551,21 +628,28 @@ def train(
             batches = (steps.train(batch) for batch in distributed)
         for _ in batches:
             done += 1
-            if checkpoints is not None and checkpoint_every and done % checkpoint_every == 0:
+            if (
+                checkpoints is not None
+                and checkpoint_every
+                and done % checkpoint_every == 0
+            ):
                 _stop_if_not_finite(model, watch_var, epoch + 1, checkpoint_dir)
                 step_var.assign(done)
                 checkpoints.save(history)
         if done == 0:
             raise ValueError(
-                "`dataset` must hold at least one full global batch. Received: fewer than "
-                f"global_batch_size={global_batch_size} examples"
+                "`dataset` must hold at least one full global batch. Received: fewer "
+                f"than global_batch_size={global_batch_size} examples"
             )
         _stop_if_not_finite(model, watch_var, epoch + 1, checkpoint_dir)
         row: dict[str, float] = {"epoch": epoch + 1, "steps": done}
         row.update(_metrics([float(s) for s in sums_var.numpy()], "", accuracy))
         if validation_data is not None:
             row.update(
-                {f"val_{k}": v for k, v in _run_eval(steps, validation_data, strategy).items()}
+                {
+                    f"val_{k}": v
+                    for k, v in _run_eval(steps, validation_data, strategy).items()
+                }
             )
         row["seconds"] = time.perf_counter() - start
         history.append(row)
@@ -586,5 +670,7 @@ def train(
         resumed_from=resumed_from,
         replicas=replicas,
         checkpoint=checkpoints.restored if checkpoints is not None else None,
-        skipped_checkpoints=tuple(checkpoints.skipped) if checkpoints is not None else (),
+        skipped_checkpoints=tuple(checkpoints.skipped)
+        if checkpoints is not None
+        else (),
     )

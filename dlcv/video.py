@@ -1,9 +1,10 @@
-"""Generated video: small images moving over a larger canvas, and image models run per frame.
+"""Generated video: small images moving over a larger canvas,
+and image models run per frame.
 
-A clip here is a float32 array of shape `(frames, height, width, channels)`, so a batch of
-clips has shape `(N, T, H, W, C)`: the layout `keras.layers.TimeDistributed` expects. The
-clips are generated, so they need no download, carry exact labels and object positions, and
-can be made as hard as wanted with noise.
+A clip here is a float32 array of shape `(frames, height, width, channels)`, so a batch
+of clips has shape `(N, T, H, W, C)`: the layout `keras.layers.TimeDistributed` expects.
+The clips are generated, so they need no download, carry exact labels and object
+positions, and can be made as hard as wanted with noise.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ class MovingClips(NamedTuple):
     Attributes:
         clips: float32 array of shape `(N, T, H, W, C)`.
         labels: the label of the sprite in each clip, shape `(N,)`.
-        positions: int64 array of shape `(N, T, 2)`, the (row, column) of the sprite's top-left
-            corner in each frame.
+        positions: int64 array of shape `(N, T, 2)`, the (row, column) of the sprite's
+            top-left corner in each frame.
     """
 
     clips: np.ndarray
@@ -73,8 +74,12 @@ def _check_canvas_size(value: Any, sprite_shape: tuple[int, int]) -> tuple[int, 
     return height, width
 
 
-def _bounce(start: np.ndarray, step: np.ndarray, frames: int, room: np.ndarray) -> np.ndarray:
-    """Positions along straight lines that reflect off the canvas edges, shape (N, T, 2)."""
+def _bounce(
+    start: np.ndarray, step: np.ndarray, frames: int, room: np.ndarray
+) -> np.ndarray:
+    """Positions along straight lines that reflect off the
+    canvas edges, shape (N, T, 2).
+    """
     t = np.arange(frames, dtype=np.float64)[np.newaxis, :, np.newaxis]
     free = start[:, np.newaxis, :] + t * step[:, np.newaxis, :]
     # Folding the free path into [0, room] is the same as bouncing off both walls.
@@ -123,25 +128,28 @@ def make_moving_clips(
     num_clips: int | None = None,
     seed: int = 0,
 ) -> MovingClips:
-    """Make clips of small images (sprites) moving in straight lines over a larger canvas.
+    """Make clips of small images (sprites) moving in
+    straight lines over a larger canvas.
 
-    Each clip shows one sprite on a zero background. It starts at a random position and moves
-    `speed` pixels per frame in a random direction, bouncing off the canvas edges; positions
-    are rounded to whole pixels. Gaussian noise with standard deviation `noise` is then added
-    to every pixel of every frame, independently (the values are not clipped). A clip of one
-    frame is a still image of the sprite at a random position.
+    Each clip shows one sprite on a zero background. It starts at a random position
+    and moves `speed` pixels per frame in a random direction, bouncing off the
+    canvas edges; positions are rounded to whole pixels. Gaussian noise with
+    standard deviation `noise` is then added to every pixel of every frame,
+    independently (the values are not clipped). A clip of one frame is a still image
+    of the sprite at a random position.
 
     Args:
-        sprites: the images to move, shape `(N, h, w)` or `(N, h, w, C)`: digits, generated
-            shapes, anything small.
+        sprites: the images to move, shape `(N, h, w)` or `(N, h, w, C)`: digits,
+            generated shapes, anything small.
         labels: one label per sprite, carried over to the clips that show it.
         frames: frames per clip, `T`. Defaults to 8.
-        canvas_size: the frame size, an integer for a square or a pair `(H, W)`; at least the
-            sprite size. Defaults to 16.
+        canvas_size: the frame size, an integer for a square or a pair `(H, W)`; at
+            least the sprite size. Defaults to 16.
         speed: pixels moved per frame. Defaults to 1.0.
         noise: standard deviation of the per-pixel Gaussian noise. Defaults to 0.0.
-        num_clips: how many clips to make, each showing a sprite drawn at random (with
-            replacement). `None` makes one clip per sprite, in order. Defaults to `None`.
+        num_clips: how many clips to make, each showing a sprite drawn at
+            random (with replacement). `None` makes one clip per sprite, in
+            order. Defaults to `None`.
         seed: the seed of every random choice; the same seed gives the same clips.
             Defaults to 0.
 
@@ -151,11 +159,11 @@ def make_moving_clips(
         `(N, T, 2)`) the sprite's top-left (row, column) in each frame.
 
     Raises:
-        TypeError: if `frames`, `num_clips`, `seed` or a `canvas_size` side is not an integer,
-            or `speed` or `noise` is not a number.
-        ValueError: if `sprites` is empty or not of rank 3 or 4, `labels` is not as long as
-            `sprites`, the canvas is smaller than a sprite, or a count, `speed`, `noise` or
-            `seed` is out of range.
+        TypeError: if `frames`, `num_clips`, `seed` or a `canvas_size` side is not an
+            integer, or `speed` or `noise` is not a number.
+        ValueError: if `sprites` is empty or not of rank 3 or 4, `labels` is not as long
+            as `sprites`, the canvas is smaller than a sprite, or a count, `speed`,
+            `noise` or `seed` is out of range.
 
     Examples:
         >>> sprites = np.ones((3, 4, 4), dtype=np.float32)
@@ -177,9 +185,18 @@ def make_moving_clips(
     if num_clips is None:
         picks = np.arange(len(sprites))
     else:
-        picks = rng.integers(0, len(sprites), size=check_positive_int(num_clips, "num_clips"))
+        picks = rng.integers(
+            0, len(sprites), size=check_positive_int(num_clips, "num_clips")
+        )
     return _render(
-        sprites, labels, picks, rng, frames=frames, canvas=canvas, speed=speed, noise=noise
+        sprites,
+        labels,
+        picks,
+        rng,
+        frames=frames,
+        canvas=canvas,
+        speed=speed,
+        noise=noise,
     )
     # --8<-- [end:make_moving_clips]
 
@@ -199,9 +216,9 @@ def make_clip_dataset(
     """Stream batches of freshly generated moving-sprite clips as a `tf.data` pipeline.
 
     Every batch is new: `batch_size` clips of sprites drawn at random, made as by
-    `make_moving_clips`, so a model never sees the same clip twice and no clip is kept in
-    memory longer than its batch. Each pass over the dataset yields the same sequence of
-    batches for the same seed.
+    `make_moving_clips`, so a model never sees the same clip twice and no clip is kept
+    in memory longer than its batch. Each pass over the dataset yields the same sequence
+    of batches for the same seed.
 
     Args:
         sprites: the images to move, shape `(N, h, w)` or `(N, h, w, C)`.
@@ -216,12 +233,12 @@ def make_clip_dataset(
         seed: the seed of the stream. Defaults to 0.
 
     Returns:
-        A `tf.data.Dataset` of `(clips, labels)` batches: float32 `(batch_size, T, H, W, C)`
-        and int64 `(batch_size,)`.
+        A `tf.data.Dataset` of `(clips, labels)` batches: float32 `(batch_size, T, H, W,
+        C)` and int64 `(batch_size,)`.
 
     Raises:
-        TypeError: if a count, `seed` or a `canvas_size` side is not an integer, or `speed`
-            or `noise` is not a number.
+        TypeError: if a count, `seed` or a `canvas_size` side is not an integer, or
+            `speed` or `noise` is not a number.
         ValueError: for the same bad values as `make_moving_clips`, or a non-positive
             `batch_size` or `batches`.
 
@@ -237,7 +254,9 @@ def make_clip_dataset(
     labels = np.asarray(labels)
     check_same_length(sprites, "sprites", labels, "labels")
     if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"`labels` must hold integers. Received: labels.dtype={labels.dtype}")
+        raise TypeError(
+            f"`labels` must hold integers. Received: labels.dtype={labels.dtype}"
+        )
     labels = labels.astype(np.int64)
     batch_size = check_positive_int(batch_size, "batch_size")
     if batches is not None:
@@ -254,7 +273,14 @@ def make_clip_dataset(
         while batches is None or made < batches:
             picks = rng.integers(0, len(sprites), size=batch_size)
             clips, clip_labels, _ = _render(
-                sprites, labels, picks, rng, frames=frames, canvas=canvas, speed=speed, noise=noise
+                sprites,
+                labels,
+                picks,
+                rng,
+                frames=frames,
+                canvas=canvas,
+                speed=speed,
+                noise=noise,
             )
             yield clips, clip_labels
             made += 1
@@ -268,13 +294,15 @@ def make_clip_dataset(
 
 
 # --8<-- [start:apply_per_frame]
-def apply_per_frame(model: keras.Model, clips: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+def apply_per_frame(
+    model: keras.Model, clips: np.ndarray, *, batch_size: int = 256
+) -> np.ndarray:
     """Run an image model on every frame of every clip and keep the time axis.
 
-    The clips are reshaped from `(N, T, H, W, C)` to `(N * T, H, W, C)`, a batch of ordinary
-    images, passed through `model.predict`, and the outputs reshaped back to `(N, T, ...)`.
-    The model never learns that the frames came from a video; pool over axis 1 (for example
-    `outputs.mean(axis=1)`) to get one value per clip.
+    The clips are reshaped from `(N, T, H, W, C)` to `(N * T, H, W, C)`, a batch of
+    ordinary images, passed through `model.predict`, and the outputs reshaped back to
+    `(N, T, ...)`. The model never learns that the frames came from a video; pool over
+    axis 1 (for example `outputs.mean(axis=1)`) to get one value per clip.
 
     Args:
         model: a Keras model that takes images of shape `(H, W, C)`.
@@ -289,8 +317,11 @@ def apply_per_frame(model: keras.Model, clips: np.ndarray, *, batch_size: int = 
         ValueError: if `clips` is not of rank 5 or `batch_size` is not positive.
 
     Examples:
-        >>> image_model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Flatten()])
-        >>> apply_per_frame(image_model, np.zeros((2, 5, 16, 16, 1), dtype=np.float32)).shape
+        >>> image_model = keras.Sequential(
+        ...     [keras.Input((16, 16, 1)), keras.layers.Flatten()]
+        ... )
+        >>> clips = np.zeros((2, 5, 16, 16, 1), dtype=np.float32)
+        >>> apply_per_frame(image_model, clips).shape
         (2, 5, 256)
 
     See: docs/why-deep-learning/reusability.md

@@ -143,6 +143,8 @@ def test_wheel_holds_only_the_dlcv_package(wheel: tuple[Path, str]) -> None:
     assert len(dist_info) == 1
     assert "dlcv/__init__.py" in names
     assert "dlcv/training.py" in names
+    # Lint configuration such as dlcv/ruff.toml belongs to the repository, not the package.
+    assert not [name for name in names if name.endswith((".toml", ".cfg", ".ini"))], names
 
 
 def test_wheel_metadata_names_the_distribution_version_and_license(
