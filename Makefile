@@ -53,8 +53,12 @@ $(KATEX)/.installed: package.json package-lock.json
 
 setup: $(STAMP) $(KATEX)/.installed ## create .venv and install the locked versions
 
-serve: setup ## run the snippets, build and serve the site at http://127.0.0.1:8000
-	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+serve: setup ## serve the site at http://127.0.0.1:8000 at once; pages fill in as their snippets run
+	@# The runner works in the background, saving each result to .cache/snippets; the hooks show
+	@# "Running…" until a snippet's result is there, and each saved result rebuilds the site.
+	@$(BIN)/python -m sitetools.snippets run & runner=$$!; \
+	trap 'kill $$runner 2>/dev/null; wait $$runner 2>/dev/null' EXIT INT TERM; \
+	DLCV_PLACEHOLDERS=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 build: setup ## build the site into site/ (DLCV_SNIPPET_CACHE=off runs every snippet afresh)
 	$(BIN)/mkdocs build --strict
@@ -83,9 +87,11 @@ format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: setup ## everything CI checks: lint, every snippet, unit tests, code blocks, strict site build
+test: setup ## everything CI checks: lint, the snippets (those not cached), unit tests, code blocks, strict site build
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m sitetools.snippets run --fresh
+	@# A result is reused only while the snippet, the dlcv modules it loads, the lock, the runner
+	@# and Python are unchanged; a fresh clone has no cache, so every snippet runs.
+	$(BIN)/python -m sitetools.snippets run
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming, JPEG folders
