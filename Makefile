@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 KATEX := docs/assets/vendor/katex
 PAGE ?=
+# FRESH=1: make test runs every snippet afresh, cache or not (publishing and the canary).
+FRESH ?=
 # RUNTIME_LOG=1: make snippets also prints the log lines TensorFlow's C++ runtime wrote.
 RUNTIME_LOG ?=
 SHOW_LOG := $(if $(strip $(RUNTIME_LOG)),--show-runtime-log)
@@ -91,7 +93,7 @@ test: setup ## everything CI checks: lint, the snippets (those not cached), unit
 	$(MAKE) --no-print-directory lint
 	@# A result is reused only while the snippet, the dlcv modules it loads, the lock, the runner
 	@# and Python are unchanged; a fresh clone has no cache, so every snippet runs.
-	$(BIN)/python -m sitetools.snippets run
+	$(BIN)/python -m sitetools.snippets run $(if $(strip $(FRESH)),--fresh)
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming, JPEG folders
