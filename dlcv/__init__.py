@@ -8,9 +8,16 @@ Submodules load on first use, so ``python -m dlcv.bench`` runs its module once, 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+# The installed distribution's version, which setuptools-scm took from the git tag at build time.
+# A checkout imported without installing it has no such record: it says so rather than guess.
+_DISTRIBUTION = "dlcv-kb"
+try:
+    __version__ = importlib.metadata.version(_DISTRIBUTION)
+except importlib.metadata.PackageNotFoundError:
+    __version__ = "0.0.0+unknown"
 
 # Public name → the module that defines it.
 _SOURCES = {

@@ -15,11 +15,9 @@ its last complete checkpoint and ends where an uninterrupted run would have ende
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import re
-import shutil
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -27,11 +25,10 @@ from typing import Any, cast
 import keras
 import tensorflow as tf
 
+from dlcv import _checkpoints
 from dlcv._validation import check_non_negative_int, check_positive_int
 
 __all__ = ["History", "evaluate", "train"]
-
-_STATE_FILE = "dlcv_training.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,11 +40,16 @@ class History:
             "accuracy": 0.88, "val_loss": 0.39, "val_accuracy": 0.9, "seconds": 1.2}``.
         resumed_from: ``(epoch, step)`` of the checkpoint the run started from, or None.
         replicas: the number of replicas the strategy trained on.
+        checkpoint: the checkpoint the run resumed from (``"ckpt-3"``), or None.
+        skipped_checkpoints: newer checkpoints that could not be read and were passed over,
+            newest first, each with the reason (``"ckpt-4: DataLossError: …"``).
     """
 
     epochs: tuple[dict[str, float], ...]
     resumed_from: tuple[int, int] | None
     replicas: int
+    checkpoint: str | None = None
+    skipped_checkpoints: tuple[str, ...] = ()
 
     def last(self, name: str) -> float:
         """The value of metric `name` in the last epoch."""
@@ -73,7 +75,7 @@ def _per_example_loss(loss: Any) -> _LossFn:
     )
 
 
-def _check_dataset(dataset: Any, name: str) -> tf.data.Dataset:
+def _check_dataset(dataset: Any, name: str, model: keras.Model) -> tf.data.Dataset:
     if not isinstance(dataset, tf.data.Dataset):
         raise TypeError(
             f"`{name}` must be a tf.data.Dataset of single (features, label) examples. "
@@ -84,6 +86,20 @@ def _check_dataset(dataset: Any, name: str) -> tf.data.Dataset:
         raise ValueError(
             f"`{name}` must yield (features, label) pairs. Received: element_spec={spec}"
         )
+    # A model input's shape starts with the batch axis, a single example's does not: features
+    # of the input's full rank mean the dataset was batched already, which `train` would batch
+    # again (Keras then fails deep "in user code").
+    inputs = getattr(model, "inputs", None) if model.built else None
+    features = spec[0]
+    if inputs and len(inputs) == 1 and isinstance(features, tf.TensorSpec):
+        expected = tuple(inputs[0].shape)
+        if features.shape.rank == len(expected):
+            raise ValueError(
+                f"`{name}` must yield single (unbatched) examples; `train` and `evaluate` batch "
+                "them with `global_batch_size` (call `.unbatch()`, or leave out `.batch()`). "
+                f"Received: {name} with features of shape {tuple(features.shape)} for a model "
+                f"whose input is {expected}, batch axis included"
+            )
     return dataset
 
 
@@ -103,95 +119,6 @@ def _check_built_in_scope(model: keras.Model, strategy: tf.distribute.Strategy) 
             f"variables {outside[:3]} were created outside the scope of "
             f"{type(strategy).__name__}"
         )
-
-
-def _worker(strategy: tf.distribute.Strategy) -> tuple[bool, int]:
-    """(is this the chief?, this worker's index) for the strategy's cluster."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not getattr(resolver, "task_type", None):
-        return True, 0
-    task_type, task_id = resolver.task_type, int(resolver.task_id or 0)
-    has_chief = "chief" in resolver.cluster_spec().as_dict()
-    is_chief = task_type == "chief" or (task_type == "worker" and task_id == 0 and not has_chief)
-    return is_chief, task_id
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-class _Checkpoints:
-    """Checkpoints of one training run; only the chief's copy is kept on a cluster.
-
-    TensorFlow writes a checkpoint's files first and then, atomically, the small index that
-    names the latest one, so a process killed while saving leaves the previous checkpoint as
-    the latest complete one.
-    """
-
-    def __init__(
-        self,
-        directory: Path,
-        variables: dict[str, Any],
-        signature: list[list[Any]],
-        strategy: tf.distribute.Strategy,
-    ) -> None:
-        self.is_chief, worker = _worker(strategy)
-        self.directory = directory
-        # Every worker takes part in saving (the variables are synchronised collectively);
-        # the non-chief workers write to a scratch folder that is removed afterwards.
-        own = directory if self.is_chief else directory / f".worker-{worker}"
-        self.checkpoint = tf.train.Checkpoint(**variables)
-        self.manager = tf.train.CheckpointManager(self.checkpoint, str(own), max_to_keep=2)
-        self.signature = signature
-
-    def restore(self) -> bool:
-        latest = tf.train.latest_checkpoint(str(self.directory))
-        if latest is None:
-            return False
-        state_file = self.directory / _STATE_FILE
-        if state_file.is_file():
-            saved = json.loads(state_file.read_text(encoding="utf-8"))["signature"]
-            if _comparable(saved) != _comparable(self.signature):
-                raise ValueError(
-                    "`checkpoint_dir` holds a checkpoint of a different model or optimizer; "
-                    "it was left untouched. Use another folder, or delete it to start over. "
-                    f"Received: checkpoint_dir={str(self.directory)!r} (saved variables "
-                    f"{_summarize(saved)}, this model's {_summarize(self.signature)})"
-                )
-        self.checkpoint.restore(latest).assert_existing_objects_matched()
-        return True
-
-    def save(self, history: list[dict[str, float]]) -> None:
-        self.manager.save()
-        if self.is_chief:
-            state = {"signature": self.signature, "history": history}
-            _atomic_write(self.directory / _STATE_FILE, json.dumps(state, indent=1))
-        else:
-            shutil.rmtree(self.manager.directory, ignore_errors=True)
-
-    def history(self) -> list[dict[str, float]]:
-        state_file = self.directory / _STATE_FILE
-        if not state_file.is_file():
-            return []
-        return list(json.loads(state_file.read_text(encoding="utf-8"))["history"])
-
-
-# Keras numbers the names it makes up (`dense_3`, `adam_1/sequential_1_dense_3_kernel_momentum`)
-# in creation order, so the same architecture rebuilt in one process (a notebook) gets new
-# numbers. Restoring is by position, so only the order, the names without those numbers and
-# the shapes must match.
-_AUTO_NUMBER = re.compile(r"_\d+(?=_|/|$)")
-
-
-def _comparable(signature: list[list[Any]]) -> list[tuple[str, tuple[int, ...]]]:
-    return [(_AUTO_NUMBER.sub("", str(path)), tuple(shape)) for path, shape in signature]
-
-
-def _summarize(signature: list[list[Any]]) -> str:
-    shown = ", ".join(f"{name}{tuple(shape)}" for name, shape in signature[:3])
-    return f"[{shown}{', …' if len(signature) > 3 else ''}] ({len(signature)} in all)"
 
 
 class _Progress:
@@ -250,12 +177,16 @@ class _Steps:
         global_batch_size: int,
         accuracy: bool,
         sums: tf.Variable | None = None,
+        watch: tf.Variable | None = None,
     ) -> None:
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.strategy, self.global_batch_size, self.accuracy = strategy, global_batch_size, accuracy
         # The epoch's running (loss sum, example count, correct count), kept on the device and
         # updated inside the compiled step: no per-step Python arithmetic on tensors.
         self.sums = sums
+        # (steps done in the epoch, the first of them whose loss was not finite, or 0): read
+        # only when the run checkpoints or ends an epoch, so the steps never wait on the host.
+        self.watch = watch
         self.train = tf.function(self._train)
         # Taking the next batch inside the compiled function spares a Python round trip per step
         # (what Keras's own fit does); used when the number of steps in the epoch is known.
@@ -266,6 +197,9 @@ class _Steps:
         sums = [tf.reduce_sum(per_example), tf.cast(tf.shape(per_example)[0], tf.float32)]
         if self.accuracy:
             hits = tf.equal(tf.argmax(pred, axis=-1, output_type=tf.int64), tf.cast(y, tf.int64))
+            # The argmax of NaN logits is 0, a hit whenever the label is 0: such a prediction
+            # is no prediction, so it counts as wrong.
+            hits = tf.logical_and(hits, tf.reduce_all(tf.math.is_finite(pred), axis=-1))
             sums.append(tf.reduce_sum(tf.cast(hits, tf.float32)))
         return sums
 
@@ -297,6 +231,12 @@ class _Steps:
         if self.sums is not None:
             reduced += [tf.zeros(())] * (3 - len(reduced))
             self.sums.assign_add(tf.stack(reduced))
+        if self.watch is not None:
+            step = self.watch[0] + 1
+            first_bad = tf.logical_and(
+                tf.logical_not(tf.math.is_finite(reduced[0])), tf.equal(self.watch[1], 0)
+            )
+            self.watch.assign(tf.stack([step, tf.where(first_bad, step, self.watch[1])]))
 
     def _evaluate(self, batch: Any) -> list[tf.Tensor]:
         return self._reduce(self.strategy.run(self._eval_replica, args=batch))
@@ -333,6 +273,66 @@ def _run_eval(
     return _metrics([float(t) for t in totals], "", steps.accuracy)
 
 
+def _check_verbose(verbose: Any) -> int:
+    message = f"`verbose` must be 0 (silent) or 1 (a line per epoch). Received: verbose={verbose!r}"
+    if isinstance(verbose, bool):
+        return int(verbose)
+    if not isinstance(verbose, int):
+        raise TypeError(message)
+    if verbose not in (0, 1):
+        raise ValueError(message)
+    return verbose
+
+
+def _say_resumed(
+    progress: _Progress,
+    directory: Path,
+    checkpoints: _checkpoints.Checkpoints,
+    position: tuple[int, int],
+) -> None:
+    epoch, step = position
+    where = f"{directory / str(checkpoints.restored)} at epoch {epoch + 1}, step {step}"
+    if checkpoints.skipped:
+        # Worth saying even to a silent run: work was lost, and a damaged file stays behind.
+        warnings.warn(
+            f"`checkpoint_dir` holds checkpoints that could not be read, so training resumed "
+            f"from an older one, {where}; new checkpoints are numbered past the unreadable ones. Skipped: "
+            + "; ".join(checkpoints.skipped),
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    progress.say(f"resumed from {where}")
+
+
+def _stop_if_not_finite(
+    model: keras.Model,
+    watch: tf.Variable,
+    epoch: int,
+    checkpoint_dir: str | os.PathLike[str] | None,
+) -> None:
+    """Raise before a checkpoint or an epoch's results are written from a diverged run."""
+    steps, first_bad = (int(v) for v in watch.numpy())
+    if first_bad:
+        what, step = "the loss", first_bad
+    elif any(
+        tf.as_dtype(v.dtype).is_floating and not bool(tf.reduce_all(tf.math.is_finite(v)))
+        for v in model.trainable_variables
+    ):
+        what, step = "the weights", steps
+    else:
+        return
+    kept = (
+        f"; the last checkpoint in {str(checkpoint_dir)!r} was kept"
+        if checkpoint_dir is not None
+        else ""
+    )
+    raise FloatingPointError(
+        f"Training stopped: {what} became NaN or infinite at epoch {epoch}, step {step}{kept}. "
+        "Look for NaN or infinite values in the features and labels, or lower the learning "
+        f"rate. Received: {what} not finite at epoch {epoch}, step {step}"
+    )
+
+
 def evaluate(
     model: keras.Model,
     dataset: tf.data.Dataset,
@@ -354,7 +354,8 @@ def evaluate(
         accuracy: also report accuracy (labels are class indices). Defaults to True.
 
     Returns:
-        ``{"loss": ..., "accuracy": ...}``.
+        ``{"loss": ..., "accuracy": ...}``. A prediction with a NaN or infinite score counts
+        as wrong.
 
     Examples:
         >>> import keras, tensorflow as tf
@@ -368,8 +369,8 @@ def evaluate(
     """
     strategy = strategy or tf.distribute.get_strategy()
     global_batch_size = check_positive_int(global_batch_size, "global_batch_size")
-    dataset = _check_dataset(dataset, "dataset")
     _check_built_in_scope(model, strategy)
+    dataset = _check_dataset(dataset, "dataset", model)
     steps = _Steps(model, None, _per_example_loss(loss), strategy, global_batch_size, accuracy)
     return _run_eval(steps, dataset, strategy)
 
@@ -401,7 +402,18 @@ def train(
 
     With `checkpoint_dir`, a checkpoint is written every `checkpoint_every` steps and at the end
     of every epoch; calling `train` again with the same folder resumes from the latest one,
-    including the input position and the metric sums of the unfinished epoch.
+    including the input position and the metric sums of the unfinished epoch. A process killed
+    at any moment, a save included, resumes with its full history. Training never overwrites
+    state it could not read: it resumes from the newest checkpoint that reads (a warning names
+    any newer one passed over, and `History.checkpoint` the one used) and refuses, naming the
+    folder and the file, when the saved state belongs to another model or cannot be read.
+
+    Under `MultiWorkerMirroredStrategy`, `checkpoint_dir` must be one folder that every worker
+    reads (a network file system or a bucket): the chief writes the checkpoints there and every
+    worker restores from it. Workers that find different checkpoints all stop with an error.
+
+    A loss that becomes NaN or infinite stops training with an error that names the epoch and
+    step, before the diverged weights overwrite the last checkpoint.
 
     Args:
         model: a built Keras model, created inside `strategy.scope()`.
@@ -417,22 +429,26 @@ def train(
         accuracy: also report accuracy (labels are class indices). Defaults to True.
         shuffle_buffer: examples in the shuffle buffer; 0 keeps the dataset's order. Defaults to
             10,000.
-        seed: fixes the shuffle order of each epoch. Defaults to 0.
+        seed: a non-negative integer that fixes the shuffle order of each epoch. Defaults to 0.
         checkpoint_dir: folder for checkpoints; None trains without them. Defaults to None.
         checkpoint_every: also checkpoint every this many steps; None checkpoints only at the
             end of each epoch. Defaults to None.
         log_dir: folder for TensorBoard logs of each epoch's metrics. Defaults to None.
-        verbose: 0 is silent, 1 prints a line per epoch. Defaults to 1.
+        verbose: 0 is silent, 1 prints a line per epoch and where the run resumed. Defaults
+            to 1.
 
     Returns:
         A `History` with the metrics of every epoch, those before a resume included.
 
     Raises:
-        TypeError: if `dataset` or `validation_data` is not a `tf.data.Dataset`, or `loss` is
-            not a loss.
-        ValueError: if `global_batch_size` is not a multiple of the replica count, `model` was
-            built outside the strategy's scope, `dataset` is smaller than one global batch, or
-            `checkpoint_dir` holds a checkpoint of a different model.
+        TypeError: if `dataset` or `validation_data` is not a `tf.data.Dataset`, `loss` is
+            not a loss, or `seed` or `verbose` is not an integer.
+        ValueError: if `global_batch_size` is not a multiple of the replica count, `seed` is
+            negative, `verbose` is not 0 or 1, `model` was built outside the strategy's scope,
+            `dataset` is batched already or smaller than one global batch, `checkpoint_dir`
+            holds a checkpoint of a different model or state that cannot be read, or the
+            workers of a cluster do not share `checkpoint_dir`.
+        FloatingPointError: if the loss or the weights become NaN or infinite.
 
     Examples:
         >>> import keras, numpy as np, tensorflow as tf
@@ -452,6 +468,8 @@ def train(
     epochs = check_positive_int(epochs, "epochs")
     global_batch_size = check_positive_int(global_batch_size, "global_batch_size")
     shuffle_buffer = check_non_negative_int(shuffle_buffer, "shuffle_buffer")
+    seed = check_non_negative_int(seed, "seed")
+    verbose = _check_verbose(verbose)
     if checkpoint_every is not None:
         checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
     replicas = strategy.num_replicas_in_sync
@@ -461,14 +479,14 @@ def train(
             f"that every replica gets an equal share. Received: global_batch_size="
             f"{global_batch_size}"
         )
-    dataset = _check_dataset(dataset, "dataset")
+    _check_built_in_scope(model, strategy)
+    dataset = _check_dataset(dataset, "dataset", model)
     if validation_data is not None:
-        validation_data = _check_dataset(validation_data, "validation_data")
+        validation_data = _check_dataset(validation_data, "validation_data", model)
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(
             f"`optimizer` must be a keras.optimizers.Optimizer. Received: optimizer={optimizer!r}"
         )
-    _check_built_in_scope(model, strategy)
     loss_fn = _per_example_loss(loss)
     progress = _Progress(verbose, epochs)
 
@@ -477,7 +495,10 @@ def train(
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step_in_epoch")
         sums_var = tf.Variable(tf.zeros(3), trainable=False, name="epoch_sums")
-    steps = _Steps(model, optimizer, loss_fn, strategy, global_batch_size, accuracy, sums_var)
+        watch_var = tf.Variable([0, 0], dtype=tf.int64, trainable=False, name="finite_watch")
+    steps = _Steps(
+        model, optimizer, loss_fn, strategy, global_batch_size, accuracy, sums_var, watch_var
+    )
 
     history: list[dict[str, float]] = []
     checkpoints = None
@@ -494,22 +515,24 @@ def train(
         }
         signature = [[v.path, list(v.shape)] for v in model.variables]
         signature += [[v.path, list(v.shape)] for v in optimizer.variables]
-        checkpoints = _Checkpoints(directory, tracked, signature, strategy)
-        if checkpoints.restore():
-            history = checkpoints.history()[: int(epoch_var.numpy())]
-            resumed_from = (int(epoch_var.numpy()), int(step_var.numpy()))
-            progress.say(
-                f"resumed from {directory} at epoch {resumed_from[0] + 1}, step {resumed_from[1]}"
-            )
+        checkpoints = _checkpoints.Checkpoints(directory, tracked, signature, strategy)
+        restored = checkpoints.restore()
+        position = (int(epoch_var.numpy()), int(step_var.numpy()))
+        _checkpoints.check_workers_agree(strategy, directory, checkpoints.restored, position)
+        if restored:
+            history = checkpoints.history(position[0])
+            resumed_from = position
+            _say_resumed(progress, directory, checkpoints, position)
 
     writer = None
-    is_chief = _worker(strategy)[0]
+    is_chief = _checkpoints.worker_role(strategy)[0]
     if log_dir is not None and is_chief:
         writer = tf.summary.create_file_writer(str(log_dir))
 
     for epoch in range(int(epoch_var.numpy()), epochs):
         start = time.perf_counter()
         skip = int(step_var.numpy())
+        watch_var.assign([skip, 0])
         batched = _batches(
             dataset,
             global_batch_size=global_batch_size,
@@ -529,6 +552,7 @@ def train(
         for _ in batches:
             done += 1
             if checkpoints is not None and checkpoint_every and done % checkpoint_every == 0:
+                _stop_if_not_finite(model, watch_var, epoch + 1, checkpoint_dir)
                 step_var.assign(done)
                 checkpoints.save(history)
         if done == 0:
@@ -536,6 +560,7 @@ def train(
                 "`dataset` must hold at least one full global batch. Received: fewer than "
                 f"global_batch_size={global_batch_size} examples"
             )
+        _stop_if_not_finite(model, watch_var, epoch + 1, checkpoint_dir)
         row: dict[str, float] = {"epoch": epoch + 1, "steps": done}
         row.update(_metrics([float(s) for s in sums_var.numpy()], "", accuracy))
         if validation_data is not None:
@@ -556,4 +581,10 @@ def train(
         sums_var.assign(tf.zeros(3))
         if checkpoints is not None:
             checkpoints.save(history)
-    return History(epochs=tuple(history), resumed_from=resumed_from, replicas=replicas)
+    return History(
+        epochs=tuple(history),
+        resumed_from=resumed_from,
+        replicas=replicas,
+        checkpoint=checkpoints.restored if checkpoints is not None else None,
+        skipped_checkpoints=tuple(checkpoints.skipped) if checkpoints is not None else (),
+    )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import posixpath
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
 from sitetools import katex, markup, notebooks, snippets
 
@@ -162,6 +162,17 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
+def _front_matter_lines(file: File, markdown: str) -> int:
+    """How many lines of the page's file precede `markdown`: MkDocs has cut its front matter."""
+    try:
+        source = file.content_string
+    except (OSError, UnicodeDecodeError):
+        return 0
+    if not markdown or not source.endswith(markdown):
+        return 0
+    return source.count("\n", 0, len(source) - len(markdown))
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
     root = _root(config)
     page_uri = page.file.src_uri
@@ -173,10 +184,11 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
             return markup.placeholder_block(name=name, code=code)
         if result is None:
             raise markup.MarkupError(f"docs/{page_uri}: no run result for snippets/{name}")
-        page_dir = posixpath.dirname(page_uri) or "."
+        # The figure is raw HTML (markup.figure_html), which MkDocs does not rewrite: its
+        # address is relative to where the page is served, not to the page's source file.
         figures = [
             (
-                posixpath.relpath(f"{FIGURES_DIR}/{name.removesuffix('.py')}/{fig.name}", page_dir),
+                get_relative_url(f"{FIGURES_DIR}/{name.removesuffix('.py')}/{fig.name}", page.url),
                 fig.alt,
             )
             for fig in result.figures
@@ -198,6 +210,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
             references=_state["references"],
             render_snippet=render_snippet,
             cited=_state["cited"],
+            line_offset=_front_matter_lines(page.file, markdown),
         )
     except markup.MarkupError as exc:
         raise PluginError(str(exc)) from exc
@@ -235,12 +248,21 @@ def on_pre_page(page: Any, config: Any, files: Files) -> Any:
 
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     where = f"docs/{page.file.src_uri}"
+    notebook = page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME)
+    if notebook:
+        # nbconvert's HTML loads MathJax and Mermaid from CDNs and leaves formulas as $...$:
+        # drop the scripts and mark the formulas, which KaTeX then renders as on other pages.
+        try:
+            html = notebooks.strip_third_party(html, where=where)
+            html = notebooks.mark_math(html)
+        except notebooks.NotebookError as exc:
+            raise PluginError(str(exc)) from exc
     html = markup.unwrap_plain_tokens(html)
     try:
         html = katex.render_math(html, root=_root(config), where=where)
     except katex.KatexError as exc:
         raise PluginError(str(exc)) from exc
-    if not page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME):
+    if not notebook:
         return html
     repository = config.extra.get("repository")
     if not repository:

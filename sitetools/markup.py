@@ -21,14 +21,16 @@ import posixpath
 import re
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
+from urllib.parse import quote
 
 __all__ = [
     "BIBLIOGRAPHY_PAGE",
     "MarkupError",
     "Reference",
     "extract_section",
+    "figure_html",
     "load_references",
     "transform",
 ]
@@ -259,8 +261,13 @@ def transform(
     references: Mapping[str, Reference],
     render_snippet: Callable[[str, str | None, str], str],
     cited: set[str] | None = None,
+    line_offset: int = 0,
 ) -> str:
     """Expand embeds, citations and reference lists in one page's Markdown.
+
+    Every embed is resolved inside its own folder: a snippet inside ``snippets/``, a source or
+    an include inside the repository. A path that leaves it (``..``, an absolute path, a symbolic
+    link pointing out) is refused, so a page cannot put a file from elsewhere on the site.
 
     Args:
         markdown: the page source.
@@ -270,6 +277,11 @@ def transform(
         render_snippet: called with (snippet name, section or None, code) to render a snippet
             with its output; raises MarkupError when the snippet has no result.
         cited: a set that collects every key cited, for the "nobody cites it" check.
+        line_offset: how many lines of the page file come before `markdown` (its front
+            matter), so that messages give the line number in the file.
+
+    Raises:
+        MarkupError: naming the page and the line, when an embed, citation or list is wrong.
     """
     where = f"docs/{page_uri}"
     page_dir = posixpath.dirname(page_uri)
@@ -300,7 +312,12 @@ def transform(
         embed = EMBED_RE.match(line)
         listing = LIST_RE.match(line)
         if embed:
-            block = _render_embed(embed, root=root, where=where, render_snippet=render_snippet)
+            block = _render_embed(
+                embed,
+                root=root,
+                where=f"{where}:{i + 1 + line_offset}",
+                render_snippet=render_snippet,
+            )
             out.append(textwrap.indent(block, embed["indent"]) if embed["indent"] else block)
         elif listing:
             pending_lists.append((len(out), listing["kind"], listing["indent"]))
@@ -310,7 +327,7 @@ def transform(
                 r"\[\[(snippet|source|include|references|bibliography)\b", line
             ):
                 raise MarkupError(
-                    f"{where}:{i + 1}: an embed must stand alone on its line, "
+                    f"{where}:{i + 1 + line_offset}: an embed must stand alone on its line, "
                     f"as `[[snippet section/page/name.py]]`; got {line.strip()!r}"
                 )
             out.append(_sub_outside_inline_code(line, cite))
@@ -335,6 +352,22 @@ def transform(
     return "\n".join(out) + "\n"
 
 
+def _inside(base: Path, target: str, *, where: str, embed: str, allowed: str) -> Path:
+    """Return ``base / target`` when it resolves inside ``base``; raise MarkupError otherwise.
+
+    Resolving follows symbolic links, so a link inside ``base`` that points out is refused too.
+    """
+    relative = PurePosixPath(target)
+    if relative.is_absolute() or PureWindowsPath(target).drive or "\\" in target:
+        raise MarkupError(
+            f"{where}: {embed} must name a path relative to {allowed}; absolute paths are refused"
+        )
+    path = base / relative
+    if not path.resolve().is_relative_to(base.resolve()):
+        raise MarkupError(f"{where}: {embed} points outside {allowed}; embed only files inside it")
+    return path
+
+
 def _render_embed(
     match: re.Match[str],
     *,
@@ -342,17 +375,18 @@ def _render_embed(
     where: str,
     render_snippet: Callable[[str, str | None, str], str],
 ) -> str:
-    target, section = match["target"], match["section"]
-    if match["kind"] == "include":
-        path = root / target
+    target, section, kind = match["target"], match["section"], match["kind"]
+    embed = f"[[{kind} {target}{'#' + section if section else ''}]]"
+    if kind == "include":
+        path = _inside(root, target, where=where, embed=embed, allowed="the repository")
         if not path.is_file() or path.suffix != ".md" or section:
             raise MarkupError(f"{where}: [[include {target}]] needs an existing .md file")
         return path.read_text(encoding="utf-8").strip("\n")
-    if match["kind"] == "snippet":
-        path = root / "snippets" / target
+    if kind == "snippet":
+        path = _inside(root / "snippets", target, where=where, embed=embed, allowed="snippets/")
         shown = f"snippets/{target}"
     else:
-        path = root / target
+        path = _inside(root, target, where=where, embed=embed, allowed="the repository")
         shown = target
         if section is None:
             raise MarkupError(
@@ -361,7 +395,7 @@ def _render_embed(
     if not path.is_file() or path.suffix != ".py":
         raise MarkupError(f"{where}: embeds {shown}, which does not exist")
     code = extract_section(path.read_text(encoding="utf-8"), section, where=f"{where} → {shown}")
-    if match["kind"] == "snippet":
+    if kind == "snippet":
         return render_snippet(target, section, code)
     return "\n".join(
         [
@@ -372,6 +406,36 @@ def _render_embed(
             "</div>",
         ]
     )
+
+
+def _attribute(text: str) -> str:
+    """``text`` for a double-quoted HTML attribute inside Markdown, which must not touch it.
+
+    Python-Markdown runs its code, link and escape patterns over a paragraph before it sets
+    inline HTML aside, so an alt text holding `` ` ``, ``[...](...)`` or ``\\`` would be turned
+    into markup inside the attribute. Every ASCII punctuation character is written as a numeric
+    character reference, which no Markdown pattern matches and every browser reads back as the
+    character; whitespace runs (a blank line would end the paragraph) become one space.
+    """
+    return "".join(
+        f"&#{ord(c)};" if c.isascii() and not c.isalnum() and c != " " else c
+        for c in " ".join(text.split())
+    )
+
+
+def figure_html(src: str, alt: str) -> str:
+    """An ``<img>`` for a snippet's figure, for a Markdown page: alt text kept exactly.
+
+    The image is HTML rather than ``![alt](src)``, whose alt text Markdown would read as
+    Markdown. Raw HTML is not rewritten by MkDocs, so `src` must already be relative to the
+    page's URL (``../../_snippets/...`` for ``section/page/``), not to its source file.
+
+    Examples:
+        >>> figure_html("../f.png", 'Loss < 1 "after" *3* epochs')
+        '<img src="../f.png" alt="Loss &#60; 1 &#34;after&#34; &#42;3&#42; epochs" loading="lazy">'
+    """
+    # Percent-encoding leaves letters, digits and "_.-~/" in the address: nothing Markdown reads.
+    return f'<img src="{quote(src, safe="/")}" alt="{_attribute(alt)}" loading="lazy">'
 
 
 def snippet_block(
@@ -387,6 +451,15 @@ def snippet_block(
 
     The line gives the run's CPU time rather than its wall time, which depends on what else ran
     beside it.
+
+    Args:
+        name: the snippet's path under snippets/.
+        code: the code shown (the whole file or a section).
+        stdout: what the run printed.
+        figures: (URL relative to the page's URL, alt text) of each figure the run saved; see
+            :func:`figure_html`.
+        provenance: the run's device, versions, commit and date.
+        cpu_seconds: the run's CPU time.
     """
     parts = [
         '<div class="dlcv-snippet" markdown>',
@@ -396,8 +469,7 @@ def snippet_block(
     if stdout.strip():
         parts += ["", _fence(stdout.rstrip("\n"), ' text title="Output"')]
     for src, alt in figures:
-        safe_alt = " ".join(alt.replace("[", "(").replace("]", ")").split())
-        parts += ["", f"![{safe_alt}]({src}){{ loading=lazy }}"]
+        parts += ["", figure_html(src, alt)]
     prov = (
         f"Ran on {provenance.get('device', '?')} · TensorFlow {provenance.get('tensorflow', '?')}"
         f" · Keras {provenance.get('keras', '?')} · Python {provenance.get('python', '?')}"

@@ -5,6 +5,10 @@
 executed notebook's output data: TensorFlow's C++ log lines on stderr are dropped from what is
 shown, any other stderr output fails the build. mkdocs-jupyter then renders the executed
 notebook as a page (its own ``execute`` is off; sitetools/hooks.py hands it the executed file).
+Its HTML comes with nbconvert's script tags for MathJax and Mermaid, from CDNs:
+:func:`strip_third_party` removes them (the site loads nothing from other hosts), and
+:func:`mark_math` marks the markdown cells' formulas as the other pages' are, so that
+``sitetools.katex`` renders them to HTML at build time.
 
 Beside the source sits ``walkthrough.ipynb``, generated from it (without outputs)
 by ``python -m sitetools.notebooks sync``: the site serves that file for download, and the
@@ -28,6 +32,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sitetools import snippets
 
@@ -36,9 +41,12 @@ __all__ = [
     "NotebookError",
     "check_outputs",
     "execute",
+    "mark_math",
     "notebook_links",
     "out_of_date",
     "sources",
+    "strip_third_party",
+    "third_party_assets",
     "to_ipynb",
 ]
 
@@ -51,7 +59,8 @@ TIMEOUT_S = 900
 
 
 class NotebookError(ValueError):
-    """A notebook failed to run, or wrote something to stderr besides TensorFlow's runtime log."""
+    """A notebook failed to run, wrote to stderr besides TensorFlow's runtime log, or its page
+    would load something it must not; the message says what."""
 
 
 def sources(root: Path) -> list[Path]:
@@ -185,6 +194,186 @@ def notebook_links(page_html: str, *, src_uri: str, repository: str) -> str:
         "the outputs below come from the run that built this site</p>"
     )
     return _H1_END.sub(lambda m: m.group(0) + links, page_html, count=1)
+
+
+# What makes a browser fetch code or styles: a script's or a link's address, and, in inline
+# scripts and styles, module imports and CSS imports and url()s.
+_SCRIPT_SRC = re.compile(r"""<script\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""", re.I)
+_LINK = re.compile(r"<link\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(r"""\b(rel|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""", re.I)
+# rel values that name a page or a person rather than fetch anything for this one.
+_NO_FETCH_RELS = {"alternate", "author", "canonical", "help", "license", "next", "prev", "search"}
+_INLINE = re.compile(
+    r"<(?P<tag>script|style)\b(?P<attrs>[^>]*)>(?P<body>.*?)</(?P=tag)\s*>", re.I | re.S
+)
+_IMPORT = re.compile(
+    r"""\bimport\s*(?:\(\s*|[\w*{}\s,$]+?\s+from\s*)?(?P<q>["'`])(?P<url>[^"'`]+)(?P=q)"""
+)
+_CSS_URL = re.compile(
+    r"""(?:@import\s+(?:url\(\s*)?|url\(\s*)(?P<q>["']?)(?P<url>[^"')\s;]+)(?P=q)""", re.I
+)
+# nbconvert's comments around the MathJax and Mermaid set-up, left empty once those are gone.
+_SETUP_COMMENT = re.compile(r"<!--[^>]*?\b(?:mathjax|mermaid)\b[^>]*?-->", re.I)
+
+
+def _elsewhere(url: str) -> bool:
+    """Whether ``url`` names a host (``https://cdn...``, ``//cdn...``); ``data:`` names none."""
+    try:
+        return bool(urlsplit(url.strip()).netloc)
+    except ValueError:
+        return True  # an address too malformed to parse is not one to trust either
+
+
+def _link_href(tag: str) -> str | None:
+    """The address a ``<link>`` tag fetches, or None when its rel fetches nothing."""
+    attrs: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(tag):
+        attrs[match[1].lower()] = next(v for v in match.groups()[1:] if v is not None)
+    rels = set(attrs.get("rel", "").lower().split())
+    if "href" not in attrs or (rels and rels <= _NO_FETCH_RELS):
+        return None
+    return attrs["href"]
+
+
+def third_party_assets(page_html: str) -> list[str]:
+    """Every address on another host that ``page_html`` loads code or styles from.
+
+    Looks at ``<script src>``, ``<link href>`` (but not ``rel="canonical"`` and the like, which
+    fetch nothing), and inside inline scripts and styles at module imports (``import x from``,
+    ``import(...)``), CSS ``@import`` and ``url(...)``. Relative and ``data:`` addresses are
+    the site's own.
+
+    Examples:
+        >>> third_party_assets('<script src="https://cdn.example/m.js"></script>'
+        ...                    '<script type="module">import("//cdn.example/x.mjs")</script>'
+        ...                    '<link rel="stylesheet" href="../site.css">')
+        ['https://cdn.example/m.js', '//cdn.example/x.mjs']
+    """
+    found = [
+        next(v for v in match.groups() if v is not None)
+        for match in _SCRIPT_SRC.finditer(page_html)
+    ]
+    found += [href for tag in _LINK.findall(page_html) if (href := _link_href(tag)) is not None]
+    for block in _INLINE.finditer(page_html):
+        pattern = _IMPORT if block["tag"].lower() == "script" else _CSS_URL
+        found += [m["url"] for m in pattern.finditer(block["body"])]
+    return [url for url in found if _elsewhere(url)]
+
+
+def strip_third_party(page_html: str, *, where: str) -> str:
+    """Remove what a notebook page would load from other hosts, and nbconvert's MathJax set-up.
+
+    nbconvert's template loads MathJax with ``<script src>`` (from cdnjs, or from whatever
+    address mkdocs-jupyter gives it, jsDelivr in 0.27, or the page itself when it gives ""),
+    configures it in a ``text/x-mathjax-config`` script, and imports Mermaid from cdnjs in a
+    module script. The site renders formulas at build time instead (:func:`mark_math`), and
+    draws no Mermaid diagram, so all of these go, as does any other script or stylesheet from
+    another host. A page that has a Mermaid diagram fails: without Mermaid it would show none.
+
+    Raises:
+        NotebookError: naming the notebook (`where`), when it holds a Mermaid diagram, or when
+            something from another host is left that could not be removed.
+    """
+    if 'class="jp-Mermaid"' in page_html:
+        raise NotebookError(
+            f"{where}: a markdown cell holds a Mermaid diagram, which needs mermaid.js from a CDN "
+            "that the site does not load; draw it as a figure the notebook saves instead"
+        )
+
+    def inline(match: re.Match[str]) -> str:
+        attrs, body = match["attrs"], match["body"]
+        if match["tag"].lower() == "script":
+            if "text/x-mathjax-config" in attrs.lower():
+                return ""
+            sources = [
+                next(v for v in m.groups() if v is not None) for m in _SCRIPT_SRC.finditer(match[0])
+            ]
+            # An empty src is mkdocs-jupyter's blank MathJax address: a request for the page itself.
+            if any(_elsewhere(src) or not src.strip() for src in sources):
+                return ""
+            if any(_elsewhere(m["url"]) for m in _IMPORT.finditer(body)):
+                return ""
+        elif any(_elsewhere(m["url"]) for m in _CSS_URL.finditer(body)):
+            return ""
+        return match[0]
+
+    def link(match: re.Match[str]) -> str:
+        href = _link_href(match[0])
+        return "" if href is not None and _elsewhere(href) else match[0]
+
+    cleaned = _SETUP_COMMENT.sub("", _LINK.sub(link, _INLINE.sub(inline, page_html)))
+    # A <script src> with no closing tag in sight would escape _INLINE; refuse what is left.
+    left = third_party_assets(cleaned)
+    if left:
+        raise NotebookError(f"{where}: loads code or styles from other hosts: {', '.join(left)}")
+    return cleaned
+
+
+# A markdown cell's rendered HTML (nbconvert's lab template); outputs of display(Markdown(...))
+# carry the same classes.
+_MARKDOWN_CELL = re.compile(r'<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>')
+_DIV = re.compile(r"<div\b|</div\s*>", re.I)
+_TAG = re.compile(r"(<[^>]*>)")
+_NO_MATH_IN = {"code", "pre", "script", "style", "textarea"}
+# nbconvert's markdown renderer writes formulas back with TeX delimiters, their text escaped as
+# HTML: $$...$$ for display, $...$ for inline (also for \\(...\\) and \\[...\\] in the source),
+# and LaTeX environments as they are.
+_TEX = re.compile(
+    r"\$\$(?P<display>.+?)\$\$"
+    r"|(?P<env>\\begin\{(?P<name>[A-Za-z]+\*?)\}.*?\\end\{(?P=name)\})"
+    r"|(?<![$\\])\$(?P<inline>[^$]+?)(?<![$\\])\$",
+    re.S,
+)
+
+
+def _arithmatex(match: re.Match[str]) -> str:
+    # The markup pymdownx.arithmatex gives the other pages, which sitetools.katex renders.
+    if match["inline"] is not None:
+        return f'<span class="arithmatex">\\({match["inline"]}\\)</span>'
+    tex = match["display"] if match["display"] is not None else match["env"]
+    return f'<span class="arithmatex">\\[{tex}\\]</span>'
+
+
+def _mark_text(fragment: str) -> str:
+    parts, skip = _TAG.split(fragment), 0
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            name = re.match(r"</?\s*([A-Za-z0-9]+)", part)
+            if name and name[1].lower() in _NO_MATH_IN and not part.endswith("/>"):
+                skip += -1 if part.startswith("</") else 1
+        elif skip <= 0 and part:
+            parts[i] = _TEX.sub(_arithmatex, part)
+    return "".join(parts)
+
+
+def mark_math(page_html: str) -> str:
+    r"""Mark the formulas in a notebook page's markdown cells as arithmatex does on other pages.
+
+    Text in code, pre, script and style elements is left alone, as are code cells and their
+    outputs. Two ``$`` in one run of a markdown cell's text (not split by a tag) make a formula,
+    as they did for MathJax: nbconvert writes ``\$`` and ``&#36;`` back as a bare ``$``, so
+    the two cannot be told apart afterwards. A lone ``$`` stays a dollar sign.
+
+    Examples:
+        >>> cell = '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown">'
+        >>> page = cell + "<p>$a &lt; b$ <code>$x$</code></p></div><pre>$y$</pre>"
+        >>> print(mark_math(page).removeprefix(cell))
+        <p><span class="arithmatex">\(a &lt; b\)</span> <code>$x$</code></p></div><pre>$y$</pre>
+    """
+    out, last = [], 0
+    for cell in _MARKDOWN_CELL.finditer(page_html):
+        if cell.start() < last:
+            continue  # nested inside a cell already marked
+        depth, end = 1, len(page_html)
+        for tag in _DIV.finditer(page_html, cell.end()):
+            depth += -1 if tag[0].startswith("</") else 1
+            if depth == 0:
+                end = tag.start()
+                break
+        out += [page_html[last : cell.end()], _mark_text(page_html[cell.end() : end])]
+        last = end
+    out.append(page_html[last:])
+    return "".join(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,8 +7,10 @@ Command line (``make new-page SECTION=fundamentals TITLE="Batch normalization"``
 writes ``docs/<section>/<slug>.md`` and ``snippets/<section>/<slug>/first_snippet.py`` and adds
 ``- <Title>: <section>/<slug>.md`` at the end of the section's list in ``nav``. The new page
 passes the site's checks as it is; then replace its placeholder prose and rename the snippet after
-what it shows. Nothing is overwritten: an unknown section, an empty title or an existing page is
-refused before any file is written.
+what it shows. Nothing is overwritten: an unknown section, a title that is empty, longer than 80
+characters, on more than one line or holding markup, or an existing page is refused before any
+file is written; and the written mkdocs.yml and page are read back (with MkDocs's YAML loader and
+the site's own page transform) before success is reported, or else restored.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from sitetools import markup
 
 __all__ = [
+    "MAX_TITLE_LENGTH",
     "Scaffold",
     "ScaffoldError",
+    "check_written",
     "create_page",
     "nav_sections",
     "plan_page",
@@ -39,6 +44,10 @@ SNIPPET_NAME = "first_snippet.py"
 # A key the bibliography is sure to keep (the site's opening pages cite it); any key would do, as
 # long as it exists, because `[[references]]` on a page that cites nothing fails the build.
 PREFERRED_KEY = "lecun2015"
+MAX_TITLE_LENGTH = 80
+# What the page's "# Title" line would read as markup: an embed or list ([[...]]), a citation
+# ([@key]), inline code, raw HTML, or attr_list's {: ...}.
+_TITLE_MARKUP = ("[[", "[@", "`", "<", "{")
 _NAV_RE = re.compile(r"^nav:\s*(#.*)?$")
 _SECTION_INDEX_RE = re.compile(r"^(?P<indent>[ \t]*)- (?P<section>[\w.-]+)/index\.md[ \t]*(#.*)?$")
 
@@ -124,10 +133,26 @@ def _check_arguments(section: str, title: str, sections: Sequence[str]) -> str:
         )
     if not title.strip():
         raise ScaffoldError(f"`title` must be a non-empty string. Received: title={title!r}")
-    if any(unicodedata.category(c).startswith("C") for c in title):
+    # Zl and Zp are U+2028 and U+2029, which YAML and str.splitlines() read as line breaks.
+    if any(
+        unicodedata.category(c).startswith("C") or unicodedata.category(c) in {"Zl", "Zp"}
+        for c in title
+    ):
         raise ScaffoldError(
-            "`title` must be one line of text without control characters. "
-            f"Received: title={title!r}"
+            "`title` must be one line of text without control characters or line and "
+            f"paragraph separators. Received: title={title!r}"
+        )
+    if len(title) > MAX_TITLE_LENGTH:
+        raise ScaffoldError(
+            f"`title` must be at most {MAX_TITLE_LENGTH} characters long (it names the page's "
+            f"file). Received: title={title!r} ({len(title)} characters)"
+        )
+    markup_found = [token for token in _TITLE_MARKUP if token in title]
+    if markup_found:
+        raise ScaffoldError(
+            "`title` must be plain text, without the site's embed and citation syntax or "
+            f"Markdown and HTML markup ({' '.join(_TITLE_MARKUP)}); found "
+            f"{' '.join(markup_found)}. Received: title={title!r}"
         )
     slug = slugify(title)
     if not slug:
@@ -251,14 +276,86 @@ def create_page(root: Path, section: str, title: str) -> Scaffold:
         The paths written and their text.
 
     Raises:
-        ScaffoldError: see :func:`plan_page`; nothing is written then.
+        ScaffoldError: see :func:`plan_page`; nothing is written then. Also when mkdocs.yml or
+            the page, read back after writing, does not load or would fail the build: every
+            file is then restored as it was.
     """
     plan = plan_page(root, section, title)
-    (root / plan.snippet).parent.mkdir(parents=True)
-    (root / plan.page).write_text(plan.page_text, encoding="utf-8")
-    (root / plan.snippet).write_text(plan.snippet_text, encoding="utf-8")
-    (root / "mkdocs.yml").write_text(plan.mkdocs_text, encoding="utf-8")
+    mkdocs_path = root / "mkdocs.yml"
+    mkdocs_before = mkdocs_path.read_bytes()
+    created = [d for d in reversed((root / plan.snippet).parents) if not d.exists()]
+    try:
+        (root / plan.snippet).parent.mkdir(parents=True)
+        (root / plan.page).write_text(plan.page_text, encoding="utf-8")
+        (root / plan.snippet).write_text(plan.snippet_text, encoding="utf-8")
+        mkdocs_path.write_text(plan.mkdocs_text, encoding="utf-8")
+        check_written(root, plan, section=section, title=title)
+    except BaseException:
+        # Leave the repository as it was: a half-written page would fail the next build, and a
+        # broken mkdocs.yml every later scaffold.
+        mkdocs_path.write_bytes(mkdocs_before)
+        for path in (root / plan.page, root / plan.snippet):
+            path.unlink(missing_ok=True)
+        for folder in reversed(created):
+            if folder.is_dir():
+                folder.rmdir()
+        raise
     return plan
+
+
+def _load_mkdocs_yml(text: str) -> Any:
+    """Parse mkdocs.yml as MkDocs does: its loader also builds !!python/name objects and !ENV."""
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    loader = get_yaml_loader()
+    # !relative needs the loaded config to mean anything; here only whether it parses matters.
+    loader.add_constructor("!relative", lambda _loader, node: node.value)
+    # The full loader, as MkDocs uses: mkdocs.yml is the repository's own file, not input.
+    return yaml.load(text, Loader=loader)
+
+
+def check_written(root: Path, plan: Scaffold, *, section: str, title: str) -> None:
+    """Check that mkdocs.yml and the page, as written, load and pass the page's checks.
+
+    Raises:
+        ScaffoldError: naming the file that does not load and why.
+    """
+    from mkdocs.utils.meta import get_data
+
+    uri = plan.page.relative_to("docs").as_posix()
+    try:
+        config = _load_mkdocs_yml((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    except (yaml.YAMLError, ImportError, ValueError) as exc:
+        raise ScaffoldError(f"mkdocs.yml no longer loads after adding {uri}: {exc}") from exc
+    if not _nav_lists(config.get("nav") if isinstance(config, dict) else None, {title: uri}):
+        raise ScaffoldError(f"mkdocs.yml's nav, read back, lacks `{plan.nav_line}`")
+    text = (root / plan.page).read_text(encoding="utf-8")
+    body, meta = get_data(text)
+    if meta.get("title") != title or not meta.get("description"):
+        raise ScaffoldError(
+            f"{plan.page.as_posix()}: the front matter, read back, gives "
+            f"title={meta.get('title')!r}, not {title!r}"
+        )
+    try:
+        markup.transform(
+            body,
+            page_uri=uri,
+            root=root,
+            references=markup.load_references(root / "docs" / "research" / "references.yml"),
+            render_snippet=lambda _name, _section, _code: "",
+            line_offset=text.count("\n", 0, len(text) - len(body)),
+        )
+    except markup.MarkupError as exc:
+        raise ScaffoldError(f"the new page would fail the build: {exc}") from exc
+
+
+def _nav_lists(nav: Any, entry: dict[str, str]) -> bool:
+    """Whether ``entry`` appears anywhere in a nav tree (lists of str or one-key dicts)."""
+    if isinstance(nav, list):
+        return any(item == entry or _nav_lists(item, entry) for item in nav)
+    if isinstance(nav, dict):
+        return any(_nav_lists(value, entry) for value in nav.values())
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,6 +1,7 @@
 """Compare the site MkDocs built with the one Zensical built from the same mkdocs.yml.
 
-Material for MkDocs reaches end of life in 2027 and names Zensical as its successor (DESIGN.md).
+Material for MkDocs reaches end of life in 2027 and names Zensical as its successor
+(docs/contributing/architecture.md).
 Zensical cannot be the gate yet: it ignores this site's hooks, so snippets, citations and
 includes stay unexpanded. This report says, page by page, how far its output is from the
 published one, so the gap is measured as both tools change. It never fails: CI runs it in a

@@ -1,5 +1,7 @@
 """The built site in a real browser: search, copy, palette, math, images, console, network, axe.
 
+One check reads the built HTML instead: no page's scripts or stylesheets come from another host.
+
 Playwright drives the system's headless Chromium (`/usr/bin/chromium`, or the binary that
 `DLCV_CHROMIUM` names); it downloads no browser. Without Chromium these tests fail, as they must
 in CI, unless `DLCV_SKIP_BROWSER=1` says to skip them. The site is built once into a temporary
@@ -196,6 +198,15 @@ def test_no_request_leaves_127_0_0_1(visit: Callable[[str], Visit], page: str) -
     assert requests, f"/{page}: no request recorded at all"
     outside = [u for u in requests if urlsplit(u).hostname != "127.0.0.1"]
     assert outside == [], f"/{page} requested other hosts: {outside}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_script_or_stylesheet_comes_from_another_host(site_dir: Path, page: str) -> None:
+    """What a page could load, not only what one visit did: a script that imports from a CDN
+    only when the page has a diagram (nbconvert's Mermaid) requests nothing on most loads."""
+    path = site_dir / page if page.endswith(".html") else site_dir / page / "index.html"
+    found = notebooks.third_party_assets(path.read_text(encoding="utf-8"))
+    assert found == [], f"/{page} loads code or styles from other hosts: {found}"
 
 
 @pytest.mark.parametrize("page", PAGES)

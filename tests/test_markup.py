@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown
 import pytest
+import yaml
 
 from sitetools import markup
 
@@ -83,7 +86,7 @@ def test_unknown_section_lists_the_sections_that_exist(root: Path) -> None:
 
 def test_missing_snippet_names_page_and_file(root: Path) -> None:
     with pytest.raises(
-        markup.MarkupError, match=r"docs/fundamentals/page.md: embeds snippets/x.py"
+        markup.MarkupError, match=r"docs/fundamentals/page.md:1: embeds snippets/x.py"
     ):
         _transform("[[snippet x.py]]", root)
 
@@ -158,7 +161,7 @@ def test_snippet_block_shows_output_figures_and_provenance() -> None:
     )
     assert '``` python title="snippets/a/b/c.py"\nprint(1)\n```' in block
     assert '``` text title="Output"\n1\n```' in block
-    assert "![A (plot)](x.png)" in block
+    assert '<img src="x.png" alt="A &#91;plot&#93;" loading="lazy">' in block
     assert (
         "Ran on CPU · TensorFlow 2.21.0 · Keras 3.15.1 · Python 3.11 · 1.2 s CPU time"
         " · commit abc1234" in block
@@ -212,3 +215,133 @@ def test_snippet_embeds_lists_each_embedded_snippet_once_outside_code() -> None:
         "[[snippet a/b/one.py#other]]\n"
     )
     assert markup.snippet_embeds(page) == ["a/b/one.py", "a/b/two.py"]
+
+
+@pytest.fixture
+def secret(root: Path) -> Path:
+    """A file beside the repository copy, outside it: what no embed may reach."""
+    outside = root.parent / f"{root.name}-outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("TOP SECRET include\n")
+    (outside / "secret.py").write_text(
+        "# --8<-- [start:s]\nTOKEN = 'TOP SECRET source'\n# --8<-- [end:s]\n"
+    )
+    return outside
+
+
+@pytest.mark.parametrize(
+    ("embed", "phrase"),
+    [
+        ("[[include ../{out}/secret.md]]", "points outside the repository"),
+        ("[[include {abs}/secret.md]]", "absolute paths are refused"),
+        ("[[source ../{out}/secret.py#s]]", "points outside the repository"),
+        ("[[source {abs}/secret.py#s]]", "absolute paths are refused"),
+        ("[[snippet ../../{out}/secret.py]]", "points outside snippets/"),
+        ("[[snippet ../dlcv/mod.py#body]]", "points outside snippets/"),
+        ("[[snippet {abs}/secret.py]]", "absolute paths are refused"),
+        ("[[source dlcv/../../{out}/secret.py#s]]", "points outside the repository"),
+    ],
+)
+def test_embeds_outside_their_folder_are_refused_naming_page_and_line(
+    root: Path, secret: Path, embed: str, phrase: str
+) -> None:
+    line = embed.format(out=secret.name, abs=secret.as_posix())
+    with pytest.raises(markup.MarkupError, match=re.escape(phrase)) as caught:
+        _transform(f"# Title\n\nSome text.\n\n{line}\n", root)
+    assert "docs/fundamentals/page.md:5:" in str(caught.value)
+    assert "TOP SECRET" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("link", "embed"),
+    [
+        ("leak.md", "[[include leak.md]]"),
+        ("dlcv/leak.py", "[[source dlcv/leak.py#s]]"),
+        ("snippets/fundamentals/page/leak.py", "[[snippet fundamentals/page/leak.py]]"),
+    ],
+)
+def test_symbolic_links_pointing_outside_are_refused(
+    root: Path, secret: Path, link: str, embed: str
+) -> None:
+    target = secret / ("secret.md" if link.endswith(".md") else "secret.py")
+    (root / link).symlink_to(target)
+    with pytest.raises(markup.MarkupError, match="points outside"):
+        _transform(embed, root)
+
+
+def test_links_and_dot_dot_inside_the_repository_still_embed(root: Path) -> None:
+    (root / "GUIDE.md").write_text("# Guide\n")
+    (root / "docs").mkdir()
+    (root / "docs" / "guide.md").symlink_to(root / "GUIDE.md")
+    assert _transform("[[include docs/guide.md]]", root) == "# Guide\n"
+    assert _transform("[[include dlcv/../GUIDE.md]]", root) == "# Guide\n"
+
+
+def test_line_numbers_count_the_front_matter(root: Path) -> None:
+    with pytest.raises(markup.MarkupError, match=r"page\.md:7: embeds snippets/x\.py"):
+        markup.transform(
+            "Text.\n\n[[snippet x.py]]\n",
+            page_uri="fundamentals/page.md",
+            root=root,
+            references=REFS,
+            render_snippet=_echo,
+            line_offset=4,
+        )
+
+
+ROOT = Path(__file__).resolve().parents[1]
+TRICKY_ALT = (
+    'Loss *falls* from 2.3 to <0.1 in snake_case_steps (see "[fig](x.png)") '
+    "`code` \\* & a_b_c_ {: .cls} ![i](j) <https://example.org> end)"
+)
+
+
+def _site_markdown() -> markdown.Markdown:
+    """Python-Markdown with the extensions and options mkdocs.yml gives the site."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    names, options = [], {}
+    for entry in config["markdown_extensions"]:
+        name, opts = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
+        names.append(name)
+        if opts:
+            options[name] = opts
+    return markdown.Markdown(extensions=names, extension_configs=options)
+
+
+class _Images(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.found.append(dict(attrs))
+
+
+def test_figure_alt_text_reaches_the_page_exactly() -> None:
+    block = markup.snippet_block(
+        name="a/b/c.py",
+        code="print(1)",
+        stdout="",
+        figures=[("../../_snippets/a/b/c/loss curve.png", TRICKY_ALT + "\n  wrapped")],
+        provenance={},
+        cpu_seconds=0.0,
+    )
+    html = _site_markdown().convert(block)
+    parser = _Images()
+    parser.feed(html)
+    assert parser.found == [
+        {
+            "src": "../../_snippets/a/b/c/loss%20curve.png",
+            "alt": TRICKY_ALT + " wrapped",
+            "loading": "lazy",
+        }
+    ], html
+    assert "<a " not in html and "<code>" not in html.split("dlcv-provenance")[1]
+
+
+@pytest.mark.parametrize("alt", ["*", "_", ")", "<", '"', "a]b[c", "\\", "`", "&amp;"])
+def test_figure_alt_text_escapes_each_special_character(alt: str) -> None:
+    parser = _Images()
+    parser.feed(_site_markdown().convert(markup.figure_html("f.png", f"x {alt} y")))
+    assert [image["alt"] for image in parser.found] == [f"x {alt} y"]

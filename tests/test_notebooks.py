@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sitetools import notebooks
+from sitetools import katex, notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,3 +111,120 @@ def test_links_go_under_the_title() -> None:
         "https://colab.research.google.com/github/owner/repo/blob/main/"
         "docs/fundamentals/walkthrough.ipynb" in page
     )
+
+
+# --- third-party code and math on notebook pages ----------------------------------------------
+
+MATH_CELL = (
+    "# Tiny\n\nInline $a_i < b^2$ and display:\n\n$$\\sum_{i=1}^n x_i$$\n\n"
+    "Code `$x$` and a price of &#36;5.\n\n\\begin{equation}E = mc^2\\end{equation}"
+)
+MERMAID_CELL = "```mermaid\ngraph LR; A-->B\n```"
+CODE_CELL = "print('$1 and $2')"
+# What mkdocs-jupyter 0.26 passes nbconvert (an empty address), and a MathJax 3 address on
+# jsDelivr, as 0.27 loads.
+MATHJAX_URLS = ["", "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"]
+
+
+def _render(folder: Path, *, mermaid: bool, mathjax_url: str) -> str:
+    """A tiny notebook's page HTML, from mkdocs-jupyter and nbconvert themselves."""
+    import nbformat
+    from mkdocs_jupyter import convert  # type: ignore[import-untyped]
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell(MATH_CELL)]
+    if mermaid:
+        notebook.cells.append(nbformat.v4.new_markdown_cell(MERMAID_CELL))
+    notebook.cells.append(nbformat.v4.new_code_cell(CODE_CELL))
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    path = folder / "tiny.ipynb"
+    nbformat.write(notebook, path)
+    html: str = convert.nb2html(str(path), execute=False, custom_mathjax_url=mathjax_url)
+    return html
+
+
+@pytest.fixture(scope="module", params=MATHJAX_URLS, ids=["mathjax-blank", "mathjax-jsdelivr"])
+def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _render(tmp_path_factory.mktemp("nb"), mermaid=False, mathjax_url=request.param)
+
+
+def test_nbconvert_output_loads_from_other_hosts_as_found(rendered: str) -> None:
+    # Guards the tests below: the real template does carry what they remove.
+    assert "text/x-mathjax-config" in rendered
+    assert re.search(r'import\("https://cdnjs\.cloudflare\.com/[^"]*mermaid', rendered)
+    assert any("cdnjs.cloudflare.com" in url for url in notebooks.third_party_assets(rendered))
+
+
+def test_stripping_leaves_no_third_party_code_and_keeps_the_notebook(rendered: str) -> None:
+    page = notebooks.strip_third_party(rendered, where="nb")
+    assert notebooks.third_party_assets(page) == []
+    assert "mathjax" not in page.lower()
+    assert not re.search(r"<script[^>]*\bsrc=", page)
+    assert "https://cdnjs" not in page and "cdn.jsdelivr" not in page
+    # The copy buttons' script and the notebook's styles and cells stay.
+    assert "clipboard-copy" in page and "jp-Notebook" in page
+    assert page.count("<style") == rendered.count("<style")  # every stylesheet of the notebook
+    assert "print</span>" in page
+
+
+def test_a_mermaid_diagram_fails_naming_the_notebook(tmp_path: Path) -> None:
+    page = _render(tmp_path, mermaid=True, mathjax_url="")
+    with pytest.raises(notebooks.NotebookError, match=r"nb\.py: a markdown cell holds a Mermaid"):
+        notebooks.strip_third_party(page, where="nb.py")
+
+
+@pytest.mark.parametrize(
+    ("html", "url"),
+    [
+        ('<script src="https://a.example/x.js"></script>', "https://a.example/x.js"),
+        ("<script src=//a.example/x.js></script>", "//a.example/x.js"),
+        ('<link rel="stylesheet" href="https://a.example/x.css">', "https://a.example/x.css"),
+        ('<link href="https://a.example/f.woff2" rel="preload">', "https://a.example/f.woff2"),
+        ("<script type=module>import m from 'https://a.example/m.mjs'</script>", None),
+        ('<script>import("https://a.example/m.mjs")</script>', "https://a.example/m.mjs"),
+        ('<script type="module">import "https://a.example/m.mjs";</script>', None),
+        ("<style>@import url(https://a.example/x.css);</style>", "https://a.example/x.css"),
+        ('<style>@font-face{src:url("https://a.example/f.woff2")}</style>', None),
+    ],
+)
+def test_third_party_assets_finds_each_kind(html: str, url: str | None) -> None:
+    found = notebooks.third_party_assets(f"<p>page</p>{html}")
+    assert found == [url or re.findall(r"https://[^'\")\s;]+", html)[0]]
+    assert notebooks.third_party_assets(notebooks.strip_third_party(html, where="nb")) == []
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<script src="../assets/javascripts/bundle.js"></script>',
+        '<link rel="stylesheet" href="/assets/site.css">',
+        '<link rel="canonical" href="https://dlcv.example/page/">',
+        '<img src="data:image/png;base64,AAAA">',
+        "<style>.x{background:url(data:image/svg+xml;base64,AAAA)}</style>",
+        '<script>const ns = "http://www.w3.org/2000/svg";</script>',
+        '<a href="https://doi.org/10.1038/nature14539">doi</a>',
+    ],
+)
+def test_the_sites_own_assets_and_plain_links_are_not_third_party(html: str) -> None:
+    assert notebooks.third_party_assets(html) == []
+
+
+def test_markdown_cell_math_is_marked_and_code_is_left_alone(rendered: str) -> None:
+    page = notebooks.mark_math(notebooks.strip_third_party(rendered, where="nb"))
+    assert '<span class="arithmatex">\\(a_i &lt; b^2\\)</span>' in page
+    assert '<span class="arithmatex">\\[\\sum_{i=1}^n x_i\\]</span>' in page
+    assert '<span class="arithmatex">\\[\\begin{equation}E = mc^2\\end{equation}\\]</span>' in page
+    assert "<code>$x$</code>" in page and "a price of $5." in page  # a lone $ is a dollar
+    assert "'$1 and $2'" in page  # the code cell, in its highlighted and its clipboard copy
+    assert page.count('class="arithmatex"') == 3
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (ROOT / "node_modules/katex").is_dir(),
+    reason="needs Node.js and node_modules/katex (make setup installs them)",
+)
+def test_notebook_math_renders_with_the_sites_katex(rendered: str) -> None:
+    page = notebooks.mark_math(notebooks.strip_third_party(rendered, where="nb"))
+    html = katex.render_math(page, root=ROOT, where="nb")
+    assert html.count('class="katex"') >= 3 and 'class="katex-display"' in html
+    assert "$a_i" not in html and "$$" not in html

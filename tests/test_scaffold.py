@@ -6,6 +6,7 @@ mkdocs.yml, docs/ and snippets/ are never touched.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -37,9 +38,10 @@ def _seed_snippet_cache(copy: Path) -> None:
     """Give every existing snippet in ``copy`` a cached result, so the build runs only the new one.
 
     The cache key hashes the snippet, the dlcv modules it loads and the lock file; a result
-    under the current key is reused as is. A snippet whose current result is not cached (dlcv changed since
-    the last build) gets its newest cached result: this test is about the new page, and the other
-    pages' outputs are checked by test_pages and test_site against a real run.
+    under the current key is reused as is. A snippet whose current result is not cached (a dlcv
+    module it loads changed since the last build) gets its newest cached result: this test is
+    about the new page, and the other pages' outputs are checked by test_pages and test_site
+    against a real run.
     """
     source = ROOT / ".cache" / "snippets"
     target = copy / ".cache" / "snippets"
@@ -230,6 +232,15 @@ def _tree(root: Path) -> dict[str, bytes]:
         ("fundamentals", "   ", "`title` must be a non-empty string"),
         ("fundamentals", "???", "`title` must contain letters or digits"),
         ("fundamentals", "Two\nlines", "`title` must be one line"),
+        ("fundamentals", "Line\u2028separator", "`title` must be one line"),
+        ("fundamentals", "Paragraph\u2029separator", "`title` must be one line"),
+        ("fundamentals", "x" * 253, "`title` must be at most 80 characters"),
+        ("fundamentals", "A" * 81, "`title` must be at most 80 characters"),
+        ("fundamentals", "Cites [@nokey]", "`title` must be plain text"),
+        ("fundamentals", "Lists [[references]]", "`title` must be plain text"),
+        ("fundamentals", "Code `x`", "`title` must be plain text"),
+        ("fundamentals", "Raw <b>HTML</b>", "`title` must be plain text"),
+        ("fundamentals", "Attributes {: .big}", "`title` must be plain text"),
         ("fundamentals", "Generalization", "names a page that exists"),
     ],
 )
@@ -301,3 +312,61 @@ def test_nav_insertion_keeps_comments_and_nesting(tmp_path: Path) -> None:
     meta = yaml.safe_load(page.split("---\n", 2)[1])
     assert meta["title"] == 'Edges: "Sobel"' and meta["description"]
     assert "[@k1]" in page  # the only key there is
+
+
+def test_a_title_of_80_characters_is_accepted(small_root: Path) -> None:
+    title = "Batch normalization " + "x" * 60
+    plan = scaffold.create_page(small_root, "hardware", title)
+    assert (small_root / plan.page).is_file() and len(title) == scaffold.MAX_TITLE_LENGTH
+
+
+@pytest.mark.parametrize("title", ["Lists [[references]]", "Line\u2028separator", "x" * 253])
+def test_command_line_refuses_bad_titles_and_later_scaffolds_still_work(
+    small_root: Path, title: str
+) -> None:
+    before = _tree(small_root)
+    proc = _run("-m", "sitetools.scaffold", "hardware", title, "--root", str(small_root), cwd=ROOT)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "`title` must" in proc.stderr and proc.stdout == ""
+    assert _tree(small_root) == before
+    proc = _run("-m", "sitetools.scaffold", "hardware", "Fine", "--root", str(small_root), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert yaml.safe_load((small_root / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+
+
+@pytest.mark.parametrize(
+    ("broken", "match"),
+    [
+        ("nav_line", "mkdocs.yml no longer loads"),
+        ("page_text", "the new page would fail the build"),
+        ("front_matter", "the front matter, read back"),
+    ],
+)
+def test_what_was_written_is_read_back_and_restored_when_it_does_not_load(
+    small_root: Path, monkeypatch: pytest.MonkeyPatch, broken: str, match: str
+) -> None:
+    """The checks before writing should catch every bad title; if one slips through (a case
+    they miss, or a change to the templates), reading the files back still refuses it."""
+    plan_page = scaffold.plan_page
+
+    def bad_plan(root: Path, section: str, title: str) -> scaffold.Scaffold:
+        plan = plan_page(root, section, title)
+        if broken == "nav_line":
+            text = plan.mkdocs_text.replace(plan.nav_line, plan.nav_line + ": [unclosed")
+        else:
+            text = plan.mkdocs_text
+        page = plan.page_text
+        if broken == "page_text":
+            page = page.replace("like this one [@", "like this one [@nokey] [@")
+        elif broken == "front_matter":
+            page = page.replace("title: Broken", "title: Other")
+        return dataclasses.replace(plan, mkdocs_text=text, page_text=page)
+
+    monkeypatch.setattr(scaffold, "plan_page", bad_plan)
+    (small_root / "snippets" / "hardware").mkdir()
+    before = _tree(small_root)
+    folders = sorted(p for p in small_root.rglob("*") if p.is_dir())
+    with pytest.raises(scaffold.ScaffoldError, match=match):
+        scaffold.create_page(small_root, "hardware", "Broken")
+    assert _tree(small_root) == before
+    assert sorted(p for p in small_root.rglob("*") if p.is_dir()) == folders

@@ -99,6 +99,22 @@ def test_footer_names_the_versions_the_site_was_built_with(built_site: Path) -> 
     assert expected in footer
 
 
+def test_embed_outside_the_repository_fails_the_build_and_leaks_nothing(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "docs").mkdir(parents=True)
+    (tmp_path / "secret.md").write_text("TOP SECRET\n")
+    (repo / "docs" / "index.md").write_text("# Demo\n\n[[include ../secret.md]]\n")
+    (repo / "mkdocs.yml").write_text(
+        f'site_name: demo\nhooks: ["{ROOT / "sitetools" / "hooks.py"}"]\n'
+    )
+    proc = _mkdocs("--site-dir", str(tmp_path / "site"), cwd=repo)
+    assert proc.returncode != 0
+    assert "docs/index.md:3: [[include ../secret.md]] points outside the repository" in proc.stderr
+    assert "TOP SECRET" not in proc.stderr
+    built = [p.read_text(errors="replace") for p in (tmp_path / "site").rglob("*.html")]
+    assert not any("TOP SECRET" in text for text in built)
+
+
 _SERVE_BUILD = """\
 import sys
 from mkdocs.commands.build import build

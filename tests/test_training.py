@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dlcv import training
+from dlcv import _checkpoints, training
 
 WORKER = Path(__file__).parent / "helpers" / "train_worker.py"
 
@@ -233,30 +233,40 @@ def _free_ports(n: int) -> list[int]:
     return ports
 
 
-def test_two_workers_on_loopback_agree_with_one_process(tmp_path: Path) -> None:
-    """MultiWorkerMirroredStrategy over two local processes trains to the same loss as one
-    process on the same global batch. All-reduce sums in a different order than one device
-    does, so equality is to a float32 tolerance (rtol 1e-4), not bit for bit."""
-    single = tmp_path / "single.npz"
-    # Without dropout: each replica draws its own dropout masks, which one process cannot copy.
-    _finish(_worker(single, "--epochs", "2", "--dropout", "0"))
+def _two_workers(tmp_path: Path, epochs: int) -> list[subprocess.Popen[str]]:
+    """Two MultiWorkerMirroredStrategy workers on loopback, each given its own (unshared)
+    checkpoint folder, tmp_path / "ckpt0" and tmp_path / "ckpt1"."""
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-    procs = [
+    return [
         _worker(
             tmp_path / f"worker{i}.npz",
             "--epochs",
-            "2",
+            str(epochs),
             "--dropout",
             "0",
             "--multi-worker",
+            "--checkpoint-dir",
+            str(tmp_path / f"ckpt{i}"),
             env=_env(
                 TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
             ),
         )
         for i in range(2)
     ]
-    outputs = [_finish(p) for p in procs]
+
+
+def test_two_workers_on_loopback_agree_with_one_process(tmp_path: Path) -> None:
+    """MultiWorkerMirroredStrategy over two local processes trains to the same loss as one
+    process on the same global batch. All-reduce sums in a different order than one device
+    does, so equality is to a float32 tolerance (rtol 1e-4), not bit for bit.
+
+    Resuming then needs a checkpoint folder both workers share: with two separate folders the
+    chief finds its checkpoint and the other worker none, and both stop with an error."""
+    single = tmp_path / "single.npz"
+    # Without dropout: each replica draws its own dropout masks, which one process cannot copy.
+    _finish(_worker(single, "--epochs", "2", "--dropout", "0"))
+    outputs = [_finish(p) for p in _two_workers(tmp_path, 2)]
     assert all('"replicas": 2' in out for out in outputs)
     with (
         np.load(single) as one,
@@ -271,6 +281,13 @@ def test_two_workers_on_loopback_agree_with_one_process(tmp_path: Path) -> None:
         np.testing.assert_array_equal(a, b)
     for a, b in zip(_weights(single), _weights(tmp_path / "worker0.npz"), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+    assert (tmp_path / "ckpt0" / "ckpt-2.index").is_file()
+    assert not any((tmp_path / "ckpt1").iterdir())
+    for proc in _two_workers(tmp_path, 3):
+        _, stderr = proc.communicate(timeout=240)
+        assert proc.returncode != 0
+        assert "`checkpoint_dir` must be a folder that every worker shares" in stderr
 
 
 def test_progress_lines_and_tensorboard_logs(
@@ -324,3 +341,257 @@ def test_same_architecture_rebuilt_in_the_same_process_resumes(tmp_path: Path) -
     assert history.resumed_from == (1, 0)
     for restored, saved in zip(again.variables, first.variables, strict=True):
         assert restored.shape == saved.shape
+
+
+def _train_small(
+    directory: Path | None,
+    *,
+    epochs: int,
+    model: keras.Model | None = None,
+    learning_rate: float = 0.1,
+    data: tf.data.Dataset | None = None,
+) -> training.History:
+    return training.train(
+        model if model is not None else _model(),
+        data if data is not None else _data(),
+        loss=LOSS,
+        optimizer=keras.optimizers.SGD(learning_rate),
+        epochs=epochs,
+        global_batch_size=16,
+        checkpoint_dir=directory,
+        verbose=0,
+    )
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in directory.iterdir() if p.is_file()}
+
+
+def test_kill_between_state_file_and_checkpoint_loses_no_epoch(tmp_path: Path) -> None:
+    """SIGKILL exactly between the two writes of a save (the state file, then the checkpoint):
+    the resumed run returns every epoch, the recomputed one equal to what the killed run had."""
+    ckpt, out = tmp_path / "ckpt", tmp_path / "out.npz"
+    args = ("--epochs", "3", "--checkpoint-dir", str(ckpt))
+    killed = _worker(out, *args, "--kill-between-writes", "2")
+    killed.communicate(timeout=240)
+    assert killed.returncode == -signal.SIGKILL
+    saved = json.loads((ckpt / "dlcv_training.json").read_text(encoding="utf-8"))["history"]
+    assert [row["epoch"] for row in saved] == [1, 2]
+    assert not list(ckpt.glob("ckpt-2.*"))  # the kill came before epoch 2's checkpoint
+    _finish(_worker(out, *args))
+    with np.load(out) as got:
+        assert got["resumed"].tolist() == [1, 0]
+        assert len(got["losses"]) == 3
+        np.testing.assert_array_equal(got["losses"][:2], [row["loss"] for row in saved])
+
+
+@pytest.mark.parametrize("damage", ["delete", "garble"])
+def test_missing_or_garbled_checkpoint_index_still_resumes(tmp_path: Path, damage: str) -> None:
+    keras.utils.set_random_seed(0)
+    _train_small(tmp_path, epochs=2)
+    if damage == "delete":
+        (tmp_path / "checkpoint").unlink()
+    else:
+        (tmp_path / "checkpoint").write_bytes(b"\xff\xfe garbage {")
+    kept = {n: b for n, b in _files(tmp_path).items() if n.startswith("ckpt-2.")}
+    history = _train_small(tmp_path, epochs=3)
+    assert history.resumed_from == (2, 0) and history.checkpoint == "ckpt-2"
+    assert [row["epoch"] for row in history.epochs] == [1, 2, 3]
+    assert {n: b for n, b in _files(tmp_path).items() if n in kept} == kept
+    assert (tmp_path / "ckpt-3.index").is_file()
+
+
+def test_another_model_is_refused_even_without_the_checkpoint_index(tmp_path: Path) -> None:
+    keras.utils.set_random_seed(0)
+    _train_small(tmp_path, epochs=2)
+    (tmp_path / "checkpoint").unlink()
+    before = _files(tmp_path)
+    other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="checkpoint of a different model"):
+        _train_small(tmp_path, epochs=3, model=other)
+    assert _files(tmp_path) == before
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _scribble(path: Path) -> None:
+    path.write_bytes(b"\x00not a checkpoint\x00" * 8)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "damage"),
+    [
+        ("ckpt-2.data-*", _truncate),
+        ("ckpt-2.data-*", _scribble),
+        ("ckpt-2.data-*", Path.unlink),
+        ("ckpt-2.index", _truncate),
+        ("ckpt-2.index", _scribble),
+        ("ckpt-2.index", Path.unlink),
+    ],
+    ids=[
+        "data-truncated",
+        "data-overwritten",
+        "data-deleted",
+        "index-truncated",
+        "index-overwritten",
+        "index-deleted",
+    ],
+)
+def test_damaged_latest_checkpoint_falls_back_to_the_intact_one(
+    tmp_path: Path, pattern: str, damage: object
+) -> None:
+    keras.utils.set_random_seed(0)
+    _train_small(tmp_path, epochs=2)
+    (target,) = tmp_path.glob(pattern)
+    damage(target)  # type: ignore[operator]
+    damaged = {n: b for n, b in _files(tmp_path).items() if n.startswith("ckpt-2.")}
+    with pytest.warns(RuntimeWarning, match=r"could not be read.*ckpt-1 at epoch 2"):
+        history = _train_small(tmp_path, epochs=2)
+    assert history.checkpoint == "ckpt-1" and history.resumed_from == (1, 0)
+    assert history.skipped_checkpoints[0].startswith("ckpt-2: ")
+    assert [row["epoch"] for row in history.epochs] == [1, 2]
+    # The new checkpoint is numbered past the damaged one instead of overwriting it.
+    assert (tmp_path / "ckpt-3.index").is_file()
+    assert {n: b for n, b in _files(tmp_path).items() if n.startswith("ckpt-2.")} == damaged
+
+
+def test_no_readable_checkpoint_is_refused_naming_the_file(tmp_path: Path) -> None:
+    keras.utils.set_random_seed(0)
+    _train_small(tmp_path, epochs=2)
+    for index in tmp_path.glob("ckpt-*.index"):
+        _scribble(index)
+    before = _files(tmp_path)
+    with pytest.raises(ValueError, match=r"cannot be read.*ckpt-2"):
+        _train_small(tmp_path, epochs=3)
+    assert _files(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"signature": [], "history": [',
+        b"\xff\xfe\x00{",
+        b'{"history": []}',
+        None,
+    ],
+    ids=["truncated-json", "not-utf8", "no-signature", "missing"],
+)
+def test_unreadable_state_file_is_refused_and_left_untouched(
+    tmp_path: Path, content: bytes | None
+) -> None:
+    keras.utils.set_random_seed(0)
+    _train_small(tmp_path, epochs=1)
+    state = tmp_path / "dlcv_training.json"
+    if content is None:
+        state.unlink()
+    else:
+        state.write_bytes(content)
+    before = _files(tmp_path)
+    with pytest.raises(ValueError, match=r"cannot be read.*dlcv_training\.json"):
+        _train_small(tmp_path, epochs=2)
+    assert _files(tmp_path) == before
+
+
+def test_wrong_typed_history_is_refused(tmp_path: Path) -> None:
+    keras.utils.set_random_seed(0)
+    _train_small(tmp_path, epochs=1)
+    state = tmp_path / "dlcv_training.json"
+    saved = json.loads(state.read_text(encoding="utf-8"))
+    state.write_text(json.dumps({**saved, "history": "oops"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="'history' must be a list"):
+        _train_small(tmp_path, epochs=2)
+
+
+def _nan_data(n: int = 32) -> tf.data.Dataset:
+    x = np.full((n, 4), np.nan, dtype=np.float32)
+    return tf.data.Dataset.from_tensor_slices((x, np.zeros(n, dtype="int64")))
+
+
+def test_nan_features_stop_training_and_count_as_wrong() -> None:
+    keras.utils.set_random_seed(0)
+    with pytest.raises(FloatingPointError, match="loss became NaN or infinite at epoch 1, step 1"):
+        _train_small(None, epochs=2, data=_nan_data())
+    scores = training.evaluate(_model(), _nan_data(), loss=LOSS, global_batch_size=16)
+    assert scores["accuracy"] == 0.0
+
+
+def test_nan_learning_rate_stops_training() -> None:
+    keras.utils.set_random_seed(0)
+    # The first step turns the weights to NaN; the second step's loss shows it.
+    with pytest.raises(FloatingPointError, match="loss became NaN or infinite at epoch 1, step 2"):
+        _train_small(None, epochs=1, learning_rate=float("nan"))
+
+
+def test_non_finite_loss_keeps_the_last_checkpoint(tmp_path: Path) -> None:
+    keras.utils.set_random_seed(0)
+    _train_small(tmp_path, epochs=1)
+    before = _files(tmp_path)
+    with pytest.raises(FloatingPointError, match=r"at epoch 2, step 1; the last checkpoint"):
+        _train_small(tmp_path, epochs=2, data=_nan_data(96))
+    assert _files(tmp_path) == before
+
+
+def test_seed_and_verbose_are_checked() -> None:
+    model = _model()
+    with pytest.raises(ValueError, match="`seed` must be a non-negative integer"):
+        training.train(
+            model,
+            _data(),
+            loss=LOSS,
+            optimizer=keras.optimizers.SGD(),
+            epochs=1,
+            global_batch_size=16,
+            seed=-5,
+        )
+    with pytest.raises(TypeError, match="`seed` must be a non-negative integer"):
+        training.train(
+            model,
+            _data(),
+            loss=LOSS,
+            optimizer=keras.optimizers.SGD(),
+            epochs=1,
+            global_batch_size=16,
+            seed=True,
+        )
+    with pytest.raises(TypeError, match="`verbose` must be 0"):
+        training.train(
+            model,
+            _data(),
+            loss=LOSS,
+            optimizer=keras.optimizers.SGD(),
+            epochs=1,
+            global_batch_size=16,
+            verbose="no",  # type: ignore[arg-type]
+        )
+
+
+def test_already_batched_dataset_is_refused() -> None:
+    model = _model()
+    kwargs = {
+        "loss": LOSS,
+        "optimizer": keras.optimizers.SGD(),
+        "epochs": 1,
+        "global_batch_size": 16,
+    }
+    with pytest.raises(ValueError, match=r"`dataset` must yield single \(unbatched\) examples"):
+        training.train(model, _data().batch(16), **kwargs)
+    with pytest.raises(ValueError, match=r"`validation_data` must yield single \(unbatched\)"):
+        training.train(model, _data(), validation_data=_data().batch(4), **kwargs)
+    with pytest.raises(ValueError, match=r"`dataset` must yield single \(unbatched\) examples"):
+        training.evaluate(model, _data().batch(16), loss=LOSS, global_batch_size=16)
+
+
+def test_workers_disagreeing_on_the_restored_checkpoint_are_detected() -> None:
+    """Each worker sums (found, epoch, step) and its square over all replicas; every worker
+    must see a disagreement, so that all of them stop together."""
+    agree = _checkpoints.positions_agree
+    # Two workers, one replica each, both at epoch 2: agree.
+    assert agree([1, 2, 0], [2, 4, 0], [2, 8, 0], 2)
+    # The chief found ckpt at epoch 2, the other worker nothing: both see it.
+    totals, squares = [1, 2, 0], [1, 4, 0]
+    assert not agree([1, 2, 0], totals, squares, 2)
+    assert not agree([0, 0, 0], totals, squares, 2)
+    # Epochs 1 and 3 average to 2: the squares still tell them apart.
+    assert not agree([1, 2, 0], [2, 4, 0], [2, 10, 0], 2)

@@ -8,16 +8,15 @@
 # in each output below.
 
 # %%
-# On Colab (or anywhere dlcv is missing), install dlcv from its repository first.
+# On Colab (or anywhere dlcv is missing), install it from its repository first (its distribution
+# is dlcv-kb: the name dlcv on PyPI belongs to an unrelated project).
 import importlib.util
 import subprocess
 import sys
 
 if importlib.util.find_spec("dlcv") is None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dlcv/dlcv"],
-        check=True,
-    )
+    package = "dlcv-kb @ git+https://github.com/dlcv/dlcv"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
 
 # %%
 import tempfile

@@ -1,7 +1,10 @@
 """A training process for tests/test_training.py: trains a small model with dlcv.train.
 
 Usage: python train_worker.py OUT.npz [--checkpoint-dir DIR] [--epochs N] [--every N]
-       [--multi-worker] [--global-batch N]
+       [--multi-worker] [--global-batch N] [--kill-between-writes N]
+
+With --kill-between-writes N it SIGKILLs itself during its Nth save, after the state file is
+written and before the checkpoint is (dlcv._checkpoints._between_writes).
 
 With --multi-worker it reads TF_CONFIG and trains under MultiWorkerMirroredStrategy.
 It saves the final weights and the per-epoch losses to OUT.npz.
@@ -11,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 import dlcv
+from dlcv import _checkpoints
 
 
 def main() -> None:
@@ -28,7 +34,16 @@ def main() -> None:
     parser.add_argument("--multi-worker", action="store_true")
     parser.add_argument("--global-batch", type=int, default=32)
     parser.add_argument("--dropout", type=float, default=0.2)
+    parser.add_argument("--kill-between-writes", type=int, default=None)
     args = parser.parse_args()
+
+    if args.kill_between_writes is not None:
+
+        def kill(save: int) -> None:
+            if save == args.kill_between_writes:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        _checkpoints._between_writes = kill
 
     keras.utils.set_random_seed(0)
     tf.config.experimental.enable_op_determinism()
