@@ -76,7 +76,8 @@ def _check(results: Sequence[snippets.Result]) -> None:
 def measure(root: Path, *, jobs: int) -> tuple[float, float, int]:
     """(full fresh pass s, pull-request path s, snippets that ran on the PR path)."""
     start = time.perf_counter()
-    _check(snippets.run_all(root, fresh=True, jobs=jobs, log=_quiet))
+    # Time, not budgets, is measured here: a loaded machine must not stop the benchmark.
+    _check(snippets.run_all(root, fresh=True, jobs=jobs, check_budget=False, log=_quiet))
     fresh = time.perf_counter() - start
 
     cache = root / ".cache" / "snippets"
@@ -86,7 +87,7 @@ def measure(root: Path, *, jobs: int) -> tuple[float, float, int]:
     edited.write_text(edited.read_text(encoding="utf-8") + "# edited in a pull request\n")
 
     start = time.perf_counter()
-    _check(snippets.run_all(root, jobs=jobs, log=_quiet))
+    _check(snippets.run_all(root, jobs=jobs, check_budget=False, log=_quiet))
     changed = snippets.changed_since(root, base_cache)
     if changed:
         with tempfile.TemporaryDirectory() as rerun:
