@@ -433,21 +433,29 @@ def test_stale_cache_entries_are_pruned_and_a_partial_run_keeps_other_snippets(
 ) -> None:
     root = _project(tmp_path, {"s/p/a.py": "print('a')\n", "s/q/b.py": "print('b')\n"})
     cache = root / ".cache" / "snippets"
+
+    def entries() -> set[str]:
+        return {p.name for p in cache.iterdir() if p.name != snippets.DEPS_DIR}
+
     snippets.run_all(root, log=lambda _: None)
-    first = {p.name for p in cache.iterdir()}
+    first = entries()
     assert len(first) == 2
     left_behind = cache / "entry-killed-run"  # what a killed run leaves half-written
     left_behind.mkdir()
     # A partial run replaces a's entry and leaves b's alone.
     (root / "snippets/s/p/a.py").write_text("print('a2')\n")
     snippets.run_all(root, selectors=["s/p"], log=lambda _: None)
-    second = {p.name for p in cache.iterdir()}
+    second = entries()
     assert len(second & first) == 1 and left_behind.name in second and len(second) == 3
     # A run over every snippet removes what no snippet uses: deleted b, the half-written entry.
     (root / "snippets/s/q/b.py").unlink()
     (a_result,) = snippets.run_all(root, log=lambda _: None)
     assert a_result.cached
-    assert {p.name for p in cache.iterdir()} == (second - first) - {left_behind.name}
+    assert entries() == (second - first) - {left_behind.name}
+    # Only the current snippet's record of what it loaded is kept.
+    assert [p.name for p in (cache / snippets.DEPS_DIR).iterdir()] == [
+        f"{snippets.CacheKeys(root, cache).index_key(root / 'snippets/s/p/a.py')}.json"
+    ]
 
 
 def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path, no_tensorflow: None) -> None:
@@ -456,7 +464,8 @@ def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path, no_tensor
     stale = root / ".cache" / "snippets" / ("0" * 24)
     stale.mkdir()
     assert snippets.main(["prune", "--root", str(root)]) == 0
-    assert not stale.exists() and len(list(stale.parent.iterdir())) == 1
+    kept = [p for p in stale.parent.iterdir() if p.name != snippets.DEPS_DIR]
+    assert not stale.exists() and len(kept) == 1
 
 
 # A shell starts background commands with SIGINT ignored, and Python keeps it so: restore
