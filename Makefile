@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 KATEX := docs/assets/vendor/katex
 PAGE ?=
+# FRESH=1: make test runs every snippet afresh, cache or not (publishing and the canary).
+FRESH ?=
 # RUNTIME_LOG=1: make snippets also prints the log lines TensorFlow's C++ runtime wrote.
 RUNTIME_LOG ?=
 SHOW_LOG := $(if $(strip $(RUNTIME_LOG)),--show-runtime-log)
@@ -53,8 +55,12 @@ $(KATEX)/.installed: package.json package-lock.json
 
 setup: $(STAMP) $(KATEX)/.installed ## create .venv and install the locked versions
 
-serve: setup ## run the snippets, build and serve the site at http://127.0.0.1:8000
-	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+serve: setup ## serve the site at http://127.0.0.1:8000 at once; pages fill in as their snippets run
+	@# The runner works in the background, saving each result to .cache/snippets; the hooks show
+	@# "Running…" until a snippet's result is there, and each saved result rebuilds the site.
+	@$(BIN)/python -m sitetools.snippets run & runner=$$!; \
+	trap 'kill $$runner 2>/dev/null; wait $$runner 2>/dev/null' EXIT INT TERM; \
+	DLCV_PLACEHOLDERS=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 build: setup ## build the site into site/ (DLCV_SNIPPET_CACHE=off runs every snippet afresh)
 	$(BIN)/mkdocs build --strict
@@ -83,11 +89,14 @@ format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: setup ## everything CI checks: lint, every snippet, unit tests, code blocks, strict site build
+test: setup ## everything CI checks: lint, the snippets (those not cached), unit tests, code blocks, strict site build
 	$(MAKE) --no-print-directory lint
-	@# The snippets run as a reader runs them: with dlcv installed from its wheel (sitetools/reader_env.py).
+	@# The snippets run as a reader runs them, with dlcv installed from its wheel
+	@# (sitetools/reader_env.py). A result is reused only while the snippet, the dlcv modules it
+	@# loads, the lock, the runner and Python are unchanged; a fresh clone has no cache, so every
+	@# snippet runs (FRESH=1 runs them all anyway).
 	READER_PYTHON="$$($(BIN)/python -m sitetools.reader_env)" && \
-		$(BIN)/python -m sitetools.snippets run --fresh --python "$$READER_PYTHON"
+		$(BIN)/python -m sitetools.snippets run $(if $(strip $(FRESH)),--fresh) --python "$$READER_PYTHON"
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming, JPEG folders

@@ -71,17 +71,60 @@ def busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def describe_blas() -> str:
+def _blas_pools() -> list[dict[str, object]] | None:
     try:
         from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
     except ImportError:
-        return "unknown (threadpoolctl not installed)"
+        return None
     pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    # TensorFlow or SciPy may load a BLAS of their own; NumPy's lives under numpy's folders.
+    own = [p for p in pools if "numpy" in str(p.get("filepath", "")).lower()]
+    return own or pools
+
+
+def describe_blas() -> str:
+    pools = _blas_pools()
+    if pools is None:
+        return "unknown (threadpoolctl not installed)"
     return ", ".join(
         f"{p['internal_api']} {p['version']} ({p.get('architecture', '?')}, "
         f"{p['num_threads']} threads)"
         for p in pools
     )
+
+
+def blas_kernel(pools: list[dict[str, object]] | None = None) -> str:
+    """NumPy's BLAS library and the kernel it runs, short: "openblas Haswell" (threadpoolctl).
+
+    Example:
+        >>> blas_kernel([{"internal_api": "openblas", "architecture": "SkylakeX"}])
+        'openblas SkylakeX'
+    """
+    pools = _blas_pools() if pools is None else pools
+    if not pools:
+        return "unknown"
+    return "; ".join(f"{p['internal_api']} {p.get('architecture') or '?'}" for p in pools)
+
+
+# Variables that make a BLAS run a kernel other than the one it would pick for this processor.
+KERNEL_VARIABLES = (
+    "OPENBLAS_CORETYPE",
+    "MKL_ENABLE_INSTRUCTIONS",
+    "MKL_CBWR",
+    "MKL_DEBUG_CPU_TYPE",
+    "NPY_DISABLE_CPU_FEATURES",
+)
+
+
+def forced_kernel(environ: dict[str, str] | None = None) -> list[str]:
+    """The ``NAME=value`` settings in ``environ`` (default: this process's) that force a kernel.
+
+    Example:
+        >>> forced_kernel({"OPENBLAS_CORETYPE": "Haswell", "PATH": "/bin"})
+        ['OPENBLAS_CORETYPE=Haswell']
+    """
+    environ = dict(os.environ) if environ is None else environ
+    return [f"{name}={environ[name]}" for name in KERNEL_VARIABLES if environ.get(name)]
 
 
 def main() -> None:
@@ -100,10 +143,23 @@ def main() -> None:
     print(f"NumPy {np.__version__}, BLAS: {describe_blas()}")
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         print(f"{name}={os.environ.get(name, '(unset)')}")
+    kernel = blas_kernel()
+    forced = forced_kernel()
+    if forced:
+        # A forced kernel can be far slower than this processor's own (OpenBLAS's Haswell
+        # kernel ran at about half the speed on one machine), which inflates the ratio.
+        print(
+            f"WARNING: {', '.join(forced)} forces NumPy's BLAS kernel ({kernel}); the "
+            "dlcv/NumPy ratio compares against that kernel, not this processor's own."
+        )
     print(f"float32, {args.rounds} alternating rounds of {args.repeats} timed repeats per size")
     print()
     start, busy_before, own_before = time.perf_counter(), busy_seconds(), sum(os.times()[:2])
-    print(f"{'n':>5}  {'NumPy GFLOP/s':>13}  {'dlcv GFLOP/s':>12}  {'dlcv/NumPy':>10}  rounds")
+    print(
+        f"{'n':>5}  {'NumPy GFLOP/s':>13}  {'dlcv GFLOP/s':>12}  {'dlcv/NumPy':>10}  "
+        f"{'NumPy kernel':<20}  rounds"
+    )
+    shown_kernel = kernel + (" (forced)" if forced else "")
     for n in args.sizes:
         ours, theirs = [], []
         for _ in range(args.rounds):
@@ -117,7 +173,7 @@ def main() -> None:
         rounds = " ".join(f"{a / 1e9:.0f}/{b / 1e9:.0f}" for a, b in zip(theirs, ours, strict=True))
         print(
             f"{n:>5}  {numpy_flops / 1e9:>13.1f}  {dlcv_flops / 1e9:>12.1f}  "
-            f"{dlcv_flops / numpy_flops:>10.2f}  {rounds}",
+            f"{dlcv_flops / numpy_flops:>10.2f}  {shown_kernel:<20}  {rounds}",
             flush=True,
         )
 

@@ -2,6 +2,11 @@
 
 Listed under ``hooks:`` in mkdocs.yml. The build fails (also without ``--strict``) when a
 snippet fails, an embed or citation does not resolve, or a bibliography entry is cited by no page.
+
+``DLCV_PLACEHOLDERS=1`` (what ``make serve`` sets, beside a snippet runner in the background)
+runs no snippet: a snippet without a result yet shows a placeholder naming the command that
+runs it, and every result the runner saves rebuilds the site, with live reload. It is honoured
+by ``mkdocs serve`` alone; a build with it fails, so no built or published site shows one.
 """
 
 from __future__ import annotations
@@ -28,6 +33,33 @@ REFERENCES_FILE = "research/references.yml"
 FIGURES_DIR = "_snippets"
 
 _state: dict[str, Any] = {}
+PLACEHOLDERS_VARIABLE = "DLCV_PLACEHOLDERS"
+# Set by on_startup for `mkdocs serve`: MkDocs reloads this file for every rebuild, and calls
+# on_startup only once, so the command is kept where a reloaded module finds it.
+_SERVING_VARIABLE = "_DLCV_HOOKS_SERVING"
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    if command == "serve":
+        os.environ[_SERVING_VARIABLE] = "1"
+    else:
+        os.environ.pop(_SERVING_VARIABLE, None)
+
+
+def placeholders() -> bool:
+    """Whether pages show a placeholder for snippets that have not run yet.
+
+    Raises:
+        PluginError: if `DLCV_PLACEHOLDERS` is set outside `mkdocs serve`.
+    """
+    if os.environ.get(PLACEHOLDERS_VARIABLE, "").lower() not in {"1", "true", "yes"}:
+        return False
+    if os.environ.get(_SERVING_VARIABLE) != "1":
+        raise PluginError(
+            f"{PLACEHOLDERS_VARIABLE}=1 is for `mkdocs serve` (make serve) only: a built site "
+            "must show every snippet's result, so unset it to build"
+        )
+    return True
 
 
 def _root(config: Any) -> Path:
@@ -99,12 +131,19 @@ def on_files(files: Files, config: Any) -> Files:
             if file.src_uri != page:
                 files.remove(file)
         selectors = markup.snippet_embeds(Path(config.docs_dir, page).read_text(encoding="utf-8"))
+    _state["placeholders"] = placeholders()
     try:
-        results = (
-            snippets.run_all(root, selectors=selectors, fresh=fresh, log=log.info)
-            if selectors or page is None
-            else []
-        )
+        if _state["placeholders"]:
+            # Read what the background runner has saved so far; run nothing here.
+            found = snippets.collect(root)
+            results = [r for r in found.values() if r is not None]
+            pending = sorted(name for name, r in found.items() if r is None)
+            if pending:
+                log.info(f"snippets: {len(pending)} not run yet, shown as placeholders")
+        elif selectors or page is None:
+            results = snippets.run_all(root, selectors=selectors, fresh=fresh, log=log.info)
+        else:
+            results = []
     except snippets.SnippetError as exc:
         raise PluginError(str(exc)) from exc
     failed = [r for r in results if not r.ok]
@@ -150,6 +189,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 
     def render_snippet(name: str, section: str | None, code: str) -> str:
         result = results.get(name)
+        if result is None and _state["placeholders"]:
+            return markup.placeholder_block(name=name, code=code)
         if result is None:
             raise markup.MarkupError(f"docs/{page_uri}: no run result for snippets/{name}")
         # The figure is raw HTML (markup.figure_html), which MkDocs does not rewrite: its
@@ -272,4 +313,9 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
     for folder in ("snippets", "dlcv"):
         if (root / folder).is_dir():
             server.watch(str(root / folder))
+    if placeholders():
+        # Each result the background runner saves rebuilds the site: its page fills in.
+        cache = root / ".cache" / "snippets"
+        cache.mkdir(parents=True, exist_ok=True)
+        server.watch(str(cache))
     return server

@@ -537,6 +537,32 @@ def snippet_block(
     return "\n".join(parts)
 
 
+def placeholder_block(*, name: str, code: str) -> str:
+    """Markdown for a snippet that has not run yet (``make serve`` only): its code, and a note
+    saying it is running and which command runs it.
+
+    Example:
+        >>> "python -m sitetools.snippets run a/b/c.py" in placeholder_block(name="a/b/c.py",
+        ...                                                                   code="print(1)")
+        True
+    """
+    note = (
+        "Running… this snippet's output and figures appear here when it finishes "
+        f"(<code>python -m sitetools.snippets run {name}</code> runs it alone)."
+    )
+    return "\n".join(
+        [
+            '<div class="dlcv-snippet dlcv-pending" markdown>',
+            "",
+            _fence(code, f' python title="snippets/{name}"'),
+            "",
+            f'<p class="dlcv-provenance dlcv-running">{note}</p>',
+            "",
+            "</div>",
+        ]
+    )
+
+
 # Pygments wraps every name and every run of whitespace in a span of its own, and Material draws
 # names in the code's own colour (--md-code-hl-name-color is --md-code-fg-color) and whitespace
 # in none: on a code-heavy page these spans are a tenth of the page's elements, each of which the

@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 # Bump when the way a snippet is run or stored changes, so old cache entries are not reused.
-RUNNER_VERSION = "3"
+RUNNER_VERSION = "4"
 DEFAULT_BUDGET_S = 20.0
 # Budgets beyond this are mistakes (and a timer cannot wait "forever"): split the snippet.
 MAX_BUDGET_S = 600.0
@@ -78,6 +78,13 @@ MAX_OUTPUT_BYTES = 1 << 20
 # A snippet is killed at this multiple of its budget; between budget and kill it fails as too slow.
 KILL_FACTOR = 3.0
 FIGURE_SUFFIXES = (".png",)
+# The package whose modules a snippet's key depends on, as far as the snippet loads them.
+PACKAGE = "dlcv"
+# Under the cache folder: index key → the dlcv files that snippet's run loaded (`CacheKeys`).
+DEPS_DIR = "deps"
+# Holds the sitecustomize.py that records those files in the snippet's own process.
+_RECORDER = Path(__file__).resolve().parent / "_recorder"
+_MODULES_VARIABLE = "DLCV_SNIPPET_MODULES"
 
 _KEY_RE = re.compile(r"[0-9a-f]{24}")
 # Cache entries are written under this prefix, then renamed to their key.
@@ -245,19 +252,112 @@ def _hash_files(digest: hashlib._Hash, root: Path, paths: Iterable[Path]) -> Non
 
 
 def environment_hash(root: Path) -> str:
-    """Hash what every snippet depends on besides itself: dlcv's code and the locked versions."""
+    """Hash dlcv's whole code and the locked versions (the notebooks' cache uses it)."""
     digest = hashlib.sha256(f"runner {RUNNER_VERSION} python {sys.version}".encode())
-    package = root / "dlcv"
+    package = root / PACKAGE
     files = [p for p in package.rglob("*.py")] if package.is_dir() else []
     files += [p for p in (root / "requirements.lock", root / "pyproject.toml") if p.is_file()]
     _hash_files(digest, root, files)
     return digest.hexdigest()
 
 
-def cache_key(snippet: Path, env_hash: str) -> str:
-    digest = hashlib.sha256(env_hash.encode())
-    digest.update(snippet.read_bytes())
+def base_hash(root: Path) -> str:
+    """Hash what every snippet depends on besides itself and dlcv: the runner, the Python
+    version and the locked versions (``requirements.lock``, ``pyproject.toml``)."""
+    digest = hashlib.sha256(f"runner {RUNNER_VERSION} python {sys.version}".encode())
+    files = [p for p in (root / "requirements.lock", root / "pyproject.toml") if p.is_file()]
+    _hash_files(digest, root, files)
+    return digest.hexdigest()
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
     return digest.hexdigest()[:24]
+
+
+class CacheKeys:
+    """A snippet's cache key: the snippet, the dlcv modules it loaded, the lock, runner, Python.
+
+    The lookup has two levels. The *index key* hashes the snippet's name and text with
+    `base_hash`; under it, ``deps/<index key>.json`` records the dlcv files its last run
+    loaded. The *entry key*, the cache folder's name, hashes the index key with the current
+    contents of exactly those files. So an edit to ``dlcv/detection.py`` reruns the snippets
+    that loaded it and no other; a snippet never run under its index key has no entry key yet
+    (it has to run).
+    """
+
+    def __init__(self, root: Path, cache_root: Path) -> None:
+        self.root = root
+        self.cache_root = cache_root
+        self._base = base_hash(root)
+        self._file_hashes: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def name(self, snippet: Path) -> str:
+        return snippet.relative_to(self.root / "snippets").as_posix()
+
+    def index_key(self, snippet: Path) -> str:
+        """The key of the snippet's text under the lock, runner and Python version."""
+        return _digest(self._base, self.name(snippet), snippet.read_text(encoding="utf-8"))
+
+    def _file_hash(self, rel: str) -> str:
+        with self._lock:
+            if rel not in self._file_hashes:
+                path = self.root / rel
+                data = path.read_bytes() if path.is_file() else b"missing"
+                self._file_hashes[rel] = hashlib.sha256(data).hexdigest()
+            return self._file_hashes[rel]
+
+    def entry_key(self, index_key: str, modules: Sequence[str]) -> str:
+        """The cache folder's name for ``index_key`` with ``modules`` as they are now."""
+        return _digest(index_key, *(f"{m}:{self._file_hash(m)}" for m in sorted(modules)))
+
+    def modules(self, snippet: Path) -> list[str] | None:
+        """The dlcv files the snippet's last run (under its index key) loaded, or None."""
+        record = self.cache_root / DEPS_DIR / f"{self.index_key(snippet)}.json"
+        try:
+            return list(json.loads(record.read_text(encoding="utf-8"))["modules"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def key(self, snippet: Path) -> str | None:
+        """The snippet's current entry key, or None when it has not run under its index key."""
+        modules = self.modules(snippet)
+        return None if modules is None else self.entry_key(self.index_key(snippet), modules)
+
+    def record(self, snippet: Path, modules: Sequence[str]) -> str:
+        """Remember which dlcv files the snippet loaded; return its entry key."""
+        index_key = self.index_key(snippet)
+        folder = _ensure(self.cache_root / DEPS_DIR)
+        data = {"name": self.name(snippet), "modules": sorted(modules)}
+        tmp = folder / f".{index_key}.{os.getpid()}.{threading.get_ident()}"
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        tmp.replace(folder / f"{index_key}.json")
+        return self.entry_key(index_key, modules)
+
+
+def all_modules(root: Path) -> list[str]:
+    """Every dlcv file: what a run that could not say what it loaded depends on."""
+    package = root / PACKAGE
+    if not package.is_dir():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in package.rglob("*.py"))
+
+
+def _loaded_modules(record: Path, root: Path) -> list[str]:
+    """The dlcv files a run loaded (`sitetools/_recorder`), or every dlcv file when some
+    process of it exited without saying (``os._exit``, a kill)."""
+    try:
+        text = record.read_text(encoding="utf-8")
+    except OSError:
+        return all_modules(root)
+    lines = text.splitlines()
+    if not lines or lines[-1] != "#":
+        return all_modules(root)
+    return sorted({line for line in lines if line and line != "#"})
 
 
 _PROVENANCE_SCRIPT = r"""
@@ -433,7 +533,7 @@ def run_one(
     root: Path,
     python: str,
     cache_root: Path,
-    env_hash: str,
+    keys: CacheKeys,
     provenance: dict[str, str] | Callable[[], dict[str, str]],
     fresh: bool,
     check_budget: bool = True,
@@ -457,34 +557,22 @@ def run_one(
         budget = budget_of(source)
     except SnippetError as exc:
         return Result(name, False, "", (), 0.0, DEFAULT_BUDGET_S, False, {}, f"{name}: {exc}")
-    entry = cache_root / cache_key(snippet, env_hash)
-    record = entry / "result.json"
-    if not fresh and record.is_file():
-        data = json.loads(record.read_text(encoding="utf-8"))
-        figures = tuple(Figure(f["name"], f["alt"], entry / f["name"]) for f in data["figures"])
-        return Result(
-            name,
-            True,
-            data["stdout"],
-            figures,
-            data["seconds"],
-            budget,
-            True,
-            data["provenance"],
-            "",
-            data["cpu_seconds"],
-            data.get("runtime_log", ""),
-        )
+    if not fresh:
+        cached = cached_result(snippet, keys=keys, budget=budget)
+        if cached is not None:
+            return cached
 
     prov = provenance() if callable(provenance) else provenance
     workdir = Path(tempfile.mkdtemp(prefix="dlcv-snippet-"))
+    # Beside the snippet's folder, not in it: the snippet sees only itself there.
+    modules_record = workdir.with_name(workdir.name + ".modules")
     try:
         shutil.copy2(snippet, workdir / snippet.name)
         kill_after = budget * KILL_FACTOR
         proc = _process.run(
             [python, snippet.name],
             cwd=workdir,
-            env=_snippet_env(),
+            env=_recording_env(_snippet_env(), modules_record),
             timeout=kill_after,
             max_output=MAX_OUTPUT_BYTES,
             processes=processes,
@@ -534,6 +622,8 @@ def run_one(
         if error:
             return failed(error, stdout)
 
+        modules = _loaded_modules(modules_record, root)
+        entry = cache_root / keys.entry_key(keys.index_key(snippet), modules)
         tmp_entry = Path(tempfile.mkdtemp(prefix=_PARTIAL_PREFIX, dir=_ensure(cache_root)))
         kept = []
         for path, alt in saved:
@@ -549,11 +639,14 @@ def run_one(
             "provenance": {**prov, "date": dt.date.today().isoformat()},
             # The C++ runtime's log: not output, but a record of what the machine said.
             "runtime_log": runtime_log,
+            # The dlcv files it loaded: its cache key covers exactly these.
+            "modules": modules,
         }
         (tmp_entry / "result.json").write_text(json.dumps(record_data, indent=1), encoding="utf-8")
         # Publish the entry atomically: a reader never sees a half-written cache entry.
         shutil.rmtree(entry, ignore_errors=True)
         tmp_entry.rename(entry)
+        keys.record(snippet, modules)
         return Result(
             name,
             True,
@@ -569,6 +662,45 @@ def run_one(
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        modules_record.unlink(missing_ok=True)
+
+
+def _recording_env(env: dict[str, str], record: Path) -> dict[str, str]:
+    """``env`` with the recorder (`sitetools/_recorder`) loaded at start-up, writing to
+    ``record``; the snippet's own PYTHONPATH, if any, follows it."""
+    path = os.pathsep.join(p for p in (str(_RECORDER), env.get("PYTHONPATH", "")) if p)
+    return {**env, "PYTHONPATH": path, _MODULES_VARIABLE: str(record)}
+
+
+def cached_result(snippet: Path, *, keys: CacheKeys, budget: float | None = None) -> Result | None:
+    """The snippet's cached result under its current key, or None when it has to run."""
+    key = keys.key(snippet)
+    if key is None:
+        return None
+    entry = keys.cache_root / key
+    try:
+        data = json.loads((entry / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if budget is None:
+        try:
+            budget = budget_of(snippet.read_text(encoding="utf-8"))
+        except SnippetError:
+            budget = DEFAULT_BUDGET_S
+    figures = tuple(Figure(f["name"], f["alt"], entry / f["name"]) for f in data["figures"])
+    return Result(
+        keys.name(snippet),
+        True,
+        data["stdout"],
+        figures,
+        data["seconds"],
+        budget,
+        True,
+        data["provenance"],
+        "",
+        data["cpu_seconds"],
+        data.get("runtime_log", ""),
+    )
 
 
 def _ensure(path: Path) -> Path:
@@ -600,19 +732,28 @@ def _terminate_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def prune(cache_root: Path, current: Mapping[str, str], *, complete: bool) -> list[Path]:
-    """Remove cache entries no current snippet uses; return the removed folders.
+def prune(
+    cache_root: Path,
+    current: Mapping[str, str],
+    *,
+    complete: bool,
+    current_index: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Remove cache entries no current snippet uses; return the removed folders and records.
 
     Args:
         cache_root: the cache folder (``.cache/snippets``).
-        current: snippet name → its current cache key, for the snippets just run.
+        current: snippet name → its current entry key, for the snippets just run.
         complete: whether ``current`` holds every snippet there is. Then every entry under
             another key goes (snippets since deleted or renamed too); otherwise only entries of
             the snippets in ``current`` under an older key, so a partial run never removes
             another snippet's result.
+        current_index: snippet name → its current index key (`CacheKeys`); the records under
+            ``deps/`` are pruned by the same rule. None leaves them alone.
 
     Returns:
-        The folders removed, including ones a killed run left half-written.
+        The folders (and ``deps/`` records) removed, including ones a killed run left
+        half-written.
     """
     if not cache_root.is_dir():
         return []
@@ -636,7 +777,42 @@ def prune(cache_root: Path, current: Mapping[str, str], *, complete: bool) -> li
         if stale:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
+    deps = cache_root / DEPS_DIR
+    if current_index is not None and deps.is_dir():
+        keep_index = set(current_index.values())
+        for record in sorted(deps.glob("*.json")):
+            if record.stem in keep_index:
+                continue
+            if not complete:
+                try:
+                    name = json.loads(record.read_text(encoding="utf-8"))["name"]
+                except (OSError, ValueError, KeyError):
+                    continue
+                if name not in current_index:
+                    continue
+            record.unlink(missing_ok=True)
+            removed.append(record)
     return removed
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """Parse ``I/N`` (1 ≤ I ≤ N) into ``(I, N)``.
+
+    Raises:
+        SnippetError: if ``text`` is not of that form.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if match is None or not 1 <= int(match[1]) <= int(match[2]):
+        raise SnippetError(
+            f"`--shard` must be I/N with 1 <= I <= N, e.g. 2/4. Received: shard={text!r}"
+        )
+    return int(match[1]), int(match[2])
+
+
+def shard_of(name: str, count: int) -> int:
+    """The shard (1 to ``count``) a snippet belongs to: a hash of its name, so stable across
+    runs and machines, and a new snippet moves no other one."""
+    return int(hashlib.sha256(name.encode()).hexdigest(), 16) % count + 1
 
 
 def run_all(
@@ -649,12 +825,14 @@ def run_all(
     cache_root: Path | None = None,
     check_budget: bool = True,
     show_runtime_log: bool = False,
+    shard: tuple[int, int] | None = None,
     log: Callable[[str], None] = print,
 ) -> list[Result]:
     """Run (or reuse) every selected snippet, in parallel; return their results in path order.
 
     ``check_budget=False`` accepts runs over their time budget (see `run_one`).
     ``show_runtime_log`` logs each snippet's runtime log lines (`RUNTIME_LINE`) after it.
+    ``shard=(i, n)`` runs only the selected snippets of shard ``i`` of ``n`` (`shard_of`).
     Afterwards, cache entries the snippets no longer use are pruned (see `prune`). Interrupted
     (Ctrl-C, SIGTERM), it kills the running snippets at once, removes their folders and
     re-raises.
@@ -663,7 +841,9 @@ def run_all(
     snippets = discover(root, selectors)
     python = python or sys.executable
     cache_root = cache_root or root / ".cache" / "snippets"
-    env_hash = environment_hash(root)
+    keys = CacheKeys(root, cache_root)
+    if shard is not None:
+        snippets = [p for p in snippets if shard_of(keys.name(p), shard[1]) == shard[0]]
     lock = threading.Lock()
     prov: dict[str, str] = {}
 
@@ -676,18 +856,21 @@ def run_all(
     # Much of a short snippet's time is single-threaded (importing TensorFlow, building a model),
     # so one per core keeps the cores busy; budgets then count CPU time (`charged_seconds`).
     jobs = jobs or max(1, os.cpu_count() or 1)
-    sharing = min(jobs, len(snippets))
+    sharing = max(1, min(jobs, len(snippets)))
     results: dict[Path, Result] = {}
     done = 0
     mode = "fresh" if fresh else "cache allowed"
-    log(f"snippets: {len(snippets)} to run ({mode}, {jobs} at once)")
+    where = "" if shard is None else f", shard {shard[0]}/{shard[1]}"
+    log(f"snippets: {len(snippets)} to run ({mode}, {jobs} at once{where})")
     processes = _process.Processes()
 
     def run_logged(path: Path, **kwargs: Any) -> Result:
-        if not kwargs["fresh"] and (cache_root / cache_key(path, env_hash)).is_dir():
-            return run_one(path, **kwargs)
-        log(f"  running {path.relative_to(root / 'snippets').as_posix()} ...")
-        return run_one(path, **kwargs)
+        if not kwargs["fresh"]:
+            cached = cached_result(path, keys=keys)
+            if cached is not None:
+                return cached
+        log(f"  running {keys.name(path)} ...")
+        return run_one(path, **{**kwargs, "fresh": True})
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
@@ -699,7 +882,7 @@ def run_all(
                     root=root,
                     python=python,
                     cache_root=cache_root,
-                    env_hash=env_hash,
+                    keys=keys,
                     provenance=provenance,
                     fresh=fresh,
                     check_budget=check_budget,
@@ -727,9 +910,176 @@ def run_all(
         raise
     pool.shutdown(wait=True)
     ordered = [results[p] for p in snippets]
-    current = {r.name: cache_key(p, env_hash) for p, r in zip(snippets, ordered, strict=True)}
-    prune(cache_root, current, complete=not selectors)
+    current = {keys.name(p): keys.key(p) or "" for p in snippets}
+    current_index = {keys.name(p): keys.index_key(p) for p in snippets}
+    complete = not selectors and shard is None
+    prune(cache_root, current, complete=complete, current_index=current_index)
     return ordered
+
+
+def collect(root: Path, *, cache_root: Path | None = None) -> dict[str, Result | None]:
+    """Every snippet's cached result under its current key, without running any: None for
+    those that have to run. `mkdocs serve` shows these while the runner fills in the rest."""
+    root = root.resolve()
+    keys = CacheKeys(root, cache_root or root / ".cache" / "snippets")
+    return {keys.name(path): cached_result(path, keys=keys) for path in discover(root)}
+
+
+def changed_since(root: Path, base: Path, *, cache_root: Path | None = None) -> list[str]:
+    """The snippets whose current result is not the one in the ``base`` cache folder.
+
+    ``base`` is a copy of the cache as it was before this run (in CI, the one that the last
+    publish run on main saved): a snippet that is new, edited, or loads a dlcv file that
+    changed has another key now, so it ran in this run and is listed.
+    """
+    root = root.resolve()
+    keys = CacheKeys(root, cache_root or root / ".cache" / "snippets")
+    return [
+        keys.name(path)
+        for path in discover(root)
+        if (key := keys.key(path)) is None or not (base / key / "result.json").is_file()
+    ]
+
+
+def merge(target: Path, sources: Sequence[Path]) -> int:
+    """Copy the cache entries and ``deps/`` records of ``sources`` into ``target``.
+
+    Entries are named by their key, so shards' caches never collide: the merged folder is what
+    one run over every snippet would have left. Returns how many entries were copied.
+    """
+    copied = 0
+    for source in sources:
+        if not source.is_dir():
+            raise SnippetError(f"`merge` needs cache folders. Received: {source} (not a folder)")
+        for entry in sorted(source.iterdir()):
+            done = (target / entry.name / "result.json").is_file()
+            if entry.is_dir() and _KEY_RE.fullmatch(entry.name) and not done:
+                shutil.rmtree(target / entry.name, ignore_errors=True)
+                shutil.copytree(entry, target / entry.name)
+                copied += 1
+        deps = source / DEPS_DIR
+        if deps.is_dir():
+            _ensure(target / DEPS_DIR)
+            for record in sorted(deps.glob("*.json")):
+                shutil.copy2(record, target / DEPS_DIR / record.name)
+    return copied
+
+
+def plan(
+    root: Path,
+    *,
+    target_s: float,
+    max_shards: int,
+    jobs: int = 2,
+    cache_root: Path | None = None,
+) -> list[int]:
+    """The shards to split a fresh run into so each takes about ``target_s`` or less.
+
+    The estimate is each snippet's recorded CPU time where a cache holds one, else its time
+    budget, over ``jobs`` cores. Returns ``[1]`` (no split) when the whole pass fits.
+
+    Raises:
+        SnippetError: if ``target_s`` or ``max_shards`` is not positive.
+    """
+    if not target_s > 0:
+        raise SnippetError(f"`target_s` must be positive. Received: target_s={target_s}")
+    if max_shards < 1:
+        raise SnippetError(f"`max_shards` must be at least 1. Received: max_shards={max_shards}")
+    root = root.resolve()
+    keys = CacheKeys(root, cache_root or root / ".cache" / "snippets")
+    total = 0.0
+    for path in discover(root):
+        cached = cached_result(path, keys=keys)
+        if cached is not None:
+            total += max(cached.cpu_seconds, cached.seconds / max(1, jobs))
+        else:
+            try:
+                total += budget_of(path.read_text(encoding="utf-8"))
+            except SnippetError:
+                total += DEFAULT_BUDGET_S
+    count = min(max_shards, max(1, -int(-(total / max(1, jobs)) // target_s)))
+    return list(range(1, count + 1))
+
+
+def _results_by_name(cache: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Snippet name → (entry key, its result.json) in a cache folder; the newest per name."""
+    found: dict[str, tuple[float, str, dict[str, Any]]] = {}
+    if cache.is_dir():
+        for entry in sorted(cache.iterdir()):
+            record = entry / "result.json"
+            if not (_KEY_RE.fullmatch(entry.name) and record.is_file()):
+                continue
+            try:
+                data = json.loads(record.read_text(encoding="utf-8"))
+                name = data["name"]
+            except (OSError, ValueError, KeyError):
+                continue
+            mtime = record.stat().st_mtime
+            if name not in found or mtime > found[name][0]:
+                found[name] = (mtime, entry.name, data)
+    return {name: (key, data) for name, (_, key, data) in found.items()}
+
+
+def _figure_digests(cache: Path, key: str, data: Mapping[str, Any]) -> dict[str, str]:
+    digests = {}
+    for figure in data.get("figures", []):
+        path = cache / key / figure["name"]
+        digests[figure["name"]] = (
+            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        )
+    return digests
+
+
+def diff(old: Path, new: Path) -> str:
+    """Markdown: for each snippet whose result in ``new`` is not the one in ``old``, what changed.
+
+    Printed lines as a unified diff (changed numbers show as a removed and an added line), and
+    figures added, removed or changed, by name. Snippets in ``old`` alone are listed as removed.
+    """
+    import difflib
+
+    before = _results_by_name(old)
+    after = _results_by_name(new)
+    sections = []
+    for name in sorted(set(before) | set(after)):
+        if name not in after:
+            sections.append(f"### `{name}`\n\nRemoved (no result in the new run).")
+            continue
+        new_key, new_data = after[name]
+        if name in before and before[name][0] == new_key:
+            continue  # the same entry: it did not run
+        parts = [f"### `{name}`", ""]
+        old_data: Mapping[str, Any] = before[name][1] if name in before else {}
+        old_lines = str(old_data.get("stdout", "")).splitlines()
+        new_lines = str(new_data.get("stdout", "")).splitlines()
+        if name not in before:
+            parts.append("New: no earlier result.")
+        if old_lines == new_lines:
+            parts.append("Output: unchanged.")
+        else:
+            lines = list(
+                difflib.unified_diff(old_lines, new_lines, "before", "after", n=1, lineterm="")
+            )
+            parts += ["Output:", "", "```diff", *lines, "```"]
+        old_figures = _figure_digests(old, before[name][0], old_data) if name in before else {}
+        new_figures = _figure_digests(new, new_key, new_data)
+        changes = [f"added `{f}`" for f in sorted(set(new_figures) - set(old_figures))]
+        changes += [f"removed `{f}`" for f in sorted(set(old_figures) - set(new_figures))]
+        changes += [
+            f"changed `{f}`"
+            for f in sorted(set(old_figures) & set(new_figures))
+            if old_figures[f] != new_figures[f]
+        ]
+        if changes:
+            parts += ["", "Figures: " + ", ".join(changes) + "."]
+        sections.append("\n".join(parts))
+    heading = "## Snippet results that changed\n\n"
+    if not sections:
+        return heading + "No snippet ran: every result is the one the base run saved.\n"
+    count = len(sections)
+    return (
+        heading + f"{count} snippet{'s' if count != 1 else ''}:\n\n" + "\n\n".join(sections) + "\n"
+    )
 
 
 def summarize(results: Sequence[Result]) -> str:
@@ -755,6 +1105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("selectors", nargs="*", help="snippet path, page or section under snippets/")
     run.add_argument("--fresh", action="store_true", help="ignore cached results")
     run.add_argument("--jobs", type=int, default=None, help="snippets at once (default: cores)")
+    run.add_argument("--shard", default=None, help="I/N: run only shard I of N (1-based)")
     run.add_argument(
         "--python",
         default=None,
@@ -767,21 +1118,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="print each snippet's TensorFlow C++ log lines (kept out of its output)",
     )
     clean = sub.add_parser("prune", help="remove cache entries that no current snippet uses")
-    for command in (run, clean):
+    merging = sub.add_parser("merge", help="copy shards' cache folders into one")
+    merging.add_argument("target", type=Path)
+    merging.add_argument("sources", type=Path, nargs="+")
+    diffing = sub.add_parser("diff", help="Markdown: what changed between two cache folders")
+    diffing.add_argument("old", type=Path)
+    diffing.add_argument("new", type=Path)
+    planning = sub.add_parser("plan", help="print the shards of a fresh run as a JSON list")
+    planning.add_argument("--target-minutes", type=float, default=15.0)
+    planning.add_argument("--max-shards", type=int, default=4)
+    planning.add_argument("--jobs", type=int, default=2, help="cores per runner")
+    for command in (run, clean, planning):
         command.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
     args = parser.parse_args(argv)
-    root = args.root.resolve()
-    if args.command == "prune":
-        env_hash = environment_hash(root)
-        current = {
-            path.relative_to(root / "snippets").as_posix(): cache_key(path, env_hash)
-            for path in discover(root)
-        }
-        removed = prune(root / ".cache" / "snippets", current, complete=True)
-        print(f"snippets: pruned {len(removed)} cache entries")
-        return 0
-    fresh = args.fresh or os.environ.get("DLCV_SNIPPET_CACHE", "").lower() in {"off", "0", "no"}
     try:
+        if args.command == "merge":
+            copied = merge(args.target, args.sources)
+            print(f"snippets: merged {copied} cache entries into {args.target}")
+            return 0
+        if args.command == "diff":
+            sys.stdout.write(diff(args.old, args.new))
+            return 0
+        root = args.root.resolve()
+        if args.command == "plan":
+            shards = plan(
+                root,
+                target_s=args.target_minutes * 60,
+                max_shards=args.max_shards,
+                jobs=args.jobs,
+            )
+            print(json.dumps(shards))
+            return 0
+        if args.command == "prune":
+            keys = CacheKeys(root, root / ".cache" / "snippets")
+            found = discover(root)
+            current = {keys.name(path): keys.key(path) or "" for path in found}
+            index = {keys.name(path): keys.index_key(path) for path in found}
+            removed = prune(keys.cache_root, current, complete=True, current_index=index)
+            print(f"snippets: pruned {len(removed)} cache entries")
+            return 0
+        fresh = args.fresh or os.environ.get("DLCV_SNIPPET_CACHE", "").lower() in {"off", "0", "no"}
+        shard = parse_shard(args.shard) if args.shard else None
         results = run_all(
             root,
             selectors=args.selectors,
@@ -789,6 +1166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             python=args.python,
             show_runtime_log=args.show_runtime_log,
+            shard=shard,
         )
     except SnippetError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -25,8 +25,12 @@ tf.config.set_logical_device_configuration(
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site, built once per test session with `mkdocs build --strict` (snippet results come
     from the cache that `make test` has just filled). tests/test_site.py checks what it holds;
-    tests/test_browser.py serves it. A failed build fails every test that uses it."""
-    site = tmp_path_factory.mktemp("built") / "site"
+    tests/test_browser.py serves it. A failed build fails every test that uses it.
+
+    With ``DLCV_BUILT_SITE=DIR`` the site is built into DIR and kept there: CI uploads that
+    one (for review, or to Pages) rather than building the site a second time."""
+    kept = os.environ.get("DLCV_BUILT_SITE")
+    site = Path(kept).resolve() if kept else tmp_path_factory.mktemp("built") / "site"
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=Path(__file__).resolve().parents[1],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import re
@@ -121,39 +122,103 @@ def test_every_embed_resolves() -> None:
 
 
 def _rerun_all() -> bool:
-    """Whether the determinism check reruns every snippet, long ones included.
-
-    A second run of every snippet doubles the snippets' share of CI time, and the long ones (a
-    `# budget:` line above the default) are most of it. Pull-request CI reruns the others; the
-    weekly canary and the publish workflow set DLCV_RERUN_ALL=1 and rerun everything.
-    """
+    """Whether the determinism check reruns every snippet, long ones included (the weekly
+    canary and the publish workflow set DLCV_RERUN_ALL=1)."""
     return os.environ.get("DLCV_RERUN_ALL", "").lower() in {"1", "true", "yes"}
+
+
+# What the determinism check reruns without a base to compare with, in recorded CPU seconds.
+ROTATION_CAP_S = 60.0
+
+
+def rotation(
+    names: list[str], seconds: dict[str, float], *, commit: str, cap_s: float = ROTATION_CAP_S
+) -> list[str]:
+    """A stable share of ``names`` to rerun: from a starting point the commit picks, in an
+    order hashed from the names, as many as fit in ``cap_s`` recorded seconds (at least one).
+
+    Successive commits start elsewhere, so over a few runs every snippet is rechecked.
+    """
+    if not names:
+        return []
+    ordered = sorted(names, key=lambda n: hashlib.sha256(n.encode()).hexdigest())
+    start = int(commit, 16) % len(ordered) if re.fullmatch(r"[0-9a-f]+", commit) else 0
+    chosen: list[str] = []
+    total = 0.0
+    for name in ordered[start:] + ordered[:start]:
+        if chosen and total + seconds.get(name, 0.0) > cap_s:
+            break
+        chosen.append(name)
+        total += seconds.get(name, 0.0)
+    return sorted(chosen)
+
+
+def _rerun_set(cached: dict[str, snippets.Result]) -> list[str]:
+    """The snippets the determinism check runs a second time.
+
+    Only snippets whose output should repeat (no `# output varies:` line). With
+    DLCV_RERUN_ALL=1, all of them. With DLCV_SNIPPET_BASE naming the cache as it was before
+    this run (in pull-request CI, the one the last publish run saved), exactly the snippets
+    whose result changed against it: those that ran. Otherwise (a fresh clone) a rotation of
+    the default-budget snippets capped at `ROTATION_CAP_S` of recorded CPU time.
+    """
+    steady = [
+        name
+        for name in cached
+        if not snippets.varies((ROOT / "snippets" / name).read_text(encoding="utf-8"))
+    ]
+    if _rerun_all():
+        return steady
+    if base := os.environ.get("DLCV_SNIPPET_BASE"):
+        changed = set(snippets.changed_since(ROOT, Path(base)))
+        return [name for name in steady if name in changed]
+    short = [
+        name
+        for name in steady
+        if snippets.budget_of((ROOT / "snippets" / name).read_text(encoding="utf-8"))
+        <= snippets.DEFAULT_BUDGET_S
+    ]
+    commit = os.environ.get("GITHUB_SHA") or snippets._commit(ROOT).split("+")[0]
+    return rotation(short, {n: cached[n].cpu_seconds for n in short}, commit=commit)
+
+
+def test_rotation_is_capped_stable_and_moves_with_the_commit() -> None:
+    names = [f"s/p/n{i}.py" for i in range(10)]
+    seconds = dict.fromkeys(names, 25.0)
+    first = rotation(names, seconds, commit="a1b2c3d")
+    assert len(first) == 2  # 2 x 25 s fit in 60 s, a third does not
+    assert rotation(names, seconds, commit="a1b2c3d") == first
+    covered = set().union(*(rotation(names, seconds, commit=f"{c:07x}") for c in range(10)))
+    assert covered == set(names)
+    assert rotation(names, dict.fromkeys(names, 500.0), commit="0") != []
 
 
 def test_pages_show_what_their_snippets_print(tmp_path: Path) -> None:
     """Every line a snippet printed is on its page, as a reader running it by hand would see it;
-    unless a snippet says its output varies, a second run by hand prints exactly the same."""
+    unless a snippet says its output varies, a second run by hand prints exactly the same.
+
+    The second run is bounded (`_rerun_set`): the snippets that changed against the base cache
+    when there is one, otherwise a rotation capped at about a minute that a new commit moves
+    along; every snippet under DLCV_RERUN_ALL=1 (publish, the canary)."""
     cached = {r.name: r for r in snippets.run_all(ROOT, log=lambda _: None)}
-    # Only the snippets whose output should repeat are run again (the others say why not).
-    steady = []
-    for name in cached:
-        source = (ROOT / "snippets" / name).read_text(encoding="utf-8")
-        long = snippets.budget_of(source) > snippets.DEFAULT_BUDGET_S
-        if not snippets.varies(source) and (_rerun_all() or not long):
-            steady.append(name)
-    again = {
-        r.name: r
-        # Two at once: this rerun checks output, not speed (the first run checked the budgets).
-        for r in snippets.run_all(
-            ROOT,
-            selectors=steady,
-            fresh=True,
-            jobs=2,
-            cache_root=tmp_path,
-            check_budget=False,
-            log=lambda _: None,
-        )
-    }
+    steady = _rerun_set(cached)
+    # Two at once: this rerun checks output, not speed (the first run checked the budgets).
+    again = (
+        {
+            r.name: r
+            for r in snippets.run_all(
+                ROOT,
+                selectors=steady,
+                fresh=True,
+                jobs=2,
+                cache_root=tmp_path,
+                check_budget=False,
+                log=lambda _: None,
+            )
+        }
+        if steady
+        else {}
+    )
     assert sorted(again) == sorted(steady)
     problems = []
     for name, result in cached.items():

@@ -37,10 +37,11 @@ def _run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedPro
 def _seed_snippet_cache(copy: Path) -> None:
     """Give every existing snippet in ``copy`` a cached result, so the build runs only the new one.
 
-    The cache key hashes the snippet, the dlcv sources and the lock file; a result under the
-    current key is reused as is. A snippet whose current result is not cached (dlcv changed since
-    the last build) gets its newest cached result: this test is about the new page, and the other
-    pages' outputs are checked by test_pages and test_site against a real run.
+    The cache key hashes the snippet, the dlcv modules it loads and the lock file; a result
+    under the current key is reused as is. A snippet whose current result is not cached (a dlcv
+    module it loads changed since the last build) gets its newest cached result: this test is
+    about the new page, and the other pages' outputs are checked by test_pages and test_site
+    against a real run.
     """
     source = ROOT / ".cache" / "snippets"
     target = copy / ".cache" / "snippets"
@@ -55,14 +56,14 @@ def _seed_snippet_cache(copy: Path) -> None:
         mtime = record.stat().st_mtime
         if name and (name not in newest or mtime > newest[name][0]):
             newest[name] = (mtime, entry)
-    env_hash = snippets.environment_hash(copy)
+    # Entries are named by what they depend on, so the copy's unchanged snippets find theirs.
+    if source.is_dir():
+        snippets.merge(target, [source])
+    keys = snippets.CacheKeys(copy, target)
     for path in snippets.discover(copy):
-        name = path.relative_to(copy / "snippets").as_posix()
-        key = snippets.cache_key(path, env_hash)
-        current = source / key
-        if (current / "result.json").is_file():
-            shutil.copytree(current, target / key)
-        elif name in newest:
+        name = keys.name(path)
+        key = keys.key(path)
+        if key is not None and not (target / key / "result.json").is_file() and name in newest:
             shutil.copytree(newest[name][1], target / key)
 
 

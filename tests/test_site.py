@@ -113,3 +113,65 @@ def test_embed_outside_the_repository_fails_the_build_and_leaks_nothing(tmp_path
     assert "TOP SECRET" not in proc.stderr
     built = [p.read_text(errors="replace") for p in (tmp_path / "site").rglob("*.html")]
     assert not any("TOP SECRET" in text for text in built)
+
+
+_SERVE_BUILD = """\
+import sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+config = load_config("mkdocs.yml", site_dir=sys.argv[1])
+config.plugins.on_startup(command="serve", dirty=False)  # as `mkdocs serve` starts
+build(config)
+"""
+
+
+def _pending_project(root: Path) -> Path:
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "index.md").write_text("# Demo\n\n[[snippet demo/index/slow.py]]\n")
+    (root / "snippets" / "demo" / "index").mkdir(parents=True)
+    (root / "snippets" / "demo" / "index" / "slow.py").write_text("print(6 * 7)\n")
+    (root / "mkdocs.yml").write_text(
+        f'site_name: demo\nhooks: ["{ROOT / "sitetools" / "hooks.py"}"]\n'
+    )
+    return root
+
+
+def test_serve_shows_a_placeholder_for_a_snippet_not_run_yet_and_runs_nothing(
+    tmp_path: Path,
+) -> None:
+    root = _pending_project(tmp_path / "project")
+    site = tmp_path / "site"
+    proc = subprocess.run(
+        [sys.executable, "-c", _SERVE_BUILD, str(site)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLCV_PLACEHOLDERS": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    page = _text(site / "index.html")
+    assert "Running…" in page
+    assert "python -m sitetools.snippets run demo/index/slow.py" in page
+    assert "42" not in page
+    assert not list((root / ".cache" / "snippets").glob("*/result.json"))
+
+
+def test_a_build_never_shows_a_placeholder(tmp_path: Path) -> None:
+    root = _pending_project(tmp_path / "project")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLCV_PLACEHOLDERS": "1"},
+    )
+    assert proc.returncode != 0
+    assert "DLCV_PLACEHOLDERS=1 is for `mkdocs serve`" in proc.stderr
+    # Without it the build runs the snippet and shows what it printed.
+    built = _mkdocs(cwd=root)
+    assert built.returncode == 0, built.stderr[-4000:]
+    page = _text(root / "site" / "index.html")
+    assert "42" in page and "Running…" not in page

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -431,21 +433,29 @@ def test_stale_cache_entries_are_pruned_and_a_partial_run_keeps_other_snippets(
 ) -> None:
     root = _project(tmp_path, {"s/p/a.py": "print('a')\n", "s/q/b.py": "print('b')\n"})
     cache = root / ".cache" / "snippets"
+
+    def entries() -> set[str]:
+        return {p.name for p in cache.iterdir() if p.name != snippets.DEPS_DIR}
+
     snippets.run_all(root, log=lambda _: None)
-    first = {p.name for p in cache.iterdir()}
+    first = entries()
     assert len(first) == 2
     left_behind = cache / "entry-killed-run"  # what a killed run leaves half-written
     left_behind.mkdir()
     # A partial run replaces a's entry and leaves b's alone.
     (root / "snippets/s/p/a.py").write_text("print('a2')\n")
     snippets.run_all(root, selectors=["s/p"], log=lambda _: None)
-    second = {p.name for p in cache.iterdir()}
+    second = entries()
     assert len(second & first) == 1 and left_behind.name in second and len(second) == 3
     # A run over every snippet removes what no snippet uses: deleted b, the half-written entry.
     (root / "snippets/s/q/b.py").unlink()
     (a_result,) = snippets.run_all(root, log=lambda _: None)
     assert a_result.cached
-    assert {p.name for p in cache.iterdir()} == (second - first) - {left_behind.name}
+    assert entries() == (second - first) - {left_behind.name}
+    # Only the current snippet's record of what it loaded is kept.
+    assert [p.name for p in (cache / snippets.DEPS_DIR).iterdir()] == [
+        f"{snippets.CacheKeys(root, cache).index_key(root / 'snippets/s/p/a.py')}.json"
+    ]
 
 
 def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path, no_tensorflow: None) -> None:
@@ -454,7 +464,8 @@ def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path, no_tensor
     stale = root / ".cache" / "snippets" / ("0" * 24)
     stale.mkdir()
     assert snippets.main(["prune", "--root", str(root)]) == 0
-    assert not stale.exists() and len(list(stale.parent.iterdir())) == 1
+    kept = [p for p in stale.parent.iterdir() if p.name != snippets.DEPS_DIR]
+    assert not stale.exists() and len(kept) == 1
 
 
 # A shell starts background commands with SIGINT ignored, and Python keeps it so: restore
@@ -506,3 +517,191 @@ def test_an_interrupted_runner_stops_its_snippets_at_once_and_cleans_up(
         if runner.poll() is None:
             runner.kill()
             runner.wait()
+
+
+# --- Cache keys by real dependency, shards, merging, diffs (issue #16) ---
+
+_PACKAGE = {
+    "__init__.py": "",
+    "detection.py": "BOXES = 3\n",
+    "fundamentals.py": "LAYERS = 2\n",
+}
+
+
+def _with_package(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tiny ``dlcv`` package in ``root``, importable by the snippets run there."""
+    for name, body in _PACKAGE.items():
+        path = root / "dlcv" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body)
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    return root
+
+
+def test_a_changed_module_reruns_its_users_and_an_unrelated_snippet_stays_cached(
+    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _with_package(
+        _project(
+            tmp_path,
+            {
+                "vision/detect/boxes.py": "from dlcv import detection\nprint(detection.BOXES)\n",
+                "fundamentals/deep/layers.py": ("import dlcv.fundamentals as f\nprint(f.LAYERS)\n"),
+                "fundamentals/plain/plain.py": "print('no dlcv')\n",
+            },
+        ),
+        monkeypatch,
+    )
+    first = {r.name: r for r in snippets.run_all(root, log=lambda _: None)}
+    assert all(r.ok and not r.cached for r in first.values()), first
+    record = json.loads(
+        next((root / ".cache/snippets").glob("*/result.json")).read_text(encoding="utf-8")
+    )
+    assert "modules" in record
+    (root / "dlcv" / "detection.py").write_text("BOXES = 4\n")
+    second = {r.name: r for r in snippets.run_all(root, log=lambda _: None)}
+    assert not second["vision/detect/boxes.py"].cached
+    assert second["vision/detect/boxes.py"].stdout == "4\n"
+    assert second["fundamentals/deep/layers.py"].cached
+    assert second["fundamentals/plain/plain.py"].cached
+    # Its key names exactly the files it loaded: the package and the module it imported.
+    keys = snippets.CacheKeys(root, root / ".cache" / "snippets")
+    assert keys.modules(root / "snippets/fundamentals/deep/layers.py") == [
+        "dlcv/__init__.py",
+        "dlcv/fundamentals.py",
+    ]
+    assert keys.modules(root / "snippets/fundamentals/plain/plain.py") == []
+
+
+def test_recording_the_modules_leaves_file_argv_path_and_tracebacks_as_a_reader_has_them(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "s/p/who.py": """\
+                import os, sys
+                print(__name__, os.path.basename(__file__), os.path.isabs(__file__), sys.argv)
+                print(sys.path[0] == os.getcwd(), "_recorder" in "".join(sys.path))
+            """,
+            "s/p/boom.py": "raise ValueError('broken')\n",
+        },
+    )
+    who, boom = sorted(_run(root), key=lambda r: r.name, reverse=True)
+    assert who.ok, who.error
+    assert who.stdout == "__main__ who.py True ['who.py']\nTrue False\n"
+    assert not boom.ok
+    assert 'File "' in boom.error and "boom.py" in boom.error and "runpy" not in boom.error
+
+
+def test_a_run_that_cannot_say_what_it_loaded_depends_on_all_of_dlcv(
+    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _with_package(
+        _project(tmp_path, {"s/p/quick.py": "import os\nos._exit(0)\n"}), monkeypatch
+    )
+    (result,) = _run(root)
+    assert result.ok, result.error
+    keys = snippets.CacheKeys(root, root / ".cache" / "snippets")
+    assert keys.modules(root / "snippets/s/p/quick.py") == sorted(
+        f"dlcv/{name}" for name in _PACKAGE
+    )
+
+
+def test_shards_partition_the_snippets_stably(tmp_path: Path) -> None:
+    names = [f"s/p{i}/snippet_{i}.py" for i in range(40)]
+    for count in (1, 2, 3, 5):
+        shards = [
+            [n for n in names if snippets.shard_of(n, count) == i] for i in range(1, count + 1)
+        ]
+        assert sorted(n for shard in shards for n in shard) == sorted(names)
+        assert all(shards), f"a shard of {count} is empty"
+    # A hash of the name alone: the same shard on every machine, Python and run.
+    assert [snippets.shard_of(f"a/b/s{i}.py", 3) for i in range(6)] == [3, 2, 2, 3, 3, 2]
+    assert snippets.parse_shard("2/3") == (2, 3)
+    for bad in ("0/3", "4/3", "x"):
+        with pytest.raises(snippets.SnippetError, match="`--shard` must be I/N"):
+            snippets.parse_shard(bad)
+
+
+def test_merged_shards_give_every_result_of_one_run(tmp_path: Path, no_tensorflow: None) -> None:
+    files = {f"s/p{i}/n{i}.py": f"print({i} * 7)\n" for i in range(6)}
+    root = _project(tmp_path / "repo", files)
+    caches = []
+    ran: list[str] = []
+    for i in (1, 2, 3):
+        cache = tmp_path / f"shard{i}"
+        results = snippets.run_all(
+            root, fresh=True, shard=(i, 3), cache_root=cache, log=lambda _: None
+        )
+        ran += [r.name for r in results]
+        caches.append(cache)
+    assert sorted(ran) == sorted(files)
+    merged = tmp_path / "merged"
+    assert snippets.main(["merge", str(merged), *map(str, caches)]) == 0
+    from_merged = snippets.run_all(root, cache_root=merged, log=lambda _: None)
+    assert all(r.cached for r in from_merged)
+    one_run = snippets.run_all(root, fresh=True, cache_root=tmp_path / "one", log=lambda _: None)
+    assert [(r.name, r.stdout) for r in from_merged] == [(r.name, r.stdout) for r in one_run]
+
+
+def test_diff_of_two_caches_names_changed_lines_and_figures(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    figure = """\
+        from PIL import Image, PngImagePlugin
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Description", "a square")
+        Image.new("L", (4, 4), {shade}).save("{name}.png", pnginfo=info)
+    """
+    root = _project(
+        tmp_path / "repo",
+        {
+            "s/p/numbers.py": "print('loss 0.25')\nprint('steady')\n",
+            "s/p/same.py": "print('same')\n",
+            "s/p/fig.py": figure.format(shade=0, name="square"),
+            "s/p/gone.py": "print('bye')\n",
+        },
+    )
+    old = tmp_path / "old"
+    snippets.run_all(root, cache_root=old, log=lambda _: None)
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    (root / "snippets/s/p/numbers.py").write_text("print('loss 0.5')\nprint('steady')\n")
+    (root / "snippets/s/p/fig.py").write_text(
+        textwrap.dedent(figure.format(shade=255, name="square"))
+        + textwrap.dedent(figure.format(shade=9, name="extra")).replace("\n", "\n")
+    )
+    (root / "snippets/s/p/gone.py").unlink()
+    (root / "snippets/s/p/new.py").write_text("print('hello')\n")
+    snippets.run_all(root, cache_root=new, log=lambda _: None)
+    report = snippets.diff(old, new)
+    assert "`s/p/numbers.py`" in report
+    assert "-loss 0.25" in report and "+loss 0.5" in report and "-steady" not in report
+    assert "`s/p/same.py`" not in report
+    assert "changed `square.png`" in report and "added `extra.png`" in report
+    assert "`s/p/gone.py`" in report and "Removed" in report
+    assert "`s/p/new.py`" in report and "New: no earlier result" in report
+    assert snippets.changed_since(root, old, cache_root=new) == [
+        "s/p/fig.py",
+        "s/p/new.py",
+        "s/p/numbers.py",
+    ]
+    unchanged = snippets.diff(new, new)
+    assert "No snippet ran" in unchanged
+
+
+def test_plan_splits_a_pass_over_the_target_time_only(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {
+            **{f"s/p/short{i}.py": "print(1)\n" for i in range(3)},
+            "s/p/long.py": "# budget: 300 s — trains a model\nprint(2)\n",
+        },
+    )
+    # Budgets only (nothing cached): 3 x 20 s + 300 s = 360 s, over 2 cores 180 s.
+    assert snippets.plan(root, target_s=600, max_shards=4) == [1]
+    assert snippets.plan(root, target_s=60, max_shards=4) == [1, 2, 3]
+    assert snippets.plan(root, target_s=10, max_shards=4) == [1, 2, 3, 4]
+    with pytest.raises(snippets.SnippetError, match="`target_s` must be positive"):
+        snippets.plan(root, target_s=0, max_shards=4)
