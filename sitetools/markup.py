@@ -529,7 +529,8 @@ def snippet_block(
         parts += ["", figure_html(src, alt)]
     prov = (
         f"Ran on {provenance.get('device', '?')} · TensorFlow {provenance.get('tensorflow', '?')}"
-        f" · Keras {provenance.get('keras', '?')} · Python {provenance.get('python', '?')}"
+        f" · Keras {provenance.get('keras', '?')} · dlcv-kb {provenance.get('dlcv', '?')}"
+        f" · Python {provenance.get('python', '?')}"
         f" · {cpu_seconds:.1f} s CPU time · commit {provenance.get('commit', '?')}"
         f" · {provenance.get('date', '?')}"
     )

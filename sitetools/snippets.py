@@ -31,11 +31,13 @@ paths, locale, the accelerator and thread settings TensorFlow and OpenBLAS need,
 runner's own settings), never tokens or keys the runner holds, since whatever it prints is
 published; and that no process it starts outlives it.
 
-Snippets run as many at once as there are cores. Alone, a snippet is held to its time budget
-in wall-clock seconds; sharing the cores, it is held to its CPU time (its own and its child
-processes'), which for a CPU-bound program is at least the wall time it takes alone, or to its
-wall time divided by the number running at once, whichever is larger. Pages show the CPU time,
-which does not depend on what else ran beside it.
+Snippets run as many at once as there are cores. Alone, a snippet is measured against its
+time budget in wall-clock seconds; sharing the cores, against its CPU time (its own and its
+child processes'), which for a CPU-bound program is at least the wall time it takes alone, or
+its wall time divided by the number running at once, whichever is larger. A run over budget is
+reported in the summary, and fails only with ``--strict-budget``: speed depends on the machine.
+A run at ``KILL_FACTOR`` times its budget is stopped and fails, which catches a hang. Pages
+show the CPU time, which does not depend on what else ran beside it.
 """
 
 from __future__ import annotations
@@ -75,8 +77,11 @@ DEFAULT_BUDGET_S = 20.0
 MAX_BUDGET_S = 600.0
 # More than this on stdout is a dump, not something a page shows; nothing is cached then.
 MAX_OUTPUT_BYTES = 1 << 20
-# A snippet is killed at this multiple of its budget; between budget and kill it fails as too slow.
-KILL_FACTOR = 3.0
+# A snippet is killed at this multiple of its budget: that catches a hang. Between budget and
+# kill it is reported as slow, and fails only with --strict-budget: how fast a snippet runs
+# depends on the machine (the same pass takes about twice the CPU time on one 2-core AMD EPYC
+# VM as on a 2-core Xeon one), so the gate checks that snippets work, not how fast.
+KILL_FACTOR = 6.0
 FIGURE_SUFFIXES = (".png",)
 # The package whose modules a snippet's key depends on, as far as the snippet loads them.
 PACKAGE = "dlcv"
@@ -146,6 +151,8 @@ class Result:
     cpu_seconds: float = 0.0
     # TensorFlow's C++ log lines from stderr (`RUNTIME_LINE`): recorded, never shown as output.
     runtime_log: str = ""
+    # Set when the run took longer than the snippet's budget but passed (see KILL_FACTOR).
+    over_budget: str = ""
 
 
 def discover(root: Path, selectors: Sequence[str] = ()) -> list[Path]:
@@ -362,7 +369,7 @@ def _loaded_modules(record: Path, root: Path) -> list[str]:
 
 _PROVENANCE_SCRIPT = r"""
 import json, platform, sys
-import tensorflow as tf, keras
+import tensorflow as tf, keras, dlcv
 devices = []
 for d in tf.config.list_physical_devices():
     name = d.device_type
@@ -380,7 +387,8 @@ try:
 except OSError:
     pass
 print(json.dumps({"tensorflow": tf.__version__, "keras": keras.__version__,
-                  "python": platform.python_version(), "cpu": cpu, "devices": devices}))
+                  "dlcv": dlcv.__version__, "python": platform.python_version(),
+                  "cpu": cpu, "devices": devices}))
 """
 
 
@@ -428,6 +436,7 @@ def machine_provenance(root: Path, python: str) -> dict[str, str]:
         "device": device,
         "tensorflow": info["tensorflow"],
         "keras": info["keras"],
+        "dlcv": info["dlcv"],
         "python": info["python"],
         "commit": _commit(root),
     }
@@ -536,7 +545,7 @@ def run_one(
     keys: CacheKeys,
     provenance: dict[str, str] | Callable[[], dict[str, str]],
     fresh: bool,
-    check_budget: bool = True,
+    check_budget: bool = False,
     sharing: int = 1,
     processes: _process.Processes | None = None,
 ) -> Result:
@@ -545,8 +554,8 @@ def run_one(
     ``sharing`` is how many snippets run at once, which decides what its budget is checked
     against (see `charged_seconds`).
 
-    With ``check_budget=False`` a run over its budget still counts (it is stopped only at
-    ``KILL_FACTOR`` times the budget): for reruns that check output, not speed.
+    A run over its budget still counts, with ``over_budget`` saying by how much (it is stopped
+    only at ``KILL_FACTOR`` times the budget); with ``check_budget=True`` it fails instead.
 
     Raises:
         _process.Stopped: if ``processes`` is stopping (the runner was interrupted).
@@ -600,12 +609,15 @@ def run_one(
             error = f"{name}: exited with status {proc.returncode}\n{_tail(noise or runtime_log)}"
         elif noise:
             error = f"{name}: wrote to stderr (it would show as noise on the page):\n{_tail(noise)}"
-        elif check_budget and charged > budget:
+        over_budget = ""
+        if not error and charged > budget:
             how = "" if sharing <= 1 else f" (CPU {cpu:.1f} s, wall {seconds:.1f} s)"
-            error = (
+            over_budget = (
                 f"{name}: took {charged:.1f} s{how}, over its {budget:.0f} s budget "
                 "(make it faster, or add a `# budget: N s — why` line)"
             )
+            if check_budget:
+                error, over_budget = over_budget, ""
         saved: list[tuple[Path, str]] = []
         if not error:
             for path in sorted(workdir.rglob("*")):
@@ -659,6 +671,7 @@ def run_one(
             "",
             cpu,
             runtime_log,
+            over_budget,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -823,14 +836,15 @@ def run_all(
     jobs: int | None = None,
     python: str | None = None,
     cache_root: Path | None = None,
-    check_budget: bool = True,
+    check_budget: bool = False,
     show_runtime_log: bool = False,
     shard: tuple[int, int] | None = None,
     log: Callable[[str], None] = print,
 ) -> list[Result]:
     """Run (or reuse) every selected snippet, in parallel; return their results in path order.
 
-    ``check_budget=False`` accepts runs over their time budget (see `run_one`).
+    ``check_budget=True`` fails runs over their time budget; by default they are reported in
+    `summarize` (see `run_one` and `KILL_FACTOR`).
     ``show_runtime_log`` logs each snippet's runtime log lines (`RUNTIME_LINE`) after it.
     ``shard=(i, n)`` runs only the selected snippets of shard ``i`` of ``n`` (`shard_of`).
     Afterwards, cache entries the snippets no longer use are pruned (see `prune`). Interrupted
@@ -1091,6 +1105,12 @@ def summarize(results: Sequence[Result]) -> str:
     )
     if failed:
         line += "\n" + "\n".join(r.error for r in failed)
+    slow = [r.over_budget for r in results if r.ok and r.over_budget]
+    if slow:
+        line += (
+            f"\nover budget on this machine ({len(slow)}; reported, not failed: "
+            "--strict-budget fails them):\n" + "\n".join(slow)
+        )
     return line
 
 
@@ -1111,6 +1131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="the interpreter that runs the snippets (default: this one); `make test` passes "
         "the reader environment's (python -m sitetools.reader_env)",
+    )
+    run.add_argument(
+        "--strict-budget",
+        action="store_true",
+        help="fail a snippet that runs over its time budget (default: report it)",
     )
     run.add_argument(
         "--show-runtime-log",
@@ -1165,6 +1190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fresh=fresh,
             jobs=args.jobs,
             python=args.python,
+            check_budget=args.strict_budget,
             show_runtime_log=args.show_runtime_log,
             shard=shard,
         )

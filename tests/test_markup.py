@@ -154,6 +154,7 @@ def test_snippet_block_shows_output_figures_and_provenance() -> None:
             "device": "CPU",
             "tensorflow": "2.21.0",
             "keras": "3.15.1",
+            "dlcv": "0.1.0",
             "python": "3.11",
             "commit": "abc1234",
             "date": "2026-11-26",
@@ -164,7 +165,8 @@ def test_snippet_block_shows_output_figures_and_provenance() -> None:
     assert '``` text title="Output"\n1\n```' in block
     assert '<img src="x.png" alt="A &#91;plot&#93;" loading="lazy">' in block
     assert (
-        "Ran on CPU · TensorFlow 2.21.0 · Keras 3.15.1 · Python 3.11 · 1.2 s CPU time"
+        "Ran on CPU · TensorFlow 2.21.0 · Keras 3.15.1 · dlcv-kb 0.1.0 · Python 3.11"
+        " · 1.2 s CPU time"
         " · commit abc1234" in block
     )
 

@@ -250,7 +250,7 @@ def test_figure_with_alt_text_is_kept(tmp_path: Path) -> None:
     assert figure.alt == "An empty plot" and figure.path.is_file()
 
 
-def test_over_budget_snippet_fails_and_stuck_one_is_killed(tmp_path: Path) -> None:
+def test_strict_budget_fails_a_slow_snippet_and_a_stuck_one_is_killed(tmp_path: Path) -> None:
     root = _project(
         tmp_path,
         {
@@ -258,9 +258,9 @@ def test_over_budget_snippet_fails_and_stuck_one_is_killed(tmp_path: Path) -> No
             "s/p/stuck.py": "# budget: 1 s — testing the kill\nimport time\ntime.sleep(30)\n",
         },
     )
-    slow, stuck = _run(root, jobs=1)
+    slow, stuck = _run(root, jobs=1, check_budget=True)
     assert "over its 1 s budget" in slow.error
-    assert "killed after 3 s" in stuck.error
+    assert "killed after 6 s" in stuck.error
 
 
 def test_cpu_time_counts_the_processes_a_snippet_starts(tmp_path: Path) -> None:
@@ -314,14 +314,16 @@ def test_a_killed_snippet_takes_the_processes_it_started_with_it(tmp_path: Path)
         },
     )
     (spawned,) = _run(root)
-    assert "killed after 2 s" in spawned.error
+    assert "killed after 3 s" in spawned.error
     time.sleep(4.5)
     assert not marker.exists()
 
 
-def test_rerun_without_budget_check_accepts_a_slow_run_but_still_kills_a_stuck_one(
+def test_a_slow_snippet_is_reported_not_failed_but_a_stuck_one_is_killed(
     tmp_path: Path,
 ) -> None:
+    """Speed depends on the machine, so by default a run over its budget passes and is listed
+    in the summary; a run at KILL_FACTOR times its budget is a hang, and fails."""
     root = _project(
         tmp_path,
         {
@@ -329,9 +331,13 @@ def test_rerun_without_budget_check_accepts_a_slow_run_but_still_kills_a_stuck_o
             "s/p/stuck.py": "# budget: 1 s — testing the kill\nimport time\ntime.sleep(30)\n",
         },
     )
-    slow, stuck = snippets.run_all(root, fresh=True, check_budget=False, log=lambda _: None)
+    slow, stuck = snippets.run_all(root, fresh=True, jobs=1, log=lambda _: None)
     assert slow.ok, slow.error
-    assert "killed after 3 s" in stuck.error
+    assert "over its 1 s budget" in slow.over_budget
+    assert "killed after 6 s" in stuck.error
+    summary = snippets.summarize([slow, stuck])
+    assert "1 passed, 1 failed" in summary
+    assert "over budget on this machine (1;" in summary and "s/p/slow.py: took" in summary
 
 
 def test_a_child_left_running_fails_the_snippet_and_is_killed_at_once(
