@@ -29,9 +29,8 @@ from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 
-import markdown
 import pytest
-import yaml
+from helpers.site_markdown import site_markdown
 
 from sitetools import markup, reader_env, snippets
 
@@ -227,18 +226,6 @@ def box_problems(
 # --- without the site: the boxes markup.snippet_block writes -------------------------------
 
 
-def _site_markdown() -> markdown.Markdown:
-    """Python-Markdown with the extensions and options mkdocs.yml gives the site."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    names, options = [], {}
-    for entry in config["markdown_extensions"]:
-        name, opts = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
-        names.append(name)
-        if opts:
-            options[name] = opts
-    return markdown.Markdown(extensions=names, extension_configs=options)
-
-
 PROGRAM = """\
 import math
 
@@ -264,7 +251,7 @@ def _box(**kwargs: object) -> SnippetBox:
     block = markup.snippet_block(
         name="s/p/x.py", stdout=OUTPUT, figures=[], provenance={}, cpu_seconds=0.0, **kwargs
     )
-    (box,) = snippet_boxes(_site_markdown().convert(block))
+    (box,) = snippet_boxes(site_markdown().convert(block))
     return box
 
 
@@ -300,7 +287,7 @@ def test_an_excerpt_alone_is_a_problem(tree: Path) -> None:
     block = markup.snippet_block(
         name="s/p/x.py", code=section, stdout=OUTPUT, figures=[], provenance={}, cpu_seconds=0.0
     ).replace('title="snippets/s/p/x.py"', f'title="snippets/s/p/x.py{markup.EXCERPT_SUFFIX}"')
-    (box,) = snippet_boxes(_site_markdown().convert(block))
+    (box,) = snippet_boxes(site_markdown().convert(block))
     results = {"s/p/x.py": Ran(OUTPUT, varies=False)}
     (problem,) = box_problems(box, where="page", root=tree, results=results)
     assert "no whole program" in problem

@@ -5,7 +5,6 @@ import os
 import struct
 import subprocess
 import sys
-import threading
 import zlib
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers.blocking import call_with_timeout
 from PIL import Image
 from skimage import data as skdata
 
@@ -428,30 +428,6 @@ def test_augmented_runs_repeat_exactly_and_overshooting_filters_are_clipped(tmp_
 # Hostile folders: special files, huge files, odd names, unreadable folders ------------------
 
 
-def scan_with_timeout(folder: Path, fifo: Path, seconds: float = 60):
-    """Scan `folder` in a thread; if the scan blocks on `fifo`, free it and fail."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = scan_image_folder(folder)
-        except Exception as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        # Opening the pipe for writing, then closing it, gives the blocked reader an end of file.
-        with open(fifo, "wb"):
-            pass
-        thread.join(30)
-        pytest.fail(f"scan_image_folder blocked on the named pipe {fifo}")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
 def one_class(tmp_path: Path) -> Path:
     (tmp_path / "cls").mkdir()
     Image.fromarray(CAT).save(tmp_path / "cls" / "good.png")
@@ -462,7 +438,7 @@ def one_class(tmp_path: Path) -> Path:
 def test_named_pipe_in_a_class_folder_is_skipped_not_read(tmp_path):
     fifo = one_class(tmp_path) / "pipe.jpg"
     os.mkfifo(fifo)
-    found = scan_with_timeout(tmp_path, fifo)
+    found = call_with_timeout(scan_image_folder, tmp_path, seconds=60, fifo=fifo)
     assert [path.name for path in found.paths] == ["good.png"]
     assert by_name(found.skipped, tmp_path) == {
         "cls/pipe.jpg": "not a regular file: it is a named pipe (FIFO), which is not read"

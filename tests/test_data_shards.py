@@ -3,11 +3,11 @@
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.blocking import call_with_timeout
 
 from dlcv.data import ShardError, check_shards, read_shards, write_shards
 
@@ -317,30 +317,6 @@ def test_huge_declared_length_is_reported_not_a_segfault(shards):
     assert "READABLE (10, 3, 5, 5)" in result.stdout
     assert "REFUSED `" in result.stdout
     assert "SKIPPED 23" in result.stdout
-
-
-def call_with_timeout(function, *args, seconds, fifo):
-    """Run `function(*args)` in a thread; if it blocks on `fifo`, free it and fail."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = function(*args)
-        except Exception as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        # Opening the pipe for writing, then closing it, gives the blocked reader an end of file.
-        with open(fifo, "wb"):
-            pass
-        thread.join(30)
-        pytest.fail(f"{function.__name__} blocked on the named pipe {fifo}")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")

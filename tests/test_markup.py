@@ -6,9 +6,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import markdown
 import pytest
-import yaml
+from helpers.site_markdown import site_markdown
 
 from sitetools import markup
 
@@ -299,18 +298,6 @@ TRICKY_ALT = (
 )
 
 
-def _site_markdown() -> markdown.Markdown:
-    """Python-Markdown with the extensions and options mkdocs.yml gives the site."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    names, options = [], {}
-    for entry in config["markdown_extensions"]:
-        name, opts = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
-        names.append(name)
-        if opts:
-            options[name] = opts
-    return markdown.Markdown(extensions=names, extension_configs=options)
-
-
 class _Images(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -330,7 +317,7 @@ def test_figure_alt_text_reaches_the_page_exactly() -> None:
         provenance={},
         cpu_seconds=0.0,
     )
-    html = _site_markdown().convert(block)
+    html = site_markdown().convert(block)
     parser = _Images()
     parser.feed(html)
     assert parser.found == [
@@ -346,5 +333,5 @@ def test_figure_alt_text_reaches_the_page_exactly() -> None:
 @pytest.mark.parametrize("alt", ["*", "_", ")", "<", '"', "a]b[c", "\\", "`", "&amp;"])
 def test_figure_alt_text_escapes_each_special_character(alt: str) -> None:
     parser = _Images()
-    parser.feed(_site_markdown().convert(markup.figure_html("f.png", f"x {alt} y")))
+    parser.feed(site_markdown().convert(markup.figure_html("f.png", f"x {alt} y")))
     assert [image["alt"] for image in parser.found] == [f"x {alt} y"]

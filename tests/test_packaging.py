@@ -192,30 +192,14 @@ def test_version_comes_from_the_installed_distribution(
         archive.extractall(tmp_path)
     # -I -S: neither the checkout (the working directory) nor site-packages is on the path, only
     # the unpacked wheel, whose .dist-info importlib.metadata finds there.
-    probe = "import sys; sys.path.insert(0, sys.argv[1]); import dlcv; print(dlcv.__version__)"
-    proc = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", probe, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == version
+    assert _version_seen_from(tmp_path) == version
 
 
 def test_uninstalled_source_says_its_version_is_unknown(tmp_path: Path) -> None:
     # The package's source alone: the checkout may hold a dlcv_kb.egg-info that an editable
     # install wrote, which is install metadata.
     shutil.copytree(ROOT / "dlcv", tmp_path / "dlcv", ignore=shutil.ignore_patterns("__pycache__"))
-    probe = "import sys; sys.path.insert(0, sys.argv[1]); import dlcv; print(dlcv.__version__)"
-    proc = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", probe, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "0.0.0+unknown"
+    assert _version_seen_from(tmp_path) == "0.0.0+unknown"
 
 
 # --- install lines --------------------------------------------------------------------------
@@ -348,3 +332,17 @@ def test_release_workflow_publishes_checked_files_with_least_privilege() -> None
     assert "secrets." not in text and "password" not in text
     uses = re.findall(r"^\s*(?:-\s+)?uses:\s*(\S+)", text, re.MULTILINE)
     assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses), uses
+
+
+def _version_seen_from(folder: Path) -> str:
+    """`dlcv.__version__` as a Python that sees only `folder` (not the checkout, not
+    site-packages) reports it."""
+    probe = "import sys; sys.path.insert(0, sys.argv[1]); import dlcv; print(dlcv.__version__)"
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
