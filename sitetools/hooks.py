@@ -25,7 +25,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from sitetools import katex, markup, notebooks, snippets
+from sitetools import install, katex, markup, notebooks, snippets
 
 log = logging.getLogger("mkdocs.hooks.dlcv")
 
@@ -91,6 +91,11 @@ def _page_mode() -> str | None:
 
 def on_config(config: Any) -> Any:
     root = _root(config)
+    # Snippets' install lines name the release series CHANGELOG.md documents.
+    changelog = root / "CHANGELOG.md"
+    _state["series"] = install.release_series(
+        changelog.read_text(encoding="utf-8") if changelog.is_file() else ""
+    )
     page = _page_mode()
     if page is not None:
         # One page alone: a nav of that page, and its links to the absent pages are expected.
@@ -219,6 +224,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
             cpu_seconds=result.cpu_seconds,
             whole=whole,
             download=download,
+            install=install.install_line(_state["series"], result.extras),
         )
 
     try:

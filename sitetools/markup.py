@@ -17,6 +17,7 @@ blocks or inline code is touched, so pages can show this syntax.
 from __future__ import annotations
 
 import dataclasses
+import html
 import posixpath
 import re
 import textwrap
@@ -473,6 +474,7 @@ def snippet_block(
     cpu_seconds: float,
     whole: str | None = None,
     download: str | None = None,
+    install: str | None = None,
 ) -> str:
     """Markdown for a snippet: its code, what it printed, its figures and a provenance line.
 
@@ -495,6 +497,8 @@ def snippet_block(
         whole: the whole program when `code` is a section of it; None when `code` is whole.
         download: the snippet file's path relative to the page's source file (MkDocs turns it
             into a URL and checks it), linked under the whole program; only with `whole`.
+        install: the command that installs what the snippet needs (`sitetools.install`), shown
+            above the provenance line; None shows none.
 
     Example:
         >>> block = snippet_block(name="a/b/c.py", code="x = 1", stdout="", figures=[],
@@ -534,6 +538,11 @@ def snippet_block(
         f" · {cpu_seconds:.1f} s CPU time · commit {provenance.get('commit', '?')}"
         f" · {provenance.get('date', '?')}"
     )
+    if install:
+        parts += [
+            "",
+            f'<p class="dlcv-install">To run it: <code>{html.escape(install)}</code></p>',
+        ]
     parts += ["", f'<p class="dlcv-provenance">{prov}</p>', "", "</div>"]
     return "\n".join(parts)
 

@@ -61,7 +61,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sitetools import _process
+from sitetools import _process, install
 
 __all__ = [
     "Result",
@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 # Bump when the way a snippet is run or stored changes, so old cache entries are not reused.
-RUNNER_VERSION = "4"
+RUNNER_VERSION = "5"
 DEFAULT_BUDGET_S = 20.0
 # Budgets beyond this are mistakes (and a timer cannot wait "forever"): split the snippet.
 MAX_BUDGET_S = 600.0
@@ -153,6 +153,8 @@ class Result:
     runtime_log: str = ""
     # Set when the run took longer than the snippet's budget but passed (see KILL_FACTOR).
     over_budget: str = ""
+    # The extras of dlcv-kb the snippet's imports need (sitetools.install), usually none.
+    extras: tuple[str, ...] = ()
 
 
 def discover(root: Path, selectors: Sequence[str] = ()) -> list[Path]:
@@ -364,7 +366,18 @@ def _loaded_modules(record: Path, root: Path) -> list[str]:
     lines = text.splitlines()
     if not lines or lines[-1] != "#":
         return all_modules(root)
-    return sorted({line for line in lines if line and line != "#"})
+    return sorted({line for line in lines if line and line != "#" and " " not in line})
+
+
+def _imported_names(record: Path) -> list[str]:
+    """The top-level modules outside the standard library a run imported (`sitetools/_recorder`)."""
+    try:
+        text = record.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return sorted(
+        {line[len("import ") :] for line in text.splitlines() if line.startswith("import ")}
+    )
 
 
 _PROVENANCE_SCRIPT = r"""
@@ -631,6 +644,9 @@ def run_one(
                     )
                     break
                 saved.append((path, alt))
+        requirements = install.requirements_of(source, _imported_names(modules_record))
+        if not error and requirements.problems:
+            error = f"{name}: " + "; ".join(requirements.problems)
         if error:
             return failed(error, stdout)
 
@@ -653,6 +669,8 @@ def run_one(
             "runtime_log": runtime_log,
             # The dlcv files it loaded: its cache key covers exactly these.
             "modules": modules,
+            # What its imports need besides dlcv-kb itself (the page's install line).
+            "extras": list(requirements.extras),
         }
         (tmp_entry / "result.json").write_text(json.dumps(record_data, indent=1), encoding="utf-8")
         # Publish the entry atomically: a reader never sees a half-written cache entry.
@@ -672,6 +690,7 @@ def run_one(
             cpu,
             runtime_log,
             over_budget,
+            requirements.extras,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -713,6 +732,7 @@ def cached_result(snippet: Path, *, keys: CacheKeys, budget: float | None = None
         "",
         data["cpu_seconds"],
         data.get("runtime_log", ""),
+        extras=tuple(data.get("extras", ())),
     )
 
 

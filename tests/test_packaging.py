@@ -23,11 +23,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sitetools.install import DISTRIBUTION, release_series
+
 ROOT = Path(__file__).resolve().parents[1]
-DISTRIBUTION = "dlcv-kb"
 TAG_VERSION = "9.8.7"
-# The version the install lines name until CHANGELOG.md records a release.
-FIRST_RELEASE = "0.1.0"
 # Not tools of the package: whatever the extras say, an unconditional requirement on one of these
 # would install a docs or test tool with `pip install dlcv-kb`.
 NEVER_REQUIRED = {"mkdocs", "mkdocs-material", "pytest", "ruff", "mypy", "setuptools", "twine"}
@@ -264,18 +263,6 @@ def _install_lines() -> list[tuple[str, str]]:
             if _INSTALL.search(line):
                 found.append((f"{name}:{number}", line.strip()))
     return found
-
-
-def release_series(changelog: str) -> str:
-    """X.Y of the newest release CHANGELOG.md records, or of the first one while none is out.
-
-    Examples:
-        >>> release_series("## [Unreleased]\\n\\n## [0.2.1] - 2026-01-02\\n## [0.2.0] - 2026-01-01")
-        '0.2'
-    """
-    released = re.findall(r"^## \[(\d+)\.(\d+)\.\d+\]", changelog, re.MULTILINE)
-    major, minor = released[0] if released else FIRST_RELEASE.split(".")[:2]
-    return f"{major}.{minor}"
 
 
 def test_release_series_reads_the_newest_release_or_the_first_one() -> None:

@@ -4,8 +4,10 @@ The runner puts this folder first on ``PYTHONPATH`` and names a file in
 ``DLCV_SNIPPET_MODULES``; Python imports this module at start-up, before the snippet, and the
 snippet itself still runs as ``python name.py`` (its ``__file__``, ``sys.argv`` and tracebacks
 are a reader's). At exit each process, the snippet's own and any Python it starts, appends the
-files of the ``dlcv`` modules it loaded, relative to the folder holding ``dlcv``, and a final
-``#`` line that says the list is complete.
+files of the ``dlcv`` modules it loaded, relative to the folder holding ``dlcv``, then one
+``import NAME`` line per top-level module outside the standard library that it imported (so the
+page can say what to install, and the runner can check that ``dlcv-kb`` installs it), and a
+final ``#`` line that says the list is complete.
 """
 
 from __future__ import annotations
@@ -27,8 +29,17 @@ def _record(target: str) -> None:
             path = getattr(module, "__file__", None)
             if path and (name == PACKAGE or name.startswith(PACKAGE + ".")):
                 files.add(os.path.relpath(os.path.abspath(path), parent).replace(os.sep, "/"))
+    stdlib = sys.stdlib_module_names
+    imported = {
+        name.partition(".")[0]
+        for name in list(sys.modules)
+        if not name.startswith("_") and name.partition(".")[0] not in stdlib
+    }
+    imported.discard("sitecustomize")  # this recorder
+    lines = [f"{path}\n" for path in sorted(files)]
+    lines += [f"import {name}\n" for name in sorted(imported)]
     with open(target, "a", encoding="utf-8") as out:
-        out.write("".join(f"{path}\n" for path in sorted(files)) + "#\n")
+        out.write("".join(lines) + "#\n")
 
 
 def _install() -> None:
