@@ -67,9 +67,26 @@ def _package_files(root: Path) -> list[Path]:
     )
 
 
-def _stamp(root: Path) -> str:
-    """A hash of what the environment is built from: the sources, the interpreter, the builder."""
-    digest = hashlib.sha256(f"builder {BUILDER_VERSION}\0{sys.executable}\0{sys.version}".encode())
+def version_of(root: Path) -> str:
+    """The version setuptools-scm gives the checkout (from its git tags), as the wheel gets it.
+
+    The wheel is built from a copy without ``.git``, so the version is computed here and handed
+    to the build; without git history it is the fallback in pyproject.toml.
+    """
+    from setuptools_scm import get_version
+
+    try:
+        return str(get_version(root=str(root), fallback_version="0.0.0+unknown"))
+    except (LookupError, OSError):
+        return "0.0.0+unknown"
+
+
+def _stamp(root: Path, version: str) -> str:
+    """A hash of what the environment is built from: the sources, the version, the interpreter
+    and the builder."""
+    digest = hashlib.sha256(
+        f"builder {BUILDER_VERSION}\0{version}\0{sys.executable}\0{sys.version}".encode()
+    )
     files = _package_files(root) + [
         root / name for name in _BUILD_INPUTS if (root / name).is_file()
     ]
@@ -79,10 +96,16 @@ def _stamp(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _run(args: Sequence[str], *, cwd: Path, what: str) -> str:
+def _run(args: Sequence[str], *, cwd: Path, what: str, env: dict[str, str] | None = None) -> str:
     try:
         proc = subprocess.run(
-            list(args), cwd=cwd, capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
+            list(args),
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT_S,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise ReaderEnvError(f"{what}: no result after {_TIMEOUT_S} s") from exc
@@ -91,7 +114,7 @@ def _run(args: Sequence[str], *, cwd: Path, what: str) -> str:
     return proc.stdout
 
 
-def _build_wheel(root: Path, out: Path) -> Path:
+def _build_wheel(root: Path, out: Path, version: str) -> Path:
     """Build the wheel from a copy of its inputs, so the checkout gets no build/ or egg-info."""
     with tempfile.TemporaryDirectory(prefix="dlcv-reader-src-") as tmp:
         source = Path(tmp)
@@ -109,6 +132,7 @@ def _build_wheel(root: Path, out: Path) -> Path:
             ],
             cwd=source,
             what="building the dlcv wheel",
+            env={**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_DLCV_KB": version},
         )
     wheels = sorted(out.glob("*.whl"))
     if len(wheels) != 1:
@@ -177,7 +201,8 @@ def ensure(root: Path, *, log: bool = False) -> Path:
     python = reader_python(root)
     venv = folder / "venv"
     stamp_file = folder / "stamp"
-    stamp = _stamp(root)
+    version = version_of(root)
+    stamp = _stamp(root, version)
     with _locked(folder):
         fresh = stamp_file.is_file() and stamp_file.read_text(encoding="utf-8") == stamp
         if fresh and python.is_file():
@@ -187,7 +212,7 @@ def ensure(root: Path, *, log: bool = False) -> Path:
         stamp_file.unlink(missing_ok=True)
         for old in (venv, folder / "dist"):
             shutil.rmtree(old, ignore_errors=True)
-        wheel = _build_wheel(root, folder / "dist")
+        wheel = _build_wheel(root, folder / "dist", version)
         _run(
             [sys.executable, "-m", "venv", "--without-pip", str(venv)],
             cwd=folder,

@@ -431,13 +431,17 @@ def _commit(root: Path) -> str:
 
 def machine_provenance(root: Path, python: str) -> dict[str, str]:
     """Describe the machine and versions the snippets run with (one subprocess, once per run)."""
-    proc = subprocess.run(
-        [python, "-c", _PROVENANCE_SCRIPT],
-        capture_output=True,
-        text=True,
-        env=_snippet_env(),
-        timeout=120,
-    )
+    # From an empty folder, as snippets run: the checkout's dlcv/ and its install metadata
+    # must not stand in for the dlcv the snippets import.
+    with tempfile.TemporaryDirectory(prefix="dlcv-provenance-") as empty:
+        proc = subprocess.run(
+            [python, "-c", _PROVENANCE_SCRIPT],
+            cwd=empty,
+            capture_output=True,
+            text=True,
+            env=_snippet_env(),
+            timeout=120,
+        )
     if proc.returncode != 0:
         raise SnippetError(f"Could not import TensorFlow to describe the machine:\n{proc.stderr}")
     info = json.loads(proc.stdout.strip().splitlines()[-1])
