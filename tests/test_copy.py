@@ -133,16 +133,18 @@ def same_program(copied: str, file_text: str) -> bool:
 
 def is_contiguous_part(excerpt: str, whole: str) -> bool:
     """Whether the excerpt's lines are a run of the whole program's lines (dedented as a page
-    shows a section).
+    shows a section, and without the section markers nested in it, which a page leaves out).
 
     Example:
         >>> is_contiguous_part("b = 2\\nc = 3", "a = 1\\nif a:\\n    b = 2\\n    c = 3")
         True
         >>> is_contiguous_part("a = 1\\nc = 3", "a = 1\\nb = 2\\nc = 3")
         False
+        >>> is_contiguous_part("a = 1\\nb = 2", "a = 1\\n# --8<-- [start:b]\\nb = 2")
+        True
     """
     want = excerpt.strip("\n").splitlines()
-    lines = whole.splitlines()
+    lines = [line for line in whole.splitlines() if not markup.MARKER_RE.match(line)]
     for start in range(len(lines) - len(want) + 1):
         window = "\n".join(lines[start : start + len(want)])
         if textwrap.dedent(window).strip("\n").splitlines() == want:
@@ -366,3 +368,13 @@ def test_every_snippet_on_the_site_runs_as_copied(built_site: Path, tmp_path: Pa
     # Guards against a parser that finds nothing, and so no problem either.
     assert wholes >= embeds > 0 and excerpts > 0, (wholes, excerpts, embeds)
     assert not problems, "\n".join(problems)
+
+
+def test_an_excerpt_is_contiguous_without_the_section_markers_nested_in_it() -> None:
+    whole = (
+        "# --8<-- [start:a]\nx = 1\n# --8<-- [start:b]\ny = 2\n# --8<-- [end:b]\n# --8<-- [end:a]"
+    )
+    section = markup.extract_section(whole, "a", where="test")
+    assert section == "x = 1\ny = 2"
+    assert is_contiguous_part(section, whole)
+    assert not is_contiguous_part("y = 2\nx = 1", whole)
