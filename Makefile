@@ -58,7 +58,9 @@ setup: $(STAMP) $(KATEX)/.installed ## create .venv and install the locked versi
 serve: setup ## serve the site at http://127.0.0.1:8000 at once; pages fill in as their snippets run
 	@# The runner works in the background, saving each result to .cache/snippets; the hooks show
 	@# "Running…" until a snippet's result is there, and each saved result rebuilds the site.
-	@$(BIN)/python -m sitetools.snippets run & runner=$$!; \
+	@# They run as make test runs them, with dlcv from its wheel (sitetools/reader_env.py).
+	@{ reader="$$($(BIN)/python -m sitetools.reader_env)" && \
+		exec $(BIN)/python -m sitetools.snippets run --python "$$reader"; } & runner=$$!; \
 	trap 'kill $$runner 2>/dev/null; wait $$runner 2>/dev/null' EXIT INT TERM; \
 	DLCV_PLACEHOLDERS=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
