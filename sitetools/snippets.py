@@ -356,28 +356,23 @@ def all_modules(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in package.rglob("*.py"))
 
 
-def _loaded_modules(record: Path, root: Path) -> list[str]:
-    """The dlcv files a run loaded (`sitetools/_recorder`), or every dlcv file when some
-    process of it exited without saying (``os._exit``, a kill)."""
+def _read_record(record: Path, root: Path) -> tuple[list[str], list[str]]:
+    """What the recorder (`sitetools/_recorder`) wrote for a run, read once.
+
+    Returns:
+        ``(modules, imported)``: the dlcv files the run loaded, or every dlcv file when some
+        process of it exited without saying (``os._exit``, a kill); and the top-level modules
+        outside the standard library it imported (``import NAME`` lines).
+    """
     try:
-        text = record.read_text(encoding="utf-8")
+        lines = record.read_text(encoding="utf-8").splitlines()
     except OSError:
-        return all_modules(root)
-    lines = text.splitlines()
+        return all_modules(root), []
+    imported = sorted({line[len("import ") :] for line in lines if line.startswith("import ")})
     if not lines or lines[-1] != "#":
-        return all_modules(root)
-    return sorted({line for line in lines if line and line != "#" and " " not in line})
-
-
-def _imported_names(record: Path) -> list[str]:
-    """The top-level modules outside the standard library a run imported (`sitetools/_recorder`)."""
-    try:
-        text = record.read_text(encoding="utf-8")
-    except OSError:
-        return []
-    return sorted(
-        {line[len("import ") :] for line in text.splitlines() if line.startswith("import ")}
-    )
+        return all_modules(root), imported
+    modules = sorted({line for line in lines if line and line != "#" and " " not in line})
+    return modules, imported
 
 
 _PROVENANCE_SCRIPT = r"""
@@ -648,13 +643,13 @@ def run_one(
                     )
                     break
                 saved.append((path, alt))
-        requirements = install.requirements_of(source, _imported_names(modules_record))
+        modules, imported = _read_record(modules_record, root)
+        requirements = install.requirements_of(source, imported)
         if not error and requirements.problems:
             error = f"{name}: " + "; ".join(requirements.problems)
         if error:
             return failed(error, stdout)
 
-        modules = _loaded_modules(modules_record, root)
         entry = cache_root / keys.entry_key(keys.index_key(snippet), modules)
         tmp_entry = Path(tempfile.mkdtemp(prefix=_PARTIAL_PREFIX, dir=_ensure(cache_root)))
         kept = []
