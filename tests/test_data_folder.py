@@ -3,8 +3,6 @@
 import io
 import os
 import struct
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers.blocking import call_with_timeout
+from helpers.blocking import call_with_timeout, run_apart
 from PIL import Image
 from skimage import data as skdata
 
@@ -461,13 +459,7 @@ print([str(issue) for issue in found.skipped])
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux's /proc")
 def test_link_to_dev_zero_is_skipped_not_read_until_memory_runs_out(tmp_path):
     (one_class(tmp_path) / "zero.jpg").symlink_to("/dev/zero")
-    result = subprocess.run(
-        [sys.executable, "-c", DEV_ZERO_SCRIPT, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+    result = run_apart(DEV_ZERO_SCRIPT, str(tmp_path))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "zero.jpg`: not a regular file: it is a character device" in result.stdout
 

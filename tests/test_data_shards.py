@@ -1,13 +1,11 @@
 """Tests for the sharded files on disk in dlcv.data."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.blocking import call_with_timeout
+from helpers.blocking import call_with_timeout, run_apart
 
 from dlcv.data import ShardError, check_shards, read_shards, write_shards
 
@@ -302,13 +300,7 @@ def test_huge_declared_length_is_reported_not_a_segfault(shards):
         data = path.read_bytes()
         cut = record_offset(path, record)
         path.write_bytes(data[:cut] + record_header(2**exponent) + data[cut:])
-    result = subprocess.run(
-        [sys.executable, "-c", HUGE_LENGTH_SCRIPT, *map(str, shards)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+    result = run_apart(HUGE_LENGTH_SCRIPT, *map(str, shards))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "shard-00001.tfrecord` record 3: corrupted record" in result.stdout
     assert f"declares {2**36:,} bytes" in result.stdout

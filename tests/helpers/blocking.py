@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -32,3 +35,14 @@ def call_with_timeout(function: Callable[..., Any], *args: Any, seconds: float, 
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+def run_apart(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `script` in its own Python, so a crash or a runaway read cannot take pytest down."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
