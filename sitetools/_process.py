@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import signal
+import socket
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-__all__ = ["Completed", "Processes", "Stopped", "run"]
+__all__ = ["Completed", "Processes", "Stopped", "Warm", "WarmError", "run"]
+
+_ZYGOTE = Path(__file__).resolve().parent / "_zygote" / "zygote.py"
+_MAX_MESSAGE = 1 << 20
 
 # After the snippet and its group have ended, its pipes close at once; a reader still waiting
 # after this long means a process outside the group (one that left the session) holds them.
@@ -83,6 +90,25 @@ class Processes:
             self._groups.add(proc.pid)
             return proc
 
+    @property
+    def stopping(self) -> bool:
+        """Whether `stop` was called."""
+        with self._lock:
+            return self._stopping
+
+    def track(self, group: int) -> None:
+        """Track a group started elsewhere (by a `Warm` Python); kill it if stopping.
+
+        Raises:
+            Stopped: if `stop` was called.
+        """
+        with self._lock:
+            if not self._stopping:
+                self._groups.add(group)
+                return
+        kill_group(group)
+        raise Stopped("the runner is stopping")
+
     def forget(self, group: int) -> None:
         with self._lock:
             self._groups.discard(group)
@@ -134,6 +160,113 @@ def _left_running(group: int) -> bool:
     return False
 
 
+class WarmError(RuntimeError):
+    """Raised when a `Warm` Python could not start or stopped answering."""
+
+
+class Warm:
+    """A Python that has imported ``preload`` once and forks a fresh child per command.
+
+    The child is what ``python name.py`` would be, minus the imports' start-up cost: its own
+    session, working folder, environment, ``sys.argv``, ``sys.path[0]`` and ``__main__``
+    (see ``sitetools/_zygote/zygote.py``). Linux only (`available`); one command at a time.
+
+    Args:
+        python: the interpreter, e.g. the reader's environment's.
+        env: the environment it starts with: the snippets' own, since some variables are
+            read only while the libraries import.
+        preload: top-level modules to import first; absent ones are skipped.
+    """
+
+    def __init__(self, python: str, *, env: dict[str, str], preload: Sequence[str]) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._proc = subprocess.Popen(
+                [python, str(_ZYGOTE), str(theirs.fileno()), *preload],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=[theirs.fileno()],
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        self._sock = ours
+        self._lock = threading.Lock()
+        self.preloaded: tuple[str, ...] = ()
+        self._ready = False
+
+    @staticmethod
+    def available() -> bool:
+        """Whether this platform can run one (fork, SOCK_SEQPACKET and fd passing)."""
+        return sys.platform.startswith("linux")
+
+    def _receive(self) -> dict[str, Any]:
+        data = self._sock.recv(_MAX_MESSAGE)
+        if not data:
+            try:
+                code: int | None = self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+            raise WarmError(f"the warm Python stopped (exit status {code})")
+        message: dict[str, Any] = json.loads(data)
+        return message
+
+    def wait_ready(self) -> tuple[str, ...]:
+        """Block until the preloads are imported; return the ones that imported.
+
+        Raises:
+            WarmError: if the Python exited first.
+        """
+        if not self._ready:
+            self.preloaded = tuple(self._receive()["ready"])
+            self._ready = True
+        return self.preloaded
+
+    def start(
+        self, args: list[str], *, cwd: Path, env: dict[str, str], record: str | None = None
+    ) -> tuple[int, IO[bytes], IO[bytes], Callable[[], tuple[int, float]]]:
+        """Fork a child running ``args``; return its pid, its stdout and stderr, and a
+        function that waits for it and returns its wait status and CPU seconds.
+
+        ``record`` is the file the runner's module recorder writes to at the child's exit.
+        """
+        self.wait_ready()
+        self._lock.acquire()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        request = {"argv": args, "cwd": str(cwd), "env": env, "record": record}
+        try:
+            socket.send_fds(self._sock, [json.dumps(request).encode("utf-8")], [out_w, err_w])
+            pid = int(self._receive()["pid"])
+        except BaseException:
+            for fd in (out_r, err_r):
+                os.close(fd)
+            self._lock.release()
+            raise
+        finally:
+            os.close(out_w)
+            os.close(err_w)
+
+        def wait() -> tuple[int, float]:
+            try:
+                done = self._receive()
+            finally:
+                self._lock.release()
+            return int(done["status"]), float(done["cpu"])
+
+        return pid, os.fdopen(out_r, "rb"), os.fdopen(err_r, "rb"), wait
+
+    def close(self) -> None:
+        """End the warm Python (a running child is the caller's to end)."""
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        with contextlib.suppress(OSError):
+            self._proc.kill()
+        self._proc.wait()
+
+
 def run(
     args: list[str],
     *,
@@ -142,8 +275,13 @@ def run(
     timeout: float,
     max_output: int,
     processes: Processes | None = None,
+    warm: Warm | None = None,
+    record: str | None = None,
 ) -> Completed:
     """Run ``args`` in its own process group; return its exit status, output and times.
+
+    With ``warm``, the process is a child of that `Warm` Python instead of a fresh one
+    (``record`` is then its module recorder's file; a fresh one reads it from ``env``).
 
     `subprocess.run` reaps the child without reporting its resource usage, so this waits with
     `os.wait4`, which does, while two threads drain the pipes. The group is killed when the
@@ -155,8 +293,25 @@ def run(
     """
     processes = processes or Processes()
     start = time.perf_counter()
-    proc = processes.start(args, cwd=cwd, env=env)
-    group = proc.pid
+    if warm is None:
+        proc = processes.start(args, cwd=cwd, env=env)
+        if proc.stdout is None or proc.stderr is None:  # cannot happen with PIPE (for mypy)
+            raise RuntimeError("the snippet's pipes were not opened")
+        group, stdout, stderr = proc.pid, proc.stdout, proc.stderr
+
+        def wait() -> tuple[int, float]:
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
+            return status, usage.ru_utime + usage.ru_stime
+    else:
+        group, stdout, stderr, wait = warm.start(args, cwd=cwd, env=env, record=record)
+        try:
+            processes.track(group)
+        except Stopped:
+            stdout.close()
+            stderr.close()
+            wait()
+            raise
     overflowed = threading.Event()
     streams: dict[str, bytes] = {}
 
@@ -175,11 +330,9 @@ def run(
                 size += len(chunk)
         streams[key] = b"".join(chunks)
 
-    if proc.stdout is None or proc.stderr is None:  # cannot happen with PIPE; keeps mypy sure
-        raise RuntimeError("the snippet's pipes were not opened")
     readers = [
-        threading.Thread(target=drain, args=("out", proc.stdout), daemon=True),
-        threading.Thread(target=drain, args=("err", proc.stderr), daemon=True),
+        threading.Thread(target=drain, args=("out", stdout), daemon=True),
+        threading.Thread(target=drain, args=("err", stderr), daemon=True),
     ]
     for reader in readers:
         reader.start()
@@ -192,14 +345,14 @@ def run(
     timer = threading.Timer(timeout, on_timeout)
     timer.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)
+        status, cpu_seconds = wait()
     except BaseException:
         kill_group(group)
         raise
     finally:
         timer.cancel()
     seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    returncode = os.waitstatus_to_exitcode(status)
     try:
         left_running = _left_running(group)
         # Whatever is left of the group (running or not) goes now: nothing outlives a snippet.
@@ -211,11 +364,11 @@ def run(
     finally:
         processes.forget(group)
     return Completed(
-        returncode=proc.returncode,
+        returncode=returncode,
         stdout=streams.get("out", b""),
         stderr=streams.get("err", b""),
         seconds=seconds,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        cpu_seconds=cpu_seconds,
         timed_out=timed_out.is_set(),
         overflowed=overflowed.is_set(),
         left_running=left_running,

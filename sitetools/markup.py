@@ -464,6 +464,12 @@ EXCERPT_SUFFIX = " (excerpt)"
 WHOLE_PROGRAM_SUMMARY = "The whole program: "
 
 
+def _preloaded(provenance: Mapping[str, Any]) -> str:
+    """What the CPU time leaves out when the run started in a warm Python (`run --warm`)."""
+    preloaded = provenance.get("preloaded")
+    return f" after importing {preloaded}" if preloaded else ""
+
+
 def snippet_block(
     *,
     name: str,
@@ -535,7 +541,8 @@ def snippet_block(
         f"Ran on {provenance.get('device', '?')} · TensorFlow {provenance.get('tensorflow', '?')}"
         f" · Keras {provenance.get('keras', '?')} · dlcv-kb {provenance.get('dlcv', '?')}"
         f" · Python {provenance.get('python', '?')}"
-        f" · {cpu_seconds:.1f} s CPU time · commit {provenance.get('commit', '?')}"
+        f" · {cpu_seconds:.1f} s CPU time{_preloaded(provenance)}"
+        f" · commit {provenance.get('commit', '?')}"
         f" · {provenance.get('date', '?')}"
     )
     if install:

@@ -50,6 +50,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -71,7 +72,7 @@ __all__ = [
 ]
 
 # Bump when the way a snippet is run or stored changes, so old cache entries are not reused.
-RUNNER_VERSION = "5"
+RUNNER_VERSION = "6"
 DEFAULT_BUDGET_S = 20.0
 # Budgets beyond this are mistakes (and a timer cannot wait "forever"): split the snippet.
 MAX_BUDGET_S = 600.0
@@ -80,7 +81,9 @@ MAX_OUTPUT_BYTES = 1 << 20
 # A snippet is killed at this multiple of its budget: that catches a hang. Between budget and
 # kill it is reported as slow, and fails only with --strict-budget: how fast a snippet runs
 # depends on the machine (the same pass takes about twice the CPU time on one 2-core AMD EPYC
-# VM as on a 2-core Xeon one), so the gate checks that snippets work, not how fast.
+# VM as on a 2-core Xeon one), so the gate checks that snippets work, not how fast. The limit
+# is wall time, so it grows with the number of snippets sharing the cores: on a busy machine a
+# heavy snippet's wall time stretches with the others', and only a hang should hit the limit.
 KILL_FACTOR = 6.0
 FIGURE_SUFFIXES = (".png",)
 # The package whose modules a snippet's key depends on, as far as the snippet loads them.
@@ -90,6 +93,9 @@ DEPS_DIR = "deps"
 # Holds the sitecustomize.py that records those files in the snippet's own process.
 _RECORDER = Path(__file__).resolve().parent / "_recorder"
 _MODULES_VARIABLE = "DLCV_SNIPPET_MODULES"
+# What a warm Python (`_process.Warm`, `run --warm`) imports once before forking a child per
+# snippet: the libraries whose import costs most of a short snippet's CPU time.
+PRELOAD = ("numpy", "tensorflow", "keras", "matplotlib.pyplot")
 
 _KEY_RE = re.compile(r"[0-9a-f]{24}")
 # Cache entries are written under this prefix, then renamed to their key.
@@ -560,8 +566,12 @@ def run_one(
     check_budget: bool = False,
     sharing: int = 1,
     processes: _process.Processes | None = None,
+    warm: _process.Warm | None = None,
 ) -> Result:
     """Run one snippet (or reuse its cached result) and return what it produced.
+
+    With ``warm``, it runs in a child of that warm Python, which imported `PRELOAD` once
+    beforehand; its CPU time then leaves that import out, and its provenance says so.
 
     ``sharing`` is how many snippets run at once, which decides what its budget is checked
     against (see `charged_seconds`).
@@ -584,19 +594,23 @@ def run_one(
             return cached
 
     prov = provenance() if callable(provenance) else provenance
+    if warm is not None and warm.preloaded:
+        prov = {**prov, "preloaded": ", ".join(warm.preloaded)}
     workdir = Path(tempfile.mkdtemp(prefix="dlcv-snippet-"))
     # Beside the snippet's folder, not in it: the snippet sees only itself there.
     modules_record = workdir.with_name(workdir.name + ".modules")
     try:
         shutil.copy2(snippet, workdir / snippet.name)
-        kill_after = budget * KILL_FACTOR
+        kill_after = budget * KILL_FACTOR * max(1, sharing)
         proc = _process.run(
-            [python, snippet.name],
+            [snippet.name] if warm is not None else [python, snippet.name],
             cwd=workdir,
             env=_recording_env(_snippet_env(), modules_record),
             timeout=kill_after,
             max_output=MAX_OUTPUT_BYTES,
             processes=processes,
+            warm=warm,
+            record=str(modules_record),
         )
         seconds, cpu = proc.seconds, proc.cpu_seconds
         # stderr is only reported, never published: replace what is not UTF-8.
@@ -694,6 +708,14 @@ def run_one(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         modules_record.unlink(missing_ok=True)
+
+
+def _warm_env() -> dict[str, str]:
+    """What a warm Python starts with: the snippets' environment with the module recorder
+    loaded, but no record file (each child gets its own)."""
+    env = _recording_env(_snippet_env(), Path(os.devnull))
+    del env[_MODULES_VARIABLE]
+    return env
 
 
 def _recording_env(env: dict[str, str], record: Path) -> dict[str, str]:
@@ -858,9 +880,13 @@ def run_all(
     check_budget: bool = False,
     show_runtime_log: bool = False,
     shard: tuple[int, int] | None = None,
+    warm: bool = False,
     log: Callable[[str], None] = print,
 ) -> list[Result]:
     """Run (or reuse) every selected snippet, in parallel; return their results in path order.
+
+    ``warm=True`` runs them in children of warm Pythons (one per job; see `run_one`) where the
+    platform allows, and a snippet whose warm Python fails runs in a fresh one instead.
 
     ``check_budget=True`` fails runs over their time budget; by default they are reported in
     `summarize` (see `run_one` and `KILL_FACTOR`).
@@ -897,13 +923,46 @@ def run_all(
     log(f"snippets: {len(snippets)} to run ({mode}, {jobs} at once{where})")
     processes = _process.Processes()
 
+    # Warm Pythons, started on first use (a run with everything cached starts none).
+    idle: queue.SimpleQueue[_process.Warm | None] = queue.SimpleQueue()
+    started: list[_process.Warm] = []
+    starting = threading.Lock()
+    # A warm Python that fails once is not tried again in this pass: the rest start fresh.
+    use_warm = [warm and _process.Warm.available()]
+
+    def take_warm() -> _process.Warm | None:
+        try:
+            return idle.get_nowait()
+        except queue.Empty:
+            pass
+        with starting:
+            if not use_warm[0] or processes.stopping:
+                return None
+            made = _process.Warm(python, env=_warm_env(), preload=PRELOAD)
+            started.append(made)
+        return made
+
     def run_logged(path: Path, **kwargs: Any) -> Result:
         if not kwargs["fresh"]:
             cached = cached_result(path, keys=keys)
             if cached is not None:
                 return cached
         log(f"  running {keys.name(path)} ...")
-        return run_one(path, **{**kwargs, "fresh": True})
+        zygote = take_warm()
+        try:
+            if zygote is not None:
+                try:
+                    zygote.wait_ready()
+                    return run_one(path, **{**kwargs, "fresh": True, "warm": zygote})
+                except _process.WarmError as exc:
+                    log(f"  {keys.name(path)}: {exc}; running it and the rest in fresh Pythons")
+                    use_warm[0] = False
+                    zygote.close()
+                    zygote = None
+            return run_one(path, **{**kwargs, "fresh": True})
+        finally:
+            if zygote is not None:
+                idle.put(zygote)
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
@@ -941,6 +1000,9 @@ def run_all(
         processes.stop()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    finally:
+        for zygote in started:
+            zygote.close()
     pool.shutdown(wait=True)
     ordered = [results[p] for p in snippets]
     current = {keys.name(p): keys.key(p) or "" for p in snippets}
@@ -1152,6 +1214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "the reader environment's (python -m sitetools.reader_env)",
     )
     run.add_argument(
+        "--cold",
+        action="store_true",
+        help="start every snippet in a fresh Python (default on Linux: fork each from a Python "
+        "that has imported TensorFlow once; see sitetools/_zygote/zygote.py)",
+    )
+    run.add_argument(
         "--strict-budget",
         action="store_true",
         help="fail a snippet that runs over its time budget (default: report it)",
@@ -1212,6 +1280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_budget=args.strict_budget,
             show_runtime_log=args.show_runtime_log,
             shard=shard,
+            warm=not args.cold,
         )
     except SnippetError as exc:
         print(f"error: {exc}", file=sys.stderr)

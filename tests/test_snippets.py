@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sitetools import _process, snippets
+from sitetools import _process, markup, snippets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +29,13 @@ def _project(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def _run(root: Path, **kwargs: object) -> list[snippets.Result]:
     return snippets.run_all(root, fresh=True, log=lambda _: None, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def light_warm_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warm Pythons here preload a small module, not TensorFlow: these tests check the fork,
+    and the determinism rerun (tests/test_pages.py) compares real warm runs with fresh ones."""
+    monkeypatch.setattr(snippets, "PRELOAD", ("json",))
 
 
 @pytest.fixture
@@ -177,7 +184,10 @@ def test_discover_selects_by_path_page_or_section(tmp_path: Path) -> None:
         snippets.discover(root, ["c"])
 
 
-def test_snippet_runs_alone_in_an_empty_folder_and_output_is_cached(tmp_path: Path) -> None:
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
+def test_snippet_runs_alone_in_an_empty_folder_and_output_is_cached(
+    warm: bool, tmp_path: Path
+) -> None:
     root = _project(
         tmp_path,
         {
@@ -187,23 +197,24 @@ def test_snippet_runs_alone_in_an_empty_folder_and_output_is_cached(tmp_path: Pa
             """
         },
     )
-    (result,) = _run(root)
+    (result,) = _run(root, warm=warm)
     assert result.ok and not result.cached
     assert result.stdout == "['ok.py'] 0\n"
     assert result.provenance["tensorflow"]
-    (again,) = snippets.run_all(root, log=lambda _: None)
+    (again,) = snippets.run_all(root, warm=warm, log=lambda _: None)
     assert again.cached and again.stdout == result.stdout
     # Editing the snippet changes its key: it runs again.
     (root / "snippets/s/p/ok.py").write_text("print('edited')\n")
-    (edited,) = snippets.run_all(root, log=lambda _: None)
+    (edited,) = snippets.run_all(root, warm=warm, log=lambda _: None)
     assert not edited.cached and edited.stdout == "edited\n"
 
 
-def test_raising_snippet_fails_and_is_named(tmp_path: Path) -> None:
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
+def test_raising_snippet_fails_and_is_named(warm: bool, tmp_path: Path) -> None:
     root = _project(
         tmp_path, {"s/p/boom.py": "raise RuntimeError('kaboom')\n", "s/p/fine.py": "print(1)\n"}
     )
-    boom, fine = _run(root)
+    boom, fine = _run(root, warm=warm)
     assert fine.ok
     assert not boom.ok
     assert "s/p/boom.py: exited with status 1" in boom.error
@@ -212,9 +223,10 @@ def test_raising_snippet_fails_and_is_named(tmp_path: Path) -> None:
     assert snippets.main(["run", "--fresh", "--root", str(root)]) == 1
 
 
-def test_stderr_output_fails_the_snippet(tmp_path: Path) -> None:
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
+def test_stderr_output_fails_the_snippet(warm: bool, tmp_path: Path) -> None:
     root = _project(tmp_path, {"s/p/noisy.py": "import warnings\nwarnings.warn('hmm')\n"})
-    (result,) = _run(root)
+    (result,) = _run(root, warm=warm)
     assert not result.ok and "wrote to stderr" in result.error and "hmm" in result.error
 
 
@@ -299,7 +311,10 @@ def test_charged_seconds_is_wall_time_alone_and_cpu_or_shared_wall_time_otherwis
     assert snippets.charged_seconds(9.0, 6.0, 2) == 6.0
 
 
-def test_a_killed_snippet_takes_the_processes_it_started_with_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
+def test_a_killed_snippet_takes_the_processes_it_started_with_it(
+    warm: bool, tmp_path: Path
+) -> None:
     marker = tmp_path / "still-running"
     child = f"import time, pathlib\ntime.sleep(4)\npathlib.Path({str(marker)!r}).touch()"
     root = _project(
@@ -313,7 +328,7 @@ def test_a_killed_snippet_takes_the_processes_it_started_with_it(tmp_path: Path)
             )
         },
     )
-    (spawned,) = _run(root)
+    (spawned,) = _run(root, warm=warm)
     assert "killed after 3 s" in spawned.error
     time.sleep(4.5)
     assert not marker.exists()
@@ -340,8 +355,9 @@ def test_a_slow_snippet_is_reported_not_failed_but_a_stuck_one_is_killed(
     assert "over budget on this machine (1;" in summary and "s/p/slow.py: took" in summary
 
 
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_a_child_left_running_fails_the_snippet_and_is_killed_at_once(
-    tmp_path: Path, no_tensorflow: None
+    warm: bool, tmp_path: Path, no_tensorflow: None
 ) -> None:
     pid_file = tmp_path / "child.pid"
     root = _project(
@@ -357,14 +373,15 @@ def test_a_child_left_running_fails_the_snippet_and_is_killed_at_once(
         },
     )
     start = time.monotonic()
-    (result,) = _run(root)
+    (result,) = _run(root, warm=warm)
     assert time.monotonic() - start < 15
     assert not result.ok and "left a child process running" in result.error
     assert not _running(int(pid_file.read_text()))
 
 
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_output_held_open_by_an_escaped_process_fails_as_unread(
-    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+    warm: bool, tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_process, "_READ_GRACE_S", 0.5)
     pid_file = tmp_path / "escaped.pid"
@@ -382,7 +399,7 @@ def test_output_held_open_by_an_escaped_process_fails_as_unread(
             )
         },
     )
-    (result,) = _run(root)
+    (result,) = _run(root, warm=warm)
     os.kill(int(pid_file.read_text()), signal.SIGKILL)
     assert not result.ok and "could not be read in full" in result.error
 
@@ -544,8 +561,9 @@ def _with_package(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_a_changed_module_reruns_its_users_and_an_unrelated_snippet_stays_cached(
-    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+    warm: bool, tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _with_package(
         _project(
@@ -558,7 +576,7 @@ def test_a_changed_module_reruns_its_users_and_an_unrelated_snippet_stays_cached
         ),
         monkeypatch,
     )
-    first = {r.name: r for r in snippets.run_all(root, log=lambda _: None)}
+    first = {r.name: r for r in snippets.run_all(root, warm=warm, log=lambda _: None)}
     assert all(r.ok and not r.cached for r in first.values()), first
     record = json.loads(
         next((root / ".cache/snippets").glob("*/result.json")).read_text(encoding="utf-8")
@@ -567,7 +585,7 @@ def test_a_changed_module_reruns_its_users_and_an_unrelated_snippet_stays_cached
     (root / "dlcv" / "detection.py").write_text("BOXES = 4\n")
     # Same size, maybe the same second: Python's bytecode cache would still look valid.
     shutil.rmtree(root / "dlcv" / "__pycache__", ignore_errors=True)
-    second = {r.name: r for r in snippets.run_all(root, log=lambda _: None)}
+    second = {r.name: r for r in snippets.run_all(root, warm=warm, log=lambda _: None)}
     assert not second["vision/detect/boxes.py"].cached
     assert second["vision/detect/boxes.py"].stdout == "4\n"
     assert second["fundamentals/deep/layers.py"].cached
@@ -581,8 +599,9 @@ def test_a_changed_module_reruns_its_users_and_an_unrelated_snippet_stays_cached
     assert keys.modules(root / "snippets/fundamentals/plain/plain.py") == []
 
 
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_recording_the_modules_leaves_file_argv_path_and_tracebacks_as_a_reader_has_them(
-    tmp_path: Path, no_tensorflow: None
+    warm: bool, tmp_path: Path, no_tensorflow: None
 ) -> None:
     root = _project(
         tmp_path,
@@ -595,20 +614,21 @@ def test_recording_the_modules_leaves_file_argv_path_and_tracebacks_as_a_reader_
             "s/p/boom.py": "raise ValueError('broken')\n",
         },
     )
-    who, boom = sorted(_run(root), key=lambda r: r.name, reverse=True)
+    who, boom = sorted(_run(root, warm=warm), key=lambda r: r.name, reverse=True)
     assert who.ok, who.error
     assert who.stdout == "__main__ who.py True ['who.py']\nTrue False\n"
     assert not boom.ok
     assert 'File "' in boom.error and "boom.py" in boom.error and "runpy" not in boom.error
 
 
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_a_run_that_cannot_say_what_it_loaded_depends_on_all_of_dlcv(
-    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+    warm: bool, tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _with_package(
         _project(tmp_path, {"s/p/quick.py": "import os\nos._exit(0)\n"}), monkeypatch
     )
-    (result,) = _run(root)
+    (result,) = _run(root, warm=warm)
     assert result.ok, result.error
     keys = snippets.CacheKeys(root, root / ".cache" / "snippets")
     assert keys.modules(root / "snippets/s/p/quick.py") == sorted(
@@ -713,3 +733,48 @@ def test_plan_splits_a_pass_over_the_target_time_only(tmp_path: Path) -> None:
     assert snippets.plan(root, target_s=10, max_shards=4) == [1, 2, 3, 4]
     with pytest.raises(snippets.SnippetError, match="`target_s` must be positive"):
         snippets.plan(root, target_s=0, max_shards=4)
+
+
+def test_a_warm_run_says_what_its_cpu_time_leaves_out(tmp_path: Path, no_tensorflow: None) -> None:
+    root = _project(tmp_path, {"s/p/ok.py": "print('hi')\n"})
+    (result,) = _run(root, warm=True)
+    assert result.ok, result.error
+    assert result.provenance["preloaded"] == "json"
+    block = markup.snippet_block(
+        name=result.name,
+        code="print('hi')",
+        stdout=result.stdout,
+        figures=[],
+        provenance=result.provenance,
+        cpu_seconds=result.cpu_seconds,
+    )
+    assert " s CPU time after importing json · commit" in block
+    (fresh,) = _run(root, warm=False)
+    assert "preloaded" not in fresh.provenance
+
+
+def test_a_warm_python_that_dies_leaves_its_snippets_to_fresh_ones(
+    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "dies_on_import.py").write_text("import os\nos._exit(3)\n")
+    monkeypatch.setenv("PYTHONPATH", str(modules))
+    monkeypatch.setattr(snippets, "PRELOAD", ("dies_on_import",))
+    root = _project(tmp_path / "project", {"s/p/a.py": "print('a')\n", "s/p/b.py": "print('b')\n"})
+    logged: list[str] = []
+    results = snippets.run_all(root, fresh=True, warm=True, jobs=1, log=logged.append)
+    assert [r.stdout for r in results] == ["a\n", "b\n"]
+    assert all(r.ok and "preloaded" not in r.provenance for r in results)
+    stopped = [line for line in logged if "the warm Python stopped (exit status 3)" in line]
+    assert len(stopped) == 1, logged  # once: the rest start fresh without trying again
+
+
+def test_the_kill_limit_grows_with_the_snippets_sharing_the_cores(
+    tmp_path: Path, no_tensorflow: None
+) -> None:
+    """Two at once, each one's wall time stretches with the other's: the hang limit too."""
+    stuck = "# budget: 0.5 s — testing the kill\nimport time\ntime.sleep(30)\n"
+    root = _project(tmp_path, {"s/p/a.py": stuck, "s/p/b.py": stuck})
+    for result in _run(root, jobs=2):
+        assert "killed after 6 s" in result.error, result.error
