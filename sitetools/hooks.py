@@ -89,8 +89,29 @@ def _page_mode() -> str | None:
     return os.environ.get("DLCV_PAGE") or None
 
 
+SITE_URL_VARIABLE = "DLCV_SITE_URL"
+
+
+def repository(config: Any) -> str:
+    """``owner/name`` of the GitHub repository that mkdocs.yml's ``repo_url`` names.
+
+    Raises:
+        PluginError: if ``repo_url`` is not a GitHub repository's address.
+    """
+    url = (config.repo_url or "").rstrip("/")
+    prefix = "https://github.com/"
+    name = url.removeprefix(prefix)
+    if not url.startswith(prefix) or name.count("/") != 1:
+        raise PluginError(f"mkdocs.yml: repo_url must be https://github.com/OWNER/NAME, not {url!r}")
+    return name
+
+
 def on_config(config: Any) -> Any:
     root = _root(config)
+    # The published address, where the publish workflow knows it (GitHub Pages' base_url).
+    site_url = os.environ.get(SITE_URL_VARIABLE, "").strip()
+    if site_url:
+        config.site_url = site_url.rstrip("/") + "/"
     # Snippets' install lines name the release series CHANGELOG.md documents.
     changelog = root / "CHANGELOG.md"
     _state["series"] = install.release_series(
@@ -289,10 +310,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
         raise PluginError(str(exc)) from exc
     if not notebook:
         return html
-    repository = config.extra.get("repository")
-    if not repository:
-        raise PluginError("mkdocs.yml: set `extra: repository: owner/name` for notebook links")
-    return notebooks.notebook_links(html, src_uri=page.file.src_uri, repository=repository)
+    return notebooks.notebook_links(html, src_uri=page.file.src_uri, repository=repository(config))
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:

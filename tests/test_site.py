@@ -175,3 +175,32 @@ def test_a_build_never_shows_a_placeholder(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr[-4000:]
     page = _text(root / "site" / "index.html")
     assert "42" in page and "Running…" not in page
+
+
+def test_the_sitemap_lists_every_page_and_pages_link_back_to_their_source(
+    built_site: Path,
+) -> None:
+    """Search engines find every page at its canonical address; readers find its source."""
+    import xml.etree.ElementTree as ET
+
+    import yaml
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    site_url = os.environ.get("DLCV_SITE_URL", "").strip().rstrip("/") or config["site_url"]
+    site_url = site_url.rstrip("/") + "/"
+    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    listed = {
+        loc.text
+        for loc in ET.parse(built_site / "sitemap.xml").getroot().findall(".//s:loc", namespace)
+    }
+    pages = {
+        site_url
+        + ("" if p.parent == built_site else p.parent.relative_to(built_site).as_posix() + "/")
+        for p in built_site.rglob("index.html")
+    }
+    assert listed == pages, (sorted(pages - listed)[:5], sorted(listed - pages)[:5])
+    source = "fundamentals/what-deep-means.md"
+    page = (built_site / markup.page_url(source) / "index.html").read_text(encoding="utf-8")
+    assert f'<link rel="canonical" href="{site_url}{markup.page_url(source)}">' in page
+    assert f'href="{config["repo_url"]}/{config["edit_uri"]}{source}"' in page
+    assert f'href="{config["repo_url"]}"' in page
