@@ -99,7 +99,7 @@ test: setup ## everything CI checks: lint, the snippets (those not cached), unit
 	@# snippet runs (FRESH=1 runs them all anyway).
 	READER_PYTHON="$$($(BIN)/python -m sitetools.reader_env)" && \
 		$(BIN)/python -m sitetools.snippets run $(if $(strip $(FRESH)),--fresh) --python "$$READER_PYTHON"
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup --durations=20
 
 bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming, JPEG folders
 	$(BIN)/python -m dlcv.bench
