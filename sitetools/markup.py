@@ -305,6 +305,7 @@ def transform(
     page_dir = posixpath.dirname(page_uri)
     bib_link = posixpath.relpath(BIBLIOGRAPHY_PAGE, page_dir or ".")
     page_keys: list[str] = []
+    line_where = where  # the page and the line being read, for citation errors
 
     def cite(match: re.Match[str]) -> str:
         keys = [k.strip().lstrip("@") for k in match["keys"].split(";")]
@@ -312,7 +313,7 @@ def transform(
         for key in keys:
             if key not in references:
                 raise MarkupError(
-                    f"{where}: citation [@{key}] has no entry in docs/research/references.yml"
+                    f"{line_where}: citation [@{key}] has no entry in docs/research/references.yml"
                 )
             if key not in page_keys:
                 page_keys.append(key)
@@ -348,6 +349,7 @@ def transform(
                     f"{where}:{i + 1 + line_offset}: an embed must stand alone on its line, "
                     f"as `[[snippet section/page/name.py]]`; got {line.strip()!r}"
                 )
+            line_where = f"{where}:{i + 1 + line_offset}"
             out.append(_sub_outside_inline_code(line, cite))
     for index, kind, indent in pending_lists:
         if kind == "references":

@@ -1,6 +1,5 @@
 """Tests for dlcv.bench."""
 
-import dataclasses
 import json
 import math
 import os
@@ -70,8 +69,6 @@ def test_time_matmul_counts_flops_and_bytes():
     assert timing.flops_per_second == pytest.approx(timing.flops / timing.seconds)
     assert timing.bytes_per_second == pytest.approx(timing.bytes / timing.seconds)
     assert timing.device.startswith("/device:")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        timing.seconds = 1.0
 
 
 def test_time_matmul_on_an_explicit_device_and_dtype():

@@ -26,104 +26,20 @@ import re
 import subprocess
 import textwrap
 from collections.abc import Callable, Mapping
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from helpers.site_markdown import site_markdown
+from helpers.snippet_boxes import SNIPPET_TITLE, SnippetBox, snippet_boxes
 
 from sitetools import markup, reader_env, snippets
 
 ROOT = Path(__file__).resolve().parents[1]
-SNIPPET_TITLE = re.compile(
-    r"^snippets/(?P<name>\S+\.py)(?P<excerpt>" + re.escape(markup.EXCERPT_SUFFIX) + r")?$"
-)
 DURATION = re.compile(r"\b\d+(?:\.\d+)?\s?(?:s|ms|µs)\b")
 
 
 def _untimed(text: str) -> str:
     return DURATION.sub("<time>", text)
-
-
-@dataclasses.dataclass
-class CodeBlock:
-    """One highlighted code block: its title and the text its copy button copies."""
-
-    title: str
-    copied: str
-    in_details: bool
-
-
-@dataclasses.dataclass
-class SnippetBox:
-    """One ``.dlcv-snippet`` box: its code blocks, in order, and its download links."""
-
-    blocks: list[CodeBlock] = dataclasses.field(default_factory=list)
-    downloads: list[str] = dataclasses.field(default_factory=list)
-
-
-class _Boxes(HTMLParser):
-    """Collect the snippet boxes of a page. Only ``div``, ``details``, ``code`` and the title
-    ``span`` are tracked, whose end tags the HTML always writes."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.boxes: list[SnippetBox] = []
-        self._divs: list[str] = []
-        self._details = 0
-        self._block: CodeBlock | None = None
-        self._into: str | None = None  # "title" or "code": where text goes
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = (dict(attrs).get("class") or "").split()
-        in_box = "box" in self._divs
-        if tag == "div":
-            if "dlcv-snippet" in classes:
-                self._divs.append("box")
-                self.boxes.append(SnippetBox())
-            elif "highlight" in classes and in_box:
-                self._divs.append("highlight")
-                self._block = CodeBlock("", "", self._details > 0)
-            else:
-                self._divs.append("other")
-        elif tag == "details":
-            self._details += 1
-        elif self._block is not None and self._into is None:
-            if tag == "span" and "filename" in classes:
-                self._into = "title"
-            elif tag == "code":
-                self._into = "code"
-        elif tag == "a" and in_box and "download" in dict(attrs):
-            self.boxes[-1].downloads.append(dict(attrs).get("href") or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "div" and self._divs:
-            kind = self._divs.pop()
-            if kind == "highlight" and self._block is not None:
-                # Material copies the element's text with its trailing whitespace trimmed.
-                self._block.copied = self._block.copied.rstrip()
-                self.boxes[-1].blocks.append(self._block)
-                self._block = None
-        elif tag == "details":
-            self._details -= 1
-        elif (tag, self._into) in {("span", "title"), ("code", "code")}:
-            self._into = None
-
-    def handle_data(self, data: str) -> None:
-        if self._block is None or self._into is None:
-            return
-        if self._into == "title":
-            self._block.title += data
-        else:
-            self._block.copied += data
-
-
-def snippet_boxes(html: str) -> list[SnippetBox]:
-    """The snippet boxes of a page's HTML, each with its code blocks as copied."""
-    parser = _Boxes()
-    parser.feed(html)
-    parser.close()
-    return parser.boxes
 
 
 def same_program(copied: str, file_text: str) -> bool:

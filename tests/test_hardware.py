@@ -1,6 +1,5 @@
 """Tests for dlcv.hardware."""
 
-import dataclasses
 import json
 import platform
 from collections.abc import Iterator
@@ -36,19 +35,35 @@ def test_devices_match_tensorflows_logical_devices(info):
         assert device.description.strip()
 
 
-def test_cuda_fields_follow_the_build(info):
-    build = tf.sysconfig.get_build_info()
-    assert info.built_with_cuda == bool(build.get("is_cuda_build", False))
-    if not info.built_with_cuda:
-        assert info.cuda_version is None
-        assert info.cudnn_version is None
-    else:
-        assert info.cuda_version == build.get("cuda_version")
-
-
-def test_info_is_frozen(info):
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        info.cpu_count = 99
+@pytest.mark.parametrize(
+    ("build", "expected", "shown"),
+    [
+        (
+            {"is_cuda_build": True, "cuda_version": "12.5.1", "cudnn_version": "9"},
+            (True, "12.5.1", "9"),
+            "yes (CUDA 12.5.1, cuDNN 9)",
+        ),
+        # A build may leave a version blank: it is unknown, not the empty string.
+        ({"is_cuda_build": True, "cuda_version": ""}, (True, None, None), "yes (CUDA ?, cuDNN ?)"),
+        # Versions a CPU-only build reports are not the versions of anything it can use.
+        (
+            {"is_cuda_build": False, "cuda_version": "12.5.1", "cudnn_version": "9"},
+            (False, None, None),
+            "no",
+        ),
+        ({}, (False, None, None), "no"),
+    ],
+)
+def test_cuda_fields_come_from_the_build_info(
+    monkeypatch: pytest.MonkeyPatch,
+    build: dict[str, object],
+    expected: tuple[bool, str | None, str | None],
+    shown: str,
+) -> None:
+    monkeypatch.setattr(tf.sysconfig, "get_build_info", lambda: build)
+    info = describe_hardware()
+    assert (info.built_with_cuda, info.cuda_version, info.cudnn_version) == expected
+    assert f"CUDA build   {shown}" in format_hardware(info).splitlines()
 
 
 def test_format_hardware_mentions_versions_and_every_device(info):

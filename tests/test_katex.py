@@ -1,11 +1,22 @@
-"""Formulas are rendered to HTML at build time; pages without formulas skip KaTeX's CSS."""
+"""Formulas are rendered to HTML at build time; pages without formulas skip KaTeX's CSS.
+
+The HTML these tests read comes from the real tools: Python-Markdown with the site's
+extensions (pymdownx.arithmatex marks the formulas), KaTeX through Node, and, for what a
+page's head loads, a small site built by MkDocs with Material and the site's hooks.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from helpers.site_markdown import site_markdown
 
 from sitetools import katex
 
@@ -14,13 +25,18 @@ pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or not (ROOT / "node_modules/katex").is_dir(),
     reason="needs Node.js and node_modules/katex (make setup installs them)",
 )
+KATEX_CSS = "assets/vendor/katex/katex.min.css"
+PRELOAD = re.compile(r'<link rel="preload" href="(?P<href>[^"]+)" as="font"[^>]*>')
+
+
+def _page(markdown: str) -> str:
+    """A page's content HTML, as the site's Markdown set-up writes it."""
+    return site_markdown().convert(markdown)
 
 
 def test_inline_and_display_formulas_become_katex_html_inside_their_wrappers() -> None:
-    page = (
-        '<p>Inline <span class="arithmatex">\\(a &lt; b\\)</span>.</p>\n'
-        '<div class="arithmatex">\\[\\sum_i x_i\\]</div>'
-    )
+    page = _page("Inline $a < b$.\n\n$$\\sum_i x_i$$\n")
+    assert '<span class="arithmatex">\\(a &lt; b\\)</span>' in page  # what KaTeX is given
     out = katex.render_math(page, root=ROOT, where="docs/x.md")
     assert out.startswith('<p>Inline <span class="arithmatex"><span class="katex">')
     assert '<div class="arithmatex"><span class="katex-display">' in out
@@ -30,31 +46,92 @@ def test_inline_and_display_formulas_become_katex_html_inside_their_wrappers() -
 
 
 def test_a_page_without_formulas_is_returned_unchanged() -> None:
-    page = "<p>No math here, only \\(text\\) outside any wrapper.</p>"
+    page = _page("No math here: a price of \\$5, and `$x$` in code.\n")
+    assert "$5" in page and "<code>$x$</code>" in page
     assert katex.render_math(page, root=ROOT, where="docs/x.md") == page
 
 
 def test_a_formula_katex_cannot_parse_fails_naming_page_and_formula() -> None:
-    page = '<span class="arithmatex">\\(\\frac{1}{\\)</span>'
+    page = _page("Broken: $\\frac{1}{$.\n")
     with pytest.raises(katex.KatexError, match=r"docs/bad\.md: KaTeX cannot render '\\\\frac"):
         katex.render_math(page, root=ROOT, where="docs/bad.md")
 
 
-def test_the_stylesheet_is_dropped_only_from_pages_without_rendered_math() -> None:
-    head = '<head>\n  <link rel="stylesheet" href="../assets/vendor/katex/katex.min.css">\n</head>'
-    assert "katex.min.css" not in katex.adjust_assets(head + "<p>plain</p>")
-    with_math = head + '<span class="katex">x</span>'
-    assert katex.adjust_assets(with_math) == with_math
+# --- what a built page loads ------------------------------------------------------------------
+
+PAGES = {
+    "index.md": "# Plain\n\nNo formulas, only a price of \\$5.\n",
+    "digits.md": "# Digits\n\nOnly upright digits: $1 + 2 = 3$.\n",
+    "section/letters.md": "# Letters\n\nInline $a < b$.\n\n$$\\sum_i x_i$$\n",
+}
 
 
-def test_pages_with_math_preload_the_fonts_their_formulas_use() -> None:
-    head = '<head>\n  <link rel="stylesheet" href="../assets/vendor/katex/katex.min.css">\n</head>'
-    italic = '<span class="katex"><span class="mord mathnormal">x</span></span>'
-    html = katex.adjust_assets(head + italic)
-    assert html.count('rel="preload"') == 1
-    assert (
-        '<link rel="preload" href="../assets/vendor/katex/fonts/KaTeX_Math-Italic.woff2" '
-        'as="font" type="font/woff2" crossorigin>'
-    ) in html
-    both = head + italic + '<span class="mrel">=</span>'
-    assert "KaTeX_Main-Regular.woff2" in katex.adjust_assets(both)
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three pages built by MkDocs with the site's theme, Markdown extensions, KaTeX
+    stylesheet and hooks: one without formulas, one whose formulas are digits alone, one
+    with letters."""
+    project = tmp_path_factory.mktemp("katex-site")
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert KATEX_CSS in config["extra_css"]
+    vendor = project / "docs" / KATEX_CSS.rsplit("/", 1)[0]
+    vendor.mkdir(parents=True)
+    dist = ROOT / "node_modules" / "katex" / "dist"
+    shutil.copy2(dist / "katex.min.css", vendor)
+    shutil.copytree(dist / "fonts", vendor / "fonts")
+    (project / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+    for name, text in PAGES.items():
+        (project / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / "docs" / name).write_text(text, encoding="utf-8")
+    theme = {**config["theme"], "custom_dir": str(ROOT / config["theme"]["custom_dir"])}
+    (project / "mkdocs.yml").write_text(
+        yaml.safe_dump(
+            {
+                "site_name": "demo",
+                "theme": theme,
+                "hooks": [str(ROOT / "sitetools" / "hooks.py")],
+                "markdown_extensions": config["markdown_extensions"],
+                "extra_css": [KATEX_CSS],
+            }
+        ),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return project / "site"
+
+
+def _built(site: Path, folder: str) -> str:
+    return (site / folder / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_built_page_without_formulas_loads_no_katex(site: Path) -> None:
+    page = _built(site, "")
+    assert "Plain" in page and "$5" in page  # the page is there, its dollar sign left alone
+    assert "katex" not in page.lower()
+
+
+def test_a_built_page_with_formulas_loads_the_stylesheet_and_preloads_only_its_fonts(
+    site: Path,
+) -> None:
+    fonts = {}
+    for folder in ("digits", "section/letters"):
+        page = _built(site, folder)
+        assert 'class="katex"' in page and "\\(" not in page and "\\[" not in page
+        up = "../" * (folder.count("/") + 1)
+        assert f'<link rel="stylesheet" href="{up}{KATEX_CSS}">' in page
+        hrefs = PRELOAD.findall(page)
+        for href in hrefs:
+            assert (site / folder / href).resolve().is_file(), f"{folder}: {href} is not there"
+        fonts[folder] = sorted(Path(href).stem for href in hrefs)
+    assert fonts == {
+        "digits": ["KaTeX_Main-Regular"],
+        "section/letters": ["KaTeX_Main-Regular", "KaTeX_Math-Italic"],
+    }

@@ -110,8 +110,8 @@ def test_citation_links_into_the_bibliography(root: Path) -> None:
 
 
 def test_unknown_citation_key_fails(root: Path) -> None:
-    with pytest.raises(markup.MarkupError, match=r"\[@hinton2006\] has no entry"):
-        _transform("As shown [@hinton2006].", root)
+    with pytest.raises(markup.MarkupError, match=r"page\.md:3: citation \[@hinton2006\] has no"):
+        _transform("Text.\n\nAs shown [@hinton2006].", root)
 
 
 def test_references_lists_only_what_the_page_cites(root: Path) -> None:

@@ -99,17 +99,28 @@ def test_execute_runs_checks_and_caches_the_notebook(tmp_path: Path) -> None:
         notebooks.execute(source, cache_dir=cache, where="docs/x/walkthrough.py")
 
 
-def test_links_go_under_the_title() -> None:
+def test_links_go_under_the_title(tmp_path: Path) -> None:
+    import nbformat
+
+    cells = [
+        nbformat.v4.new_markdown_cell("# Walkthrough\n\nWhat this notebook shows."),
+        nbformat.v4.new_code_cell("print(1)"),
+    ]
+    rendered = _convert(tmp_path, cells, mathjax_url="")
     page = notebooks.notebook_links(
-        "<h1>Walkthrough</h1><p>text</p>",
-        src_uri="fundamentals/walkthrough.py",
-        repository="owner/repo",
+        rendered, src_uri="fundamentals/walkthrough.py", repository="owner/repo"
     )
-    assert page.startswith('<h1>Walkthrough</h1><p class="dlcv-notebook-links">')
-    assert 'href="../walkthrough.ipynb" download' in page
+    # The rendered page, less the links, is what nbconvert wrote; the links follow the title.
+    links = re.search(r'<p class="dlcv-notebook-links">.*?</p>', page, re.S)
+    assert links is not None and page.count("dlcv-notebook-links") == 1
+    assert page[: links.start()] + page[links.end() :] == rendered
+    title = re.search(r"<h1\b[^>]*>(?P<text>.*?)</h1>", rendered, re.S)
+    assert title is not None and title["text"].startswith("Walkthrough")
+    assert links.start() == title.end()
+    assert 'href="../walkthrough.ipynb" download' in links[0]
     assert (
         "https://colab.research.google.com/github/owner/repo/blob/main/"
-        "docs/fundamentals/walkthrough.ipynb" in page
+        "docs/fundamentals/walkthrough.ipynb" in links[0]
     )
 
 
@@ -126,21 +137,29 @@ CODE_CELL = "print('$1 and $2')"
 MATHJAX_URLS = ["", "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"]
 
 
-def _render(folder: Path, *, mermaid: bool, mathjax_url: str) -> str:
-    """A tiny notebook's page HTML, from mkdocs-jupyter and nbconvert themselves."""
+def _convert(folder: Path, cells: list[Any], *, mathjax_url: str) -> str:
+    """A notebook's page HTML, from mkdocs-jupyter and nbconvert themselves."""
     import nbformat
     from mkdocs_jupyter import convert  # type: ignore[import-untyped]
 
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_markdown_cell(MATH_CELL)]
-    if mermaid:
-        notebook.cells.append(nbformat.v4.new_markdown_cell(MERMAID_CELL))
-    notebook.cells.append(nbformat.v4.new_code_cell(CODE_CELL))
+    notebook.cells = cells
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     path = folder / "tiny.ipynb"
     nbformat.write(notebook, path)
     html: str = convert.nb2html(str(path), execute=False, custom_mathjax_url=mathjax_url)
     return html
+
+
+def _render(folder: Path, *, mermaid: bool, mathjax_url: str) -> str:
+    """A tiny notebook's page HTML: formulas, perhaps a Mermaid diagram, and code."""
+    import nbformat
+
+    cells = [nbformat.v4.new_markdown_cell(MATH_CELL)]
+    if mermaid:
+        cells.append(nbformat.v4.new_markdown_cell(MERMAID_CELL))
+    cells.append(nbformat.v4.new_code_cell(CODE_CELL))
+    return _convert(folder, cells, mathjax_url=mathjax_url)
 
 
 @pytest.fixture(scope="module", params=MATHJAX_URLS, ids=["mathjax-blank", "mathjax-jsdelivr"])

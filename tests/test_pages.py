@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from mkdocs.utils.meta import get_data
 
 from sitetools import markup, snippets
 
@@ -52,13 +53,11 @@ def _fences(path: Path) -> list[tuple[int, str, str]]:
 
 
 def _embeds() -> dict[str, list[str]]:
-    """Snippet name → pages that embed it."""
+    """Snippet name → pages that embed it (as the build reads them: not in code blocks)."""
     found: dict[str, list[str]] = {}
     for page in PAGES:
-        for line in page.read_text(encoding="utf-8").splitlines():
-            match = markup.EMBED_RE.match(line)
-            if match and match["kind"] == "snippet":
-                found.setdefault(match["target"], []).append(_rel(page))
+        for name in markup.snippet_embeds(page.read_text(encoding="utf-8")):
+            found.setdefault(name, []).append(_rel(page))
     return found
 
 
@@ -110,15 +109,6 @@ def test_every_snippet_is_embedded_by_its_own_page() -> None:
                 f"snippets/{name} belongs to {own_page} but is embedded by {embeds[name]}"
             )
     assert not problems, "\n".join(problems)
-
-
-def test_every_embed_resolves() -> None:
-    missing = [
-        f"{', '.join(pages)}: [[snippet {name}]] — no file snippets/{name}"
-        for name, pages in _embeds().items()
-        if not (ROOT / "snippets" / name).is_file()
-    ]
-    assert not missing, "\n".join(missing)
 
 
 def _rerun_all() -> bool:
@@ -193,9 +183,10 @@ def test_rotation_is_capped_stable_and_moves_with_the_commit() -> None:
     assert rotation(names, dict.fromkeys(names, 500.0), commit="0") != []
 
 
-def test_pages_show_what_their_snippets_print(tmp_path: Path) -> None:
-    """Every line a snippet printed is on its page, as a reader running it by hand would see it;
-    unless a snippet says its output varies, a second run by hand prints exactly the same.
+def test_snippets_print_the_same_when_run_again(tmp_path: Path) -> None:
+    """Every snippet runs, and unless it says its output varies, a second run prints exactly
+    what the first printed (durations aside). That the pages show that output is checked on
+    the built site (tests/test_site.py).
 
     The second run is bounded (`_rerun_set`): the snippets that changed against the base cache
     when there is one, otherwise a rotation capped at about a minute that a new commit moves
@@ -251,29 +242,47 @@ MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)")
 HTML_IMAGE = re.compile(r"<img\b(?P<attrs>[^>]*)>", re.I)
 
 
+def _expand(page: Path, references: dict[str, markup.Reference], cited: set[str]) -> None:
+    """Expand a page's embeds, citations and reference lists as the build does, with the
+    build's own code: MkDocs's front-matter split, then `markup.transform` (snippets are not
+    rendered; their files and sections are resolved). Adds the keys the page cites to `cited`.
+
+    Raises:
+        MarkupError: what the build would fail with, naming the page and the line.
+    """
+    source = page.read_text(encoding="utf-8")
+    markdown, _ = get_data(source)
+    offset = source.count("\n", 0, len(source) - len(markdown)) if source.endswith(markdown) else 0
+    markup.transform(
+        markdown,
+        page_uri=page.relative_to(ROOT / "docs").as_posix(),
+        root=ROOT,
+        references=references,
+        render_snippet=lambda name, section, code: "",
+        cited=cited,
+        line_offset=offset,
+    )
+
+
 @pytest.mark.parametrize("page", PAGES, ids=_rel)
-def test_citation_keys_resolve(page: Path) -> None:
-    known = markup.load_references(REFERENCES)
-    unknown = [
-        f"{_rel(page)}:{number}: [@{key}] is not in docs/research/references.yml "
-        "(add an entry there: CONTRIBUTING.md, 'Cite')"
-        for number, line in _prose_lines(page)
-        for match in markup.CITE_RE.finditer(re.sub(markup.INLINE_CODE_RE, "", line))
-        for key in (k.strip().lstrip("@") for k in match["keys"].split(";"))
-        if key not in known
-    ]
-    assert not unknown, "\n".join(unknown)
+def test_embeds_and_citations_resolve(page: Path) -> None:
+    """Every embed names a file (and a marked section) inside its folder, every citation an
+    entry of docs/research/references.yml, every [[references]] list something to list."""
+    try:
+        _expand(page, markup.load_references(REFERENCES), set())
+    except markup.MarkupError as exc:
+        pytest.fail(f"{exc} (CONTRIBUTING.md, 'Add a page': Embed, Cite)", pytrace=False)
 
 
 def test_every_reference_is_cited() -> None:
-    cited = {
-        key.strip().lstrip("@")
-        for page in PAGES
-        for _, line in _prose_lines(page)
-        for match in markup.CITE_RE.finditer(re.sub(markup.INLINE_CODE_RE, "", line))
-        for key in match["keys"].split(";")
-    }
-    unused = sorted(set(markup.load_references(REFERENCES)) - cited)
+    references = markup.load_references(REFERENCES)
+    cited: set[str] = set()
+    for page in PAGES:
+        try:
+            _expand(page, references, cited)
+        except markup.MarkupError as exc:
+            pytest.fail(f"{exc} (so its citations are unknown)", pytrace=False)
+    unused = sorted(set(references) - cited)
     assert not unused, (
         f"docs/research/references.yml: entries no page cites: {', '.join(unused)} "
         "(cite them with [@key] or remove them)"
@@ -326,17 +335,25 @@ def test_images_have_alt_text(page: Path) -> None:
 
 def test_page_checks_catch_what_they_are_for(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
-    page = tmp_path / "page.md"
+    page = tmp_path / "docs" / "page.md"
+    page.parent.mkdir()
     page.write_text(
         "---\ntitle: T\ndescription: D\n---\n\n## Section first\n\n#### Skipped level\n\n"
         "Fact [@no-such-key].\n\n![](figure.png)\n\n```python\n# not a heading\n```\n",
         encoding="utf-8",
     )
-    for check, phrase in [
-        (test_headings_are_in_order, "start the page with one '# Title'"),
-        (test_headings_are_in_order, "heading level 4 after level 2"),
-        (test_citation_keys_resolve, "page.md:10: [@no-such-key] is not in"),
-        (test_images_have_alt_text, "page.md:12: image figure.png has no alt text"),
+    embeds = tmp_path / "docs" / "embeds.md"
+    embeds.write_text(
+        "---\ntitle: T\n---\n\n# T\n\n```\n[[snippet shown/as/code.py]]\n```\n\n"
+        "[[snippet no/such/file.py]]\n",
+        encoding="utf-8",
+    )
+    for check, checked, phrase in [
+        (test_headings_are_in_order, page, "start the page with one '# Title'"),
+        (test_headings_are_in_order, page, "heading level 4 after level 2"),
+        (test_embeds_and_citations_resolve, page, "page.md:10: citation [@no-such-key] has no"),
+        (test_images_have_alt_text, page, "page.md:12: image figure.png has no alt text"),
+        (test_embeds_and_citations_resolve, embeds, "embeds.md:11: embeds snippets/no/such/"),
     ]:
-        with pytest.raises(AssertionError, match=re.escape(phrase)):
-            check(page)
+        with pytest.raises((AssertionError, pytest.fail.Exception), match=re.escape(phrase)):
+            check(checked)

@@ -145,7 +145,7 @@ def test_new_page_passes_page_checks(scaffolded: Path) -> None:
         f"tests/test_pages.py::test_page_has_front_matter_with_title_and_description[{page_id}]",
         f"tests/test_pages.py::test_python_fences_are_tested_in_place[{page_id}]",
         "tests/test_pages.py::test_every_snippet_is_embedded_by_its_own_page",
-        "tests/test_pages.py::test_every_embed_resolves",
+        f"tests/test_pages.py::test_embeds_and_citations_resolve[{page_id}]",
     ]
     proc = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", *checks, cwd=scaffolded)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 import os
 import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
+
+from helpers.site_markdown import site_markdown
+from helpers.snippet_boxes import snippet_boxes
 
 from sitetools import markup, snippets
 
@@ -41,29 +46,84 @@ def _text(path: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 
 
+def output_problems(page_html: str, printed: Mapping[str, str], *, where: str) -> list[str]:
+    """What is wrong with the Output blocks of one page; empty if each shows what it should.
+
+    Each snippet box must show, in its Output block, exactly what its snippet printed (the
+    trailing newlines aside), and a snippet that printed nothing must have no Output block.
+
+    Args:
+        page_html: the page's HTML.
+        printed: each snippet's stdout, by name under snippets/.
+        where: the page, for messages.
+    """
+    problems = []
+    for box in snippet_boxes(page_html):
+        name = box.snippet()
+        if name is None or name not in printed:
+            problems.append(f"{where}: a snippet box of {name or 'no snippet'} with no result")
+            continue
+        expected = [printed[name].rstrip("\n")] if printed[name].strip() else []
+        shown = [text.rstrip("\n") for text in box.outputs()]
+        if shown != expected:
+            diff = difflib.unified_diff(
+                "\n".join(expected).splitlines(),
+                "\n".join(shown).splitlines(),
+                "printed",
+                "shown",
+                lineterm="",
+            )
+            problems.append(
+                f"{where}: the Output block of snippets/{name} is not what it printed "
+                f"({len(shown)} Output block(s)):\n" + "\n".join(diff)
+            )
+    return problems
+
+
 def _assert_pages_show_snippet_output(site: Path) -> None:
-    """Each page shows, line for line, what its snippets printed in the run the build used."""
+    """Each page shows exactly what its snippets printed in the run the build used."""
     results = {r.name: r for r in snippets.run_all(ROOT, log=lambda _: None)}
+    printed = {name: result.stdout for name, result in results.items()}
+    problems: list[str] = []
     checked = 0
     for page in sorted((ROOT / "docs").rglob("*.md")):
         uri = page.relative_to(ROOT / "docs").as_posix()
-        out = site / markup.page_url(uri) / "index.html"
-        embedded = [
-            m["target"]
-            for line in page.read_text(encoding="utf-8").splitlines()
-            if (m := markup.EMBED_RE.match(line)) and m["kind"] == "snippet"
-        ]
+        embedded = markup.snippet_embeds(page.read_text(encoding="utf-8"))
         if not embedded:
             continue
-        text = _text(out)
+        page_html = (site / markup.page_url(uri) / "index.html").read_text(encoding="utf-8")
+        shown = [box.snippet() for box in snippet_boxes(page_html)]
+        assert set(shown) == set(embedded), f"{uri}: boxes of {shown}, embeds of {embedded}"
+        problems += output_problems(page_html, printed, where=uri)
         for name in embedded:
-            for line in results[name].stdout.splitlines():
-                assert line.strip() in text, f"{uri}: output line of {name} missing: {line!r}"
             for figure in results[name].figures:
                 folder = site / "_snippets" / name.removesuffix(".py")
                 assert (folder / figure.name).is_file(), f"{name}: {figure.name} missing"
             checked += 1
     assert checked >= 1
+    assert not problems, "\n".join(problems)
+
+
+def test_output_check_holds_a_page_to_every_character_printed() -> None:
+    """`output_problems` on boxes that `markup.snippet_block` writes, rendered as the site
+    renders them: equal output passes; a changed character, a line the page lacks, an
+    empty line, or an Output block for a silent snippet each fail."""
+    printed = "loss 0.25\n\n  a < b & c\nx\n"
+
+    def page(stdout: str) -> str:
+        block = markup.snippet_block(
+            name="s/p/x.py", code="...", stdout=stdout, figures=[], provenance={}, cpu_seconds=1
+        )
+        return site_markdown().convert(block)
+
+    assert output_problems(page(printed), {"s/p/x.py": printed}, where="p") == []
+    changed = "loss 0.26\n\n  a < b & c\nx\n"
+    for other in [changed, printed + "y\n", printed.replace("\n\n", "\n"), " " + printed]:
+        (problem,) = output_problems(page(printed), {"s/p/x.py": other}, where="p")
+        assert problem.startswith("p: the Output block of snippets/s/p/x.py is not what")
+    assert output_problems(page(""), {"s/p/x.py": ""}, where="p") == []
+    assert output_problems(page(printed), {"s/p/x.py": "\n"}, where="p")
+    assert output_problems(page(printed), {}, where="p")
 
 
 def test_failing_snippet_fails_the_build_and_is_named(tmp_path: Path) -> None:

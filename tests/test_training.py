@@ -290,25 +290,43 @@ def test_two_workers_on_loopback_agree_with_one_process(tmp_path: Path) -> None:
         assert "`checkpoint_dir` must be a folder that every worker shares" in stderr
 
 
+def _scalars(log_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """Each scalar's (step, value) pairs, as TensorBoard reads them from the event file."""
+    (events,) = log_dir.glob("events.out.tfevents.*")
+    found: dict[str, list[tuple[int, float]]] = {}
+    for event in tf.compat.v1.train.summary_iterator(str(events)):
+        for value in event.summary.value:
+            number = float(tf.make_ndarray(value.tensor))
+            found.setdefault(value.tag, []).append((event.step, number))
+    return found
+
+
 def test_progress_lines_and_tensorboard_logs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     keras.utils.set_random_seed(0)
-    training.train(
+    history = training.train(
         _model(),
         _data(),
         loss=LOSS,
         optimizer=keras.optimizers.SGD(0.1),
         epochs=2,
         global_batch_size=16,
+        validation_data=_data(32),
         log_dir=tmp_path / "logs",
         verbose=1,
     )
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(" · ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
     assert "6 steps" in lines[0] and "loss" in lines[0]
-    events = list((tmp_path / "logs").glob("events.out.tfevents.*"))
-    assert events and events[0].stat().st_size > 0
+    scalars = _scalars(tmp_path / "logs")
+    tags = ["accuracy", "loss", "seconds", "val_accuracy", "val_loss"]
+    assert sorted(scalars) == tags
+    for tag in tags:
+        # One point per epoch, at the epoch's number, holding what the history holds.
+        assert [step for step, _ in scalars[tag]] == [1, 2], tag
+        expected = [row[tag] for row in history.epochs]
+        assert [v for _, v in scalars[tag]] == pytest.approx(expected, rel=1e-6), tag
 
 
 def test_same_architecture_rebuilt_in_the_same_process_resumes(tmp_path: Path) -> None:
@@ -328,19 +346,23 @@ def test_same_architecture_rebuilt_in_the_same_process_resumes(tmp_path: Path) -
     )
     again = _model()
     assert [v.path for v in again.variables] != [v.path for v in first.variables]
+    fresh = [v.numpy() for v in again.variables]
+    assert not all(map(np.array_equal, fresh, [v.numpy() for v in first.variables]))
+    # Asked for the epoch the checkpoint holds, the run restores it and trains no further:
+    # what the model holds then is what was restored.
     history = training.train(
         again,
         _data(),
         loss=LOSS,
         optimizer=keras.optimizers.SGD(),
-        epochs=2,
+        epochs=1,
         global_batch_size=16,
         checkpoint_dir=tmp_path,
         verbose=0,
     )
     assert history.resumed_from == (1, 0)
     for restored, saved in zip(again.variables, first.variables, strict=True):
-        assert restored.shape == saved.shape
+        np.testing.assert_array_equal(restored.numpy(), saved.numpy(), err_msg=saved.path)
 
 
 def _train_small(
