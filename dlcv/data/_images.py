@@ -1,33 +1,66 @@
-"""One file of an image folder: its structure checked by reading its bytes, then
-decoded with TensorFlow.
+"""One file of an image folder: recognised and checked with Pillow, decoded with
+TensorFlow.
 
-The check reads the file's bytes once: the format from its magic bytes, not its
-extension, and the structure of JPEG, PNG, GIF, BMP and WebP files, which finds cut-off
-and corrupted files without a decoder, and quietly, where TensorFlow's JPEG decoder
-writes to stderr.
+The check reads the file's bytes once. Its first bytes, not its name, say which format
+it claims to be; Pillow's reader for that format then parses it, which finds files that
+are cut off or corrupted and reads what decides how TensorFlow must decode the file
+(grayscale, alpha, 16 bits, frames). How deep the check goes depends on what Pillow
+offers for the format:
+
+- PNG: `verify()` checks the CRC of every chunk up to `IEND`, which finds a flipped
+  byte as well as a missing end, without decompressing the pixels.
+- GIF, BMP and WebP: Pillow's `verify()` checks nothing for these, so the image (for a
+  GIF, its first frame, the one used) is decoded once with `load()`.
+- JPEG: opening parses the segments up to the first scan; `_check_jpeg_end` says why
+  the end of the file is then checked here rather than by `load()`.
+
+The file is in memory, at most `max_file_bytes` long, and an image of more pixels than
+Pillow's guard against decompression bombs allows (`PIL.Image.MAX_IMAGE_PIXELS`, read,
+never changed) is refused before anything decodes it. No Pillow setting is changed:
+where a program sets `PIL.ImageFile.LOAD_TRUNCATED_IMAGES` to `True`, Pillow's `load()`
+accepts a GIF or BMP whose image data is cut off, and such a file is left to the
+decode of the scan's `verify` pass.
 
 This module is private: its names are not re-exported by `dlcv` or `dlcv.data`.
 
 Examples:
     >>> import tempfile
-    >>> from PIL import Image
     >>> folder = Path(tempfile.mkdtemp())
     >>> Image.new("I;16", (4, 4)).save(folder / "deep.png")
     >>> decoder, notes = inspect_image_file(folder / "deep.png", max_bytes=1 << 20)
     >>> decoder == DECODE_16BIT, notes[1]
     (True, '16-bit: decoded with all 16 bits, 65535 being white')
+    >>> png = (folder / "deep.png").read_bytes()
+    >>> _ = (folder / "cut.png").write_bytes(png[: len(png) - 20])
+    >>> try:
+    ...     inspect_image_file(folder / "cut.png", max_bytes=1 << 20)
+    ... except Unusable as error:
+    ...     print(error)
+    truncated: the file ends inside the PNG chunks
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
-import zlib
+import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import tensorflow as tf
+from PIL import (
+    BmpImagePlugin,
+    GifImagePlugin,
+    Image,
+    ImageFile,
+    JpegImagePlugin,
+    PngImagePlugin,
+    WebPImagePlugin,
+    features,
+)
 
 from dlcv.data._files import Unusable, read_regular
 
@@ -40,8 +73,8 @@ __all__ = [
     "undecodable",
 ]
 
-# How a file is decoded, set by its header: TensorFlow 2.21 decodes 16-bit PNGs to 8
-# bits unless asked for uint16, and refuses `channels=3` for a WebP with alpha.
+# How a file is decoded, set by the check: TensorFlow 2.21 decodes 16-bit PNGs to 8 bits
+# unless asked for uint16, and refuses `channels=3` for a WebP with an alpha channel.
 DECODE_8BIT, DECODE_16BIT, DECODE_DROP_ALPHA = 0, 1, 2
 _ALPHA_NOTE = (
     "alpha channel dropped (the colours stored under transparent pixels are kept, "
@@ -49,185 +82,34 @@ _ALPHA_NOTE = (
 )
 _GRAY_NOTE = "grayscale: its one channel is copied to red, green and blue"
 
-
-def _inspect_jpeg(data: bytes) -> tuple[int, list[str]]:
-    """Walk a JPEG's header segments to its first scan and check that the file ends."""
-    size, position, components = len(data), 2, 0
-    while True:
-        if position >= size:
-            raise Unusable("truncated: the file ends inside the JPEG header")
-        if data[position] != 0xFF:
-            raise Unusable(
-                f"corrupt: no JPEG marker where one must be (byte {position})"
-            )
-        while position < size and data[position] == 0xFF:  # fill bytes
-            position += 1
-        if position >= size:
-            raise Unusable("truncated: the file ends inside the JPEG header")
-        marker = data[position]
-        position += 1
-        if marker == 0xD9:
-            raise Unusable("corrupt: the JPEG ends before any image data")
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
-            continue
-        if position + 2 > size:
-            raise Unusable("truncated: the file ends inside the JPEG header")
-        length = int.from_bytes(data[position : position + 2], "big")
-        if length < 2:
-            raise Unusable(f"corrupt: a JPEG segment of impossible length {length}")
-        if position + length > size:
-            raise Unusable("truncated: the file ends inside the JPEG header")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and length >= 8:
-            components = data[position + 7]
-        if marker == 0xDA:  # start of scan: compressed data follows
-            if not components:
-                raise Unusable("corrupt: JPEG image data before the frame header")
-            # Compressed data cannot hold FF D9 (an FF there is followed by 00 or
-            # D0-D7), so a file without it after the first scan was cut off.
-            if data.find(b"\xff\xd9", position + length) < 0:
-                raise Unusable(
-                    "truncated: the JPEG has no end-of-image marker (the file was cut "
-                    "off)"
-                )
-            break
-        position += length
-    notes = {
-        1: [_GRAY_NOTE],
-        4: ["CMYK JPEG: converted to RGB by TensorFlow's decoder"],
-    }
-    return DECODE_8BIT, notes.get(components, [])
+# The formats TensorFlow decodes, by their first bytes, and Pillow's reader for each.
+# Calling the reader itself, rather than `Image.open`, keeps its own error message
+# (`Image.open` only says it cannot identify the file) and leaves the pixel limit to
+# `_check_pixels`, which refuses where `Image.open` would print a warning.
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+)
+_READERS: dict[str, Callable[[io.BytesIO], ImageFile.ImageFile]] = {
+    "JPEG": JpegImagePlugin.JpegImageFile,
+    "PNG": PngImagePlugin.PngImageFile,
+    "GIF": GifImagePlugin.GifImageFile,
+    "BMP": BmpImagePlugin.BmpImageFile,
+    "WebP": WebPImagePlugin.WebPImageFile,
+}
 
 
-def _inspect_png(data: bytes) -> tuple[int, list[str]]:
-    """Walk a PNG's chunks, checking each one's CRC, and read
-    its bit depth and colour type.
-    """
-    view, size, position = memoryview(data), len(data), 8
-    bit_depth, colour_type, transparency = 0, -1, False
-    while True:
-        if position + 8 > size:
-            raise Unusable("truncated: the PNG ends before its IEND chunk")
-        length = int.from_bytes(data[position : position + 4], "big")
-        kind = data[position + 4 : position + 8].decode("latin-1")
-        end = position + 12 + length
-        if end > size:
-            raise Unusable(f"truncated: the file ends inside the PNG's {kind!r} chunk")
-        stored = int.from_bytes(data[end - 4 : end], "big")
-        if zlib.crc32(view[position + 4 : end - 4]) != stored:
-            raise Unusable(
-                f"corrupt: the PNG's {kind!r} chunk fails its CRC check (byte "
-                f"{position})"
-            )
-        if position == 8:
-            if kind != "IHDR" or length != 13:
-                raise Unusable("corrupt: the PNG does not start with an IHDR chunk")
-            bit_depth, colour_type = data[position + 16], data[position + 17]
-        if kind == "tRNS":
-            transparency = True
-        if kind == "IEND":
-            break
-        position = end
-    notes = []
-    if colour_type in (0, 4):
-        notes.append(_GRAY_NOTE)
-    if colour_type in (4, 6):
-        notes.append(_ALPHA_NOTE)
-    elif transparency:
-        notes.append(_ALPHA_NOTE.replace("alpha channel", "transparency (tRNS chunk)"))
-    if bit_depth == 16:
-        notes.append("16-bit: decoded with all 16 bits, 65535 being white")
-        return DECODE_16BIT, notes
-    return DECODE_8BIT, notes
-
-
-def _skip_gif_blocks(data: bytes, position: int) -> int:
-    """Return the position after a chain of GIF data
-    sub-blocks starting at `position`.
-    """
-    while True:
-        if position >= len(data):
-            raise Unusable("truncated: the file ends inside GIF image data")
-        length = data[position]
-        position += 1 + length
-        if length == 0:
-            return position
-
-
-def _inspect_gif(data: bytes) -> tuple[int, list[str]]:
-    """Walk a GIF's blocks to its trailer, counting the frames."""
-    if len(data) < 13:
-        raise Unusable("truncated: the file ends inside the GIF header")
-    position = 13
-    if data[10] & 0x80:  # global colour table
-        position += 3 * 2 ** ((data[10] & 0x07) + 1)
-    frames = 0
-    while True:
-        if position >= len(data):
-            raise Unusable("truncated: the GIF has no trailer (the file was cut off)")
-        block = data[position]
-        if block == 0x3B:
-            break
-        if block == 0x21:  # extension: label, then sub-blocks
-            position = _skip_gif_blocks(data, position + 2)
-        elif (
-            block == 0x2C
-        ):  # image: descriptor, local colour table, code size, sub-blocks
-            if position + 10 > len(data):
-                raise Unusable("truncated: the file ends inside a GIF image descriptor")
-            flags = data[position + 9]
-            position += 10 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
-            position = _skip_gif_blocks(data, position + 1)
-            frames += 1
-        else:
-            raise Unusable(
-                f"corrupt: unknown GIF block {block:#04x} at byte {position}"
-            )
-    if frames == 0:
-        raise Unusable("corrupt: the GIF holds no image")
-    return DECODE_8BIT, [
-        "animated GIF: only its first frame is used"
-    ] if frames > 1 else []
-
-
-def _inspect_bmp(data: bytes) -> tuple[int, list[str]]:
-    if len(data) < 30 or len(data) < int.from_bytes(data[2:6], "little"):
-        raise Unusable("truncated: the BMP is shorter than its header says")
-    bits = int.from_bytes(data[28:30], "little")
-    return DECODE_8BIT, [
-        "32-bit BMP: its fourth (alpha) channel is dropped"
-    ] if bits == 32 else []
-
-
-def _inspect_webp(data: bytes) -> tuple[int, list[str]]:
-    if len(data) < 30 or len(data) < int.from_bytes(data[4:8], "little") + 8:
-        raise Unusable("truncated: the WebP is shorter than its header says")
-    chunk = data[12:16]
-    if chunk == b"VP8X":
-        alpha = bool(data[20] & 0x10)
-    elif chunk == b"VP8L":
-        alpha = bool((int.from_bytes(data[21:25], "little") >> 28) & 1)
-    else:
-        alpha = False
-    return (DECODE_DROP_ALPHA, [_ALPHA_NOTE]) if alpha else (DECODE_8BIT, [])
-
-
-def inspect_image_file(path: Path, max_bytes: int) -> tuple[int, list[str]]:
-    """Return how to decode an image file and what conversions it
-    needs, or raise `Unusable`.
-    """
-    data = read_regular(path, max_bytes=max_bytes)
-    if not data:
-        raise Unusable("empty file (0 bytes)")
-    if data.startswith(b"\xff\xd8\xff"):
-        return _inspect_jpeg(data)
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return _inspect_png(data)
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return _inspect_gif(data)
-    if data.startswith(b"BM"):
-        return _inspect_bmp(data)
+def _format(data: bytes) -> str | None:
+    """The format `data` starts like, among those TensorFlow decodes, or `None`."""
     if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return _inspect_webp(data)
+        return "WebP"
+    return next((kind for start, kind in _SIGNATURES if data.startswith(start)), None)
+
+
+def _not_an_image(data: bytes) -> NoReturn:
     if data.startswith((b"II*\x00", b"MM\x00*")):
         raise Unusable("TIFF image: a format TensorFlow does not decode")
     start = data[:16]
@@ -236,6 +118,150 @@ def inspect_image_file(path: Path, max_bytes: int) -> tuple[int, list[str]]:
     raise Unusable(
         f"not an image: its first bytes ({start[:8].hex(' ')}) match no image format"
     )
+
+
+def _reason(error: Exception, kind: str, part: str, *, cut: bool) -> str:
+    """Why Pillow refused a file, as a skip reason: `part` is what it was reading, and
+    `cut` whether the data ran out under it.
+    """
+    message = str(error) or type(error).__name__
+    # Pillow's readers turn a short read (EOFError, struct.error) into a SyntaxError.
+    short = isinstance(error.__cause__ or error, EOFError | struct.error)
+    if cut or short or "truncated" in message.lower():
+        return f"truncated: the file ends inside the {kind} {part}"
+    checksum = re.search(r"checksum in b'(.{4})'", message)
+    if checksum:
+        return f"corrupt: the {kind}'s {checksum.group(1)!r} chunk fails its CRC check"
+    if message == "not identified by this driver":  # Pillow: no size or mode found
+        return f"corrupt: the {kind} header describes no image (no size or colour mode)"
+    return f"corrupt: Pillow cannot read the {kind} {part} ({message})"
+
+
+def _check_pixels(image: ImageFile.ImageFile) -> None:
+    width, height = image.size
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and width * height > limit:
+        raise Unusable(
+            f"too large: {width:,} x {height:,} pixels, more than the {limit:,} Pillow "
+            "allows an image (PIL.Image.MAX_IMAGE_PIXELS, its guard against "
+            "decompression bombs)"
+        )
+
+
+def _check_jpeg_end(data: bytes, scan: int) -> None:
+    """Raise `Unusable` unless an end-of-image marker follows the first scan.
+
+    Pillow's JPEG reader has no `verify()`, and opening stops at the first scan. It
+    notices a missing end only in a full `load()`, which decodes every pixel (about
+    what TensorFlow's decode in the verify pass costs again) and which stops noticing
+    once a program sets `PIL.ImageFile.LOAD_TRUNCATED_IMAGES`, as training scripts
+    often do: Pillow then supplies the marker itself. Looking for it costs microseconds
+    and holds whatever that setting: compressed data cannot hold `FF D9` (an `FF` there
+    is followed by `00` or `D0`-`D7`), so a file without one after its first scan was
+    cut off. Damage inside the compressed data is left to the verify pass.
+    """
+    if data.find(b"\xff\xd9", scan) < 0:
+        raise Unusable(
+            "truncated: the JPEG has no end-of-image marker (the file was cut off)"
+        )
+
+
+def _frames(image: ImageFile.ImageFile, data: bytes) -> int:
+    """How many frames a GIF holds, or `Unusable`."""
+    try:
+        return int(getattr(image, "n_frames", 1))
+    except Exception as error:  # any exception of Pillow's reader, as in `_open`
+        # Frames are counted block by block: running out of data there means a cut.
+        cut = image.fp is not None and image.fp.tell() >= len(data)
+        raise Unusable(_reason(error, "GIF", "frames", cut=cut)) from None
+
+
+def _conversions(
+    kind: str, image: ImageFile.ImageFile, data: bytes, frames: int
+) -> list[str]:
+    """What happens to a sound file on its way to RGB, read from Pillow's view of it."""
+    bands = image.getbands()
+    notes = []
+    if kind in ("JPEG", "PNG") and bands[0] in ("1", "L", "I"):
+        notes.append(_GRAY_NOTE)
+    if kind == "JPEG" and image.mode == "CMYK":
+        notes.append("CMYK JPEG: converted to RGB by TensorFlow's decoder")
+    if "A" in bands and kind != "BMP":
+        notes.append(_ALPHA_NOTE)
+    elif kind == "PNG" and "transparency" in image.info:
+        notes.append(_ALPHA_NOTE.replace("alpha channel", "transparency (tRNS chunk)"))
+    # Pillow reads 16-bit colour PNGs into 8-bit modes; the bit depth is byte 24, in
+    # the IHDR chunk that comes first, whose CRC Pillow checked on opening.
+    if kind == "PNG" and data[12:16] == b"IHDR" and data[24] == 16:
+        notes.append("16-bit: decoded with all 16 bits, 65535 being white")
+    # TensorFlow keeps three of a 32-bit BMP's four channels, whether Pillow takes the
+    # fourth for alpha or padding; the bit count is in the header Pillow parsed.
+    if kind == "BMP" and int.from_bytes(data[28:30], "little") == 32:
+        notes.append("32-bit BMP: its fourth (alpha) channel is dropped")
+    if kind == "GIF" and frames > 1:
+        notes.append("animated GIF: only its first frame is used")
+    return notes
+
+
+def _open(kind: str, data: bytes) -> tuple[ImageFile.ImageFile, int]:
+    """Open `data` with Pillow's reader for `kind`; return the image and the offset
+    where its reader stopped, or raise `Unusable`.
+    """
+    stream = io.BytesIO(data)
+    # Pillow's readers raise many exception types on a bad file (SyntaxError, OSError,
+    # ValueError, struct.error...): any of them means that the file cannot be used.
+    try:
+        return _READERS[kind](stream), stream.tell()
+    except Image.DecompressionBombError as error:
+        raise Unusable(f"too large: {error}") from None
+    except Exception as error:
+        # The readers parse a header piece by piece, so one that failed with no data
+        # left was cut off; the WebP reader hands the whole file to libwebp, and the
+        # RIFF header says how long the file should be.
+        if kind == "WebP":
+            cut = int.from_bytes(data[4:8], "little") + 8 > len(data)
+        else:
+            cut = stream.tell() >= len(data)
+        raise Unusable(_reason(error, kind, "header", cut=cut)) from None
+
+
+def inspect_image_file(path: Path, max_bytes: int) -> tuple[int, list[str]]:
+    """Return how to decode an image file and what conversions it needs, or raise
+    `Unusable`, saying why the file cannot be used.
+    """
+    data = read_regular(path, max_bytes=max_bytes)
+    if not data:
+        raise Unusable("empty file (0 bytes)")
+    kind = _format(data)
+    if kind is None:
+        _not_an_image(data)
+    if kind == "WebP" and not features.check_module("webp"):
+        raise Unusable("WebP image: this installation of Pillow cannot read WebP")
+    image, stop = _open(kind, data)
+    with image:
+        _check_pixels(image)
+        if kind == "JPEG":
+            if not image.tile:  # Pillow stops quietly at the end of a short file
+                raise Unusable("truncated: the file ends inside the JPEG header")
+            _check_jpeg_end(data, stop)
+        frames = _frames(image, data) if kind == "GIF" else 1
+        notes = _conversions(kind, image, data, frames)
+        try:
+            if kind == "PNG":
+                image.verify()
+            elif kind != "JPEG":
+                image.load()
+        except Image.DecompressionBombError as error:
+            raise Unusable(f"too large: {error}") from None
+        except Exception as error:  # any exception of Pillow's reader, as in `_open`
+            # These read in large blocks and say themselves when the data ran out.
+            part = "chunks" if kind == "PNG" else "image data"
+            raise Unusable(_reason(error, kind, part, cut=False)) from None
+    if kind == "PNG" and any(note.startswith("16-bit") for note in notes):
+        return DECODE_16BIT, notes
+    if kind == "WebP" and image.mode == "RGBA":
+        return DECODE_DROP_ALPHA, notes
+    return DECODE_8BIT, notes
 
 
 def decode(

@@ -2,8 +2,8 @@
 `tf.data` pipeline.
 
 Scanning a folder finds every file that cannot become a correctly labelled RGB image and
-says why, before anything trains: first by reading each file's bytes and checking its
-structure (the format from its magic bytes, not its extension; cut-off and corrupted
+says why, before anything trains: first by reading each file's bytes and checking them
+with Pillow (the format from its first bytes, not its extension; cut-off and corrupted
 files found quietly, where TensorFlow's JPEG decoder writes to stderr), then by decoding
 every file once with the very function the pipeline uses, so no file that passed can
 fail in training.
@@ -247,10 +247,12 @@ def scan_image_folder(
     not its extension. Only regular files are read (a symbolic link counts as what it
     points to): a named pipe, a device such as `/dev/zero`, a socket, or a file over
     `max_file_bytes` is skipped by name, unread, and so is a class folder that cannot be
-    listed. Files that are empty, not images, cut off or corrupted are skipped: the scan
-    walks the structure of JPEG (segments up to the end-of-image marker), PNG (every
-    chunk's CRC), GIF (blocks up to the trailer), BMP and WebP (declared sizes). With
-    `verify`, each remaining file is then decoded once, in parallel, by the same
+    listed. Files that are empty, not images, cut off or corrupted are skipped, as found
+    by Pillow's reader for the format: a JPEG's segments (and its end-of-image marker),
+    every CRC of a PNG (`verify()`), the image of a GIF (its first frame), BMP or WebP
+    (`load()`). So is an image of more pixels than `PIL.Image.MAX_IMAGE_PIXELS`,
+    Pillow's guard against decompression bombs, which the scan reads but never changes.
+    With `verify`, each remaining file is then decoded once, in parallel, by the same
     function the pipeline uses, and a file TensorFlow cannot decode is skipped too: this
     costs about one epoch of decoding, and guarantees that no file fails later, in
     training. Files that can be used after a change are reported as converted: grayscale
