@@ -4,7 +4,7 @@ A page writes, each on a line of its own::
 
     [[snippet fundamentals/what-deep-means/layer_representations.py]]   the whole file
     [[snippet fundamentals/what-deep-means/layer_representations.py#model]]   a marked section
-    [[source dlcv/data.py#load_digits_images]]   a marked section of dlcv's own source
+    [[source dlcv/data/arrays.py#load_digits_images]]   a marked section of dlcv's own source
     [[include CONTRIBUTING.md]]   a Markdown file from the repository, as it is
     [[references]]   the entries this page cites
     [[bibliography]]   every entry in docs/research/references.yml

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dlcv import bench, data, detection, hardware, interpret, segmentation
+from dlcv.data import folders
 
 # Deterministic (derandomize) and with no example database on disk: CI sees the same examples.
 PROPERTY_SETTINGS = settings(
@@ -52,7 +53,7 @@ def _without_none(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 # Every name some argument of the table accepts: a drawn string must be none of them.
 VALID_NAMES = {
     *("raise", "skip"),
-    *data._INTERPOLATIONS,
+    *folders._INTERPOLATIONS,
     *detection.BOX_FORMATS,
     *hardware.STRATEGY_NAMES,
     *("CPU", "GPU", "TPU", *bench.DTYPES, "mixed_float16", "mixed_bfloat16", "auto"),

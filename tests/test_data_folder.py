@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from helpers.blocking import call_with_timeout, run_apart
-from PIL import Image
+from PIL import Image, ImageFile
 from skimage import data as skdata
 
 from dlcv.data import (
@@ -528,14 +528,22 @@ def test_folder_without_read_permission_is_skipped_by_name(tmp_path):
 
 def _corpus() -> dict[str, bytes]:
     """Damaged image files, by name, each of which must be skipped with a reason."""
-    png, jpeg = io.BytesIO(), io.BytesIO()
-    Image.fromarray(CAT).save(png, "PNG")
-    Image.fromarray(CAT).save(jpeg, "JPEG")
-    png_bytes, jpeg_bytes = png.getvalue(), jpeg.getvalue()
+    encoded = {}
+    for kind in ("PNG", "JPEG", "GIF", "BMP", "WEBP"):
+        buffer = io.BytesIO()
+        Image.fromarray(CAT).save(buffer, kind)
+        encoded[kind] = buffer.getvalue()
+    png_bytes, jpeg_bytes = encoded["PNG"], encoded["JPEG"]
     return {
         "zero-byte.png": b"",
         "truncated.png": png_bytes[: len(png_bytes) // 3],
         "truncated.jpg": jpeg_bytes[: len(jpeg_bytes) // 3],
+        "no-end-marker.jpg": jpeg_bytes[:-2],
+        **{
+            f"truncated.{kind.lower()}": content[: len(content) // 2]
+            for kind, content in encoded.items()
+            if kind in ("GIF", "BMP", "WEBP")
+        },
         "header-only.jpg": jpeg_bytes[:3],
         "signature-only.png": png_bytes[:8],
         "garbage.jpg": bytes(range(7, 256)) * 3,
@@ -565,3 +573,31 @@ def test_damaged_image_is_skipped_by_name_never_silent(damaged, name):
     assert reasons[f"cls/{name}"]
     with pytest.raises(ImageFolderError, match=rf"cls/{name}: "):
         make_folder_dataset(root, image_size=8, batch_size=2, report=found)
+
+
+def test_cut_jpeg_is_found_whatever_pillow_is_told_about_truncated_files(tmp_path, monkeypatch):
+    # Pillow's own check of a JPEG's end gives way under this process-wide setting, which
+    # training scripts often turn on; the scan's does not.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    folder = one_class(tmp_path)
+    jpeg = io.BytesIO()
+    Image.fromarray(CAT).save(jpeg, "JPEG")
+    (folder / "cut.jpg").write_bytes(jpeg.getvalue()[:-2])
+    found = scan_image_folder(tmp_path, verify=False)
+    assert by_name(found.skipped, tmp_path) == {
+        "cls/cut.jpg": "truncated: the JPEG has no end-of-image marker (the file was cut off)"
+    }
+
+
+def test_image_over_pillows_pixel_limit_is_skipped_and_the_limit_left_alone(tmp_path, monkeypatch):
+    # 32 x 32 = 1,024 pixels; a limit of 1,000 makes every test image a decompression bomb.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    folder = one_class(tmp_path)
+    Image.fromarray(ROCKET).save(folder / "bomb.jpg")
+    Image.new("RGB", (40, 25)).save(folder / "small.png")  # exactly 1,000 pixels
+    found = scan_image_folder(tmp_path)  # a warning would fail the test (filterwarnings)
+    assert [path.name for path in found.paths] == ["small.png"]
+    reasons = by_name(found.skipped, tmp_path)
+    assert set(reasons) == {"cls/bomb.jpg", "cls/good.png"}
+    assert reasons["cls/bomb.jpg"].startswith("too large: 32 x 32 pixels, more than the 1,000")
+    assert Image.MAX_IMAGE_PIXELS == 1000

@@ -244,7 +244,7 @@ def test_record_of_another_shape_inside_a_batch(tmp_path, shards):
 def test_parse_block_holds_about_four_mib_of_images_within_bounds() -> None:
     import tensorflow as tf
 
-    from dlcv.data import _parse_batch
+    from dlcv.data.shards import _parse_batch
 
     assert _parse_batch((8, 8, 1), tf.float32) == 8192  # 256 B each: capped
     assert _parse_batch((224, 224, 3), tf.uint8) == (4 << 20) // (224 * 224 * 3)  # 27

@@ -211,7 +211,7 @@ def test_unwrap_plain_tokens_keeps_the_text_and_the_coloured_spans() -> None:
 def test_snippet_embeds_lists_each_embedded_snippet_once_outside_code() -> None:
     page = (
         "[[snippet a/b/one.py#main]]\n"
-        "[[source dlcv/data.py#make_batches]]\n"
+        "[[source dlcv/data/arrays.py#make_batches]]\n"
         "```text\n[[snippet a/b/fenced.py]]\n```\n"
         "    [[snippet a/b/two.py]]\n"
         "[[snippet a/b/one.py#other]]\n"
