@@ -85,21 +85,6 @@ _SOURCES = {
         "pick_strategy",
         "setup_hardware",
     ),
-    "dlcv.inspect": (
-        "LayerProfile",
-        "ProbeResult",
-        "Profile",
-        "ReceptiveField",
-        "ReceptiveFieldStep",
-        "count_parameters",
-        "fit_linear_probe",
-        "format_profile",
-        "format_receptive_field",
-        "layer_outputs",
-        "probe_layers",
-        "profile",
-        "receptive_field",
-    ),
     "dlcv.interpret": (
         "grad_cam",
         "overlay_heatmap",
@@ -107,6 +92,20 @@ _SOURCES = {
         "visualize_filter",
     ),
     "dlcv.plot": ("read_alt_text", "save_figure", "use_style"),
+    "dlcv.probing": (
+        "ProbeResult",
+        "count_parameters",
+        "fit_linear_probe",
+        "layer_outputs",
+        "probe_layers",
+    ),
+    "dlcv.profiling": ("LayerProfile", "Profile", "format_profile", "profile"),
+    "dlcv.receptive_fields": (
+        "ReceptiveField",
+        "ReceptiveFieldStep",
+        "format_receptive_field",
+        "receptive_field",
+    ),
     "dlcv.segmentation": (
         "SHAPE_KINDS",
         "SegmentationScores",
@@ -204,21 +203,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         pick_strategy,
         setup_hardware,
     )
-    from dlcv.inspect import (
-        LayerProfile,
-        ProbeResult,
-        Profile,
-        ReceptiveField,
-        ReceptiveFieldStep,
-        count_parameters,
-        fit_linear_probe,
-        format_profile,
-        format_receptive_field,
-        layer_outputs,
-        probe_layers,
-        profile,
-        receptive_field,
-    )
     from dlcv.interpret import (
         grad_cam,
         overlay_heatmap,
@@ -226,6 +210,20 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         visualize_filter,
     )
     from dlcv.plot import read_alt_text, save_figure, use_style
+    from dlcv.probing import (
+        ProbeResult,
+        count_parameters,
+        fit_linear_probe,
+        layer_outputs,
+        probe_layers,
+    )
+    from dlcv.profiling import LayerProfile, Profile, format_profile, profile
+    from dlcv.receptive_fields import (
+        ReceptiveField,
+        ReceptiveFieldStep,
+        format_receptive_field,
+        receptive_field,
+    )
     from dlcv.segmentation import (
         SHAPE_KINDS,
         SegmentationScores,
