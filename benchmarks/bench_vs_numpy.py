@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlcv._cpuinfo import read_cpuinfo
 from dlcv.bench import estimate_cpu_peak, time_matmul
 
 # Both libraries keep worker threads spinning for a moment after a call; pausing between the
@@ -51,14 +52,10 @@ def time_numpy(n: int, *, repeats: int, warmup: int) -> float:
 
 def nominal_clock_hz() -> float | None:
     """The "cpu MHz" line of /proc/cpuinfo: the current (in a VM, usually nominal) clock."""
-    path = Path("/proc/cpuinfo")
-    if not path.is_file():
+    try:
+        return float(read_cpuinfo()["cpu MHz"]) * 1e6
+    except (KeyError, ValueError):
         return None
-    for line in path.read_text(errors="replace").splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "cpu MHz":
-            return float(value) * 1e6
-    return None
 
 
 def busy_seconds() -> float:

@@ -28,13 +28,13 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
+from dlcv._cpuinfo import max_clock_hz, read_cpuinfo
 from dlcv._validation import (
     _is_int,
     check_non_negative_int,
@@ -67,9 +67,6 @@ KINDS = ("matmul", "conv2d", "bandwidth")
 # of what is measured.
 _TARGET_CALL_SECONDS = 0.01
 _MAX_CHAIN = 1000
-
-_CPUINFO = Path("/proc/cpuinfo")
-_MAX_FREQUENCY = Path("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -917,22 +914,6 @@ def plot_roofline(
     return fig
 
 
-def _cpuinfo_fields() -> dict[str, str]:
-    # The first processor's block; the others repeat it on the machines
-    # this helper supports.
-    fields: dict[str, str] = {}
-    if not _CPUINFO.is_file():
-        return fields
-    for line in _CPUINFO.read_text(errors="replace").splitlines():
-        if not line.strip():
-            if fields:
-                break
-            continue
-        key, _, value = line.partition(":")
-        fields.setdefault(key.strip(), value.strip())
-    return fields
-
-
 def estimate_cpu_peak(
     *, fma_units: int, clock_hz: float | None = None
 ) -> CPUPeak | None:
@@ -973,7 +954,7 @@ def estimate_cpu_peak(
     """
     fma_units = check_positive_int(fma_units, "fma_units")
     clock_hz = _check_peak(clock_hz, "clock_hz")
-    fields = _cpuinfo_fields()
+    fields = read_cpuinfo()
     flags = set(fields.get("flags", "").split())
     if "avx512f" in flags:
         simd_width = 16
@@ -983,9 +964,8 @@ def estimate_cpu_peak(
         return None
     if clock_hz is not None:
         source = "given"
-    elif _MAX_FREQUENCY.is_file():
-        clock_hz = int(_MAX_FREQUENCY.read_text().strip()) * 1e3  # the file is in kHz
-        source = str(_MAX_FREQUENCY)
+    elif (maximum := max_clock_hz()) is not None:
+        clock_hz, source = maximum
     else:
         return None
     logical = (

@@ -97,6 +97,7 @@ EXPECTED = [
     "write_shards",
 ]
 MODULES = [
+    "dlcv._cpuinfo",
     "dlcv._keras_graph",
     "dlcv._layer_kinds",
     "dlcv._validation",

@@ -10,6 +10,7 @@ import sys
 import pytest
 import tensorflow as tf
 
+import dlcv._cpuinfo
 import dlcv.bench
 from dlcv.bench import (
     BenchReport,
@@ -313,8 +314,8 @@ def fake_cpu(tmp_path, monkeypatch):
         frequency = tmp_path / "cpuinfo_max_freq"
         if max_khz is not None:
             frequency.write_text(f"{max_khz}\n")
-        monkeypatch.setattr(dlcv.bench, "_CPUINFO", cpuinfo)
-        monkeypatch.setattr(dlcv.bench, "_MAX_FREQUENCY", frequency)
+        monkeypatch.setattr(dlcv._cpuinfo, "CPUINFO", cpuinfo)
+        monkeypatch.setattr(dlcv._cpuinfo, "MAX_FREQUENCY", frequency)
         monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
 
     return make
