@@ -6,7 +6,7 @@ timed repeats. The table reports each side's best round (other processes can onl
 round down), then every round as NumPy/dlcv GFLOP/s, and how much CPU time other processes
 took during the run: the comparison holds only where that is near 0%. Both sides use all the cores
 this process may use. The script also prints this CPU's theoretical float32 peak when it can
-be derived (see `dlcv.bench.estimate_cpu_peak`).
+be derived (see `dlcv.roofline.estimate_cpu_peak`).
 
 Run:  python benchmarks/bench_vs_numpy.py [--sizes 512 1024 2048 4096] [--rounds 3]
 """
@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from dlcv._cpuinfo import read_cpuinfo
-from dlcv.bench import estimate_cpu_peak, time_matmul
+from dlcv.bench import time_matmul
+from dlcv.roofline import estimate_cpu_peak
 
 # Both libraries keep worker threads spinning for a moment after a call; pausing between the
 # two sides keeps one library's spinning threads from slowing the other down.

@@ -24,18 +24,17 @@ except importlib.metadata.PackageNotFoundError:
 # Public name → the module that defines it.
 _SOURCES = {
     "dlcv.bench": (
-        "BenchReport",
-        "CPUPeak",
-        "Measurement",
-        "estimate_cpu_peak",
-        "format_report",
         "measure_bandwidth",
-        "plot_roofline",
-        "report_from_json",
-        "report_to_json",
         "run_benchmarks",
         "time_conv2d",
         "time_matmul",
+    ),
+    "dlcv.bench_report": (
+        "BenchReport",
+        "Measurement",
+        "format_report",
+        "report_from_json",
+        "report_to_json",
     ),
     "dlcv.blocks": (
         "apply_bottleneck_block",
@@ -106,6 +105,7 @@ _SOURCES = {
         "format_receptive_field",
         "receptive_field",
     ),
+    "dlcv.roofline": ("CPUPeak", "estimate_cpu_peak", "plot_roofline"),
     "dlcv.segmentation": (
         "SHAPE_KINDS",
         "SegmentationScores",
@@ -142,18 +142,17 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from dlcv.bench import (
-        BenchReport,
-        CPUPeak,
-        Measurement,
-        estimate_cpu_peak,
-        format_report,
         measure_bandwidth,
-        plot_roofline,
-        report_from_json,
-        report_to_json,
         run_benchmarks,
         time_conv2d,
         time_matmul,
+    )
+    from dlcv.bench_report import (
+        BenchReport,
+        Measurement,
+        format_report,
+        report_from_json,
+        report_to_json,
     )
     from dlcv.blocks import (
         apply_bottleneck_block,
@@ -224,6 +223,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         format_receptive_field,
         receptive_field,
     )
+    from dlcv.roofline import CPUPeak, estimate_cpu_peak, plot_roofline
     from dlcv.segmentation import (
         SHAPE_KINDS,
         SegmentationScores,

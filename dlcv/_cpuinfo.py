@@ -1,7 +1,7 @@
 """What Linux says about this machine's CPU: `/proc/cpuinfo` and the maximum clock.
 
 The one reader of these files for `dlcv.hardware` (the CPU's model name),
-`dlcv.bench` (SIMD flags, cores and clock for the peak) and
+`dlcv.roofline` (SIMD flags, cores and clock for the peak) and
 `benchmarks/bench_vs_numpy.py` (the nominal clock). Elsewhere, or where the files
 cannot be read, the readers return nothing rather than guess.
 """
