@@ -6,7 +6,7 @@ timed repeats. The table reports each side's best round (other processes can onl
 round down), then every round as NumPy/dlcv GFLOP/s, and how much CPU time other processes
 took during the run: the comparison holds only where that is near 0%. Both sides use all the cores
 this process may use. The script also prints this CPU's theoretical float32 peak when it can
-be derived (see `dlcv.bench.estimate_cpu_peak`).
+be derived (see `dlcv.roofline.estimate_cpu_peak`).
 
 Run:  python benchmarks/bench_vs_numpy.py [--sizes 512 1024 2048 4096] [--rounds 3]
 """
@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dlcv.bench import estimate_cpu_peak, time_matmul
+from dlcv._cpuinfo import read_cpuinfo
+from dlcv.bench import time_matmul
+from dlcv.roofline import estimate_cpu_peak
 
 # Both libraries keep worker threads spinning for a moment after a call; pausing between the
 # two sides keeps one library's spinning threads from slowing the other down.
@@ -51,14 +53,10 @@ def time_numpy(n: int, *, repeats: int, warmup: int) -> float:
 
 def nominal_clock_hz() -> float | None:
     """The "cpu MHz" line of /proc/cpuinfo: the current (in a VM, usually nominal) clock."""
-    path = Path("/proc/cpuinfo")
-    if not path.is_file():
+    try:
+        return float(read_cpuinfo()["cpu MHz"]) * 1e6
+    except (KeyError, ValueError):
         return None
-    for line in path.read_text(errors="replace").splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "cpu MHz":
-            return float(value) * 1e6
-    return None
 
 
 def busy_seconds() -> float:

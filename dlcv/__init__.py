@@ -24,18 +24,17 @@ except importlib.metadata.PackageNotFoundError:
 # Public name → the module that defines it.
 _SOURCES = {
     "dlcv.bench": (
-        "BenchReport",
-        "CPUPeak",
-        "Measurement",
-        "estimate_cpu_peak",
-        "format_report",
         "measure_bandwidth",
-        "plot_roofline",
-        "report_from_json",
-        "report_to_json",
         "run_benchmarks",
         "time_conv2d",
         "time_matmul",
+    ),
+    "dlcv.bench_report": (
+        "BenchReport",
+        "Measurement",
+        "format_report",
+        "report_from_json",
+        "report_to_json",
     ),
     "dlcv.blocks": (
         "apply_bottleneck_block",
@@ -85,21 +84,6 @@ _SOURCES = {
         "pick_strategy",
         "setup_hardware",
     ),
-    "dlcv.inspect": (
-        "LayerProfile",
-        "ProbeResult",
-        "Profile",
-        "ReceptiveField",
-        "ReceptiveFieldStep",
-        "count_parameters",
-        "fit_linear_probe",
-        "format_profile",
-        "format_receptive_field",
-        "layer_outputs",
-        "probe_layers",
-        "profile",
-        "receptive_field",
-    ),
     "dlcv.interpret": (
         "grad_cam",
         "overlay_heatmap",
@@ -107,6 +91,21 @@ _SOURCES = {
         "visualize_filter",
     ),
     "dlcv.plot": ("read_alt_text", "save_figure", "use_style"),
+    "dlcv.probing": (
+        "ProbeResult",
+        "count_parameters",
+        "fit_linear_probe",
+        "layer_outputs",
+        "probe_layers",
+    ),
+    "dlcv.profiling": ("LayerProfile", "Profile", "format_profile", "profile"),
+    "dlcv.receptive_fields": (
+        "ReceptiveField",
+        "ReceptiveFieldStep",
+        "format_receptive_field",
+        "receptive_field",
+    ),
+    "dlcv.roofline": ("CPUPeak", "estimate_cpu_peak", "plot_roofline"),
     "dlcv.segmentation": (
         "SHAPE_KINDS",
         "SegmentationScores",
@@ -143,18 +142,17 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from dlcv.bench import (
-        BenchReport,
-        CPUPeak,
-        Measurement,
-        estimate_cpu_peak,
-        format_report,
         measure_bandwidth,
-        plot_roofline,
-        report_from_json,
-        report_to_json,
         run_benchmarks,
         time_conv2d,
         time_matmul,
+    )
+    from dlcv.bench_report import (
+        BenchReport,
+        Measurement,
+        format_report,
+        report_from_json,
+        report_to_json,
     )
     from dlcv.blocks import (
         apply_bottleneck_block,
@@ -204,21 +202,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         pick_strategy,
         setup_hardware,
     )
-    from dlcv.inspect import (
-        LayerProfile,
-        ProbeResult,
-        Profile,
-        ReceptiveField,
-        ReceptiveFieldStep,
-        count_parameters,
-        fit_linear_probe,
-        format_profile,
-        format_receptive_field,
-        layer_outputs,
-        probe_layers,
-        profile,
-        receptive_field,
-    )
     from dlcv.interpret import (
         grad_cam,
         overlay_heatmap,
@@ -226,6 +209,21 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         visualize_filter,
     )
     from dlcv.plot import read_alt_text, save_figure, use_style
+    from dlcv.probing import (
+        ProbeResult,
+        count_parameters,
+        fit_linear_probe,
+        layer_outputs,
+        probe_layers,
+    )
+    from dlcv.profiling import LayerProfile, Profile, format_profile, profile
+    from dlcv.receptive_fields import (
+        ReceptiveField,
+        ReceptiveFieldStep,
+        format_receptive_field,
+        receptive_field,
+    )
+    from dlcv.roofline import CPUPeak, estimate_cpu_peak, plot_roofline
     from dlcv.segmentation import (
         SHAPE_KINDS,
         SegmentationScores,

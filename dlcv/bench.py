@@ -11,6 +11,9 @@ finished. Counting conventions, used throughout:
   written once. Caches can make the real traffic smaller, write-allocate caches larger.
 * Arithmetic intensity is FLOPs per byte; it places a measurement on a roofline.
 
+The results are `dlcv.bench_report` records, printed as a table or saved as JSON;
+`dlcv.roofline` draws them against the device's peaks.
+
 Run `python -m dlcv.bench --help` for the command-line interface.
 """
 
@@ -21,39 +24,32 @@ import contextlib
 import dataclasses
 import json
 import math
-import numbers
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import tensorflow as tf
-from matplotlib.figure import Figure
 
 from dlcv._validation import (
-    _is_int,
     check_non_negative_int,
     check_one_of,
     check_positive_int,
+)
+from dlcv.bench_report import (
+    BenchReport,
+    Measurement,
+    _describe,
+    format_report,
+    report_to_json,
 )
 from dlcv.hardware import _check_device as _check_device_name
 from dlcv.hardware import describe_hardware
 
 __all__ = [
-    "BenchReport",
-    "CPUPeak",
-    "Measurement",
-    "estimate_cpu_peak",
-    "format_report",
     "measure_bandwidth",
-    "plot_roofline",
-    "report_from_json",
-    "report_to_json",
     "run_benchmarks",
     "time_conv2d",
     "time_matmul",
@@ -67,82 +63,6 @@ KINDS = ("matmul", "conv2d", "bandwidth")
 # of what is measured.
 _TARGET_CALL_SECONDS = 0.01
 _MAX_CHAIN = 1000
-
-_CPUINFO = Path("/proc/cpuinfo")
-_MAX_FREQUENCY = Path("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
-
-
-@dataclasses.dataclass(frozen=True)
-class Measurement:
-    """One timed operation: how long it took, and the work and traffic it stands for.
-
-    Attributes:
-        kind: `"matmul"`, `"conv2d"` or `"bandwidth"`.
-        dtype: the element type, e.g. `"float32"`.
-        shape: what was computed: `(n, n, n)` for an n x n by n x n product; `(batch,
-            height, width, in_channels, kernel_height, kernel_width, out_channels)` for
-            a convolution; `(elements,)` for the bandwidth kernel.
-        seconds: the median time of one operation, in seconds.
-        flops: floating-point operations in one operation (a
-            multiply-add counts as two).
-        bytes: bytes one operation must move at least: operands read once,
-            result written once.
-        flops_per_second: `flops / seconds`.
-        bytes_per_second: `bytes / seconds`.
-        device: the device that ran it, e.g. `"/device:CPU:0"`.
-    """
-
-    kind: str
-    dtype: str
-    shape: tuple[int, ...]
-    seconds: float
-    flops: float
-    bytes: float
-    flops_per_second: float
-    bytes_per_second: float
-    device: str
-
-    @property
-    def intensity(self) -> float:
-        """Arithmetic intensity: FLOPs per byte moved."""
-        return self.flops / self.bytes
-
-
-@dataclasses.dataclass(frozen=True)
-class BenchReport:
-    """The result of `run_benchmarks`: the machine, and what was measured on it.
-
-    Attributes:
-        hardware: `describe_hardware()` as a JSON-ready dictionary.
-        measurements: the measurements, in the order they were taken.
-        skipped: one line per measurement the device could not run (e.g.
-            an unsupported dtype).
-    """
-
-    hardware: dict[str, Any]
-    measurements: tuple[Measurement, ...]
-    skipped: tuple[str, ...] = ()
-
-
-@dataclasses.dataclass(frozen=True)
-class CPUPeak:
-    """A CPU's theoretical float32 peak, and the facts it is derived from.
-
-    Attributes:
-        cores: physical cores this process may use.
-        clock_hz: the clock frequency assumed, in hertz.
-        clock_source: where that clock came from.
-        simd_width: float32 lanes in one vector register (16 with AVX-512, 8 with AVX2).
-        fma_units: fused multiply-add units per core, as the caller stated.
-        flops_per_second: `cores * clock_hz * fma_units * simd_width * 2`.
-    """
-
-    cores: int
-    clock_hz: float
-    clock_source: str
-    simd_width: int
-    fma_units: int
-    flops_per_second: float
 
 
 def _check_device(device: Any) -> str | None:
@@ -481,16 +401,6 @@ def _check_sizes(values: Any, name: str) -> tuple[int, ...]:
     return tuple(check_positive_int(value, name) for value in values)
 
 
-def _describe(measurement: Measurement) -> str:
-    s = measurement.shape
-    if measurement.kind == "matmul":
-        return f"{s[0]}x{s[1]} @ {s[1]}x{s[2]}"
-    if measurement.kind == "conv2d":
-        return f"{s[0]}x{s[1]}x{s[2]}x{s[3]} * {s[4]}x{s[5]} -> {s[6]}"
-    mib = s[0] * tf.as_dtype(measurement.dtype).size / 2**20
-    return f"y = s*x, {mib:g} MiB"
-
-
 def _progress_line(measurement: Measurement) -> str:
     line = f"{measurement.kind} {measurement.dtype} {_describe(measurement)}: "
     line += f"{measurement.seconds * 1e3:.3g} ms, "
@@ -607,399 +517,6 @@ def run_benchmarks(
     # `report_from_json` of itself.
     hardware = json.loads(json.dumps(dataclasses.asdict(describe_hardware())))
     return BenchReport(hardware, tuple(measurements), tuple(skipped))
-
-
-def _check_report(report: Any) -> BenchReport:
-    if not isinstance(report, BenchReport):
-        raise TypeError(
-            f"`report` must be a BenchReport. Received: report={type(report).__name__} "
-            "object"
-        )
-    return report
-
-
-def _device_description(report: BenchReport, device: str) -> str:
-    for entry in report.hardware.get("devices", []):
-        if entry.get("name") == device:
-            return f"{device} ({entry.get('description', '?')})"
-    return device
-
-
-def format_report(report: BenchReport) -> str:
-    """Format a `BenchReport` as a readable, aligned table.
-
-    Args:
-        report: what `run_benchmarks` returned.
-
-    Returns:
-        A header naming the device and versions, then one row per measurement: time per
-        operation, GFLOP/s, GB/s (the least traffic, as counted by the measurement) and
-        arithmetic intensity. No trailing newline.
-
-    Raises:
-        TypeError: if `report` is not a `BenchReport`.
-
-    Examples:
-        >>> report = run_benchmarks(quick=True, dtypes=["float32"], sizes=[32])
-        >>> row = format_report(report).splitlines()[3]
-        >>> print(row)  # doctest: +NORMALIZE_WHITESPACE
-        benchmark dtype shape ms/op GFLOP/s GB/s FLOP/byte
-
-    See: docs/hardware/accelerators.md
-    """
-    report = _check_report(report)
-    hw = report.hardware
-    devices = sorted({m.device for m in report.measurements})
-    lines = [
-        "Device      "
-        + (", ".join(_device_description(report, d) for d in devices) or "none"),
-        f"Software    TensorFlow {hw.get('tensorflow_version', '?')}, "
-        f"Keras {hw.get('keras_version', '?')}, Python {hw.get('python_version', '?')}",
-        "",
-    ]
-    header = ("benchmark", "dtype", "shape", "ms/op", "GFLOP/s", "GB/s", "FLOP/byte")
-    rows = [
-        (
-            m.kind,
-            m.dtype,
-            _describe(m),
-            f"{m.seconds * 1e3:.3f}",
-            f"{m.flops_per_second / 1e9:,.1f}",
-            f"{m.bytes_per_second / 1e9:,.1f}",
-            f"{m.intensity:,.2f}",
-        )
-        for m in report.measurements
-    ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        left = [
-            f"{cell:<{width}}" for cell, width in zip(row[:3], widths[:3], strict=True)
-        ]
-        right = [
-            f"{cell:>{width}}" for cell, width in zip(row[3:], widths[3:], strict=True)
-        ]
-        lines.append("  ".join(left + right))
-    lines.extend(f"skipped: {line}" for line in report.skipped)
-    return "\n".join(lines)
-
-
-def report_to_json(report: BenchReport) -> str:
-    """Serialise a `BenchReport` as JSON: `{"hardware":
-    ..., "measurements": [...], ...}`.
-
-    Args:
-        report: what `run_benchmarks` returned.
-
-    Returns:
-        The JSON text, indented; `report_from_json` reads it back.
-
-    Raises:
-        TypeError: if `report` is not a `BenchReport`.
-
-    Examples:
-        >>> report = run_benchmarks(quick=True, dtypes=["float32"], sizes=[32])
-        >>> report_from_json(report_to_json(report)) == report
-        True
-
-    See: docs/hardware/accelerators.md
-    """
-    report = _check_report(report)
-    return json.dumps(dataclasses.asdict(report), indent=2)
-
-
-def _check_measurement_values(entry: dict[str, Any]) -> None:
-    """Raise `TypeError` if a measurement read from JSON
-    holds a value of the wrong kind.
-    """
-    for name in ("kind", "dtype", "device"):
-        if not isinstance(entry[name], str):
-            raise TypeError(f"measurement field {name}={entry[name]!r}, not a string")
-    shape = entry["shape"]
-    if not isinstance(shape, list) or not all(
-        _is_int(size) and size > 0 for size in shape
-    ):
-        raise TypeError(
-            f"measurement field shape={shape!r}, not a list of positive integers"
-        )
-    for name in ("seconds", "flops", "bytes", "flops_per_second", "bytes_per_second"):
-        value = entry[name]
-        # Every one of them divides or is divided by another, so zero
-        # is as wrong as "fast".
-        if not (_is_real(value) and math.isfinite(value) and value > 0):
-            raise TypeError(
-                f"measurement field {name}={value!r}, not a positive number"
-            )
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def report_from_json(text: str) -> BenchReport:
-    """Read a `BenchReport` back from what `report_to_json` wrote.
-
-    Args:
-        text: the JSON text.
-
-    Returns:
-        The `BenchReport`.
-
-    Raises:
-        TypeError: if `text` is not a string.
-        ValueError: if `text` is not such JSON.
-
-    Examples:
-        >>> report_from_json('{"hardware": {}, "measurements": []}').measurements
-        ()
-
-    See: docs/hardware/accelerators.md
-    """
-    if not isinstance(text, str):
-        raise TypeError(
-            f"`text` must be a JSON string. Received: text={type(text).__name__}"
-        )
-    fields = {field.name for field in dataclasses.fields(Measurement)}
-    try:
-        data = json.loads(text)
-        entries = data["measurements"]
-        if not isinstance(entries, list):
-            raise TypeError(f"measurements={entries!r}, not a list")
-        for entry in entries:
-            if set(entry) != fields:
-                raise KeyError(f"measurement fields {sorted(entry)}")
-            _check_measurement_values(entry)
-        if not isinstance(data["hardware"], dict):
-            raise TypeError(f"hardware={data['hardware']!r}, not an object")
-        report = BenchReport(
-            dict(data["hardware"]),
-            tuple(
-                Measurement(**{**entry, "shape": tuple(entry["shape"])})
-                for entry in entries
-            ),
-            tuple(data.get("skipped", ())),
-        )
-        if not all(isinstance(line, str) for line in report.skipped):
-            raise TypeError(f"skipped lines {list(report.skipped)!r}")
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(
-            "`text` must be JSON written by report_to_json. Received: "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
-    return report
-
-
-def _check_peak(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    message = (
-        f"`{name}` must be a positive number, finite, or None. Received: "
-        f"{name}={value!r}"
-    )
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(message)
-    if not (math.isfinite(float(value)) and float(value) > 0):
-        raise ValueError(message)
-    return float(value)
-
-
-def plot_roofline(
-    report: BenchReport,
-    *,
-    peak_flops: float | None = None,
-    peak_bandwidth: float | None = None,
-) -> Figure:
-    """Plot the measurements on a roofline: FLOP/s against
-    arithmetic intensity, log-log.
-
-    The roof is `min(peak_flops, peak_bandwidth * intensity)` (Williams, Waterman and
-    Patterson, 2009). A peak that is not given is replaced by the best measured value
-    (the highest FLOP/s of any measurement, the highest bandwidth of a `"bandwidth"`
-    measurement), and the legend and title then say "measured roof". Intensity follows
-    the measurements' own counts: an n x n matrix product does `2 n**3` FLOPs on `3
-    n**2` elements, so its intensity is `2 n**3 / (3 n**2 * bytes_per_element)`. Small
-    operations whose operands stay in a cache can sit above a roof drawn from
-    main-memory bandwidth.
-
-    Args:
-        report: what `run_benchmarks` returned.
-        peak_flops: the device's peak in FLOP/s, e.g. from its datasheet. Defaults to
-            the best measured FLOP/s.
-        peak_bandwidth: the device's peak memory bandwidth in bytes/s. Defaults to the
-            best measured bandwidth.
-
-    Returns:
-        A Matplotlib `Figure` (not attached to `pyplot`); save it
-        with `dlcv.save_figure`.
-
-    Raises:
-        TypeError: if `report` is not a `BenchReport`, or a peak is not a number.
-        ValueError: if a peak is not positive and finite, or the report has nothing to
-            plot or no bandwidth measurement and no `peak_bandwidth`.
-
-    Examples:
-        >>> report = run_benchmarks(quick=True, dtypes=["float32"], sizes=[32])
-        >>> fig = plot_roofline(report)
-        >>> sum(len(points.get_offsets()) for points in fig.axes[0].collections)
-        3
-
-    See: docs/hardware/accelerators.md
-    """
-    report = _check_report(report)
-    peak_flops = _check_peak(peak_flops, "peak_flops")
-    peak_bandwidth = _check_peak(peak_bandwidth, "peak_bandwidth")
-    points = [m for m in report.measurements if m.flops > 0 and m.bytes > 0]
-    if not points:
-        raise ValueError("`report` must hold at least one measurement. Received: none")
-    streams = [m.bytes_per_second for m in points if m.kind == "bandwidth"]
-    if peak_bandwidth is None and not streams:
-        raise ValueError(
-            "`report` must hold a bandwidth measurement, or `peak_bandwidth` be given. "
-            "Received: no bandwidth measurement"
-        )
-    flops_roof = (
-        peak_flops
-        if peak_flops is not None
-        else max(m.flops_per_second for m in points)
-    )
-    bandwidth_roof = peak_bandwidth if peak_bandwidth is not None else max(streams)
-    measured = [
-        name
-        for name, given in (("FLOP/s", peak_flops), ("bandwidth", peak_bandwidth))
-        if given is None
-    ]
-    kind_of_roof = "peak roof" if not measured else "measured roof"
-    if measured and len(measured) < 2:
-        kind_of_roof = f"roof (measured {measured[0]})"
-
-    ridge = flops_roof / bandwidth_roof
-    intensities = [m.intensity for m in points]
-    low, high = min([*intensities, ridge]) / 4, max([*intensities, ridge]) * 4
-    x = np.geomspace(low, high, 200)
-
-    fig = Figure()
-    ax = fig.subplots()
-    ax.plot(
-        x,
-        np.minimum(flops_roof, bandwidth_roof * x),
-        color="black",
-        label=(
-            f"{kind_of_roof}: {flops_roof / 1e9:,.0f} GFLOP/s, "
-            f"{bandwidth_roof / 1e9:,.1f} GB/s"
-        ),
-    )
-    # One colour per dtype, one marker per kind: one collection (and
-    # legend entry) per pair.
-    dtypes = list(dict.fromkeys(m.dtype for m in points))
-    markers = {"matmul": "o", "conv2d": "s", "bandwidth": "^"}
-    for kind in dict.fromkeys(m.kind for m in points):
-        for dtype in dtypes:
-            group = [m for m in points if m.kind == kind and m.dtype == dtype]
-            if group:
-                ax.scatter(
-                    [m.intensity for m in group],
-                    [m.flops_per_second for m in group],
-                    marker=markers.get(kind, "o"),
-                    color=f"C{dtypes.index(dtype) % 10}",
-                    edgecolors="black",
-                    linewidths=0.5,
-                    zorder=3,
-                    label=f"{kind}, {dtype}",
-                )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("arithmetic intensity (FLOP per byte moved)")
-    ax.set_ylabel("FLOP/s")
-    devices = ", ".join(
-        _device_description(report, d) for d in sorted({m.device for m in points})
-    )
-    ax.set_title(f"Roofline of {devices}: {kind_of_roof}")
-    ax.legend(loc="lower right", fontsize="small", ncols=2)
-    return fig
-
-
-def _cpuinfo_fields() -> dict[str, str]:
-    # The first processor's block; the others repeat it on the machines
-    # this helper supports.
-    fields: dict[str, str] = {}
-    if not _CPUINFO.is_file():
-        return fields
-    for line in _CPUINFO.read_text(errors="replace").splitlines():
-        if not line.strip():
-            if fields:
-                break
-            continue
-        key, _, value = line.partition(":")
-        fields.setdefault(key.strip(), value.strip())
-    return fields
-
-
-def estimate_cpu_peak(
-    *, fma_units: int, clock_hz: float | None = None
-) -> CPUPeak | None:
-    """Derive this CPU's theoretical float32 peak: cores x
-    clock x FMA units x SIMD width x 2.
-
-    The SIMD width comes from the `/proc/cpuinfo` flags (`avx512f`: 16 float32 lanes;
-    `avx2` with `fma`: 8), the physical cores from this process's CPU affinity
-    divided by the threads per core, and the clock from the kernel's
-    `cpuinfo_max_freq`, the highest clock the core may run at. That is an upper
-    bound: many CPUs lower their clock under heavy AVX-512 load. The number of FMA
-    units per core is a per-model fact that no flag reveals (one on some Intel Xeon
-    Silver and Bronze and on client Core CPUs with AVX-512, two on Xeon Gold and
-    Platinum, for example), so the caller must state it. `/proc/cpuinfo`'s "cpu MHz"
-    is the current clock, not the maximum, and is not used.
-
-    Args:
-        fma_units: fused multiply-add units per core (vector FMA pipes).
-        clock_hz: the clock to assume instead of `cpuinfo_max_freq`, e.g. a datasheet's
-            all-core turbo. Defaults to None.
-
-    Returns:
-        A `CPUPeak`, or `None` when the peak cannot be derived: not Linux on x86, no FMA
-        or AVX2, or no clock known.
-
-    Raises:
-        TypeError: if `fma_units` is not an integer, or `clock_hz` is not a number.
-        ValueError: if `fma_units` is not positive, or `clock_hz` is not a
-            positive, finite number.
-
-    Examples:
-        >>> peak = estimate_cpu_peak(fma_units=2, clock_hz=3.0e9)
-        >>> peak is None or peak.flops_per_second == (
-        ...     peak.cores * 3.0e9 * 2 * peak.simd_width * 2)
-        True
-
-    See: docs/hardware/accelerators.md
-    """
-    fma_units = check_positive_int(fma_units, "fma_units")
-    clock_hz = _check_peak(clock_hz, "clock_hz")
-    fields = _cpuinfo_fields()
-    flags = set(fields.get("flags", "").split())
-    if "avx512f" in flags:
-        simd_width = 16
-    elif {"avx2", "fma"} <= flags:
-        simd_width = 8
-    else:
-        return None
-    if clock_hz is not None:
-        source = "given"
-    elif _MAX_FREQUENCY.is_file():
-        clock_hz = int(_MAX_FREQUENCY.read_text().strip()) * 1e3  # the file is in kHz
-        source = str(_MAX_FREQUENCY)
-    else:
-        return None
-    logical = (
-        len(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else os.cpu_count()
-    )
-    try:
-        threads_per_core = max(1, int(fields["siblings"]) // int(fields["cpu cores"]))
-    except (KeyError, ValueError):
-        threads_per_core = 1
-    cores = max(1, (logical or 1) // threads_per_core)
-    flops = cores * clock_hz * fma_units * simd_width * 2
-    return CPUPeak(cores, clock_hz, source, simd_width, fma_units, flops)
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from dlcv._cpuinfo import read_cpuinfo
 from dlcv._validation import _is_int, check_one_of, check_positive_int
 
 __all__ = [
@@ -95,13 +96,12 @@ def _memory(device_name: str) -> tuple[int | None, int | None]:
 
 def _cpu_model() -> str:
     # /proc/cpuinfo names the model on Linux; platform.processor() is often empty there.
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text(errors="replace").splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and value.strip():
-                return value.strip()
-    return platform.processor() or platform.machine() or "unknown CPU"
+    return (
+        read_cpuinfo().get("model name")
+        or platform.processor()
+        or platform.machine()
+        or "unknown CPU"
+    )
 
 
 def _cpu_count() -> int:

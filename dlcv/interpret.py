@@ -6,7 +6,7 @@ makes one channel of a layer respond most strongly? `visualize_filter` finds one
 gradient ascent on the input. Which regions of this image made the model choose this
 class? `grad_cam` weights a convolutional layer's feature maps by the gradient of the
 class score and keeps the positive part. The intermediate activations themselves are
-read with `dlcv.inspect.layer_outputs`.
+read with `dlcv.probing.layer_outputs`.
 
 Every function here works on Keras models with a single input that takes images as
 (batch, height, width, channels) arrays, the Keras default `channels_last` layout.

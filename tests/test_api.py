@@ -1,8 +1,13 @@
 """The public API is exactly this list; every module's `__all__` is honest and its examples run."""
 
+import ast
 import doctest
 import importlib
 import inspect
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -97,8 +102,12 @@ EXPECTED = [
     "write_shards",
 ]
 MODULES = [
+    "dlcv._cpuinfo",
+    "dlcv._keras_graph",
+    "dlcv._layer_kinds",
     "dlcv._validation",
     "dlcv.bench",
+    "dlcv.bench_report",
     "dlcv.blocks",
     "dlcv.data",
     "dlcv.data._files",
@@ -108,9 +117,12 @@ MODULES = [
     "dlcv.data.shards",
     "dlcv.detection",
     "dlcv.hardware",
-    "dlcv.inspect",
     "dlcv.interpret",
     "dlcv.plot",
+    "dlcv.probing",
+    "dlcv.profiling",
+    "dlcv.receptive_fields",
+    "dlcv.roofline",
     "dlcv.scratch",
     "dlcv.segmentation",
     "dlcv.training",
@@ -166,3 +178,52 @@ def test_docstring_examples_use_the_plural_section_title(name):
     source = inspect.getsource(importlib.import_module(name))
     singular = [n for n, line in enumerate(source.splitlines(), 1) if line.strip() == "Example:"]
     assert not singular, f"{name}: write 'Examples:' (plural) on lines {singular}"
+
+
+# `python dlcv/bench.py` puts dlcv/ itself first on sys.path, so a module there named like one of
+# the standard library's is what every later `import <name>` loads: a dlcv/inspect.py once made
+# NumPy's `import inspect` load dlcv's (which imports Keras, which imports NumPy) and fail.
+PACKAGE_DIR = Path(dlcv.__file__).resolve().parent
+
+
+def test_no_module_is_named_like_a_standard_library_module():
+    names = [info.name for info in pkgutil.walk_packages(dlcv.__path__, "dlcv.")]
+    assert set(MODULES) <= set(names)  # the walk sees the package's modules
+    clashes = [name for name in names if name.rsplit(".", 1)[-1] in sys.stdlib_module_names]
+    assert not clashes, f"rename these, they shadow the standard library: {clashes}"
+
+
+def _stdlib_imports() -> list[str]:
+    """The standard-library modules that dlcv's modules import."""
+    found = set()
+    for path in PACKAGE_DIR.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return sorted(found & sys.stdlib_module_names - {"__future__", "antigravity", "this"})
+
+
+def test_running_a_module_as_a_script_imports_the_standard_library():
+    # What running any dlcv module as a script does to sys.path, then the standard-library
+    # imports of dlcv and NumPy's (which import many more): none may load a file from dlcv/.
+    modules = _stdlib_imports()
+    assert "dataclasses" in modules
+    code = (
+        "import importlib, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "for name in ['numpy', *sys.argv[2:]]:\n"
+        "    importlib.import_module(name)\n"
+        "for name, module in sorted(sys.modules.items()):\n"
+        "    if (getattr(module, '__file__', None) or '').startswith(sys.argv[1]):\n"
+        "        print(name, module.__file__)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, f"{PACKAGE_DIR}/", *modules],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == "", f"loaded from dlcv/ instead of the standard library:\n{proc.stdout}"

@@ -5,8 +5,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from skimage import color, data, transform
 
-from dlcv.inspect import layer_outputs
 from dlcv.plot import save_figure, use_style
+from dlcv.probing import layer_outputs
 
 keras.utils.set_random_seed(0)
 

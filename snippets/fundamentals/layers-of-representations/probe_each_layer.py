@@ -5,7 +5,7 @@ import keras
 import numpy as np
 
 from dlcv.data import load_digits_images, split_train_test
-from dlcv.inspect import probe_layers
+from dlcv.probing import probe_layers
 
 keras.utils.set_random_seed(0)
 

@@ -8,8 +8,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dlcv.data import load_digits_images, split_train_test
-from dlcv.inspect import count_parameters, fit_linear_probe
 from dlcv.plot import save_figure, use_style
+from dlcv.probing import count_parameters, fit_linear_probe
 
 keras.utils.set_random_seed(0)
 

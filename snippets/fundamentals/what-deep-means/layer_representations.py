@@ -7,8 +7,8 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 
 from dlcv.data import load_digits_images, split_train_test
-from dlcv.inspect import layer_outputs
 from dlcv.plot import save_figure, use_style
+from dlcv.probing import layer_outputs
 
 keras.utils.set_random_seed(0)
 

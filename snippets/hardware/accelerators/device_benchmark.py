@@ -3,8 +3,10 @@ roofline."""
 
 import keras
 
-from dlcv.bench import format_report, plot_roofline, run_benchmarks
+from dlcv.bench import run_benchmarks
+from dlcv.bench_report import format_report
 from dlcv.plot import save_figure, use_style
+from dlcv.roofline import plot_roofline
 
 # output varies: measured timings
 keras.utils.set_random_seed(0)

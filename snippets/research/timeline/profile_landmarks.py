@@ -9,8 +9,8 @@ from collections import Counter
 import keras
 from matplotlib.figure import Figure
 
-from dlcv.inspect import profile
 from dlcv.plot import save_figure, use_style
+from dlcv.profiling import profile
 
 keras.utils.set_random_seed(0)
 
@@ -110,7 +110,7 @@ ax.set_xscale("log")
 ax.set_xlim(0.2, 40)
 ax.set_xticks([0.3, 1, 3, 10, 30], labels=["0.3", "1", "3", "10", "30"])
 ax.set_xlabel(
-    "Multiply-accumulates per image, measured with dlcv.inspect.profile (G, log scale)"
+    "Multiply-accumulates per image, measured with dlcv.profile (G, log scale)"
 )
 ax.set_ylabel("ImageNet top-1 accuracy reported by the paper (%)")
 ax.set_title("Reported accuracy against measured cost")

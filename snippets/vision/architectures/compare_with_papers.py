@@ -5,7 +5,7 @@
 
 import keras
 
-from dlcv.inspect import profile
+from dlcv.profiling import profile
 
 keras.utils.set_random_seed(0)
 

@@ -8,7 +8,7 @@ from dlcv.blocks import (
     apply_separable_block,
     apply_squeeze_excite,
 )
-from dlcv.inspect import format_profile, profile
+from dlcv.profiling import format_profile, profile
 
 keras.utils.set_random_seed(0)
 

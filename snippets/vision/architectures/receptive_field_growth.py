@@ -4,8 +4,8 @@ import keras
 from matplotlib.figure import Figure
 
 from dlcv.blocks import apply_vgg_block
-from dlcv.inspect import format_receptive_field, receptive_field
 from dlcv.plot import save_figure, use_style
+from dlcv.receptive_fields import format_receptive_field, receptive_field
 
 keras.utils.set_random_seed(0)
 

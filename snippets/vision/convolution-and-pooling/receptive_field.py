@@ -6,8 +6,8 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from dlcv.inspect import receptive_field
 from dlcv.plot import save_figure, use_style
+from dlcv.receptive_fields import receptive_field
 from dlcv.scratch import conv2d
 
 keras.utils.set_random_seed(0)

@@ -10,8 +10,8 @@ from skimage import data
 from sklearn.datasets import load_sample_images
 
 from dlcv.data import load_digits_images, split_train_test
-from dlcv.inspect import count_parameters, fit_linear_probe
 from dlcv.plot import save_figure, use_style
+from dlcv.probing import count_parameters, fit_linear_probe
 
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)

@@ -6,8 +6,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from skimage import data
 
-from dlcv.inspect import layer_outputs
 from dlcv.plot import save_figure, use_style
+from dlcv.probing import layer_outputs
 
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)

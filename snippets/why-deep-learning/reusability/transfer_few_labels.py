@@ -7,8 +7,8 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from dlcv.data import load_digits_images, split_train_test
-from dlcv.inspect import fit_linear_probe
 from dlcv.plot import save_figure, use_style
+from dlcv.probing import fit_linear_probe
 from dlcv.video import make_moving_clips
 
 keras.utils.set_random_seed(0)

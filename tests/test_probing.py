@@ -1,10 +1,10 @@
-"""Tests for dlcv.inspect."""
+"""Tests for dlcv.probing: layer outputs, linear probes and parameter counts."""
 
 import keras
 import numpy as np
 import pytest
 
-from dlcv.inspect import (
+from dlcv.probing import (
     ProbeResult,
     count_parameters,
     fit_linear_probe,
