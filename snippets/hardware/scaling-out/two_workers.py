@@ -98,7 +98,7 @@ def launch() -> None:
         )
     results = []
     for index, proc in enumerate(procs):
-        stdout, stderr = proc.communicate(timeout=120)
+        stdout, stderr = proc.communicate(timeout=300)
         if proc.returncode != 0:
             raise RuntimeError(f"worker {index} failed:\n{stderr[-2000:]}")
         results.append(json.loads(stdout.strip().splitlines()[-1]))
