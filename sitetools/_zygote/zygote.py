@@ -1,6 +1,6 @@
 """A warm Python for the snippet runner: import the heavy libraries once, fork per snippet.
 
-Importing TensorFlow costs several seconds of CPU time, more than most snippets spend on their
+Importing TensorFlow costs several seconds of CPU time, as much as many snippets spend on their
 own work, and every snippet pays it again in a fresh ``python name.py``. This process imports
 the modules named on its command line once, then serves requests from the runner (see
 ``Warm`` in ``sitetools/_process.py``) over a Unix socket: each request carries the snippet's
