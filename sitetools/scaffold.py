@@ -5,9 +5,11 @@ Command line (``make new-page SECTION=fundamentals TITLE="Batch normalization"``
     python -m sitetools.scaffold [--root DIR] SECTION TITLE
 
 writes ``docs/<section>/<slug>.md`` and ``snippets/<section>/<slug>/first_snippet.py`` and adds
-``- <Title>: <section>/<slug>.md`` at the end of the section's list in ``nav``. The new page
-passes the site's checks as it is; then replace its placeholder prose and rename the snippet after
-what it shows. Nothing is overwritten: an unknown section, a title that is empty, longer than 80
+``- <Title>: <section>/<slug>.md`` at the end of the section's list in ``nav``. A content page
+(:func:`sitetools.skeleton.is_content_page`) is written in the skeleton of one: a "Before you
+start" box, then key takeaways and exercises before its references. The new page passes the
+site's checks as it is; then replace its placeholder prose and rename the snippet after what it
+shows. Nothing is overwritten: an unknown section, a title that is empty, longer than 80
 characters, on more than one line or holding markup, or an existing page is refused before any
 file is written; and the written mkdocs.yml and page are read back (with MkDocs's YAML loader and
 the site's own page transform) before success is reported, or else restored.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import posixpath
 import re
 import sys
 import unicodedata
@@ -27,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from sitetools import markup
+from sitetools import markup, skeleton
 
 __all__ = [
     "MAX_TITLE_LENGTH",
@@ -175,15 +178,59 @@ def _citation_key(root: Path) -> str:
     return next(iter(refs))
 
 
-def _page_text(*, section: str, slug: str, title: str, key: str) -> str:
+def _prerequisites(mkdocs_text: str, uri: str) -> str:
+    """The placeholder prerequisites: a link to the content page read just before ``uri``."""
+    entries = skeleton.nav_entries(mkdocs_text)
+    order = [entry_uri for _, entry_uri in entries]
+    earlier = entries[: order.index(uri)] if uri in order else entries
+    previous = [entry for entry in earlier if skeleton.is_content_page(entry[1])]
+    if not previous:
+        return skeleton.NO_PREREQUISITES
+    title, previous_uri = previous[-1]
+    link = posixpath.relpath(previous_uri, posixpath.dirname(uri))
+    name = title or posixpath.splitext(posixpath.basename(previous_uri))[0]
+    return (
+        f"[{name}]({link}), the page read just before this one; "
+        "link the earlier pages whose ideas this one uses."
+    )
+
+
+def _page_text(*, section: str, slug: str, title: str, key: str, prerequisites: str | None) -> str:
+    """The new page; with ``prerequisites`` (a content page), in the skeleton of one."""
     description = f"One sentence about {title} for search results and link previews."
+    snippet = f"[[snippet {section}/{slug}/{SNIPPET_NAME}]]"
+    box = end = ""
+    if prerequisites is not None:
+        box = f"""
+{skeleton.BOX_LINE}
+    **Prerequisites:** {prerequisites}
+
+    **What you will learn:**
+
+    - What a reader can explain or do after this page, one idea per bullet.
+    - Three to five bullets, in the order the page takes them up.
+    - Only what the page itself shows or cites.
+"""
+        end = f"""
+{skeleton.TAKEAWAYS}
+
+- The page's main points again, one per bullet, three to five of them.
+- Nothing new: every fact here is one the page states above with its citation.
+- No number that a run prints; that belongs to the snippet's output.
+
+{skeleton.EXERCISES}
+
+1. Change one value in `{SNIPPET_NAME}`, say which, and ask the reader to predict what the
+   output will show before running it.
+2. Ask a question that the output or figure of `{SNIPPET_NAME}` answers.
+"""
     return f"""---
 title: {_yaml_scalar(title)}
 description: {_yaml_scalar(description)}
 ---
 
 # {title}
-
+{box}
 State the idea of this page in a few sentences, one sentence per line.
 Back each fact with a citation of a primary source, like this one [@{key}].
 
@@ -191,8 +238,8 @@ Back each fact with a citation of a primary source, like this one [@{key}].
 
 Say what the program below shows and what to look for in its output.
 
-[[snippet {section}/{slug}/{SNIPPET_NAME}]]
-
+{snippet}
+{end}
 ## References
 
 [[references]]
@@ -254,12 +301,20 @@ def plan_page(root: Path, section: str, title: str) -> Scaffold:
     if not lines[last].endswith(("\n", "\r")):
         lines[last] += newline
     lines.insert(last + 1, nav_line + newline)
+    new_mkdocs_text = "".join(lines)
+    prerequisites = _prerequisites(new_mkdocs_text, uri) if skeleton.is_content_page(uri) else None
     return Scaffold(
         page=page,
-        page_text=_page_text(section=section, slug=slug, title=title, key=_citation_key(root)),
+        page_text=_page_text(
+            section=section,
+            slug=slug,
+            title=title,
+            key=_citation_key(root),
+            prerequisites=prerequisites,
+        ),
         snippet=snippet_dir / SNIPPET_NAME,
         snippet_text=_SNIPPET_TEXT,
-        mkdocs_text="".join(lines),
+        mkdocs_text=new_mkdocs_text,
         nav_line=nav_line.strip(),
     )
 
@@ -318,7 +373,8 @@ def check_written(root: Path, plan: Scaffold, *, section: str, title: str) -> No
     """Check that mkdocs.yml and the page, as written, load and pass the page's checks.
 
     Raises:
-        ScaffoldError: naming the file that does not load and why.
+        ScaffoldError: naming the file that does not load and why, or what keeps a content
+            page from following the skeleton (:func:`sitetools.skeleton.problems`).
     """
     from mkdocs.utils.meta import get_data
 
@@ -347,6 +403,13 @@ def check_written(root: Path, plan: Scaffold, *, section: str, title: str) -> No
         )
     except markup.MarkupError as exc:
         raise ScaffoldError(f"the new page would fail the build: {exc}") from exc
+    if skeleton.is_content_page(uri):
+        order = skeleton.reading_order((root / "mkdocs.yml").read_text(encoding="utf-8"))
+        missing = skeleton.problems(text, page_uri=uri, order=order)
+        if missing:
+            raise ScaffoldError(
+                "the new page would not follow a content page's skeleton: " + "; ".join(missing)
+            )
 
 
 def _nav_lists(nav: Any, entry: dict[str, str]) -> bool:

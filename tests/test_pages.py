@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import hashlib
 import itertools
 import os
@@ -13,12 +14,13 @@ import pytest
 import yaml
 from mkdocs.utils.meta import get_data
 
-from sitetools import markup, snippets
+from sitetools import markup, skeleton, snippets
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "vendor" not in p.parts)
 FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})(?P<info>.*)$")
+CONTENT_PAGES = [p for p in PAGES if skeleton.is_content_page(p.relative_to(DOCS).as_posix())]
 PYTHONISH = {"python", "py", "python3", "pycon", "ipython", "py3"}
 
 
@@ -357,3 +359,126 @@ def test_page_checks_catch_what_they_are_for(tmp_path: Path, monkeypatch) -> Non
     ]:
         with pytest.raises((AssertionError, pytest.fail.Exception), match=re.escape(phrase)):
             check(checked)
+
+
+def _reading_order() -> list[str]:
+    return skeleton.reading_order((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+
+
+def test_content_pages_are_the_section_pages_that_teach() -> None:
+    """The skeleton's definition picks every section page but the indexes and the bibliography."""
+    names = {_rel(page) for page in CONTENT_PAGES}
+    assert len(names) == 24, sorted(names)
+    assert "docs/research/timeline.md" in names
+    assert not any(name.endswith("/index.md") for name in names)
+    assert not any(name.startswith(("docs/reference/", "docs/contributing/")) for name in names)
+    assert "docs/research/bibliography.md" not in names and "docs/index.md" not in names
+    assert doctest.testmod(skeleton).failed == 0
+
+
+@pytest.mark.parametrize("page", CONTENT_PAGES, ids=_rel)
+def test_content_page_follows_the_skeleton(page: Path) -> None:
+    """A "Before you start" box after the title (prerequisites read earlier, three to five
+    things to learn), and at the end "Key takeaways" (three to five) then "Exercises" (two or
+    three, each naming one of the page's snippets), before the references."""
+    found = skeleton.problems(
+        page.read_text(encoding="utf-8"),
+        page_uri=page.relative_to(ROOT / "docs").as_posix(),
+        order=_reading_order(),
+    )
+    assert not found, "\n".join([*found, "(CONTRIBUTING.md, 'Add a page': the skeleton)"])
+
+
+SKELETON_PAGE = """---
+title: T
+description: D
+---
+
+# T
+
+!!! abstract "Before you start"
+    **Prerequisites:** [Earlier](earlier.md): what it explains.
+
+    **What you will learn:**
+
+    - one
+    - two
+    - three
+
+Prose.
+
+[[snippet s/p/shown.py]]
+
+## Key takeaways
+
+- one
+- two
+- three
+
+## Exercises
+
+1. Change a value in `shown.py`
+   and predict the output.
+2. Read the output of `snippets/s/p/shown.py`.
+
+## References
+
+[[references]]
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "phrase"),
+    [
+        ("# T\n\n!!!", "# T\n\nIntro.\n\n!!!", "box right after the '# Title' line"),
+        ('!!! abstract "Before you start"', '!!! note "Before"', "put a !!! abstract"),
+        ("    **Prerequisites:** [", "    [", "lacks its **Prerequisites:** line"),
+        ("    **What you will learn:**\n", "", "lacks its **What you will learn:** line"),
+        (
+            "    **Prerequisites:** [Earlier](earlier.md): what it explains.\n\n"
+            "    **What you will learn:**\n",
+            "    **What you will learn:**\n\n"
+            "    **Prerequisites:** [Earlier](earlier.md): what it explains.\n",
+            "put **Prerequisites:** before **What you will learn:**",
+        ),
+        ("# T\n", "T\n", "no '# Title' line"),
+        ("[Earlier](earlier.md): what", "Earlier pages", "must link to earlier pages"),
+        ("(earlier.md)", "(later.md)", "does not come before this page"),
+        ("(earlier.md)", "(nowhere.md)", "nowhere.md is not a page in mkdocs.yml's nav"),
+        ("(earlier.md)", "(https://x.org/a.md)", "is not a relative link"),
+        (
+            "    - three\n\nProse",
+            "\nProse",
+            "under **What you will learn:**: expected 3 to 5, found 2",
+        ),
+        (
+            "- three\n\n## Ex",
+            "- three\n- 4\n- 5\n- 6\n\n## Ex",
+            "Key takeaways': expected 3 to 5, found 6",
+        ),
+        ("## Key takeaways", "## Takeaways", "no '## Key takeaways' section"),
+        ("## Exercises", "## Exercises\n\n## Exercises", "'## Exercises' appears 2 times"),
+        ("## Exercises", "## More\n\n## Exercises", "the last sections must be"),
+        ("## References", "## Notes\n\n## References", "the last sections must be"),
+        ("2. Read", "Read", "numbered items under '## Exercises': expected 2 to 3, found 1"),
+        ("`snippets/s/p/shown.py`", "the output", "exercise 2 names none of the page's snippets"),
+        ("`shown.py`", "`other.py`", "exercise 1 names none of the page's snippets (shown.py)"),
+    ],
+)
+def test_skeleton_check_catches_each_missing_part(old: str, new: str, phrase: str) -> None:
+    order = ["s/earlier.md", "s/p.md", "s/later.md"]
+    assert skeleton.problems(SKELETON_PAGE, page_uri="s/p.md", order=order) == []
+    assert (
+        skeleton.problems(SKELETON_PAGE.replace("1.\n", ""), page_uri="s/p.md", order=order) == []
+    )
+    broken = SKELETON_PAGE.replace(old, new, 1)
+    assert broken != SKELETON_PAGE, old
+    found = skeleton.problems(broken, page_uri="s/p.md", order=order)
+    assert any(phrase in problem for problem in found), found
+
+
+def test_skeleton_allows_no_prerequisites_and_no_references() -> None:
+    page = SKELETON_PAGE.replace(
+        "[Earlier](earlier.md): what it explains.", skeleton.NO_PREREQUISITES
+    ).replace("## References\n\n[[references]]\n", "")
+    assert skeleton.problems(page, page_uri="s/p.md", order=["s/p.md"]) == []

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sitetools import scaffold, snippets
+from sitetools import scaffold, skeleton, snippets
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION, TITLE, SLUG = "fundamentals", "Batch normalization", "batch-normalization"
@@ -107,6 +107,11 @@ def test_scaffold_writes_page_snippet_and_one_nav_line(scaffolded: Path) -> None
     assert f"\n[[snippet {SNIPPET}]]\n" in page
     assert "[@lecun2015]" in page
     assert page.rstrip().endswith("## References\n\n[[references]]")
+    # The skeleton of a content page: the box after the title, the end sections before the
+    # references, and the page read just before it as the placeholder prerequisite.
+    assert '\n# Batch normalization\n\n!!! abstract "Before you start"\n' in page
+    assert "**Prerequisites:** [Generalization](generalization.md), " in page
+    assert page.index("## Key takeaways") < page.index("## Exercises") < page.index("## Refer")
     assert (scaffolded / "snippets" / SNIPPET).is_file()
 
     before = (scaffolded / "mkdocs.yml.before").read_text(encoding="utf-8").splitlines()
@@ -146,10 +151,11 @@ def test_new_page_passes_page_checks(scaffolded: Path) -> None:
         f"tests/test_pages.py::test_python_fences_are_tested_in_place[{page_id}]",
         "tests/test_pages.py::test_every_snippet_is_embedded_by_its_own_page",
         f"tests/test_pages.py::test_embeds_and_citations_resolve[{page_id}]",
+        f"tests/test_pages.py::test_content_page_follows_the_skeleton[{page_id}]",
     ]
     proc = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", *checks, cwd=scaffolded)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "4 passed" in proc.stdout
+    assert "5 passed" in proc.stdout
 
 
 def test_site_builds_strictly_with_new_page(scaffolded: Path, tmp_path: Path) -> None:
@@ -312,6 +318,24 @@ def test_nav_insertion_keeps_comments_and_nesting(tmp_path: Path) -> None:
     meta = yaml.safe_load(page.split("---\n", 2)[1])
     assert meta["title"] == 'Edges: "Sobel"' and meta["description"]
     assert "[@k1]" in page  # the only key there is
+
+
+def test_only_content_pages_get_the_skeleton(small_root: Path) -> None:
+    plan = scaffold.create_page(small_root, "research", "Open problems")
+    page = (small_root / plan.page).read_text(encoding="utf-8")
+    # The content page read last before it; the bibliography, between them, is not one.
+    assert "**Prerequisites:** [Landmark architectures and datasets](timeline.md), " in page
+    assert (
+        skeleton.problems(
+            page,
+            page_uri="research/open-problems.md",
+            order=skeleton.reading_order(plan.mkdocs_text),
+        )
+        == []
+    )
+    plan = scaffold.create_page(small_root, "reference", "dlcv.extra")
+    page = (small_root / plan.page).read_text(encoding="utf-8")
+    assert "Before you start" not in page and "## Exercises" not in page
 
 
 def test_a_title_of_80_characters_is_accepted(small_root: Path) -> None:
