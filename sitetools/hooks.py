@@ -102,7 +102,9 @@ def repository(config: Any) -> str:
     prefix = "https://github.com/"
     name = url.removeprefix(prefix)
     if not url.startswith(prefix) or name.count("/") != 1:
-        raise PluginError(f"mkdocs.yml: repo_url must be https://github.com/OWNER/NAME, not {url!r}")
+        raise PluginError(
+            f"mkdocs.yml: repo_url must be https://github.com/OWNER/NAME, not {url!r}"
+        )
     return name
 
 
