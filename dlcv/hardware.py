@@ -44,6 +44,8 @@ class DeviceInfo:
             total-memory figure.
         peak_memory_bytes: the most accelerator memory TensorFlow has held in this
             process, where it reports it, else None.
+
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
 
     name: str
@@ -69,6 +71,8 @@ class HardwareInfo:
         devices: the logical devices TensorFlow can use, CPUs first.
         tpu_topology: for TPUs, the core count and accelerator type (e.g. `"8 TPU cores
             (v5litepod-8)"`), else None.
+
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
 
     python_version: str
@@ -141,7 +145,7 @@ def describe_hardware() -> HardwareInfo:
         >>> info.devices[0].device_type
         'CPU'
 
-    See: docs/hardware/gpus-tpus-and-cuda.md
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
     build = dict(tf.sysconfig.get_build_info())
     built_with_cuda = bool(build.get("is_cuda_build", False))
@@ -209,7 +213,7 @@ def format_hardware(info: HardwareInfo) -> str:
         >>> print(text.splitlines()[1])  # doctest: +ELLIPSIS
         TensorFlow   ...
 
-    See: docs/hardware/gpus-tpus-and-cuda.md
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
     if not isinstance(info, HardwareInfo):
         raise TypeError(
@@ -299,7 +303,7 @@ def _check_device(value: Any, name: str) -> str:
         >>> _check_device("/cpu:0", "device")
         '/cpu:0'
 
-    See: docs/hardware/gpus-tpus-and-cuda.md
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
     if not isinstance(value, str):
         raise TypeError(
@@ -378,7 +382,7 @@ def pick_strategy(
         >>> strategy.num_replicas_in_sync >= 1
         True
 
-    See: docs/hardware/scaling-out.md
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
     """
     name = check_one_of(name, "name", STRATEGY_NAMES)
     devices = _check_devices(devices)
@@ -455,7 +459,7 @@ def pick_precision(
         >>> pick_precision("CPU")
         'float32'
 
-    See: docs/hardware/precision.md
+    See: [Numerical precision and XLA](../hardware/precision.md)
     """
     device_type = check_one_of(device_type, "device_type", ("CPU", "GPU", "TPU"))
     if compute_capability is not None:
@@ -482,6 +486,8 @@ class Setup:
         precision: the Keras dtype policy now in force.
         device_type: ``"CPU"``, ``"GPU"`` or ``"TPU"``: what the replicas run on.
         replicas: the number of replicas in sync.
+
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
     """
 
     strategy: tf.distribute.Strategy
@@ -537,7 +543,7 @@ def setup_hardware(
         >>> setup.precision in {"float32", "mixed_float16", "mixed_bfloat16"}
         True
 
-    See: docs/hardware/scaling-out.md
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
     """
     precision = check_one_of(
         precision, "precision", ("auto", "float32", "mixed_float16", "mixed_bfloat16")

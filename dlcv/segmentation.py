@@ -57,6 +57,8 @@ class SegmentationScores(NamedTuple):
         per_class: float64 array of shape `(num_classes,)`; NaN for a class found in
             neither mask, whose score is undefined.
         mean: the mean over the classes whose score is defined.
+
+    See: [Segmentation](../vision/segmentation.md)
     """
 
     per_class: np.ndarray
@@ -190,7 +192,7 @@ def make_shapes_masks(
         >>> int(masks.min()), int(masks.max()) <= len(SHAPE_KINDS)
         (0, True)
 
-    See: docs/vision/segmentation.md
+    See: [Segmentation](../vision/segmentation.md)
     """
     count = check_positive_int(count, "count")
     size = check_positive_int(size, "size")
@@ -326,7 +328,7 @@ def pixel_confusion_matrix(
         array([[1, 1],
                [0, 2]])
 
-    See: docs/vision/segmentation.md
+    See: [Segmentation](../vision/segmentation.md)
     """
     num_classes = check_positive_int(num_classes, "num_classes")
     if ignore_label is not None:
@@ -382,7 +384,7 @@ def mask_iou(
         >>> scores.per_class, scores.mean
         (array([0.5, 0.5, nan]), 0.5)
 
-    See: docs/vision/segmentation.md
+    See: [Segmentation](../vision/segmentation.md)
     """
     confusion = pixel_confusion_matrix(
         y_true, y_pred, num_classes=num_classes, ignore_label=ignore_label
@@ -431,7 +433,7 @@ def dice_coefficient(
         >>> dice_coefficient(y_true, y_pred, num_classes=2).per_class  # 2*2 / (3 + 3)
         array([0.66666667, 0.66666667])
 
-    See: docs/vision/segmentation.md
+    See: [Segmentation](../vision/segmentation.md)
     """
     confusion = pixel_confusion_matrix(
         y_true, y_pred, num_classes=num_classes, ignore_label=ignore_label
