@@ -255,7 +255,6 @@ def format_hardware(info: HardwareInfo) -> str:
     return "\n".join(lines)
 
 
-# --8<-- [start:pick_strategy]
 STRATEGY_NAMES = ("auto", "tpu", "multi_worker", "mirrored", "one_device")
 
 
@@ -412,10 +411,6 @@ def pick_strategy(
     )
 
 
-# --8<-- [end:pick_strategy]
-
-
-# --8<-- [start:pick_precision]
 def _check_capability(value: Any) -> tuple[int, int]:
     message = (
         "`compute_capability` must be a (major, minor) pair of non-negative integers, "
@@ -472,9 +467,6 @@ def pick_precision(
         if compute_capability >= (7, 0):
             return "mixed_float16"
     return "float32"
-
-
-# --8<-- [end:pick_precision]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -197,7 +197,6 @@ def _profile_calls(
     return rows
 
 
-# --8<-- [start:profile]
 def profile(model: keras.Model) -> Profile:
     """Count a model's parameters, multiply-accumulates
     (MACs), FLOPs and activation memory.
@@ -260,7 +259,6 @@ def profile(model: keras.Model) -> Profile:
             f"{row.name} ({row.class_name})" for row in rows if row.macs is None
         ),
     )
-    # --8<-- [end:profile]
 
 
 def _human(value: float, units: Sequence[str], base: float) -> str:

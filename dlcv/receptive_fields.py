@@ -163,7 +163,6 @@ def _receptive_calls(
         steps.append(ReceptiveFieldStep(name, kernel, stride, dilation, *state))
 
 
-# --8<-- [start:receptive_field]
 def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveField:
     """Compute how many input pixels each layer's output positions depend on.
 
@@ -240,7 +239,6 @@ def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveF
             ReceptiveFieldStep(f"layer {i}", (kernel,), (stride,), (dilation,), *state)
         )
     return ReceptiveField(tuple(steps), *state)
-    # --8<-- [end:receptive_field]
 
 
 def format_receptive_field(result: ReceptiveField) -> str:

@@ -131,12 +131,10 @@ def relu(x: Any) -> tf.Tensor:
     See: [Tensors and operations](../fundamentals/tensors-and-operations.md)
     """
     x = tf.convert_to_tensor(x)
-    # --8<-- [start:relu]
     # Keep x where it is positive, zero elsewhere. Written with tf.where (not
     # tf.maximum) so that the gradient at exactly 0 is 0, the convention
     # tf.nn.relu and the pages use.
     return tf.where(x > 0, x, tf.zeros_like(x))
-    # --8<-- [end:relu]
 
 
 def softmax(logits: Any) -> tf.Tensor:
@@ -168,11 +166,9 @@ def softmax(logits: Any) -> tf.Tensor:
             "`logits` must be a tensor of rank 1 or more (scores along the last axis). "
             "Received: logits.shape=()"
         )
-    # --8<-- [start:softmax]
     shifted = logits - tf.reduce_max(logits, axis=-1, keepdims=True)
     exponentials = tf.exp(shifted)
     return exponentials / tf.reduce_sum(exponentials, axis=-1, keepdims=True)
-    # --8<-- [end:softmax]
 
 
 def dense(

@@ -142,7 +142,6 @@ def _draw_image(
     return image, mask
 
 
-# --8<-- [start:make_shapes_masks]
 def make_shapes_masks(
     count: int,
     *,
@@ -221,7 +220,6 @@ def make_shapes_masks(
         images += noise_rng.normal(0.0, noise, size=images.shape).astype(np.float32)
     np.clip(images, 0.0, 1.0, out=images)
     return images, masks
-    # --8<-- [end:make_shapes_masks]
 
 
 def _check_int(value: Any, name: str) -> int:
@@ -297,7 +295,6 @@ def _check_masks(
     return true, pred
 
 
-# --8<-- [start:pixel_confusion_matrix]
 def pixel_confusion_matrix(
     y_true: Any, y_pred: Any, *, num_classes: int, ignore_label: int | None = None
 ) -> np.ndarray:
@@ -337,7 +334,6 @@ def pixel_confusion_matrix(
     # Each pixel's (true, predicted) pair becomes one index into the flattened matrix.
     counts = np.bincount(true * num_classes + pred, minlength=num_classes**2)
     return counts.reshape(num_classes, num_classes)
-    # --8<-- [end:pixel_confusion_matrix]
 
 
 def _scores(numerator: np.ndarray, denominator: np.ndarray) -> SegmentationScores:
@@ -397,7 +393,6 @@ def mask_iou(
     # --8<-- [end:mask_iou]
 
 
-# --8<-- [start:dice_coefficient]
 def dice_coefficient(
     y_true: Any, y_pred: Any, *, num_classes: int, ignore_label: int | None = None
 ) -> SegmentationScores:
@@ -441,4 +436,3 @@ def dice_coefficient(
     true_positives = np.diag(confusion)
     sizes = confusion.sum(axis=1) + confusion.sum(axis=0)  # |A| + |B|
     return _scores(2 * true_positives, sizes)
-    # --8<-- [end:dice_coefficient]

@@ -118,7 +118,6 @@ def _render(
     return MovingClips(clips, labels[picks].copy(), positions)
 
 
-# --8<-- [start:make_moving_clips]
 def make_moving_clips(
     sprites: np.ndarray,
     labels: np.ndarray,
@@ -200,7 +199,6 @@ def make_moving_clips(
         speed=speed,
         noise=noise,
     )
-    # --8<-- [end:make_moving_clips]
 
 
 def make_clip_dataset(

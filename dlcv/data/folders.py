@@ -436,7 +436,6 @@ def _check_image_size(value: object) -> tuple[int, int]:
     return height, width
 
 
-# --8<-- [start:make_folder_dataset]
 def make_folder_dataset(
     directory: str | os.PathLike[str],
     *,
@@ -614,4 +613,3 @@ def make_folder_dataset(
         drop_remainder=drop_remainder,
         deterministic=deterministic,
     )
-    # --8<-- [end:make_folder_dataset]
