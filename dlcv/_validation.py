@@ -70,7 +70,7 @@ def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> in
         >>> check_positive_int(32, "batch_size")
         32
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     message = _message(name, "a positive integer", f"{name}={value!r}")
     if not _is_int(value):
@@ -100,7 +100,7 @@ def check_non_negative_int(value: Any, name: str, *, maximum: int = INT64_MAX) -
         >>> check_non_negative_int(0, "warmup")
         0
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     message = _message(name, "a non-negative integer", f"{name}={value!r}")
     if not _is_int(value):
@@ -129,7 +129,7 @@ def check_fraction(value: Any, name: str) -> float:
         >>> check_fraction(0.25, "test_fraction")
         0.25
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     message = _message(name, "a number strictly between 0 and 1", f"{name}={value!r}")
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
@@ -157,7 +157,7 @@ def check_non_negative_number(value: Any, name: str) -> float:
         >>> check_non_negative_number(0.5, "noise")
         0.5
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     message = _message(name, "a non-negative number", f"{name}={value!r}")
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
@@ -185,7 +185,7 @@ def check_one_of(value: Any, name: str, options: Sequence[str]) -> str:
         >>> check_one_of("float32", "dtype", ("float32", "float16"))
         'float32'
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     if value not in options:
         choices = ", ".join(repr(option) for option in options)
@@ -211,7 +211,7 @@ def check_rank(array: Any, rank: int, name: str) -> np.ndarray:
         >>> check_rank(np.zeros((2, 8, 8, 1)), 4, "images").shape
         (2, 8, 8, 1)
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     result = np.asarray(array)
     if result.ndim != rank:
@@ -238,7 +238,7 @@ def check_same_length(
     Examples:
         >>> check_same_length([1, 2], "images", [0, 1], "labels")
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     if len(second) != len(first):
         raise ValueError(
@@ -268,7 +268,7 @@ def check_non_empty_str(value: Any, name: str) -> str:
         >>> check_non_empty_str("Digits in two dimensions", "alt")
         'Digits in two dimensions'
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     message = _message(name, "a non-empty string", f"{name}={value!r}")
     if not isinstance(value, str):
@@ -297,7 +297,7 @@ def check_value_range(value: Any, name: str = "value_range") -> tuple[float, flo
         >>> check_value_range((0, 255))
         (0.0, 255.0)
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     ok = (
         isinstance(value, Sequence)

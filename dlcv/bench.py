@@ -230,7 +230,7 @@ def time_matmul(
         >>> timing.kind, timing.shape, timing.flops == 2 * 64**3, timing.seconds > 0
         ('matmul', (64, 64, 64), True, True)
 
-    See: docs/hardware/gpus-tpus-and-cuda.md
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
     n = check_positive_int(n, "n")
     _check_timing_args(dtype, repeats, warmup, device)
@@ -291,7 +291,7 @@ def time_conv2d(
         >>> timing.shape, timing.flops == 2 * 2 * 8 * 8 * 3 * 3 * 4 * 4
         ((2, 8, 8, 4, 3, 3, 4), True)
 
-    See: docs/hardware/accelerators.md
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
     size = check_positive_int(size, "size")
     batch = check_positive_int(batch, "batch")
@@ -363,7 +363,7 @@ def measure_bandwidth(
         >>> timing.kind, timing.bytes == 2 * 2**20, timing.bytes_per_second > 0
         ('bandwidth', True, True)
 
-    See: docs/hardware/accelerators.md
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
     mebibytes = check_positive_int(mebibytes, "mebibytes")
     _check_timing_args(dtype, repeats, warmup, device)
@@ -447,7 +447,7 @@ def run_benchmarks(
         >>> tuple(m.kind for m in report.measurements)
         ('matmul', 'conv2d', 'bandwidth')
 
-    See: docs/hardware/accelerators.md
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
     dtypes = _check_choices(dtypes, "dtypes", DTYPES)
     sizes = _check_sizes(sizes, "sizes") if sizes is not None else None

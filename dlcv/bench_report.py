@@ -45,6 +45,8 @@ class Measurement:
         flops_per_second: `flops / seconds`.
         bytes_per_second: `bytes / seconds`.
         device: the device that ran it, e.g. `"/device:CPU:0"`.
+
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
 
     kind: str
@@ -72,6 +74,8 @@ class BenchReport:
         measurements: the measurements, in the order they were taken.
         skipped: one line per measurement the device could not run (e.g.
             an unsupported dtype).
+
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
 
     hardware: dict[str, Any]
@@ -126,7 +130,7 @@ def format_report(report: BenchReport) -> str:
         >>> print(row)  # doctest: +NORMALIZE_WHITESPACE
         benchmark dtype shape ms/op GFLOP/s GB/s FLOP/byte
 
-    See: docs/hardware/accelerators.md
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
     report = _check_report(report)
     hw = report.hardware
@@ -183,7 +187,7 @@ def report_to_json(report: BenchReport) -> str:
         >>> report_from_json(report_to_json(report)) == report
         True
 
-    See: docs/hardware/accelerators.md
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
     report = _check_report(report)
     return json.dumps(dataclasses.asdict(report), indent=2)
@@ -234,7 +238,7 @@ def report_from_json(text: str) -> BenchReport:
         >>> report_from_json('{"hardware": {}, "measurements": []}').measurements
         ()
 
-    See: docs/hardware/accelerators.md
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
     if not isinstance(text, str):
         raise TypeError(

@@ -102,7 +102,7 @@ def apply_conv_bn(
         >>> tuple(outputs.shape), keras.Model(inputs, outputs).layers[1].name
         ((None, 16, 16, 16), 'stem_conv')
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     _channels(x)
     filters = check_positive_int(filters, "filters")
@@ -166,7 +166,7 @@ def apply_vgg_block(
         >>> tuple(apply_vgg_block(inputs, 64, name="block1").shape)
         (None, 16, 16, 64)
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     _channels(x)
     filters = check_positive_int(filters, "filters")
@@ -241,7 +241,7 @@ def apply_residual_block(
         >>> tuple(outputs.shape)
         (None, 16, 16, 32)
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     channels = _channels(x)
     filters = check_positive_int(filters, "filters")
@@ -300,7 +300,7 @@ def apply_bottleneck_block(
         >>> tuple(apply_bottleneck_block(inputs, 64, name="conv2_block1").shape)
         (None, 56, 56, 256)
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     channels = _channels(x)
     filters = check_positive_int(filters, "filters")
@@ -359,7 +359,7 @@ def apply_separable_block(
         >>> [model.get_layer(f"sep_{p}_conv").count_params() for p in ("dw", "pw")]
         [288, 2048]
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     _channels(x)
     filters = check_positive_int(filters, "filters")
@@ -417,7 +417,7 @@ def apply_inverted_residual_block(
         >>> tuple(apply_inverted_residual_block(inputs, 24, name="block3").shape)
         (None, 28, 28, 24)
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     channels = _channels(x)
     filters = check_positive_int(filters, "filters")
@@ -473,7 +473,7 @@ def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) ->
         >>> model.count_params()  # 64*4 + 4 weights and biases in, 4*64 + 64 out
         580
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     channels = _channels(x)
     ratio = check_positive_int(ratio, "ratio")
@@ -540,7 +540,7 @@ def apply_upsample_block(
         >>> tuple(apply_upsample_block(bottom, skip, 16, name="dec1").shape)
         (None, 32, 32, 16)
 
-    See: docs/vision/segmentation.md
+    See: [Segmentation](../vision/segmentation.md)
     """
     _channels(x)
     _channels(skip, "skip")

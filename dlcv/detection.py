@@ -172,7 +172,7 @@ def convert_boxes(boxes: Any, *, source: str, target: str) -> np.ndarray:
         >>> convert_boxes([[10, 20, 30, 60]], source="xyxy", target="yxyx")
         array([[20., 10., 60., 30.]])
 
-    See: docs/vision/object-detection.md
+    See: [Object detection](../vision/object-detection.md)
     """
     source = _check_format(source, "source")
     target = _check_format(target, "target")
@@ -229,7 +229,7 @@ def box_iou(boxes_a: Any, boxes_b: Any, *, box_format: str = "xyxy") -> np.ndarr
         >>> box_iou([[0, 0, 2, 2]], [[0, 0, 2, 2], [1, 0, 3, 2], [5, 5, 6, 6]])
         array([[1.        , 0.33333333, 0.        ]])
 
-    See: docs/vision/object-detection.md
+    See: [Object detection](../vision/object-detection.md)
     """
     box_format = _check_format(box_format, "box_format")
     a = _check_boxes(boxes_a, "boxes_a", box_format).astype(np.float64)
@@ -310,7 +310,7 @@ def make_anchors(
         array([[ 8.,  8., 24., 24.],
                [ 0., 12., 32., 20.]])
 
-    See: docs/vision/object-detection.md
+    See: [Object detection](../vision/object-detection.md)
     """
     rows, cols = _pair(feature_size, "feature_size")
     height, width = _pair(image_size, "image_size")
@@ -400,7 +400,7 @@ def non_max_suppression(
         >>> non_max_suppression(boxes, [0.9, 0.8, 0.7], max_output_size=10)
         array([0, 2], dtype=int32)
 
-    See: docs/vision/object-detection.md
+    See: [Object detection](../vision/object-detection.md)
     """
     box_format = _check_format(box_format, "box_format")
     array = _check_boxes(boxes, "boxes", box_format)
@@ -495,7 +495,7 @@ def match_detections(
         >>> match_detections([[0, 0, 10, 10], [0, 0, 10, 9]], [0.6, 0.9], truth)
         array([False,  True])
 
-    See: docs/vision/object-detection.md
+    See: [Object detection](../vision/object-detection.md)
     """
     box_format = _check_format(box_format, "box_format")
     detections = _check_boxes(boxes, "boxes", box_format)
@@ -550,7 +550,7 @@ def average_precision(
         >>> average_precision([0.9, 0.8, 0.7], [True, False, True], num_ground_truths=2)
         0.8333333333333333
 
-    See: docs/vision/object-detection.md
+    See: [Object detection](../vision/object-detection.md)
     """
     flags = np.asarray(is_true_positive)
     if flags.ndim != 1 or not (flags.dtype == bool or np.isin(flags, (0, 1)).all()):
@@ -677,7 +677,7 @@ def class_average_precisions(
         >>> class_average_precisions(found, truth)
         {0: 1.0}
 
-    See: docs/vision/object-detection.md
+    See: [Object detection](../vision/object-detection.md)
     """
     box_format = _check_format(box_format, "box_format")
     iou_threshold = _check_unit_interval(iou_threshold, "iou_threshold")
@@ -755,7 +755,7 @@ def mean_average_precision(
         >>> mean_average_precision(found, truth, iou_threshold=0.75)
         0.0
 
-    See: docs/vision/object-detection.md
+    See: [Object detection](../vision/object-detection.md)
     """
     per_class = class_average_precisions(
         detections,

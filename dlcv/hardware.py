@@ -44,6 +44,8 @@ class DeviceInfo:
             total-memory figure.
         peak_memory_bytes: the most accelerator memory TensorFlow has held in this
             process, where it reports it, else None.
+
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
 
     name: str
@@ -69,6 +71,8 @@ class HardwareInfo:
         devices: the logical devices TensorFlow can use, CPUs first.
         tpu_topology: for TPUs, the core count and accelerator type (e.g. `"8 TPU cores
             (v5litepod-8)"`), else None.
+
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
 
     python_version: str
@@ -141,7 +145,7 @@ def describe_hardware() -> HardwareInfo:
         >>> info.devices[0].device_type
         'CPU'
 
-    See: docs/hardware/gpus-tpus-and-cuda.md
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
     build = dict(tf.sysconfig.get_build_info())
     built_with_cuda = bool(build.get("is_cuda_build", False))
@@ -209,7 +213,7 @@ def format_hardware(info: HardwareInfo) -> str:
         >>> print(text.splitlines()[1])  # doctest: +ELLIPSIS
         TensorFlow   ...
 
-    See: docs/hardware/gpus-tpus-and-cuda.md
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
     if not isinstance(info, HardwareInfo):
         raise TypeError(
@@ -251,7 +255,6 @@ def format_hardware(info: HardwareInfo) -> str:
     return "\n".join(lines)
 
 
-# --8<-- [start:pick_strategy]
 STRATEGY_NAMES = ("auto", "tpu", "multi_worker", "mirrored", "one_device")
 
 
@@ -299,7 +302,7 @@ def _check_device(value: Any, name: str) -> str:
         >>> _check_device("/cpu:0", "device")
         '/cpu:0'
 
-    See: docs/hardware/gpus-tpus-and-cuda.md
+    See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
     if not isinstance(value, str):
         raise TypeError(
@@ -378,7 +381,7 @@ def pick_strategy(
         >>> strategy.num_replicas_in_sync >= 1
         True
 
-    See: docs/hardware/scaling-out.md
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
     """
     name = check_one_of(name, "name", STRATEGY_NAMES)
     devices = _check_devices(devices)
@@ -408,10 +411,6 @@ def pick_strategy(
     )
 
 
-# --8<-- [end:pick_strategy]
-
-
-# --8<-- [start:pick_precision]
 def _check_capability(value: Any) -> tuple[int, int]:
     message = (
         "`compute_capability` must be a (major, minor) pair of non-negative integers, "
@@ -455,7 +454,7 @@ def pick_precision(
         >>> pick_precision("CPU")
         'float32'
 
-    See: docs/hardware/precision.md
+    See: [Numerical precision and XLA](../hardware/precision.md)
     """
     device_type = check_one_of(device_type, "device_type", ("CPU", "GPU", "TPU"))
     if compute_capability is not None:
@@ -470,9 +469,6 @@ def pick_precision(
     return "float32"
 
 
-# --8<-- [end:pick_precision]
-
-
 @dataclasses.dataclass(frozen=True)
 class Setup:
     """What `setup_hardware` chose.
@@ -482,6 +478,8 @@ class Setup:
         precision: the Keras dtype policy now in force.
         device_type: ``"CPU"``, ``"GPU"`` or ``"TPU"``: what the replicas run on.
         replicas: the number of replicas in sync.
+
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
     """
 
     strategy: tf.distribute.Strategy
@@ -537,7 +535,7 @@ def setup_hardware(
         >>> setup.precision in {"float32", "mixed_float16", "mixed_bfloat16"}
         True
 
-    See: docs/hardware/scaling-out.md
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
     """
     precision = check_one_of(
         precision, "precision", ("auto", "float32", "mixed_float16", "mixed_bfloat16")

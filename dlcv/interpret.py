@@ -319,7 +319,7 @@ def grad_cam(
         >>> heatmaps.shape, bool(heatmaps.min() >= 0.0 and heatmaps.max() <= 1.0)
         ((2, 8, 8), True)
 
-    See: docs/vision/what-a-convnet-sees.md
+    See: [What a convnet sees](../vision/what-a-convnet-sees.md)
     """
     model_input = _single_input(model)
     target = _spatial_layer(model, layer)
@@ -386,7 +386,7 @@ def upsample_heatmap(heatmaps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
                [0.25, 0.38, 0.62, 0.75],
                [0.  , 0.25, 0.75, 1.  ]], dtype=float32)
 
-    See: docs/vision/what-a-convnet-sees.md
+    See: [What a convnet sees](../vision/what-a-convnet-sees.md)
     """
     array = np.asarray(heatmaps, dtype=np.float32)
     if array.ndim not in (2, 3):
@@ -439,7 +439,7 @@ def overlay_heatmap(
         >>> blended.shape, bool(blended.max() <= 1.0)
         ((4, 4, 3), True)
 
-    See: docs/vision/what-a-convnet-sees.md
+    See: [What a convnet sees](../vision/what-a-convnet-sees.md)
     """
     picture = np.asarray(image, dtype=np.float32)
     if picture.ndim == 3 and picture.shape[-1] == 1:
@@ -631,7 +631,7 @@ def visualize_filter(
         >>> image.shape, bool(image.min() >= 0.0 and image.max() <= 1.0)
         ((8, 8, 1), True)
 
-    See: docs/vision/what-a-convnet-sees.md
+    See: [What a convnet sees](../vision/what-a-convnet-sees.md)
     """
     model_input = _single_input(model)
     target = _spatial_layer(model, layer)

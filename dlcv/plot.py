@@ -55,7 +55,7 @@ def use_style() -> None:
         >>> matplotlib.rcParams["figure.constrained_layout.use"]
         True
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     matplotlib.style.use(_STYLE)
 
@@ -91,7 +91,7 @@ def save_figure(fig: Figure, path: str | Path, *, alt: str, dpi: int = 150) -> P
         >>> read_alt_text(out)
         'A rising line.'
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     if not isinstance(fig, Figure):
         raise TypeError(
@@ -130,7 +130,7 @@ def read_alt_text(path: str | Path) -> str | None:
         >>> read_alt_text(out)
         'Empty.'
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     with Image.open(path) as image:
         text = getattr(image, "text", {})

@@ -73,7 +73,7 @@ def layer_outputs(
         >>> outputs["hidden"].shape
         (5, 3)
 
-    See: docs/fundamentals/what-deep-means.md
+    See: [What "deep" means](../fundamentals/what-deep-means.md)
     """
     if not isinstance(model, keras.Model):
         raise TypeError(
@@ -156,6 +156,8 @@ class ProbeResult:
         train_accuracy: the probe's accuracy on the examples it was fitted to.
         test_accuracy: its accuracy on held-out examples.
         converged: whether the solver converged within its iteration limit.
+
+    See: [Layers of representations](../fundamentals/layers-of-representations.md)
     """
 
     name: str
@@ -225,7 +227,7 @@ def fit_linear_probe(
         >>> result.dimension, result.test_accuracy
         (3, 1.0)
 
-    See: docs/fundamentals/layers-of-representations.md
+    See: [Layers of representations](../fundamentals/layers-of-representations.md)
     """
     name = check_non_empty_str(name, "name")
     max_iter = check_positive_int(max_iter, "max_iter")
@@ -349,7 +351,7 @@ def probe_layers(
         >>> ", ".join(f"{r.name}: {r.dimension} values" for r in results)
         'input: 4 values, hidden: 3 values'
 
-    See: docs/fundamentals/layers-of-representations.md
+    See: [Layers of representations](../fundamentals/layers-of-representations.md)
     """
     train_outputs = layer_outputs(
         model, x_train, layer_names=layer_names, batch_size=batch_size
@@ -398,7 +400,7 @@ def count_parameters(model: keras.Model, *, trainable_only: bool = False) -> int
         >>> count_parameters(model)  # a 4x3 kernel and 3 biases
         15
 
-    See: docs/fundamentals/shallow-versus-deep.md
+    See: [Shallow versus deep](../fundamentals/shallow-versus-deep.md)
     """
     if not isinstance(model, keras.Model):
         raise TypeError(

@@ -100,6 +100,8 @@ class LayerProfile:
         macs: its multiply-accumulates, or `None` when its class is not supported (it is
             then listed in `Profile.unsupported`, never counted as zero).
         activation_bytes: the size of its outputs in bytes, in their dtype.
+
+    See: [Architecture patterns](../vision/architectures.md)
     """
 
     name: str
@@ -128,6 +130,8 @@ class Profile:
         activation_bytes: the total size of every layer's outputs in bytes.
         unsupported: the layers whose multiply-accumulates are unknown, as `"name
             (Class)"`; when it is not empty, `macs` is a lower bound.
+
+    See: [Architecture patterns](../vision/architectures.md)
     """
 
     name: str
@@ -193,7 +197,6 @@ def _profile_calls(
     return rows
 
 
-# --8<-- [start:profile]
 def profile(model: keras.Model) -> Profile:
     """Count a model's parameters, multiply-accumulates
     (MACs), FLOPs and activation memory.
@@ -242,7 +245,7 @@ def profile(model: keras.Model) -> Profile:
         >>> result.params, result.macs, result.flops  # 3*3*3*8 + 8; 32*32 * 8 * 3*3*3
         (224, 221184, 442368)
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     graph = check_graph_model(model)
     rows = _profile_calls(graph.calls, "", set(), {})
@@ -256,7 +259,6 @@ def profile(model: keras.Model) -> Profile:
             f"{row.name} ({row.class_name})" for row in rows if row.macs is None
         ),
     )
-    # --8<-- [end:profile]
 
 
 def _human(value: float, units: Sequence[str], base: float) -> str:
@@ -300,7 +302,7 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
         out    Dense  2                 10     8          8 B
         Total: 10 parameters, 8 MACs = 16 FLOPs (2 per MAC), 8 B of activations
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     if not isinstance(result, Profile):
         raise TypeError(

@@ -36,6 +36,8 @@ class ReceptiveFieldStep:
             `None` when it depends on the whole input.
         jump: the distance in input pixels between neighbouring output positions (the
             cumulative stride), or `None` as for `size`.
+
+    See: [Architecture patterns](../vision/architectures.md)
     """
 
     name: str
@@ -55,6 +57,8 @@ class ReceptiveField:
         size: the receptive field of the output, per spatial axis
             (`None`: the whole input).
         jump: the output's cumulative stride, per spatial axis (`None` as for `size`).
+
+    See: [Architecture patterns](../vision/architectures.md)
     """
 
     steps: tuple[ReceptiveFieldStep, ...]
@@ -159,7 +163,6 @@ def _receptive_calls(
         steps.append(ReceptiveFieldStep(name, kernel, stride, dilation, *state))
 
 
-# --8<-- [start:receptive_field]
 def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveField:
     """Compute how many input pixels each layer's output positions depend on.
 
@@ -195,7 +198,7 @@ def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveF
         >>> [(step.size[0], step.jump[0]) for step in steps]
         [(3, 1), (5, 1), (6, 2), (14, 2)]
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     if isinstance(layers, keras.Model):
         graph = check_graph_model(layers)
@@ -236,7 +239,6 @@ def receptive_field(layers: keras.Model | Sequence[Sequence[int]]) -> ReceptiveF
             ReceptiveFieldStep(f"layer {i}", (kernel,), (stride,), (dilation,), *state)
         )
     return ReceptiveField(tuple(steps), *state)
-    # --8<-- [end:receptive_field]
 
 
 def format_receptive_field(result: ReceptiveField) -> str:
@@ -259,7 +261,7 @@ def format_receptive_field(result: ReceptiveField) -> str:
         layer 1       3       1         1                3     1
         layer 2       2       2         1                4     2
 
-    See: docs/vision/architectures.md
+    See: [Architecture patterns](../vision/architectures.md)
     """
     if not isinstance(result, ReceptiveField):
         raise TypeError(

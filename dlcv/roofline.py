@@ -31,6 +31,8 @@ class CPUPeak:
         simd_width: float32 lanes in one vector register (16 with AVX-512, 8 with AVX2).
         fma_units: fused multiply-add units per core, as the caller stated.
         flops_per_second: `cores * clock_hz * fma_units * simd_width * 2`.
+
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
 
     cores: int
@@ -96,7 +98,7 @@ def plot_roofline(
         >>> sum(len(points.get_offsets()) for points in fig.axes[0].collections)
         3
 
-    See: docs/hardware/accelerators.md
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
     report = _check_report(report)
     peak_flops = _check_peak(peak_flops, "peak_flops")
@@ -207,7 +209,7 @@ def estimate_cpu_peak(
         ...     peak.cores * 3.0e9 * 2 * peak.simd_width * 2)
         True
 
-    See: docs/hardware/accelerators.md
+    See: [Accelerators compared](../hardware/accelerators.md)
     """
     fma_units = check_positive_int(fma_units, "fma_units")
     clock_hz = _check_peak(clock_hz, "clock_hz")

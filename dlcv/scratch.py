@@ -128,15 +128,13 @@ def relu(x: Any) -> tf.Tensor:
         >>> relu(tf.constant([-2.0, 0.0, 3.0])).numpy()
         array([0., 0., 3.], dtype=float32)
 
-    See: docs/fundamentals/tensors-and-operations.md
+    See: [Tensors and operations](../fundamentals/tensors-and-operations.md)
     """
     x = tf.convert_to_tensor(x)
-    # --8<-- [start:relu]
     # Keep x where it is positive, zero elsewhere. Written with tf.where (not
     # tf.maximum) so that the gradient at exactly 0 is 0, the convention
     # tf.nn.relu and the pages use.
     return tf.where(x > 0, x, tf.zeros_like(x))
-    # --8<-- [end:relu]
 
 
 def softmax(logits: Any) -> tf.Tensor:
@@ -160,7 +158,7 @@ def softmax(logits: Any) -> tf.Tensor:
         array([[0.5, 0.5],
                [0. , 1. ]], dtype=float32)
 
-    See: docs/fundamentals/how-networks-learn.md
+    See: [How networks learn](../fundamentals/how-networks-learn.md)
     """
     logits = tf.convert_to_tensor(logits)
     if logits.shape.rank == 0:
@@ -168,11 +166,9 @@ def softmax(logits: Any) -> tf.Tensor:
             "`logits` must be a tensor of rank 1 or more (scores along the last axis). "
             "Received: logits.shape=()"
         )
-    # --8<-- [start:softmax]
     shifted = logits - tf.reduce_max(logits, axis=-1, keepdims=True)
     exponentials = tf.exp(shifted)
     return exponentials / tf.reduce_sum(exponentials, axis=-1, keepdims=True)
-    # --8<-- [end:softmax]
 
 
 def dense(
@@ -207,7 +203,7 @@ def dense(
         >>> dense(x, kernel, tf.constant([0.0, 0.5, -5.0]), activation=relu).numpy()
         array([[3., 0., 0.]], dtype=float32)
 
-    See: docs/fundamentals/tensors-and-operations.md
+    See: [Tensors and operations](../fundamentals/tensors-and-operations.md)
     """
     if activation is not None and not callable(activation):
         raise TypeError(
@@ -269,7 +265,7 @@ def init_mlp_params(
         >>> tuple(tuple(variable.shape) for pair in params for variable in pair)
         ((4, 3), (3,), (3, 2), (2,))
 
-    See: docs/fundamentals/tensors-and-operations.md
+    See: [Tensors and operations](../fundamentals/tensors-and-operations.md)
     """
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence):
         raise TypeError(
@@ -314,7 +310,7 @@ def mlp_forward(x: Any, params: Params) -> tf.Tensor:
         >>> tuple(mlp_forward(tf.ones((5, 4)), params).shape)
         (5, 2)
 
-    See: docs/fundamentals/tensors-and-operations.md
+    See: [Tensors and operations](../fundamentals/tensors-and-operations.md)
     """
     pairs = _check_params(params)
     # --8<-- [start:mlp_forward]
@@ -348,7 +344,7 @@ def sparse_softmax_cross_entropy(labels: Any, logits: Any) -> tf.Tensor:
         >>> round(float(sparse_softmax_cross_entropy(tf.constant([0, 1]), logits)), 4)
         0.6931
 
-    See: docs/fundamentals/how-networks-learn.md
+    See: [How networks learn](../fundamentals/how-networks-learn.md)
     """
     logits = _check_tensor_rank(logits, 2, "logits", "examples, classes")
     labels = _check_labels(labels, logits.shape[0], "logits")
@@ -394,7 +390,7 @@ def sgd_step(x: Any, labels: Any, params: Params, *, learning_rate: float) -> tf
         >>> bool(second < first)
         True
 
-    See: docs/fundamentals/how-networks-learn.md
+    See: [How networks learn](../fundamentals/how-networks-learn.md)
     """
     learning_rate = _check_positive_number(learning_rate, "learning_rate")
     pairs = _check_params(params)
@@ -450,7 +446,7 @@ def manual_gradients(
         >>> tuple(tuple(gradient.shape) for pair in gradients for gradient in pair)
         ((4, 3), (3,), (3, 2), (2,))
 
-    See: docs/fundamentals/how-networks-learn.md
+    See: [How networks learn](../fundamentals/how-networks-learn.md)
     """
     pairs = _check_params(params)
     if len(pairs) != 2:
@@ -652,7 +648,7 @@ def conv2d(
         >>> bool(tf.reduce_all(same == tf.nn.conv2d(x, window_sum, 1, "SAME")))
         True
 
-    See: docs/vision/convolution-and-pooling.md
+    See: [Convolution and pooling](../vision/convolution-and-pooling.md)
     """
     kernel = _check_tensor_rank(
         kernel, 4, "kernel", "height, width, channels_in, channels_out"
@@ -740,7 +736,7 @@ def max_pool2d(
         array([[ 5.,  7.],
                [13., 15.]], dtype=float32)
 
-    See: docs/vision/convolution-and-pooling.md
+    See: [Convolution and pooling](../vision/convolution-and-pooling.md)
     """
     x, window, strides, padding = _check_pool_args(x, pool_size, strides, padding)
     # --8<-- [start:max_pool2d]
@@ -786,7 +782,7 @@ def average_pool2d(
         array([[ 2.5,  4.5],
                [10.5, 12.5]], dtype=float32)
 
-    See: docs/vision/convolution-and-pooling.md
+    See: [Convolution and pooling](../vision/convolution-and-pooling.md)
     """
     x, window, strides, padding = _check_pool_args(x, pool_size, strides, padding)
     windows = _extract_windows(x, window, strides, (1, 1), padding, pad_value=0.0)

@@ -57,6 +57,8 @@ class SegmentationScores(NamedTuple):
         per_class: float64 array of shape `(num_classes,)`; NaN for a class found in
             neither mask, whose score is undefined.
         mean: the mean over the classes whose score is defined.
+
+    See: [Segmentation](../vision/segmentation.md)
     """
 
     per_class: np.ndarray
@@ -140,7 +142,6 @@ def _draw_image(
     return image, mask
 
 
-# --8<-- [start:make_shapes_masks]
 def make_shapes_masks(
     count: int,
     *,
@@ -190,7 +191,7 @@ def make_shapes_masks(
         >>> int(masks.min()), int(masks.max()) <= len(SHAPE_KINDS)
         (0, True)
 
-    See: docs/vision/segmentation.md
+    See: [Segmentation](../vision/segmentation.md)
     """
     count = check_positive_int(count, "count")
     size = check_positive_int(size, "size")
@@ -219,7 +220,6 @@ def make_shapes_masks(
         images += noise_rng.normal(0.0, noise, size=images.shape).astype(np.float32)
     np.clip(images, 0.0, 1.0, out=images)
     return images, masks
-    # --8<-- [end:make_shapes_masks]
 
 
 def _check_int(value: Any, name: str) -> int:
@@ -295,7 +295,6 @@ def _check_masks(
     return true, pred
 
 
-# --8<-- [start:pixel_confusion_matrix]
 def pixel_confusion_matrix(
     y_true: Any, y_pred: Any, *, num_classes: int, ignore_label: int | None = None
 ) -> np.ndarray:
@@ -326,7 +325,7 @@ def pixel_confusion_matrix(
         array([[1, 1],
                [0, 2]])
 
-    See: docs/vision/segmentation.md
+    See: [Segmentation](../vision/segmentation.md)
     """
     num_classes = check_positive_int(num_classes, "num_classes")
     if ignore_label is not None:
@@ -335,7 +334,6 @@ def pixel_confusion_matrix(
     # Each pixel's (true, predicted) pair becomes one index into the flattened matrix.
     counts = np.bincount(true * num_classes + pred, minlength=num_classes**2)
     return counts.reshape(num_classes, num_classes)
-    # --8<-- [end:pixel_confusion_matrix]
 
 
 def _scores(numerator: np.ndarray, denominator: np.ndarray) -> SegmentationScores:
@@ -382,7 +380,7 @@ def mask_iou(
         >>> scores.per_class, scores.mean
         (array([0.5, 0.5, nan]), 0.5)
 
-    See: docs/vision/segmentation.md
+    See: [Segmentation](../vision/segmentation.md)
     """
     confusion = pixel_confusion_matrix(
         y_true, y_pred, num_classes=num_classes, ignore_label=ignore_label
@@ -395,7 +393,6 @@ def mask_iou(
     # --8<-- [end:mask_iou]
 
 
-# --8<-- [start:dice_coefficient]
 def dice_coefficient(
     y_true: Any, y_pred: Any, *, num_classes: int, ignore_label: int | None = None
 ) -> SegmentationScores:
@@ -431,7 +428,7 @@ def dice_coefficient(
         >>> dice_coefficient(y_true, y_pred, num_classes=2).per_class  # 2*2 / (3 + 3)
         array([0.66666667, 0.66666667])
 
-    See: docs/vision/segmentation.md
+    See: [Segmentation](../vision/segmentation.md)
     """
     confusion = pixel_confusion_matrix(
         y_true, y_pred, num_classes=num_classes, ignore_label=ignore_label
@@ -439,4 +436,3 @@ def dice_coefficient(
     true_positives = np.diag(confusion)
     sizes = confusion.sum(axis=1) + confusion.sum(axis=0)  # |A| + |B|
     return _scores(2 * true_positives, sizes)
-    # --8<-- [end:dice_coefficient]

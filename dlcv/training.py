@@ -46,6 +46,8 @@ class History:
         checkpoint: the checkpoint the run resumed from (``"ckpt-3"``), or None.
         skipped_checkpoints: newer checkpoints that could not be read and were passed
             over, newest first, each with the reason (``"ckpt-4: DataLossError: …"``).
+
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
     """
 
     epochs: tuple[dict[str, float], ...]
@@ -418,7 +420,7 @@ def evaluate(
         ...                 global_batch_size=2))
         ['accuracy', 'loss']
 
-    See: docs/hardware/scaling-out.md
+    See: [Scalability](../why-deep-learning/scalability.md)
     """
     strategy = strategy or tf.distribute.get_strategy()
     global_batch_size = check_positive_int(global_batch_size, "global_batch_size")
@@ -527,7 +529,7 @@ def train(
         >>> len(history.epochs)
         2
 
-    See: docs/hardware/scaling-out.md
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
     """
     strategy = strategy or tf.distribute.get_strategy()
     epochs = check_positive_int(epochs, "epochs")

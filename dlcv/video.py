@@ -39,6 +39,8 @@ class MovingClips(NamedTuple):
         labels: the label of the sprite in each clip, shape `(N,)`.
         positions: int64 array of shape `(N, T, 2)`, the (row, column) of the sprite's
             top-left corner in each frame.
+
+    See: [Video](../vision/video.md)
     """
 
     clips: np.ndarray
@@ -116,7 +118,6 @@ def _render(
     return MovingClips(clips, labels[picks].copy(), positions)
 
 
-# --8<-- [start:make_moving_clips]
 def make_moving_clips(
     sprites: np.ndarray,
     labels: np.ndarray,
@@ -171,7 +172,7 @@ def make_moving_clips(
         >>> clips.shape, clips.dtype.name, positions.shape
         ((3, 5, 16, 16, 1), 'float32', (3, 5, 2))
 
-    See: docs/why-deep-learning/reusability.md
+    See: [Video](../vision/video.md)
     """
     sprites = _check_sprites(sprites)
     labels = np.asarray(labels)
@@ -198,7 +199,6 @@ def make_moving_clips(
         speed=speed,
         noise=noise,
     )
-    # --8<-- [end:make_moving_clips]
 
 
 def make_clip_dataset(
@@ -248,7 +248,7 @@ def make_clip_dataset(
         >>> [tuple(clips.shape) for clips, _ in dataset][0]
         (2, 8, 16, 16, 1)
 
-    See: docs/why-deep-learning/reusability.md
+    See: [Video](../vision/video.md)
     """
     sprites = _check_sprites(sprites)
     labels = np.asarray(labels)
@@ -324,7 +324,7 @@ def apply_per_frame(
         >>> apply_per_frame(image_model, clips).shape
         (2, 5, 256)
 
-    See: docs/why-deep-learning/reusability.md
+    See: [Reusability](../why-deep-learning/reusability.md)
     """
     clips = np.asarray(clips)
     if clips.ndim != 5:

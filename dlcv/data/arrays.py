@@ -48,7 +48,7 @@ def load_digits_images(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
         >>> images.shape, images.dtype.name, labels.dtype.name
         ((1797, 8, 8, 1), 'float32', 'int64')
 
-    See: docs/fundamentals/what-deep-means.md
+    See: [What "deep" means](../fundamentals/what-deep-means.md)
     """
     digits = load_digits()
     images = digits.images.astype(np.float32)[..., np.newaxis]
@@ -115,7 +115,7 @@ def split_train_test(
         >>> len(x_train), len(x_test)
         (1347, 450)
 
-    See: docs/fundamentals/what-deep-means.md
+    See: [What "deep" means](../fundamentals/what-deep-means.md)
     """
     images = np.asarray(images)
     labels = np.asarray(labels)
@@ -175,7 +175,7 @@ def make_dataset(
         >>> tuple(x.shape), tuple(y.shape)
         ((32, 8, 8, 1), (32,))
 
-    See: docs/fundamentals/what-deep-means.md
+    See: [Input pipelines](../vision/input-pipelines.md)
     """
     images = np.asarray(images)
     labels = np.asarray(labels)
@@ -279,7 +279,7 @@ def make_batches(
         >>> [int(x.shape[0]) for x, _ in batches][-3:]
         [100, 100, 97]
 
-    See: docs/vision/input-pipelines.md
+    See: [Input pipelines](../vision/input-pipelines.md)
     """
     if not isinstance(examples, tf.data.Dataset):
         raise TypeError(

@@ -69,7 +69,7 @@ class ImageIssue:
             file or folder, such as `.DS_Store`, left out without counting as an error).
         reason: what is special about the file and what is done about it.
 
-    See: docs/vision/input-pipelines.md
+    See: [Input pipelines](../vision/input-pipelines.md)
     """
 
     path: Path
@@ -95,7 +95,7 @@ class ImageFolder:
         issues: every file converted, skipped or ignored, with the reason.
         decoders: how each of `paths` is decoded (internal codes, set from its header).
 
-    See: docs/vision/input-pipelines.md
+    See: [Input pipelines](../vision/input-pipelines.md)
     """
 
     directory: Path
@@ -164,7 +164,7 @@ class ImageFolder:
 class ImageFolderError(ValueError):
     """Raised when an image folder holds files that cannot be used; `report` lists them.
 
-    See: docs/vision/input-pipelines.md
+    See: [Input pipelines](../vision/input-pipelines.md)
     """
 
     def __init__(self, report: ImageFolder) -> None:
@@ -306,7 +306,7 @@ def scan_image_folder(
         skipped:
           cats/empty.jpg: empty file (0 bytes)
 
-    See: docs/vision/input-pipelines.md
+    See: [Input pipelines](../vision/input-pipelines.md)
     """
     folder = Path(directory)
     if not folder.exists():
@@ -436,7 +436,6 @@ def _check_image_size(value: object) -> tuple[int, int]:
     return height, width
 
 
-# --8<-- [start:make_folder_dataset]
 def make_folder_dataset(
     directory: str | os.PathLike[str],
     *,
@@ -524,7 +523,7 @@ def make_folder_dataset(
         >>> tuple(images.shape), images.dtype.name, labels.numpy().tolist()
         ((2, 16, 16, 3), 'float32', [0, 1])
 
-    See: docs/vision/input-pipelines.md
+    See: [Input pipelines](../vision/input-pipelines.md)
     """
     height, width = _check_image_size(image_size)
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -614,4 +613,3 @@ def make_folder_dataset(
         drop_remainder=drop_remainder,
         deterministic=deterministic,
     )
-    # --8<-- [end:make_folder_dataset]

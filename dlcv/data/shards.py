@@ -109,7 +109,7 @@ def write_shards(
         >>> [path.name for path in paths]
         ['shard-00000.tfrecord', 'shard-00001.tfrecord', 'shard-00002.tfrecord']
 
-    See: docs/why-deep-learning/scalability.md
+    See: [Scalability](../why-deep-learning/scalability.md)
     """
     images = np.asarray(images)
     labels = np.asarray(labels)
@@ -198,7 +198,7 @@ class ShardProblem:
             all after it), or `None` when no record of the file could be read
             to say how many it held.
 
-    See: docs/why-deep-learning/scalability.md
+    See: [Scalability](../why-deep-learning/scalability.md)
     """
 
     path: Path
@@ -213,7 +213,7 @@ class ShardProblem:
 class ShardError(ValueError):
     """Raised when a shard holds a bad record; `problem` says which file and record.
 
-    See: docs/why-deep-learning/scalability.md
+    See: [Scalability](../why-deep-learning/scalability.md)
     """
 
     def __init__(self, problem: ShardProblem) -> None:
@@ -233,7 +233,7 @@ class ShardReport:
         image_shape: the shape of every image, or `None` when no record was readable.
         image_dtype: `"float32"` or `"uint8"`, or `None` when no record was readable.
 
-    See: docs/why-deep-learning/scalability.md
+    See: [Scalability](../why-deep-learning/scalability.md)
     """
 
     paths: tuple[Path, ...]
@@ -517,7 +517,7 @@ def check_shards(
         >>> report.readable, report.skipped, report.image_shape
         ((2, 2, 1), 0, (2, 2))
 
-    See: docs/why-deep-learning/scalability.md
+    See: [Scalability](../why-deep-learning/scalability.md)
     """
     paths = _shard_paths(pattern_or_paths)
     readable: list[int] = []
@@ -666,7 +666,7 @@ def read_shards(
         >>> [int(label) for _, label in dataset]
         [0, 1, 2, 3, 4]
 
-    See: docs/why-deep-learning/scalability.md
+    See: [Scalability](../why-deep-learning/scalability.md)
     """
     on_error = check_one_of(on_error, "on_error", ("raise", "skip"))
     if parallel_reads is not None:

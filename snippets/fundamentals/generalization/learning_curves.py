@@ -10,7 +10,6 @@ from dlcv.plot import save_figure, use_style
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:splits]
 images, labels = load_digits_images()
 images = images.reshape(len(images), -1)
 # The test set is set aside first and used once, at the very end.
@@ -23,9 +22,7 @@ x_train, x_val, y_train, y_val = split_train_test(
 )
 # Only 150 training digits, so that a network with many parameters can memorise them.
 x_train, y_train = x_train[:150], y_train[:150]
-# --8<-- [end:splits]
 
-# --8<-- [start:train]
 model = keras.Sequential(
     [
         keras.Input((64,)),
@@ -47,7 +44,6 @@ history = model.fit(
     batch_size=32,
     verbose=0,
 ).history
-# --8<-- [end:train]
 
 best = int(np.argmin(history["val_loss"]))
 print(f"Examples: {len(x_train)} train, {len(x_val)} validation, {len(x_test)} test")

@@ -17,7 +17,6 @@ x_train, x_val, y_train, y_val = split_train_test(
 x_train, y_train = x_train[:150], y_train[:150]
 
 
-# --8<-- [start:variants]
 def build(*, dropout: float = 0.0, weight_decay: float | None = None) -> keras.Model:
     layers: list[keras.layers.Layer] = [keras.Input((64,))]
     for _ in range(2):
@@ -51,7 +50,6 @@ variants = {
     "dropout 0.5": (build(dropout=0.5), []),
     "early stopping": (build(), [early_stopping]),
 }
-# --8<-- [end:variants]
 
 print(f"{len(x_train)} training digits, up to 15 epochs; test set used once per model")
 print("Variant             Epochs  Train acc.  Val. acc.  Test acc.")

@@ -19,7 +19,6 @@ x_test = x_test.reshape(len(x_test), -1)
 step = tf.function(sgd_step)
 
 
-# --8<-- [start:train]
 def train(learning_rate, *, epochs=12, batch_size=32):
     """Minibatch SGD from the same initial weights, in the same example order, every
     time."""
@@ -45,7 +44,6 @@ def train(learning_rate, *, epochs=12, batch_size=32):
 
 
 runs = {rate: train(rate) for rate in (0.01, 0.3, 3.0)}
-# --8<-- [end:train]
 
 print("learning rate  final training loss  test accuracy  hidden units never active")
 for rate, (params, curve) in runs.items():

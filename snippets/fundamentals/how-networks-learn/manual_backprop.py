@@ -17,7 +17,6 @@ x = images[:64].reshape(64, -1).astype("float64")
 y = labels[:64]
 params = init_mlp_params([64, 16, 10], seed=0, dtype="float64")
 
-# --8<-- [start:compare]
 with tf.GradientTape() as tape:
     loss = sparse_softmax_cross_entropy(y, mlp_forward(x, params))
 automatic = tape.gradient(loss, params)  # reverse-mode automatic differentiation
@@ -31,9 +30,7 @@ print("parameter  shape      max |by hand - tape|")
 for name, ours, theirs in zip(names, flat_hand, flat_tape, strict=True):
     shape = str(tuple(ours.shape))
     print(f"{name:<9}  {shape:<9}  {np.abs(ours.numpy() - theirs.numpy()).max():.1e}")
-# --8<-- [end:compare]
 
-# --8<-- [start:finite_difference]
 # A third, independent check: nudge one weight up and down and watch the loss move.
 kernel_1 = params[0][0]
 row, column, h = 36, 5, 1e-6
@@ -47,4 +44,3 @@ slope = (losses[0] - losses[1]) / (2 * h)
 print(f"\nd loss / d kernel_1[{row}, {column}]")
 print(f"  by hand:             {float(by_hand[0][0][row, column]):+.8f}")
 print(f"  central difference:  {slope:+.8f}")
-# --8<-- [end:finite_difference]

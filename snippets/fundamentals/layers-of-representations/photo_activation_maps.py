@@ -10,7 +10,6 @@ from dlcv.probing import layer_outputs
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:data]
 # Four photographs that ship with scikit-image, in grey levels at 128x128 pixels.
 names = ["astronaut", "camera", "coffee", "chelsea"]
 photos = []
@@ -42,9 +41,7 @@ x_train = np.concatenate([cut_patches(p, range(0, 96), 150) for p in photos])
 y_train = np.repeat(np.arange(4), 150)
 x_test = np.concatenate([cut_patches(p, range(96, 128), 50) for p in photos])
 y_test = np.repeat(np.arange(4), 50)
-# --8<-- [end:data]
 
-# --8<-- [start:model]
 # No layer fixes the image size, so the trained network also runs on a whole photograph.
 model = keras.Sequential(
     [
@@ -64,14 +61,12 @@ model.compile(
     metrics=["accuracy"],
 )
 model.fit(x_train, y_train, epochs=15, batch_size=32, verbose=0)
-# --8<-- [end:model]
 
 _, accuracy = model.evaluate(x_test, y_test, verbose=0)
 print(
     f"Which photo is this patch from? Test accuracy on unseen patches: {accuracy:.3f}"
 )
 
-# --8<-- [start:maps]
 cat = photos[names.index("chelsea")][np.newaxis, ..., np.newaxis]
 maps = layer_outputs(model, cat, layer_names=["conv_1", "conv_2", "conv_3"])
 print()
@@ -82,7 +77,6 @@ for layer, values in maps.items():
         f"{layer:<6}  {height:>3}x{width:<4}  {channels:>8}  "
         f"{np.mean(values > 0):>26.2f}"
     )
-# --8<-- [end:maps]
 
 use_style()
 fig = Figure(figsize=(10, 6.6))

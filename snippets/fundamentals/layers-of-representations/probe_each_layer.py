@@ -9,7 +9,6 @@ from dlcv.probing import probe_layers
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:data]
 images, labels = load_digits_images()
 # Each 8x8 digit is pasted at a random place on a 12x12 canvas. A digit's identity no
 # longer sits in fixed pixels, so a linear classifier on the raw pixels does poorly.
@@ -20,10 +19,8 @@ for i, (row, col) in enumerate(rng.integers(0, 5, size=(len(images), 2))):
 x_train, x_test, y_train, y_test = split_train_test(
     canvas, labels, test_fraction=0.25, seed=0
 )
-# --8<-- [end:data]
 
 
-# --8<-- [start:model]
 def build_convnet() -> keras.Model:
     return keras.Sequential(
         [
@@ -54,9 +51,7 @@ trained.compile(
     metrics=["accuracy"],
 )
 trained.fit(x_train, y_train, epochs=10, batch_size=64, verbose=0)
-# --8<-- [end:model]
 
-# --8<-- [start:probe]
 stages = ["pool_1", "pool_2", "global_pool"]
 results = {
     "untrained": probe_layers(
@@ -66,7 +61,6 @@ results = {
         trained, x_train, y_train, x_test, y_test, layer_names=stages
     ),
 }
-# --8<-- [end:probe]
 
 _, accuracy = trained.evaluate(x_test, y_test, verbose=0)
 print(f"Trained convnet's own test accuracy: {accuracy:.3f}")

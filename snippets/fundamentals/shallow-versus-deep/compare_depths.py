@@ -19,7 +19,6 @@ x_train, x_test, y_train, y_test = split_train_test(
 )
 
 
-# --8<-- [start:models]
 def conv_block(filters: int) -> keras.layers.Layer:
     return keras.layers.Conv2D(filters, 3, padding="same", activation="relu")
 
@@ -48,9 +47,6 @@ def build(kind: str) -> keras.Model:
     return keras.Sequential([keras.Input((8, 8, 1)), *body, *head])
 
 
-# --8<-- [end:models]
-
-# --8<-- [start:train]
 # The shallow baseline: logistic regression on the 64 raw pixels, fitted to convergence
 # by scikit-learn (a linear probe of the input), so it is not handicapped by a short
 # training run.
@@ -71,7 +67,6 @@ for kind in kinds:
     seconds = time.perf_counter() - start
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     rows.append((kind, count_parameters(model), seconds, accuracy))
-# --8<-- [end:train]
 
 # With 450 test digits, one misclassified digit moves accuracy by 0.0022; the binomial
 # standard error says how far apart two accuracies must be before the difference means

@@ -16,7 +16,6 @@ x_train = x_train.reshape(len(x_train), -1)
 x_test = x_test.reshape(len(x_test), -1)
 
 
-# --8<-- [start:plain]
 def plain_network(depth: int) -> keras.Model:
     """`depth` hidden layers of 32 ReLU units: no shortcuts, no normalisation."""
     hidden = [keras.layers.Dense(32, activation="relu") for _ in range(depth)]
@@ -38,7 +37,6 @@ for depth in (1, 4, 16):
     history = model.fit(x_train, y_train, epochs=8, batch_size=128, verbose=0)
     _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
     curves[depth] = (history.history["loss"], test_accuracy)
-# --8<-- [end:plain]
 
 print("Plain networks, 32 units per hidden layer, same optimiser, 8 epochs")
 print("Hidden layers  Training loss (epoch 1 -> 8)  Test accuracy")

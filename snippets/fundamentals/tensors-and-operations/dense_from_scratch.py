@@ -20,7 +20,6 @@ x_train, x_test, y_train, y_test = split_train_test(
 x_train = x_train.reshape(len(x_train), -1)
 x_test = x_test.reshape(len(x_test), -1)
 
-# --8<-- [start:train]
 params = init_mlp_params([64, 32, 10], seed=0)  # [(kernel (64, 32), bias (32,)), (...)]
 step = tf.function(sgd_step)  # traced once into a graph: the same maths, run faster
 order = np.random.default_rng(0)
@@ -34,13 +33,11 @@ for epoch in range(1, 21):
         losses.append(float(loss))
     if epoch % 5 == 0:
         print(f"epoch {epoch:>2}: mean training loss {np.mean(losses):.4f}")
-# --8<-- [end:train]
 
 probabilities = softmax(mlp_forward(x_test, params)).numpy()
 accuracy = np.mean(probabilities.argmax(axis=1) == y_test)
 print(f"from-scratch network, test accuracy: {accuracy:.3f}")
 
-# --8<-- [start:keras]
 model = keras.Sequential(
     [
         keras.Input(shape=(64,)),
@@ -55,7 +52,6 @@ difference = np.abs(probabilities - keras_probabilities).max()
 print(f"largest difference from the Keras model's probabilities: {difference:.1e}")
 same = np.mean(probabilities.argmax(axis=1) == keras_probabilities.argmax(axis=1))
 print(f"test digits given the same class by both: {same:.0%}")
-# --8<-- [end:keras]
 
 use_style()
 kernel = params[0][0].numpy()  # column j holds the 64 input weights of hidden unit j

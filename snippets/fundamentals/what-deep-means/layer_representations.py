@@ -20,7 +20,6 @@ x_train, x_test, y_train, y_test = split_train_test(
 x_train = x_train.reshape(len(x_train), -1)
 x_test = x_test.reshape(len(x_test), -1)
 
-# --8<-- [start:model]
 model = keras.Sequential(
     [
         keras.Input(shape=(64,)),
@@ -34,7 +33,6 @@ model.compile(
     optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
 )
 model.fit(x_train, y_train, epochs=30, batch_size=32, verbose=0)
-# --8<-- [end:model]
 
 test_features = {"pixels": x_test, **layer_outputs(model, x_test)}
 

@@ -9,7 +9,6 @@ import dlcv
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:policies]
 for policy in ("float32", "mixed_float16", "mixed_bfloat16"):
     layer = keras.layers.Dense(4, dtype=policy)
     y = layer(np.ones((1, 8), dtype="float32"))
@@ -17,17 +16,13 @@ for policy in ("float32", "mixed_float16", "mixed_bfloat16"):
         f"{policy:>15}: weights stored as {layer.kernel.dtype}, "
         f"computed in {layer.compute_dtype}, output {y.dtype.name}"
     )
-# --8<-- [end:policies]
 
-# --8<-- [start:limits]
 print()
 for value in (70000.0, 1e-8, 1 + 1e-3):
     f16 = float(tf.cast(value, tf.float16))
     bf16 = float(tf.cast(value, tf.bfloat16))
     print(f"{value:>10g} → float16 {f16:<10g} bfloat16 {bf16:g}")
-# --8<-- [end:limits]
 
-# --8<-- [start:train]
 print()
 setup = dlcv.setup_hardware()  # float32 on a CPU, mixed_bfloat16 on an H100 or a TPU
 images, labels = dlcv.load_digits_images()
@@ -61,4 +56,3 @@ print(
     f"hidden layer computes in {model.layers[1].compute_dtype}; "
     f"final loss {history.last('loss'):.4f}"
 )
-# --8<-- [end:train]

@@ -8,7 +8,6 @@ import dlcv
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:setup]
 setup = dlcv.setup_hardware()  # prints what it chose
 per_replica_batch = 32
 global_batch = setup.global_batch_size(per_replica_batch)
@@ -16,12 +15,10 @@ print(
     f"global batch {global_batch}: {per_replica_batch} per replica, {setup.replicas} "
     f"replica(s)"
 )
-# --8<-- [end:setup]
 
 images, labels = dlcv.load_digits_images()
 x_train, x_test, y_train, y_test = dlcv.split_train_test(images, labels, seed=0)
 
-# --8<-- [start:train]
 # variables are created, placed and mirrored by the strategy
 with setup.strategy.scope():
     model = keras.Sequential(
@@ -50,7 +47,6 @@ history = dlcv.train(
     # run it again: it resumes, here finding all 4 epochs done
     checkpoint_dir="checkpoints",
 )
-# --8<-- [end:train]
 print(
     f"trained on {history.replicas} replica(s); final validation accuracy "
     f"{history.last('val_accuracy'):.3f}"

@@ -31,7 +31,6 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-# --8<-- [start:worker]
 def worker() -> None:
     keras.utils.set_random_seed(0)
     # TF_CONFIG names two workers: MultiWorkerMirroredStrategy
@@ -73,10 +72,6 @@ def worker() -> None:
     )
 
 
-# --8<-- [end:worker]
-
-
-# --8<-- [start:launch]
 def launch() -> None:
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     procs = []
@@ -113,9 +108,6 @@ def launch() -> None:
         and results[0]["checksum"] == results[1]["checksum"]
     )
     print("both workers hold the same model:", same)
-
-
-# --8<-- [end:launch]
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from dlcv.profiling import profile
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:reported]
 # PUBLISHED FACTS, typed in from the papers: nothing below is measured by this program.
 # Each row: keras.applications name, label, year of the cited publication, input side
 # the paper used, top-1 accuracy (%) the paper reports on ImageNet, how the paper
@@ -44,9 +43,7 @@ REPORTED = [
     # ImageNet-1K, 82.1%.
     ("ConvNeXtTiny", "ConvNeXt-T", 2022, 224, 82.1, "not stated"),
 ]
-# --8<-- [end:reported]
 
-# --8<-- [start:profile]
 # MEASURED here: the architecture alone (weights=None downloads nothing), counted layer
 # by layer.
 measured = {}
@@ -72,7 +69,6 @@ for name, label, _, side, _, _ in REPORTED:
     measured[name] = result.macs
     del model, result
     keras.backend.clear_session()  # free each model before building the next
-# --8<-- [end:profile]
 
 print()
 print("Reported by the papers (typed in, not measured here):")
@@ -80,7 +76,6 @@ print(f"{'Model':<15} {'Year':>4} {'Top-1 (%)':>9}  Evaluation")
 for _, label, year, _, top1, protocol in REPORTED:
     print(f"{label:<15} {year:>4} {top1:>9.2f}  {protocol}")
 
-# --8<-- [start:figure]
 use_style()
 fig = Figure(figsize=(8, 5.2))
 ax = fig.subplots()
@@ -129,4 +124,3 @@ save_figure(
         "one test scale, or not stated."
     ),
 )
-# --8<-- [end:figure]

@@ -9,7 +9,6 @@ from dlcv.profiling import profile
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:published]
 # Multiply-adds for one 224x224 image, as printed in the papers.
 PUBLISHED = {
     # He et al. 2016 (arXiv:1512.03385), Sec. 4.1: ResNet-50 "has 3.8 billion FLOPs",
@@ -24,9 +23,7 @@ PUBLISHED = {
     # Sandler et al. 2018 (arXiv:1801.04381), Table 4: MobileNetV2, 300M MAdds.
     "MobileNetV2": (300e6, "Sandler et al. 2018, Table 4"),
 }
-# --8<-- [end:published]
 
-# --8<-- [start:compare]
 print(
     f"{'Model':<12} {'Params (ours)':>14} {'Params (Keras)':>15} "
     f"{'MACs (ours)':>12} {'MACs (paper)':>13} {'Diff.':>7}  Source"
@@ -43,4 +40,3 @@ for name, (paper_macs, source) in PUBLISHED.items():
         f" {source}"
     )
     keras.backend.clear_session()
-# --8<-- [end:compare]

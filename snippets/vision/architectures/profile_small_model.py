@@ -12,7 +12,6 @@ from dlcv.profiling import format_profile, profile
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:build]
 inputs = keras.Input((64, 64, 3))
 x = apply_conv_bn(inputs, 32, strides=2, name="stem")  # 32x32
 x = apply_residual_block(x, 32, name="res1")
@@ -23,9 +22,7 @@ x = apply_squeeze_excite(x, ratio=8, name="se")
 x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
 outputs = keras.layers.Dense(10, activation="softmax", name="classes")(x)
 model = keras.Model(inputs, outputs, name="small")
-# --8<-- [end:build]
 
-# --8<-- [start:profile]
 result = profile(model)
 print(format_profile(result))
 print()
@@ -41,4 +38,3 @@ print(
 )
 print(f"{se_macs / result.macs:.2%} of the MACs")
 print(f"Unsupported layers: {list(result.unsupported) or 'none'}")
-# --8<-- [end:profile]

@@ -9,16 +9,13 @@ from dlcv.receptive_fields import format_receptive_field, receptive_field
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:vgg]
 inputs = keras.Input((64, 64, 3))
 x = apply_vgg_block(inputs, 16, name="block1")
 x = apply_vgg_block(x, 32, name="block2")
 x = apply_vgg_block(x, 64, convs=3, name="block3")
 field = receptive_field(keras.Model(inputs, x))
 print(format_receptive_field(field))
-# --8<-- [end:vgg]
 
-# --8<-- [start:stacks]
 # Eight 3x3 layers described as (kernel, stride[, dilation]) along one axis.
 depth = 8
 stacks = {
@@ -34,7 +31,6 @@ for label, layers in stacks.items():
         step.size[0] for step in receptive_field(layers).steps if step.kernel != (2,)
     ]
     print(f"{label:<34} {' '.join(f'{size:>4}' for size in sizes)}")
-# --8<-- [end:stacks]
 
 use_style()
 fig = Figure(figsize=(7, 4))

@@ -12,7 +12,6 @@ from dlcv.scratch import conv2d
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)
 
-# --8<-- [start:compare]
 # A real photo (400x600 RGB, scaled to [0, 1]) and 8 random 3x3 filters over its 3
 # channels.
 image = tf.constant(data.coffee()[None] / 255.0, tf.float32)
@@ -36,9 +35,7 @@ for strides, padding, dilation in [
     )
     shape = str(tuple(ours.shape))
     print(f"{strides!s:<8} {padding:<8} {dilation!s:<9} {shape:<19} {verdict}")
-# --8<-- [end:compare]
 
-# --8<-- [start:no_flip]
 # Deep learning's "convolution" does not flip the kernel: it is a cross-correlation.
 gray = data.camera()[100:164, 200:264] / 255.0  # a 64x64 crop
 sobel_x = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
@@ -55,4 +52,3 @@ print("conv2d equals scipy.ndimage.convolve: ", np.allclose(ours, convolved, ato
 print(
     "conv2d equals -convolve (flipped):    ", np.allclose(ours, -convolved, atol=1e-5)
 )
-# --8<-- [end:no_flip]

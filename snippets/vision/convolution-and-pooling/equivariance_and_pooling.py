@@ -24,7 +24,6 @@ def largest(a, b):
     return float(tf.reduce_max(tf.abs(a - b)))
 
 
-# --8<-- [start:equivariance]
 dy, dx = 3, 5
 conv_then_shift = shift(conv2d(image, kernel, padding="same"), dy, dx)
 shift_then_conv = conv2d(shift(image, dy, dx), kernel, padding="same")
@@ -50,9 +49,7 @@ def dense_map(t):
 a = shift(dense_map(crop), dy, dx)[inside]
 b = dense_map(shift(crop[..., None], dy, dx))[inside]
 print(f"dense layer, same shift: largest difference {largest(a, b):.1e}")
-# --8<-- [end:equivariance]
 
-# --8<-- [start:pooling]
 # Shift the photo by one pixel and count the pooled outputs that keep their value.
 features = conv2d(image, kernel, padding="same")
 moved = conv2d(shift(image, 0, 1), kernel, padding="same")
@@ -80,9 +77,7 @@ for pixels in (2, 1):
         f"  input shifted {pixels} px: nearest shifted pooled map differs by "
         f"{closest:.1e}"
     )
-# --8<-- [end:pooling]
 
-# --8<-- [start:sharing]
 # Weights needed to map a 224x224 RGB image to 64 feature maps of the same size.
 height, width, channels_in, channels_out, k = 224, 224, 3, 64, 3
 dense_weights = (height * width * channels_in + 1) * (height * width * channels_out)
@@ -94,4 +89,3 @@ print()
 print(f"dense layer, every input to every output: {dense_weights:>18,}")
 print(f"3x3 windows, separate weights per pixel:  {local_weights:>18,}")
 print(f"3x3 convolution (keras.layers.Conv2D):    {conv_layer.count_params():>18,}")
-# --8<-- [end:sharing]

@@ -27,7 +27,6 @@ def crops(photo: np.ndarray, count: int, side: int) -> list[Image.Image]:
     ]
 
 
-# --8<-- [start:build]
 cat, rocket = root / "cat", root / "rocket"
 cat.mkdir(parents=True)
 rocket.mkdir()
@@ -59,21 +58,15 @@ launch = rocket / "rocket-0.jpg"
 Image.open(launch).save(rocket / "old" / "launch.jpg")
 Image.open(launch).save(root / "unsorted.jpg")
 (cat / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
-# --8<-- [end:build]
 
-# --8<-- [start:scan]
 report = scan_image_folder(root)
 print(report.summary())
-# --8<-- [end:scan]
 
-# --8<-- [start:raise]
 try:
     make_folder_dataset(root, image_size=96, batch_size=8, report=report)
 except ImageFolderError as error:
     print(f"\n{type(error).__name__}: {error}")
-# --8<-- [end:raise]
 
-# --8<-- [start:skip]
 dataset = make_folder_dataset(
     root, image_size=160, batch_size=16, shuffle=False, on_error="skip", report=report
 )
@@ -89,5 +82,4 @@ print(
     f"bits would allow 256), channels equal: "
     f"{bool(np.all(deep[..., 0] == deep[..., 2]))}"
 )
-# --8<-- [end:skip]
 workspace.cleanup()

@@ -33,7 +33,6 @@ for name, photo in (
         crop = photo[row : row + side, col : col + side]
         Image.fromarray(crop).save(root / name / f"{index}.jpg")
 
-# --8<-- [start:pipeline]
 augment = keras.Sequential(
     [
         keras.layers.RandomFlip("horizontal", seed=1),
@@ -50,9 +49,7 @@ for epoch in (1, 2):
         f"epoch {epoch}, labels of each batch:",
         [y.numpy().tolist() for _, y in dataset],
     )
-# --8<-- [end:pipeline]
 
-# --8<-- [start:cache_then_augment]
 # The same first batch twice (no shuffle), with and without augmentation.
 for augmented in (False, True):
     fixed = make_folder_dataset(
@@ -71,7 +68,6 @@ for augmented in (False, True):
         f"augment={augmented}: mean change of the first batch between epochs "
         f"{change:.3f}"
     )
-# --8<-- [end:cache_then_augment]
 
 fig = Figure(figsize=(8, 2.3))
 axes = fig.subplots(2, 6)

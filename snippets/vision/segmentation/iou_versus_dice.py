@@ -11,7 +11,6 @@ from dlcv.segmentation import (
     pixel_confusion_matrix,
 )
 
-# --8<-- [start:by_hand]
 y_true = np.array(
     [
         [0, 0, 1, 1],
@@ -36,9 +35,7 @@ dice = dice_coefficient(y_true, y_pred, num_classes=3)
 for c in range(3):
     print(f"class {c}: IoU {iou.per_class[c]:.3f}  Dice {dice.per_class[c]:.3f}")
 print(f"mean:    IoU {iou.mean:.3f}  Dice {dice.mean:.3f}")
-# --8<-- [end:by_hand]
 
-# --8<-- [start:background_only]
 _, masks = make_shapes_masks(200, size=64, seed=1)
 lazy = np.zeros_like(masks)  # a "model" that predicts background everywhere
 accuracy = np.mean(lazy == masks)
@@ -49,9 +46,7 @@ print(
     f"{lazy_iou.mean:.3f}"
 )
 print("  IoU per class:", np.round(lazy_iou.per_class, 3))
-# --8<-- [end:background_only]
 
-# --8<-- [start:shifted_square]
 # A 16x16 square predicted k pixels to the right of where it is, on a 64x64 image.
 shifts = np.arange(0, 17)
 scores = []
@@ -71,7 +66,6 @@ print("shift  IoU    Dice")
 for k, (j, d) in zip(shifts, scores, strict=True):
     if k % 4 == 0:
         print(f"{k:>5}  {j:.3f}  {d:.3f}")
-# --8<-- [end:shifted_square]
 
 use_style()
 fig = Figure(figsize=(8, 3.4))

@@ -9,7 +9,6 @@ from matplotlib.patches import Patch
 from dlcv.plot import save_figure, use_style
 from dlcv.segmentation import SHAPE_KINDS, make_shapes_masks
 
-# --8<-- [start:data]
 images, masks = make_shapes_masks(500, size=64, seed=0)
 class_names = ("background", *SHAPE_KINDS)
 print(f"images: {images.shape} {images.dtype}, masks: {masks.shape} {masks.dtype}")
@@ -25,7 +24,6 @@ for label, name in enumerate(class_names):
         f"{name:<11} {label:>5} {pixels[label]:>8} {share:>7.1%} "
         f"{images_with[label]:>7}"
     )
-# --8<-- [end:data]
 
 use_style()
 # One fixed colour per class, the same in every mask figure on the page.

@@ -18,13 +18,10 @@ keras.utils.set_random_seed(0)
 tf.config.experimental.enable_op_determinism()
 SIZE, CLASSES = 32, 1 + len(SHAPE_KINDS)
 
-# --8<-- [start:data]
 x_train, y_train = make_shapes_masks(1500, size=SIZE, seed=0)
 x_test, y_test = make_shapes_masks(200, size=SIZE, seed=1)  # held out: another seed
-# --8<-- [end:data]
 
 
-# --8<-- [start:model]
 def build_unet(
     size: int, classes: int, widths: tuple[int, ...] = (8, 16, 32)
 ) -> keras.Model:
@@ -49,9 +46,7 @@ def build_unet(
 
 model = build_unet(SIZE, CLASSES)
 print(f"{model.count_params():,} parameters; output {model.output_shape}")
-# --8<-- [end:model]
 
-# --8<-- [start:train]
 epochs, batch_size = 3, 8
 steps = epochs * len(x_train) // batch_size
 model.compile(
@@ -68,9 +63,7 @@ print(
     "training loss per epoch:",
     " ".join(f"{loss:.3f}" for loss in history.history["loss"]),
 )
-# --8<-- [end:train]
 
-# --8<-- [start:evaluate]
 scores = model(x_test, training=False)  # (200, 32, 32, 4): a score per class and pixel
 predicted = np.argmax(scores, axis=-1)
 iou = mask_iou(y_test, predicted, num_classes=CLASSES)
@@ -82,7 +75,6 @@ for name, j, d in zip(
     print(f"{name:<11} {j:>6.3f} {d:>6.3f}")
 print(f"{'mean':<11} {iou.mean:>6.3f} {dice.mean:>6.3f}")
 print(f"pixel accuracy: {np.mean(predicted == y_test):.1%}")
-# --8<-- [end:evaluate]
 
 use_style()
 mask_colours = ListedColormap(["#222222", "#e69f00", "#56b4e9", "#009e73"])

@@ -16,7 +16,6 @@ keras.utils.set_random_seed(0)
 images, labels = load_digits_images()
 BATCH, FRAMES, CANVAS, BATCHES = 64, 8, 32, 8
 
-# --8<-- [start:pipeline]
 # Clips are generated on the fly, batch by batch: nothing is stored on disk or kept in
 # memory.
 stream = make_clip_dataset(
@@ -57,9 +56,6 @@ per_frame = keras.layers.TimeDistributed(encoder)
 @tf.function
 def time_distributed_features(clips: tf.Tensor) -> tf.Tensor:
     return per_frame(clips, training=False)
-
-
-# --8<-- [end:pipeline]
 
 
 class CallLog(keras.layers.Layer):

@@ -19,7 +19,6 @@ flipped = bytearray(paths[2].read_bytes())
 flipped[len(flipped) // 2] ^= 0xFF  # one bit pattern changed in a record in the middle
 paths[2].write_bytes(bytes(flipped))
 
-# --8<-- [start:check]
 report = check_shards("shards/shard-*.tfrecord")
 for problem in report.problems:
     print(f"{problem} -> lost: {problem.lost}")
@@ -34,4 +33,3 @@ try:
     read_shards("shards/shard-*.tfrecord", on_error="raise")
 except ShardError as error:
     print(f'on_error="raise": ShardError: {error}')
-# --8<-- [end:check]

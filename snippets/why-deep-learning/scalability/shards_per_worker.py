@@ -14,7 +14,6 @@ paths = write_shards(images, labels, folder, examples_per_shard=200)
 print(f"{len(images):,} digits written to {len(paths)} shards of at most 200")
 
 
-# --8<-- [start:worker]
 def worker_input(
     context: tf.distribute.InputContext, global_batch_size: int
 ) -> tf.data.Dataset:
@@ -25,8 +24,6 @@ def worker_input(
     examples = read_shards([name.decode() for name in mine.as_numpy_iterator()])
     return examples.batch(context.get_per_replica_batch_size(global_batch_size))
 
-
-# --8<-- [end:worker]
 
 # Two workers with one replica each; a MultiWorkerMirroredStrategy hands every worker
 # its context.

@@ -15,7 +15,6 @@ keras.utils.set_random_seed(0)
 images, labels = load_digits_images()
 x_train, x_test, y_train, y_test = split_train_test(images, labels, seed=0)
 
-# --8<-- [start:model]
 model = keras.Sequential(
     [
         keras.Input(shape=(8, 8, 1)),
@@ -30,13 +29,11 @@ model.compile(
     optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
 )
 model.fit(x_train, y_train, batch_size=32, epochs=20, verbose=0)
-# --8<-- [end:model]
 
 _, accuracy = model.evaluate(x_test, y_test, verbose=0)
 print(f"Convnet trained end to end on raw pixels: test accuracy {accuracy:.3f}")
 print(f"Trainable parameters: {model.count_params():,}")
 
-# --8<-- [start:trace]
 forward = tf.function(lambda x: model(x, training=False))
 graph = forward.get_concrete_function(tf.TensorSpec((None, 8, 8, 1), tf.float32)).graph
 # Bookkeeping, not computation: graph inputs (Placeholder), reads of the weights
@@ -59,7 +56,6 @@ BOOKKEEPING = {
 compute_ops = Counter(
     op.type for op in graph.get_operations() if op.type not in BOOKKEEPING
 )
-# --8<-- [end:trace]
 
 print()
 print(f"The forward pass uses {len(compute_ops)} kinds of tensor operation:")

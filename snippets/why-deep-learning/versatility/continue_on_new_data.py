@@ -26,7 +26,6 @@ def report(session: str, model: keras.Model, new_examples: int) -> None:
 
 
 print("Session        New examples  Steps  Acc. on first 300  Test accuracy")
-# --8<-- [start:first]
 model = keras.Sequential(
     [
         keras.Input(shape=(8, 8, 1)),
@@ -42,14 +41,11 @@ model.compile(
 model.fit(x_first, y_first, batch_size=32, epochs=10, verbose=0)
 report("1 (first)", model, len(x_first))
 model.save("digits.keras")  # architecture, weights and optimizer state in one file
-# --8<-- [end:first]
 del model  # as if this session ended here
 
-# --8<-- [start:later]
 # A later session: reload the model and continue from where it stopped, on the new
 # examples only.
 model = keras.models.load_model("digits.keras")
 report("2 (reloaded)", model, 0)  # the same model, optimizer step count included
 model.fit(x_new, y_new, batch_size=32, epochs=10, verbose=0)
 report("2 (continued)", model, len(x_new))
-# --8<-- [end:later]

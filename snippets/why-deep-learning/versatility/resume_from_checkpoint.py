@@ -49,7 +49,6 @@ def run(model: keras.Model, epochs: int, checkpoint_dir: str | None = None) -> H
 reference = build_model()
 run(reference, epochs=6)
 
-# --8<-- [start:resume]
 # A run that stops after three of its six epochs (a crash, a preempted machine, a time
 # limit).
 run(build_model(), epochs=3, checkpoint_dir="checkpoints")
@@ -68,11 +67,9 @@ same = all(
     for a, b in zip(model.get_weights(), reference.get_weights(), strict=True)
 )
 print(f"Final weights equal to an uninterrupted six-epoch run, bit for bit: {same}")
-# --8<-- [end:resume]
 print()
 
 
-# --8<-- [start:mismatch]
 def fingerprint(folder: str) -> dict[str, str]:
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:12]
@@ -89,4 +86,3 @@ except ValueError as error:
     print(f"ValueError: {error}")
 unchanged = fingerprint("checkpoints") == before
 print(f"Checkpoint files byte-identical after the refused resume: {unchanged}")
-# --8<-- [end:mismatch]
