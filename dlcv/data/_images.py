@@ -7,8 +7,9 @@ are cut off or corrupted and reads what decides how TensorFlow must decode the f
 (grayscale, alpha, 16 bits, frames). How deep the check goes depends on what Pillow
 offers for the format:
 
-- PNG: `verify()` checks the CRC of every chunk up to `IEND`, which finds a flipped
-  byte as well as a missing end, without decompressing the pixels.
+- PNG: opening checks the CRCs of the chunks before the image data, and `verify()`
+  those of the image data up to `IEND` (not `IEND`'s own), which finds a flipped byte
+  as well as a missing end, without decompressing the pixels.
 - GIF, BMP and WebP: Pillow's `verify()` checks nothing for these, so the image (for a
   GIF, its first frame, the one used) is decoded once with `load()`.
 - JPEG: opening parses the segments up to the first scan; `_check_jpeg_end` says why

@@ -249,9 +249,10 @@ def scan_image_folder(
     `max_file_bytes` is skipped by name, unread, and so is a class folder that cannot be
     listed. Files that are empty, not images, cut off or corrupted are skipped, as found
     by Pillow's reader for the format: a JPEG's segments (and its end-of-image marker),
-    every CRC of a PNG (`verify()`), the image of a GIF (its first frame), BMP or WebP
-    (`load()`). So is an image of more pixels than `PIL.Image.MAX_IMAGE_PIXELS`,
-    Pillow's guard against decompression bombs, which the scan reads but never changes.
+    the chunk CRCs of a PNG (on opening and by `verify()`), the image of a GIF (its
+    first frame), BMP or WebP (`load()`). So is an image of more pixels than
+    `PIL.Image.MAX_IMAGE_PIXELS`, Pillow's guard against decompression bombs, which the
+    scan reads but never changes.
     With `verify`, each remaining file is then decoded once, in parallel, by the same
     function the pipeline uses, and a file TensorFlow cannot decode is skipped too: this
     costs about one epoch of decoding, and guarantees that no file fails later, in
