@@ -7,9 +7,10 @@ This module is private: its names are not re-exported by `dlcv`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,8 +22,11 @@ __all__ = [
     "check_non_negative_number",
     "check_one_of",
     "check_positive_int",
+    "check_positive_number",
+    "check_positive_numbers",
     "check_rank",
     "check_same_length",
+    "check_size_pair",
     "check_value_range",
 ]
 
@@ -42,6 +46,29 @@ def _is_int(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(
         value, bool | np.bool_
     )
+
+
+def _is_real(value: object) -> bool:
+    # A bool is an Integral, hence a Real, but `alpha=True` is a mistake.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _is_positive(value: numbers.Real) -> bool:
+    try:
+        return math.isfinite(float(value)) and float(value) > 0.0
+    except OverflowError:  # an int beyond what a float holds
+        return False
+
+
+@contextlib.contextmanager
+def _reworded(message: str) -> Iterator[None]:
+    """Re-raise a TypeError or ValueError from the block, same class, with `message`:
+    when one part of an argument fails its check, the error shows the whole argument.
+    """
+    try:
+        yield
+    except (TypeError, ValueError) as error:
+        raise type(error)(message) from None
 
 
 def _check_at_most(value: int, name: str, requirement: str, maximum: int) -> None:
@@ -132,7 +159,7 @@ def check_fraction(value: Any, name: str) -> float:
     See: docs/contributing/index.md
     """
     message = _message(name, "a number strictly between 0 and 1", f"{name}={value!r}")
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    if not _is_real(value):
         raise TypeError(message)
     if not 0.0 < float(value) < 1.0:
         raise ValueError(message)
@@ -160,11 +187,121 @@ def check_non_negative_number(value: Any, name: str) -> float:
     See: docs/contributing/index.md
     """
     message = _message(name, "a non-negative number", f"{name}={value!r}")
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    if not _is_real(value):
         raise TypeError(message)
     if not math.isfinite(float(value)) or value < 0:
         raise ValueError(message)
     return float(value)
+
+
+def check_positive_number(value: Any, name: str) -> float:
+    """Return `value` as a `float` if it is a finite real number greater than 0.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+
+    Returns:
+        `value` as a Python `float`.
+
+    Raises:
+        TypeError: if `value` is not a real number (a bool is not).
+        ValueError: if `value` is zero, negative, infinite or NaN.
+
+    Examples:
+        >>> check_positive_number(0.01, "learning_rate")
+        0.01
+
+    See: docs/contributing/index.md
+    """
+    message = _message(name, "a positive number", f"{name}={value!r}")
+    if not _is_real(value):
+        raise TypeError(message)
+    if not _is_positive(value):
+        raise ValueError(message)
+    return float(value)
+
+
+def check_positive_numbers(values: Any, name: str) -> tuple[float, ...]:
+    """Return `values` as a tuple of floats if it is a non-empty sequence of positive
+    numbers.
+
+    Args:
+        values: the value to check.
+        name: the argument's name, used in the message.
+
+    Returns:
+        The numbers as Python floats.
+
+    Raises:
+        TypeError: if `values` is not a sequence (a string is not), or holds something
+            other than real numbers.
+        ValueError: if `values` is empty, or one of its numbers is not positive and
+            finite.
+
+    Examples:
+        >>> check_positive_numbers([0.5, 1, 2], "aspect_ratios")
+        (0.5, 1.0, 2.0)
+
+    See: docs/contributing/index.md
+    """
+    message = _message(
+        name, "a non-empty sequence of positive numbers", f"{name}={values!r}"
+    )
+    # bytes are a Sequence of ints, but b"12" is not the numbers 49 and 50.
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
+        raise TypeError(message)
+    if len(values) == 0:
+        raise ValueError(message)
+    with _reworded(message):
+        return tuple(check_positive_number(value, name) for value in values)
+
+
+def check_size_pair(
+    value: Any, name: str, *, maximum: int | None = None
+) -> tuple[int, int]:
+    """Return `value` as a `(height, width)` pair of positive integers; an integer `n`
+    stands for the square `(n, n)`.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+        maximum: the largest side accepted, named in the message. Defaults to `None`,
+            meaning `INT64_MAX` (2**63 - 1), left unsaid.
+
+    Returns:
+        `(height, width)` as Python ints.
+
+    Raises:
+        TypeError: if `value` is neither an integer nor a sequence (a string is not),
+            or a side is not an integer.
+        ValueError: if `value` is not two sides, or a side is zero, negative or above
+            `maximum`.
+
+    Examples:
+        >>> check_size_pair(32, "image_size")
+        (32, 32)
+        >>> check_size_pair([24, 32], "image_size")
+        (24, 32)
+
+    See: docs/contributing/index.md
+    """
+    limit = "" if maximum is None else f", each at most {maximum}"
+    requirement = f"a positive integer or a (height, width) pair of them{limit}"
+    message = _message(name, requirement, f"{name}={value!r}")
+    if _is_int(value):
+        sides = [value, value]
+    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        sides = list(value)
+    else:
+        raise TypeError(message)
+    if len(sides) != 2:
+        raise ValueError(message)
+    largest = INT64_MAX if maximum is None else maximum
+    with _reworded(message):
+        height = check_positive_int(sides[0], name, maximum=largest)
+        width = check_positive_int(sides[1], name, maximum=largest)
+    return height, width
 
 
 def check_one_of(value: Any, name: str, options: Sequence[str]) -> str:
@@ -303,10 +440,7 @@ def check_value_range(value: Any, name: str = "value_range") -> tuple[float, flo
         isinstance(value, Sequence)
         and not isinstance(value, str)
         and len(value) == 2
-        and all(
-            isinstance(bound, numbers.Real) and not isinstance(bound, bool | np.bool_)
-            for bound in value
-        )
+        and all(_is_real(bound) for bound in value)
         and all(math.isfinite(bound) for bound in value)
         and value[0] < value[1]
     )

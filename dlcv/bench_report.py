@@ -11,12 +11,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import numbers
 from typing import Any
 
 import tensorflow as tf
 
-from dlcv._validation import _is_int
+from dlcv._validation import _is_int, _is_real
 
 __all__ = [
     "BenchReport",
@@ -211,10 +210,6 @@ def _check_measurement_values(entry: dict[str, Any]) -> None:
             raise TypeError(
                 f"measurement field {name}={value!r}, not a positive number"
             )
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def report_from_json(text: str) -> BenchReport:
