@@ -15,6 +15,7 @@ from typing import Any
 
 import tensorflow as tf
 
+from dlcv._table import align_columns
 from dlcv._validation import _is_int, _is_real
 
 __all__ = [
@@ -150,15 +151,7 @@ def format_report(report: BenchReport) -> str:
         )
         for m in report.measurements
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        left = [
-            f"{cell:<{width}}" for cell, width in zip(row[:3], widths[:3], strict=True)
-        ]
-        right = [
-            f"{cell:>{width}}" for cell, width in zip(row[3:], widths[3:], strict=True)
-        ]
-        lines.append("  ".join(left + right))
+    lines.extend(align_columns([header, *rows], "<<<>>>>"))
     lines.extend(f"skipped: {line}" for line in report.skipped)
     return "\n".join(lines)
 

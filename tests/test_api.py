@@ -110,6 +110,7 @@ MODULES = [
     "dlcv._cpuinfo",
     "dlcv._keras_graph",
     "dlcv._layer_kinds",
+    "dlcv._table",
     "dlcv._validation",
     "dlcv.bench",
     "dlcv.bench_report",
