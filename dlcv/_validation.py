@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,13 +53,6 @@ def _is_real(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
-def _is_positive(value: numbers.Real) -> bool:
-    try:
-        return math.isfinite(float(value)) and float(value) > 0.0
-    except OverflowError:  # an int beyond what a float holds
-        return False
-
-
 @contextlib.contextmanager
 def _reworded(message: str) -> Iterator[None]:
     """Re-raise a TypeError or ValueError from the block, same class, with `message`:
@@ -71,11 +64,38 @@ def _reworded(message: str) -> Iterator[None]:
         raise type(error)(message) from None
 
 
-def _check_at_most(value: int, name: str, requirement: str, maximum: int) -> None:
+def _check_int(
+    value: Any, name: str, requirement: str, *, minimum: int, maximum: int
+) -> int:
+    """The integer checks' one rule: TypeError for a non-integer, ValueError for an
+    integer out of range."""
+    message = _message(name, requirement, f"{name}={value!r}")
+    if not _is_int(value):
+        raise TypeError(message)
+    if value < minimum:
+        raise ValueError(message)
     if value > maximum:
         raise ValueError(
             _message(name, f"{requirement} of at most {maximum}", f"{name}={value!r}")
         )
+    return int(value)
+
+
+def _check_real(
+    value: Any, name: str, requirement: str, in_range: Callable[[float], bool]
+) -> float:
+    """The number checks' one rule: TypeError for what is not a real number, ValueError
+    for a number `in_range` refuses."""
+    message = _message(name, requirement, f"{name}={value!r}")
+    if not _is_real(value):
+        raise TypeError(message)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond what a float holds
+        raise ValueError(message) from None
+    if not in_range(number):
+        raise ValueError(message)
+    return number
 
 
 def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> int:
@@ -99,13 +119,7 @@ def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> in
 
     See: docs/contributing/index.md
     """
-    message = _message(name, "a positive integer", f"{name}={value!r}")
-    if not _is_int(value):
-        raise TypeError(message)
-    if value <= 0:
-        raise ValueError(message)
-    _check_at_most(value, name, "a positive integer", maximum)
-    return int(value)
+    return _check_int(value, name, "a positive integer", minimum=1, maximum=maximum)
 
 
 def check_non_negative_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> int:
@@ -129,13 +143,7 @@ def check_non_negative_int(value: Any, name: str, *, maximum: int = INT64_MAX) -
 
     See: docs/contributing/index.md
     """
-    message = _message(name, "a non-negative integer", f"{name}={value!r}")
-    if not _is_int(value):
-        raise TypeError(message)
-    if value < 0:
-        raise ValueError(message)
-    _check_at_most(value, name, "a non-negative integer", maximum)
-    return int(value)
+    return _check_int(value, name, "a non-negative integer", minimum=0, maximum=maximum)
 
 
 def check_fraction(value: Any, name: str) -> float:
@@ -158,12 +166,8 @@ def check_fraction(value: Any, name: str) -> float:
 
     See: docs/contributing/index.md
     """
-    message = _message(name, "a number strictly between 0 and 1", f"{name}={value!r}")
-    if not _is_real(value):
-        raise TypeError(message)
-    if not 0.0 < float(value) < 1.0:
-        raise ValueError(message)
-    return float(value)
+    requirement = "a number strictly between 0 and 1"
+    return _check_real(value, name, requirement, lambda number: 0.0 < number < 1.0)
 
 
 def check_non_negative_number(value: Any, name: str) -> float:
@@ -186,12 +190,9 @@ def check_non_negative_number(value: Any, name: str) -> float:
 
     See: docs/contributing/index.md
     """
-    message = _message(name, "a non-negative number", f"{name}={value!r}")
-    if not _is_real(value):
-        raise TypeError(message)
-    if not math.isfinite(float(value)) or value < 0:
-        raise ValueError(message)
-    return float(value)
+    return _check_real(
+        value, name, "a non-negative number", lambda x: math.isfinite(x) and x >= 0.0
+    )
 
 
 def check_positive_number(value: Any, name: str) -> float:
@@ -214,12 +215,9 @@ def check_positive_number(value: Any, name: str) -> float:
 
     See: docs/contributing/index.md
     """
-    message = _message(name, "a positive number", f"{name}={value!r}")
-    if not _is_real(value):
-        raise TypeError(message)
-    if not _is_positive(value):
-        raise ValueError(message)
-    return float(value)
+    return _check_real(
+        value, name, "a positive number", lambda x: math.isfinite(x) and x > 0.0
+    )
 
 
 def check_positive_numbers(values: Any, name: str) -> tuple[float, ...]:
