@@ -7,9 +7,10 @@ This module is private: its names are not re-exported by `dlcv`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,8 +22,11 @@ __all__ = [
     "check_non_negative_number",
     "check_one_of",
     "check_positive_int",
+    "check_positive_number",
+    "check_positive_numbers",
     "check_rank",
     "check_same_length",
+    "check_size_pair",
     "check_value_range",
 ]
 
@@ -44,11 +48,54 @@ def _is_int(value: object) -> bool:
     )
 
 
-def _check_at_most(value: int, name: str, requirement: str, maximum: int) -> None:
+def _is_real(value: object) -> bool:
+    # A bool is an Integral, hence a Real, but `alpha=True` is a mistake.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+@contextlib.contextmanager
+def _reworded(message: str) -> Iterator[None]:
+    """Re-raise a TypeError or ValueError from the block, same class, with `message`:
+    when one part of an argument fails its check, the error shows the whole argument.
+    """
+    try:
+        yield
+    except (TypeError, ValueError) as error:
+        raise type(error)(message) from None
+
+
+def _check_int(
+    value: Any, name: str, requirement: str, *, minimum: int, maximum: int
+) -> int:
+    """The integer checks' one rule: TypeError for a non-integer, ValueError for an
+    integer out of range."""
+    message = _message(name, requirement, f"{name}={value!r}")
+    if not _is_int(value):
+        raise TypeError(message)
+    if value < minimum:
+        raise ValueError(message)
     if value > maximum:
         raise ValueError(
             _message(name, f"{requirement} of at most {maximum}", f"{name}={value!r}")
         )
+    return int(value)
+
+
+def _check_real(
+    value: Any, name: str, requirement: str, in_range: Callable[[float], bool]
+) -> float:
+    """The number checks' one rule: TypeError for what is not a real number, ValueError
+    for a number `in_range` refuses."""
+    message = _message(name, requirement, f"{name}={value!r}")
+    if not _is_real(value):
+        raise TypeError(message)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond what a float holds
+        raise ValueError(message) from None
+    if not in_range(number):
+        raise ValueError(message)
+    return number
 
 
 def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> int:
@@ -72,13 +119,7 @@ def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> in
 
     See: [Contributing](../contributing/index.md)
     """
-    message = _message(name, "a positive integer", f"{name}={value!r}")
-    if not _is_int(value):
-        raise TypeError(message)
-    if value <= 0:
-        raise ValueError(message)
-    _check_at_most(value, name, "a positive integer", maximum)
-    return int(value)
+    return _check_int(value, name, "a positive integer", minimum=1, maximum=maximum)
 
 
 def check_non_negative_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> int:
@@ -102,13 +143,7 @@ def check_non_negative_int(value: Any, name: str, *, maximum: int = INT64_MAX) -
 
     See: [Contributing](../contributing/index.md)
     """
-    message = _message(name, "a non-negative integer", f"{name}={value!r}")
-    if not _is_int(value):
-        raise TypeError(message)
-    if value < 0:
-        raise ValueError(message)
-    _check_at_most(value, name, "a non-negative integer", maximum)
-    return int(value)
+    return _check_int(value, name, "a non-negative integer", minimum=0, maximum=maximum)
 
 
 def check_fraction(value: Any, name: str) -> float:
@@ -131,12 +166,8 @@ def check_fraction(value: Any, name: str) -> float:
 
     See: [Contributing](../contributing/index.md)
     """
-    message = _message(name, "a number strictly between 0 and 1", f"{name}={value!r}")
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(message)
-    if not 0.0 < float(value) < 1.0:
-        raise ValueError(message)
-    return float(value)
+    requirement = "a number strictly between 0 and 1"
+    return _check_real(value, name, requirement, lambda number: 0.0 < number < 1.0)
 
 
 def check_non_negative_number(value: Any, name: str) -> float:
@@ -159,12 +190,116 @@ def check_non_negative_number(value: Any, name: str) -> float:
 
     See: [Contributing](../contributing/index.md)
     """
-    message = _message(name, "a non-negative number", f"{name}={value!r}")
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    return _check_real(
+        value, name, "a non-negative number", lambda x: math.isfinite(x) and x >= 0.0
+    )
+
+
+def check_positive_number(value: Any, name: str) -> float:
+    """Return `value` as a `float` if it is a finite real number greater than 0.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+
+    Returns:
+        `value` as a Python `float`.
+
+    Raises:
+        TypeError: if `value` is not a real number (a bool is not).
+        ValueError: if `value` is zero, negative, infinite or NaN.
+
+    Examples:
+        >>> check_positive_number(0.01, "learning_rate")
+        0.01
+
+    See: docs/contributing/index.md
+    """
+    return _check_real(
+        value, name, "a positive number", lambda x: math.isfinite(x) and x > 0.0
+    )
+
+
+def check_positive_numbers(values: Any, name: str) -> tuple[float, ...]:
+    """Return `values` as a tuple of floats if it is a non-empty sequence of positive
+    numbers.
+
+    Args:
+        values: the value to check.
+        name: the argument's name, used in the message.
+
+    Returns:
+        The numbers as Python floats.
+
+    Raises:
+        TypeError: if `values` is not a sequence (a string is not), or holds something
+            other than real numbers.
+        ValueError: if `values` is empty, or one of its numbers is not positive and
+            finite.
+
+    Examples:
+        >>> check_positive_numbers([0.5, 1, 2], "aspect_ratios")
+        (0.5, 1.0, 2.0)
+
+    See: docs/contributing/index.md
+    """
+    message = _message(
+        name, "a non-empty sequence of positive numbers", f"{name}={values!r}"
+    )
+    # bytes are a Sequence of ints, but b"12" is not the numbers 49 and 50.
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
         raise TypeError(message)
-    if not math.isfinite(float(value)) or value < 0:
+    if len(values) == 0:
         raise ValueError(message)
-    return float(value)
+    with _reworded(message):
+        return tuple(check_positive_number(value, name) for value in values)
+
+
+def check_size_pair(
+    value: Any, name: str, *, maximum: int | None = None
+) -> tuple[int, int]:
+    """Return `value` as a `(height, width)` pair of positive integers; an integer `n`
+    stands for the square `(n, n)`.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the message.
+        maximum: the largest side accepted, named in the message. Defaults to `None`,
+            meaning `INT64_MAX` (2**63 - 1), left unsaid.
+
+    Returns:
+        `(height, width)` as Python ints.
+
+    Raises:
+        TypeError: if `value` is neither an integer nor a sequence (a string is not),
+            or a side is not an integer.
+        ValueError: if `value` is not two sides, or a side is zero, negative or above
+            `maximum`.
+
+    Examples:
+        >>> check_size_pair(32, "image_size")
+        (32, 32)
+        >>> check_size_pair([24, 32], "image_size")
+        (24, 32)
+
+    See: docs/contributing/index.md
+    """
+    limit = "" if maximum is None else f", each at most {maximum}"
+    requirement = f"a positive integer or a (height, width) pair of them{limit}"
+    message = _message(name, requirement, f"{name}={value!r}")
+    if _is_int(value):
+        sides = [value, value]
+    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        sides = list(value)
+    else:
+        raise TypeError(message)
+    if len(sides) != 2:
+        raise ValueError(message)
+    largest = INT64_MAX if maximum is None else maximum
+    with _reworded(message):
+        height = check_positive_int(sides[0], name, maximum=largest)
+        width = check_positive_int(sides[1], name, maximum=largest)
+    return height, width
 
 
 def check_one_of(value: Any, name: str, options: Sequence[str]) -> str:
@@ -303,10 +438,7 @@ def check_value_range(value: Any, name: str = "value_range") -> tuple[float, flo
         isinstance(value, Sequence)
         and not isinstance(value, str)
         and len(value) == 2
-        and all(
-            isinstance(bound, numbers.Real) and not isinstance(bound, bool | np.bool_)
-            for bound in value
-        )
+        and all(_is_real(bound) for bound in value)
         and all(math.isfinite(bound) for bound in value)
         and value[0] < value[1]
     )

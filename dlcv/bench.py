@@ -45,8 +45,7 @@ from dlcv.bench_report import (
     format_report,
     report_to_json,
 )
-from dlcv.hardware import _check_device as _check_device_name
-from dlcv.hardware import describe_hardware
+from dlcv.hardware import _check_device as _check_device_name, describe_hardware
 
 __all__ = [
     "measure_bandwidth",

@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import numbers
 from typing import Any
 
 import tensorflow as tf
 
-from dlcv._validation import _is_int
+from dlcv._table import align_columns
+from dlcv._validation import _is_int, _is_real
 
 __all__ = [
     "BenchReport",
@@ -155,15 +155,7 @@ def format_report(report: BenchReport) -> str:
         )
         for m in report.measurements
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        left = [
-            f"{cell:<{width}}" for cell, width in zip(row[:3], widths[:3], strict=True)
-        ]
-        right = [
-            f"{cell:>{width}}" for cell, width in zip(row[3:], widths[3:], strict=True)
-        ]
-        lines.append("  ".join(left + right))
+    lines.extend(align_columns([header, *rows], "<<<>>>>"))
     lines.extend(f"skipped: {line}" for line in report.skipped)
     return "\n".join(lines)
 
@@ -215,10 +207,6 @@ def _check_measurement_values(entry: dict[str, Any]) -> None:
             raise TypeError(
                 f"measurement field {name}={value!r}, not a positive number"
             )
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def report_from_json(text: str) -> BenchReport:

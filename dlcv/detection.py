@@ -30,7 +30,9 @@ from dlcv._validation import (
     check_non_negative_int,
     check_one_of,
     check_positive_int,
+    check_positive_numbers,
     check_same_length,
+    check_size_pair,
 )
 
 __all__ = [
@@ -237,38 +239,6 @@ def box_iou(boxes_a: Any, boxes_b: Any, *, box_format: str = "xyxy") -> np.ndarr
     return _iou_matrix(_to_xyxy(a, box_format), _to_xyxy(b, box_format))
 
 
-def _pair(value: Any, name: str) -> tuple[int, int]:
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        if len(value) != 2:
-            raise ValueError(
-                f"`{name}` must be a positive integer or a (height, width) pair. "
-                f"Received: {name}={value!r}"
-            )
-        return (check_positive_int(value[0], name), check_positive_int(value[1], name))
-    size = check_positive_int(value, name)
-    return (size, size)
-
-
-def _positive_numbers(values: Any, name: str) -> np.ndarray:
-    message = (
-        f"`{name}` must be a non-empty sequence of positive numbers. Received: "
-        f"{name}={values!r}"
-    )
-    # bytes are a Sequence of ints, but b"12" is not the scales 49 and 50.
-    if (
-        isinstance(values, str | bytes)
-        or not isinstance(values, Sequence | np.ndarray)
-        or len(values) == 0
-    ):
-        raise ValueError(message)
-    for value in values:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            raise TypeError(message)
-        if not (math.isfinite(float(value)) and float(value) > 0):
-            raise ValueError(message)
-    return np.asarray(values, dtype=np.float64)
-
-
 def make_anchors(
     feature_size: int | tuple[int, int],
     *,
@@ -303,7 +273,8 @@ def make_anchors(
     Raises:
         ValueError: if a size is not positive or the scales or ratios are empty or not
             positive.
-        TypeError: if a size is not an integer or a scale or ratio not a number.
+        TypeError: if a size is not an integer, or `scales` or `aspect_ratios` is not a
+            sequence of numbers.
 
     Examples:
         >>> make_anchors(1, image_size=32, scales=[16], aspect_ratios=[1.0, 4.0])
@@ -312,10 +283,10 @@ def make_anchors(
 
     See: [Object detection](../vision/object-detection.md)
     """
-    rows, cols = _pair(feature_size, "feature_size")
-    height, width = _pair(image_size, "image_size")
-    scale_values = _positive_numbers(scales, "scales")
-    ratio_values = _positive_numbers(aspect_ratios, "aspect_ratios")
+    rows, cols = check_size_pair(feature_size, "feature_size")
+    height, width = check_size_pair(image_size, "image_size")
+    scale_values = np.array(check_positive_numbers(scales, "scales"))
+    ratio_values = np.array(check_positive_numbers(aspect_ratios, "aspect_ratios"))
     center_y = (np.arange(rows) + 0.5) * (height / rows)
     center_x = (np.arange(cols) + 0.5) * (width / cols)
     # One (width, height) per scale and ratio, scale-major, as the docstring promises.

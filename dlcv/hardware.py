@@ -16,6 +16,7 @@ import keras
 import tensorflow as tf
 
 from dlcv._cpuinfo import read_cpuinfo
+from dlcv._table import align_columns
 from dlcv._validation import _is_int, check_one_of, check_positive_int
 
 __all__ = [
@@ -237,10 +238,7 @@ def format_hardware(info: HardwareInfo) -> str:
     ]
     if info.tpu_topology:
         rows.insert(-1, ("TPU topology", info.tpu_topology))
-    width = max(len(label) for label, _ in rows) + 2
-    lines = [f"{label:<{width}} {value}".rstrip() for label, value in rows]
-    name_width = max((len(device.name) for device in info.devices), default=0)
-    type_width = max((len(device.device_type) for device in info.devices), default=0)
+    devices = []
     for device in info.devices:
         memory = ""
         if device.memory_in_use_bytes is not None:
@@ -248,10 +246,11 @@ def format_hardware(info: HardwareInfo) -> str:
                 f", {device.memory_in_use_bytes / 2**20:.0f} MiB in use by TensorFlow"
                 f" (peak {(device.peak_memory_bytes or 0) / 2**20:.0f} MiB)"
             )
-        lines.append(
-            f"  {device.name:<{name_width}}  {device.device_type:<{type_width}}  "
-            f"{device.description}{memory}"
+        devices.append(
+            (device.name, device.device_type, f"{device.description}{memory}")
         )
+    lines = align_columns(rows, "<<", gap="   ")
+    lines += align_columns(devices, "<<<", indent="  ")
     return "\n".join(lines)
 
 

@@ -14,7 +14,6 @@ Every function here works on Keras models with a single input that takes images 
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +29,8 @@ from dlcv._validation import (
     check_non_empty_str,
     check_non_negative_int,
     check_positive_int,
+    check_positive_number,
+    check_size_pair,
     check_value_range,
 )
 
@@ -353,31 +354,21 @@ def grad_cam(
     return np.concatenate(pieces).astype(np.float32)
 
 
-def _check_size(value: Any, name: str) -> tuple[int, int]:
-    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
-        raise ValueError(
-            f"`{name}` must be a pair of positive integers (height, width). "
-            f"Received: {name}={value!r}"
-        )
-    height, width = (check_positive_int(v, name) for v in value)
-    return height, width
-
-
-def upsample_heatmap(heatmaps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def upsample_heatmap(heatmaps: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     """Resize heatmaps to an image's size with bilinear interpolation.
 
     Args:
         heatmaps: one heatmap (h, w) or a stack of them (N, h, w), e.g. from `grad_cam`.
-        size: the target (height, width).
+        size: the target (height, width), or one integer for a square.
 
     Returns:
         A float32 array of shape (height, width) or (N, height, width), with values
         between the smallest and largest input values.
 
     Raises:
-        TypeError: if `size` holds non-integers.
-        ValueError: if `heatmaps` is not of rank 2 or 3 or `size` is not two positive
-            integers.
+        TypeError: if `size` is not an integer or a pair of them.
+        ValueError: if `heatmaps` is not of rank 2 or 3 or `size` is not one or two
+            positive integers.
 
     Examples:
         >>> upsample_heatmap(np.eye(2), (4, 4)).round(2)
@@ -394,7 +385,7 @@ def upsample_heatmap(heatmaps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
             "`heatmaps` must have shape (h, w) or (N, h, w). "
             f"Received: heatmaps.shape={array.shape}"
         )
-    height, width = _check_size(size, "size")
+    height, width = check_size_pair(size, "size")
     stack = array[None] if array.ndim == 2 else array
     resized = tf.image.resize(stack[..., None], (height, width), method="bilinear")[
         ..., 0
@@ -494,19 +485,6 @@ def _check_filter_indices(filter_index: Any, channels: int) -> list[int]:
     return [int(i) for i in indices]
 
 
-def _check_positive_number(value: Any, name: str) -> float:
-    if (
-        isinstance(value, bool | np.bool_)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(
-            f"`{name}` must be a positive number. Received: {name}={value!r}"
-        )
-    return float(value)
-
-
 # --8<-- [start:gradient_ascent]
 def _own_channel(
     maps: tf.Tensor, channels: tf.Tensor, reduce: Any = tf.reduce_mean
@@ -565,7 +543,7 @@ def visualize_filter(
     *,
     layer: str,
     filter_index: int | Sequence[int],
-    size: tuple[int, int] | None = None,
+    size: int | tuple[int, int] | None = None,
     steps: int = 60,
     step_size: float = 0.05,
     value_range: tuple[float, float] = (0.0, 1.0),
@@ -597,7 +575,8 @@ def visualize_filter(
         layer: the name of a layer with a spatial output.
         filter_index: the channel to maximise, or a sequence of channels, each maximised
             in its own image in one batch.
-        size: the (height, width) of the input to optimise. Defaults to `None`, meaning
+        size: the (height, width) of the input to optimise, or one integer for a
+            square. Defaults to `None`, meaning
             the model's input size (required when the model accepts any size).
         steps: the number of gradient-ascent steps. Defaults to 60.
         step_size: the pixel change per step, as a fraction of the range of values.
@@ -612,8 +591,8 @@ def visualize_filter(
         sequence of K indices.
 
     Raises:
-        TypeError: if `model` is not a Keras model, `layer` not a string, or `steps` or
-            `seed` not an integer.
+        TypeError: if `model` is not a Keras model, `layer` not a string, `steps` or
+            `seed` not an integer, or `step_size` not a number.
         ValueError: if `layer` is not a layer of the model with a spatial output
             (the message lists those), `filter_index` is not a channel of it, `size`
             is missing or differs from the model's fixed input size, or a numeric
@@ -638,7 +617,7 @@ def visualize_filter(
     indices = _check_filter_indices(filter_index, int(target.output.shape[-1]))
     steps = check_positive_int(steps, "steps")
     seed = check_non_negative_int(seed, "seed")
-    step = _check_positive_number(step_size, "step_size")
+    step = check_positive_number(step_size, "step_size")
     low, high = check_value_range(value_range)
     fixed = tuple(model_input.shape[1:3])
     if size is None:
@@ -649,7 +628,7 @@ def visualize_filter(
             )
         height, width = int(fixed[0]), int(fixed[1])
     else:
-        height, width = _check_size(size, "size")
+        height, width = check_size_pair(size, "size")
         if any(
             f is not None and f != s
             for f, s in zip(fixed, (height, width), strict=True)

@@ -14,6 +14,7 @@ import keras
 
 from dlcv._keras_graph import Call, check_graph_model, read_graph
 from dlcv._layer_kinds import CONV, DEPTHWISE, SEPARABLE, TRANSPOSED, ZERO_MAC
+from dlcv._table import align_columns
 from dlcv._validation import check_non_negative_int
 
 __all__ = [
@@ -324,16 +325,7 @@ def format_profile(result: Profile, *, max_rows: int | None = None) -> str:
         )
         for row in shown
     ]
-    widths = [
-        max(len(line[i]) for line in [header, *table]) for i in range(len(header))
-    ]
-    lines = [
-        "  ".join(
-            cell.ljust(width) if i < 3 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
-        ).rstrip()
-        for line in [header, *table]
-    ]
+    lines = align_columns([header, *table], "<<<>>>")
     if len(shown) < len(result.layers):
         lines.append(f"… {len(result.layers) - len(shown)} more layers")
     lines.append(

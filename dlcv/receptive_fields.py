@@ -12,6 +12,7 @@ import keras
 
 from dlcv._keras_graph import Call, check_graph_model, read_graph
 from dlcv._layer_kinds import CONV, DEPTHWISE, GLOBAL, POINTWISE, POOLING, SEPARABLE
+from dlcv._table import align_columns
 from dlcv._validation import check_positive_int
 
 __all__ = [
@@ -284,13 +285,4 @@ def format_receptive_field(result: ReceptiveField) -> str:
         )
         for step in result.steps
     ]
-    widths = [
-        max(len(line[i]) for line in [header, *table]) for i in range(len(header))
-    ]
-    return "\n".join(
-        "  ".join(
-            cell.ljust(width) if i == 0 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
-        ).rstrip()
-        for line in [header, *table]
-    )
+    return "\n".join(align_columns([header, *table], "<>>>>>"))

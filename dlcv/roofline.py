@@ -5,8 +5,6 @@ CPU's theoretical peak.
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 import os
 from typing import Any
 
@@ -14,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dlcv._cpuinfo import max_clock_hz, read_cpuinfo
-from dlcv._validation import check_positive_int
+from dlcv._validation import check_positive_int, check_positive_number
 from dlcv.bench_report import BenchReport, _check_report, _device_description
 
 __all__ = ["CPUPeak", "estimate_cpu_peak", "plot_roofline"]
@@ -44,17 +42,7 @@ class CPUPeak:
 
 
 def _check_peak(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    message = (
-        f"`{name}` must be a positive number, finite, or None. Received: "
-        f"{name}={value!r}"
-    )
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(message)
-    if not (math.isfinite(float(value)) and float(value) > 0):
-        raise ValueError(message)
-    return float(value)
+    return None if value is None else check_positive_number(value, name)
 
 
 def plot_roofline(

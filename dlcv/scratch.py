@@ -16,14 +16,19 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from dlcv._validation import check_non_negative_int, check_one_of, check_positive_int
+from dlcv._validation import (
+    check_non_negative_int,
+    check_one_of,
+    check_positive_int,
+    check_positive_number,
+    check_size_pair,
+)
 
 __all__ = [
     "average_pool2d",
@@ -89,15 +94,6 @@ def _check_params(params: Any) -> list[tuple[Any, Any]]:
                 f"params[{index}][0].shape={_shape(pairs[index][0])}"
             )
     return pairs
-
-
-def _check_positive_number(value: Any, name: str) -> float:
-    message = f"`{name}` must be a positive number. Received: {name}={value!r}"
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(message)
-    if not (math.isfinite(float(value)) and float(value) > 0.0):
-        raise ValueError(message)
-    return float(value)
 
 
 def _check_labels(labels: Any, rows: int | None, rows_name: str) -> Any:
@@ -392,7 +388,7 @@ def sgd_step(x: Any, labels: Any, params: Params, *, learning_rate: float) -> tf
 
     See: [How networks learn](../fundamentals/how-networks-learn.md)
     """
-    learning_rate = _check_positive_number(learning_rate, "learning_rate")
+    learning_rate = check_positive_number(learning_rate, "learning_rate")
     pairs = _check_params(params)
     for index, pair in enumerate(pairs):
         if not all(isinstance(value, tf.Variable) for value in pair):
@@ -486,24 +482,6 @@ def manual_gradients(
 
 # --- Convolution and pooling
 # --------------------------------------------------------------------
-
-
-def _check_pair(value: Any, name: str) -> tuple[int, int]:
-    """Return `value` as a (height, width) pair of positive
-    integers; an int stands for both.
-    """
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        if len(value) != 2:
-            raise ValueError(
-                f"`{name}` must be a positive integer or a pair of them (height, "
-                f"width). Received: {name}={value!r}"
-            )
-        return (
-            check_positive_int(value[0], f"{name}[0]"),
-            check_positive_int(value[1], f"{name}[1]"),
-        )
-    size = check_positive_int(value, name)
-    return size, size
 
 
 def _check_padding(padding: Any) -> str:
@@ -664,8 +642,8 @@ def conv2d(
             "`kernel` must have as many input channels (its third axis) as `x` has "
             f"channels ({x.shape[3]}). Received: kernel.shape={_shape(kernel)}"
         )
-    strides = _check_pair(strides, "strides")
-    dilation = _check_pair(dilation, "dilation")
+    strides = check_size_pair(strides, "strides")
+    dilation = check_size_pair(dilation, "dilation")
     padding = _check_padding(padding)
     window = (int(kernel.shape[0]), int(kernel.shape[1]))
     span = ((window[0] - 1) * dilation[0] + 1, (window[1] - 1) * dilation[1] + 1)
@@ -697,8 +675,8 @@ def _check_pool_args(
         raise TypeError(
             f"`x` must hold floating-point numbers. Received: x.dtype={x.dtype.name}"
         )
-    window = _check_pair(pool_size, "pool_size")
-    steps = window if strides is None else _check_pair(strides, "strides")
+    window = check_size_pair(pool_size, "pool_size")
+    steps = window if strides is None else check_size_pair(strides, "strides")
     padding = _check_padding(padding)
     _check_window_fits(x, window, padding, "pool_size", f"pool_size={pool_size!r}")
     return x, window, steps, padding

@@ -21,6 +21,7 @@ from dlcv._validation import (
     check_non_negative_number,
     check_positive_int,
     check_same_length,
+    check_size_pair,
 )
 
 __all__ = [
@@ -61,13 +62,7 @@ def _check_sprites(sprites: Any) -> np.ndarray:
 
 
 def _check_canvas_size(value: Any, sprite_shape: tuple[int, int]) -> tuple[int, int]:
-    pair = (value, value) if not isinstance(value, tuple | list) else tuple(value)
-    if len(pair) != 2:
-        raise ValueError(
-            "`canvas_size` must be an integer or a pair of integers. "
-            f"Received: canvas_size={value!r}"
-        )
-    height, width = (check_positive_int(side, "canvas_size") for side in pair)
+    height, width = check_size_pair(value, "canvas_size")
     if height < sprite_shape[0] or width < sprite_shape[1]:
         raise ValueError(
             f"`canvas_size` must be at least the sprite size {sprite_shape}. "

@@ -359,7 +359,8 @@ def all_modules(root: Path) -> list[str]:
     package = root / PACKAGE
     if not package.is_dir():
         return []
-    return sorted(p.relative_to(root).as_posix() for p in package.rglob("*.py"))
+    files = [*package.rglob("*.py"), *package.rglob("*.pyi")]
+    return sorted(p.relative_to(root).as_posix() for p in files)
 
 
 def _read_record(record: Path, root: Path) -> tuple[list[str], list[str]]:

@@ -1,4 +1,9 @@
-"""The public API is exactly this list; every module's `__all__` is honest and its examples run."""
+"""The public API is exactly this list; every module's `__all__` is honest and its examples run.
+
+`EXPECTED` is the contract, written out on purpose: `dlcv/__init__.pyi` is the package's
+one list of its public names (the lazy imports and `dlcv.__all__` come from it), and this
+test, kept apart from it, fails when a name is dropped or added there by accident.
+"""
 
 import ast
 import doctest
@@ -105,6 +110,7 @@ MODULES = [
     "dlcv._cpuinfo",
     "dlcv._keras_graph",
     "dlcv._layer_kinds",
+    "dlcv._table",
     "dlcv._validation",
     "dlcv.bench",
     "dlcv.bench_report",
@@ -143,6 +149,27 @@ def is_reexported(name: str) -> bool:
 def test_public_api_is_exactly_the_expected_list():
     assert dlcv.__all__ == EXPECTED
     assert sorted(dlcv.__all__) == dlcv.__all__
+
+
+def test_importing_dlcv_loads_no_module_until_a_name_is_used():
+    code = (
+        "import sys, dlcv\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('dlcv.', 'tensorflow'))))\n"
+        "assert set(dlcv.__all__) <= set(dir(dlcv)), 'dir() lists the public names'\n"
+        "try:\n"
+        "    dlcv.no_such_name\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('an unknown name must raise AttributeError')\n"
+        "dlcv.format_receptive_field\n"
+        "print(sorted(m for m in sys.modules if m.startswith('dlcv.')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    before, after = proc.stdout.splitlines()
+    assert before == "[]"
+    assert "'dlcv.receptive_fields'" in after
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -23,7 +23,16 @@ import tensorflow as tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dlcv import bench, data, detection, hardware, interpret, segmentation
+from dlcv import (
+    bench,
+    bench_report,
+    data,
+    detection,
+    hardware,
+    interpret,
+    roofline,
+    segmentation,
+)
 from dlcv.data import folders
 
 # Deterministic (derandomize) and with no example database on disk: CI sees the same examples.
@@ -165,8 +174,10 @@ def _boxes(_: Path) -> dict[str, Any]:
 
 
 def _report(_: Path) -> dict[str, Any]:
-    measurement = bench.Measurement("matmul", "float32", (8, 8, 8), 1e-3, 1e3, 1e2, 1e6, 1e5, "x")
-    return {"report": bench.BenchReport({}, (measurement,))}
+    measurement = bench_report.Measurement(
+        "matmul", "float32", (8, 8, 8), 1e-3, 1e3, 1e2, 1e6, 1e5, "x"
+    )
+    return {"report": bench_report.BenchReport({}, (measurement,))}
 
 
 def _nothing(_: Path) -> dict[str, Any]:
@@ -314,13 +325,16 @@ CASES = [
     Case(bench.time_conv2d, "size", "positive int", _nothing),
     Case(bench.time_conv2d, "kernel_size", "positive int", _nothing),
     Case(bench.measure_bandwidth, "mebibytes", "positive int", _nothing),
-    Case(bench.estimate_cpu_peak, "fma_units", "positive int", _nothing),
+    Case(roofline.estimate_cpu_peak, "fma_units", "positive int", _nothing),
     Case(
-        bench.estimate_cpu_peak, "clock_hz", "positive number or None", lambda p: {"fma_units": 2}
+        roofline.estimate_cpu_peak,
+        "clock_hz",
+        "positive number or None",
+        lambda p: {"fma_units": 2},
     ),
-    Case(bench.plot_roofline, "peak_flops", "positive number or None", _report),
-    Case(bench.plot_roofline, "peak_bandwidth", "positive number or None", _report),
-    Case(bench.report_from_json, "text", "JSON text", _nothing),
+    Case(roofline.plot_roofline, "peak_flops", "positive number or None", _report),
+    Case(roofline.plot_roofline, "peak_bandwidth", "positive number or None", _report),
+    Case(bench_report.report_from_json, "text", "JSON text", _nothing),
     Case(interpret.upsample_heatmap, "size", "size pair", lambda p: {"heatmaps": np.zeros((2, 2))}),
     Case(
         interpret.overlay_heatmap,

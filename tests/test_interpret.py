@@ -289,10 +289,12 @@ def test_visualize_filter_argument_errors(conv_model):
         call(filter_index=[])
     with pytest.raises(ValueError, match=r"match the model's input size \(12, 12\)"):
         call(size=(10, 10))
-    with pytest.raises(ValueError, match=r"pair of positive integers"):
-        call(size=12)
+    with pytest.raises(ValueError, match=r"`size` must be .* \(height, width\) pair"):
+        call(size=(12, 0))
     with pytest.raises(ValueError, match=r"positive number.*step_size=0"):
         call(step_size=0)
+    with pytest.raises(TypeError, match=r"positive number.*step_size='0\.1'"):
+        call(step_size="0.1")
     with pytest.raises(ValueError, match=r"low < high"):
         call(value_range=(1.0, 0.0))
     with pytest.raises(TypeError, match=r"steps"):
@@ -311,8 +313,12 @@ def test_upsample_matches_tensorflow_bilinear_resize():
     np.testing.assert_allclose(upsample_heatmap(heatmaps[1], (9, 11)), expected[1], atol=1e-6)
     with pytest.raises(ValueError, match=r"heatmaps.shape=\(4,\)"):
         upsample_heatmap(np.zeros(4), (2, 2))
-    with pytest.raises(ValueError, match=r"pair of positive integers"):
+    with pytest.raises(ValueError, match=r"\(height, width\) pair of them"):
         upsample_heatmap(heatmaps, (9,))
+    with pytest.raises(TypeError, match=r"`size` must be .* Received: size=9\.0"):
+        upsample_heatmap(heatmaps, 9.0)
+    # One integer is a square, as every other size argument of dlcv takes it.
+    assert upsample_heatmap(heatmaps, 7).shape == (3, 7, 7)
 
 
 def test_overlay_blends_the_coloured_heatmap_over_the_image():

@@ -20,6 +20,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import lazy_loader
 import pytest
 import yaml
 
@@ -142,6 +143,8 @@ def test_wheel_holds_only_the_dlcv_package(wheel: tuple[Path, str]) -> None:
     assert len(dist_info) == 1
     assert "dlcv/__init__.py" in names
     assert "dlcv/training.py" in names
+    # The list of public names, which `import dlcv` reads at run time.
+    assert "dlcv/__init__.pyi" in names
     # Lint configuration such as dlcv/ruff.toml belongs to the repository, not the package.
     assert not [name for name in names if name.endswith((".toml", ".cfg", ".ini"))], names
 
@@ -323,7 +326,12 @@ def test_release_workflow_publishes_checked_files_with_least_privilege() -> None
 
 def _version_seen_from(folder: Path) -> str:
     """`dlcv.__version__` as a Python that sees only `folder` (not the checkout, not
-    site-packages) reports it."""
+    site-packages) reports it.
+
+    `import dlcv` needs lazy_loader, which is copied into `folder` beside it: it carries
+    no install record of dlcv-kb's.
+    """
+    shutil.copytree(Path(lazy_loader.__file__).parent, folder / "lazy_loader")
     probe = "import sys; sys.path.insert(0, sys.argv[1]); import dlcv; print(dlcv.__version__)"
     proc = subprocess.run(
         [sys.executable, "-I", "-S", "-c", probe, str(folder)],

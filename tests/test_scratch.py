@@ -291,7 +291,7 @@ def test_conv2d_rejects_bad_strides_dilation_and_padding():
             conv2d(x, kernel, strides=bad)
         with pytest.raises(error, match="must be a positive integer"):
             conv2d(x, kernel, dilation=bad)
-    with pytest.raises(ValueError, match="a pair of them"):
+    with pytest.raises(ValueError, match=r"a \(height, width\) pair of them"):
         conv2d(x, kernel, strides=(1, 2, 3))
     with pytest.raises(ValueError, match="`padding` must be one of 'valid', 'same'"):
         conv2d(x, kernel, padding="full")

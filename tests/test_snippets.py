@@ -599,6 +599,25 @@ def test_a_changed_module_reruns_its_users_and_an_unrelated_snippet_stays_cached
     assert keys.modules(root / "snippets/fundamentals/plain/plain.py") == []
 
 
+def test_a_stub_beside_a_loaded_module_is_part_of_the_key(
+    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dlcv/__init__.pyi lists the names `dlcv` serves: a name dropped there breaks the
+    # snippets that use it, though no .py file changed.
+    root = _with_package(
+        _project(tmp_path, {"s/p/top.py": "import dlcv\nprint('ok')\n"}), monkeypatch
+    )
+    (root / "dlcv" / "__init__.pyi").write_text("from .detection import BOXES as BOXES\n")
+    (result,) = _run(root)
+    assert result.ok, result.error
+    keys = snippets.CacheKeys(root, root / ".cache" / "snippets")
+    assert keys.modules(root / "snippets/s/p/top.py") == [
+        "dlcv/__init__.py",
+        "dlcv/__init__.pyi",
+    ]
+    assert "dlcv/__init__.pyi" in snippets.all_modules(root)
+
+
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_recording_the_modules_leaves_file_argv_path_and_tracebacks_as_a_reader_has_them(
     warm: bool, tmp_path: Path, no_tensorflow: None

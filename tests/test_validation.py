@@ -88,3 +88,68 @@ def test_integers_beyond_int64_are_refused_by_name(check):
         check(2**63, "n")
     with pytest.raises(ValueError, match=r"`seed` must be a .* integer of at most 9\."):
         check(10, "seed", maximum=9)
+
+
+def test_positive_number_refuses_wrong_types_and_out_of_range_values_apart():
+    assert v.check_positive_number(np.float32(0.5), "step_size") == 0.5
+    assert type(v.check_positive_number(2, "step_size")) is float
+    for value in ("0.1", None, True, np.True_, 1j):
+        with pytest.raises(TypeError, match=r"`lr` must be a positive number\. Received"):
+            v.check_positive_number(value, "lr")
+    for value in (0, -1.5, float("nan"), float("inf"), 10**400):
+        with pytest.raises(ValueError, match=r"`lr` must be a positive number\. Received"):
+            v.check_positive_number(value, "lr")
+
+
+def test_positive_numbers_name_the_whole_sequence():
+    assert v.check_positive_numbers(np.array([0.5, 2]), "scales") == (0.5, 2.0)
+    message = r"`scales` must be a non-empty sequence of positive numbers\. Received: scales="
+    for values in (2.0, "12", b"12", None):
+        with pytest.raises(TypeError, match=message):
+            v.check_positive_numbers(values, "scales")
+    with pytest.raises(TypeError, match=rf"{message}\[1, 'a'\]"):
+        v.check_positive_numbers([1, "a"], "scales")
+    for values in ([], [1, 0], [float("nan")]):
+        with pytest.raises(ValueError, match=message):
+            v.check_positive_numbers(values, "scales")
+
+
+def test_size_pair_takes_an_integer_for_a_square_or_two_sides():
+    assert v.check_size_pair(8, "size") == (8, 8)
+    assert v.check_size_pair([4, np.int64(6)], "size") == (4, 6)
+    assert all(type(side) is int for side in v.check_size_pair((4, np.int64(6)), "size"))
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("8", TypeError),
+        (8.0, TypeError),
+        (None, TypeError),
+        (True, TypeError),
+        (np.array([8, 8]), TypeError),
+        ((8, 2.5), TypeError),
+        ((8, True), TypeError),
+        (0, ValueError),
+        ((8, 0), ValueError),
+        ((8,), ValueError),
+        ((8, 8, 3), ValueError),
+        (2**63, ValueError),
+    ],
+)
+def test_size_pair_refuses_wrong_types_and_out_of_range_values_apart(value, error):
+    # The message shows the whole argument, whichever side is wrong.
+    expected = (
+        "`size` must be a positive integer or a (height, width) pair of them. "
+        f"Received: size={value!r}"
+    )
+    with pytest.raises(error) as info:
+        v.check_size_pair(value, "size")
+    assert str(info.value) == expected
+
+
+def test_size_pair_names_its_maximum():
+    assert v.check_size_pair((16, 3), "image_size", maximum=16) == (16, 3)
+    for value in (17, (3, 17)):
+        with pytest.raises(ValueError, match=r"pair of them, each at most 16\. Received"):
+            v.check_size_pair(value, "image_size", maximum=16)

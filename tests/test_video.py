@@ -96,7 +96,11 @@ def test_num_clips_samples_sprites(sprites):
         ({"frames": 0}, ValueError, "`frames` must be a positive integer"),
         ({"frames": 2.0}, TypeError, "`frames` must be a positive integer"),
         ({"canvas_size": 3}, ValueError, "`canvas_size` must be at least the sprite size"),
-        ({"canvas_size": (16, 16, 1)}, ValueError, "`canvas_size` must be an integer or a pair"),
+        (
+            {"canvas_size": (16, 16, 1)},
+            ValueError,
+            r"`canvas_size` must be a positive integer or a \(height, width\) pair",
+        ),
         ({"speed": -1.0}, ValueError, "`speed` must be a non-negative number"),
         ({"noise": float("nan")}, ValueError, "`noise` must be a non-negative number"),
         ({"noise": "high"}, TypeError, "`noise` must be a non-negative number"),

@@ -25,6 +25,7 @@ from dlcv._validation import (
     check_non_negative_int,
     check_one_of,
     check_positive_int,
+    check_size_pair,
     check_value_range,
 )
 from dlcv.data._files import Unusable, display_name
@@ -417,26 +418,6 @@ def scan_image_folder(
 _MAX_IMAGE_SIDE = 1 << 14
 
 
-def _check_image_size(value: object) -> tuple[int, int]:
-    message = (
-        "`image_size` must be a positive integer or a (height, width) pair of them, "
-        f"each at most {_MAX_IMAGE_SIDE}. Received: image_size={value!r}"
-    )
-    sizes = (value, value) if not isinstance(value, tuple | list) else tuple(value)
-    if len(sizes) != 2:
-        raise ValueError(message)
-    try:
-        height = check_positive_int(sizes[0], "image_size")
-        width = check_positive_int(sizes[1], "image_size")
-    except TypeError:
-        raise TypeError(message) from None
-    except ValueError:
-        raise ValueError(message) from None
-    if max(height, width) > _MAX_IMAGE_SIDE:
-        raise ValueError(message)
-    return height, width
-
-
 def make_folder_dataset(
     directory: str | os.PathLike[str],
     *,
@@ -526,7 +507,7 @@ def make_folder_dataset(
 
     See: [Input pipelines](../vision/input-pipelines.md)
     """
-    height, width = _check_image_size(image_size)
+    height, width = check_size_pair(image_size, "image_size", maximum=_MAX_IMAGE_SIDE)
     batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_non_negative_int(seed, "seed")
     _check_augment(augment)

@@ -28,7 +28,12 @@ def _record(target: str) -> None:
         for name, module in list(sys.modules.items()):
             path = getattr(module, "__file__", None)
             if path and (name == PACKAGE or name.startswith(PACKAGE + ".")):
-                files.add(os.path.relpath(os.path.abspath(path), parent).replace(os.sep, "/"))
+                # A stub beside a module counts too: dlcv/__init__.pyi lists the names
+                # that `dlcv` serves, and which module serves each.
+                stub = os.path.splitext(path)[0] + ".pyi"
+                for used in (path, stub) if os.path.isfile(stub) else (path,):
+                    rel = os.path.relpath(os.path.abspath(used), parent)
+                    files.add(rel.replace(os.sep, "/"))
     stdlib = sys.stdlib_module_names
     imported = {
         name.partition(".")[0]
