@@ -213,7 +213,7 @@ def check_positive_number(value: Any, name: str) -> float:
         >>> check_positive_number(0.01, "learning_rate")
         0.01
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     return _check_real(
         value, name, "a positive number", lambda x: math.isfinite(x) and x > 0.0
@@ -241,7 +241,7 @@ def check_positive_numbers(values: Any, name: str) -> tuple[float, ...]:
         >>> check_positive_numbers([0.5, 1, 2], "aspect_ratios")
         (0.5, 1.0, 2.0)
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     message = _message(
         name, "a non-empty sequence of positive numbers", f"{name}={values!r}"
@@ -282,7 +282,7 @@ def check_size_pair(
         >>> check_size_pair([24, 32], "image_size")
         (24, 32)
 
-    See: docs/contributing/index.md
+    See: [Contributing](../contributing/index.md)
     """
     limit = "" if maximum is None else f", each at most {maximum}"
     requirement = f"a positive integer or a (height, width) pair of them{limit}"
