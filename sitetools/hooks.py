@@ -165,7 +165,8 @@ def on_files(files: Files, config: Any) -> Files:
     _state["placeholders"] = placeholders()
     found = snippets.collect(root)
     wanted = sorted(found) if required is None else required
-    missing = [name for name in wanted if found.get(name) is None]
+    # A snippet that does not exist is the page's error, which the extension reports.
+    missing = [name for name in wanted if name in found and found[name] is None]
     if missing and _state["placeholders"]:
         log.info(f"snippets: {len(missing)} not run yet, shown as placeholders")
     elif missing:
