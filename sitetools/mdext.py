@@ -70,12 +70,20 @@ _ANY_MARKUP = re.compile(
 
 
 class PageContext:
-    """Where the page being converted lives: its path under docs/, its URL and docs/ itself."""
+    """Where the page being converted lives: its path under docs/, its URL and docs/ itself.
 
-    def __init__(self, page: str, url: str, docs_dir: Path) -> None:
+    ``html_base`` is the folder an address in raw HTML (a figure's ``<img src>``) is relative
+    to: MkDocs leaves raw HTML alone, so the browser reads it from the page's URL; Zensical
+    rewrites it as it rewrites Markdown links, from the page's source folder.
+    """
+
+    def __init__(
+        self, page: str, url: str, docs_dir: Path, *, html_base: str | None = None
+    ) -> None:
         self.page = page
         self.url = url
         self.docs_dir = docs_dir
+        self.html_base = url.rstrip("/") if html_base is None else html_base
 
     @property
     def root(self) -> Path:
@@ -95,7 +103,8 @@ def _context(md: Markdown, page: str, docs_dir: str) -> PageContext | None:
         context: Any = md.preprocessors["rendering_context"]
         config = context.config
         folder = Path(config["root_dir"], config["docs_dir"]).resolve()
-        return PageContext(context.page.path, context.page.url, folder)
+        path = context.page.path
+        return PageContext(path, context.page.url, folder, html_base=posixpath.dirname(path))
     if "relpath" in md.treeprocessors:  # MkDocs
         relpath: Any = md.treeprocessors["relpath"]
         file = relpath.file
@@ -199,9 +208,8 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
                     f"{where}: no run result for snippets/{name}; run the snippets before "
                     f"building the site: python -m sitetools.snippets run {name}"
                 )
-            # The figure is raw HTML (markup.figure_html), which generators do not rewrite: its
-            # address is relative to where the page is served, not to its source file.
-            base = context.url.rstrip("/") or "."
+            # The figure is raw HTML (markup.figure_html): see PageContext.html_base.
+            base = context.html_base or "."
             figures = [
                 (posixpath.relpath(figure_uri(name, f.name), base), f.alt) for f in result.figures
             ]

@@ -156,7 +156,8 @@ def test_the_page_comes_from_zensicals_rendering_context(root: Path) -> None:
             md.preprocessors.register(_ZensicalContext(md, Page(), config), "rendering_context", 0)
 
     html = markdown.markdown(f"[[snippet {SNIPPET}]]\n", extensions=[Context(), mdext.NAME])
-    assert "42" in html and 'src="../../_snippets/demo/page/hello/square.png"' in html
+    # Zensical rewrites raw HTML addresses from the source folder, as it rewrites links.
+    assert "42" in html and 'src="../_snippets/demo/page/hello/square.png"' in html
 
 
 def test_copy_files_puts_snippet_files_and_figures_into_a_built_site(root: Path) -> None:
