@@ -66,14 +66,19 @@ def test_missing_folder_is_named(tmp_path: Path) -> None:
         compare_sites(tmp_path, tmp_path / "nope")
 
 
-# Pages with snippets (outputs and figures), citations and a source embed, and nothing that only
-# MkDocs does (formulas, notebooks, mkdocstrings).
-SAMPLE = ("vision/video.md", "why-deep-learning/reusability.md", "vision/data-augmentation.md")
+# Pages with snippets (excerpts, outputs and figures), citations, reference lists and a source
+# embed, and nothing that only MkDocs does (formulas, notebooks, mkdocstrings).
+SAMPLE = (
+    "vision/video.md",
+    "vision/data-augmentation.md",
+    "fundamentals/layers-of-representations.md",
+)
 
 
 def _sample_project(project: Path) -> Path:
-    """A project of the sample pages, their bibliography entries, and the repository's snippets,
-    dlcv and snippet cache (linked): the site's configuration without the MkDocs plugins."""
+    """A project of the sample pages, their snippets and bibliography entries, with the
+    repository's dlcv and snippet cache (linked): the site's configuration without the MkDocs
+    plugins."""
     docs = project / "docs"
     for page in SAMPLE:
         (docs / page).parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +91,10 @@ def _sample_project(project: Path) -> Path:
     )
     for name in ("requirements.lock", "pyproject.toml", "CHANGELOG.md"):
         shutil.copy2(ROOT / name, project / name)
-    for name in ("snippets", "dlcv", "node_modules"):
+    for page in SAMPLE:
+        folder = Path("snippets", page.removesuffix(".md"))
+        shutil.copytree(ROOT / folder, project / folder)
+    for name in ("dlcv", "node_modules"):
         if (ROOT / name).exists():
             (project / name).symlink_to(ROOT / name)
     (project / ".cache").mkdir()
