@@ -76,9 +76,8 @@ SAMPLE = (
 
 
 def _sample_project(project: Path) -> Path:
-    """A project of the sample pages, their snippets and bibliography entries, with the
-    repository's dlcv and snippet cache (linked): the site's configuration without the MkDocs
-    plugins."""
+    """A project of the sample pages, their snippets and bibliography entries, dlcv, and the
+    repository's snippet cache (linked): the site's configuration without the MkDocs plugins."""
     docs = project / "docs"
     for page in SAMPLE:
         (docs / page).parent.mkdir(parents=True, exist_ok=True)
@@ -94,9 +93,8 @@ def _sample_project(project: Path) -> Path:
     for page in SAMPLE:
         folder = Path("snippets", page.removesuffix(".md"))
         shutil.copytree(ROOT / folder, project / folder)
-    for name in ("dlcv", "node_modules"):
-        if (ROOT / name).exists():
-            (project / name).symlink_to(ROOT / name)
+    # A copy: an embed through a link that leads out of the project is refused.
+    shutil.copytree(ROOT / "dlcv", project / "dlcv", ignore=shutil.ignore_patterns("__pycache__"))
     (project / ".cache").mkdir()
     (project / ".cache" / "snippets").symlink_to(ROOT / ".cache" / "snippets")
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
@@ -122,7 +120,8 @@ def sample_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
         "runs this test",
     )
     project = _sample_project(tmp_path_factory.mktemp("sample"))
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": path}
     for command in (
         ["mkdocs", "build", "-f", "mkdocs.yml", "-d", "site-mkdocs"],
         ["zensical", "build", "-f", "mkdocs.yml"],
