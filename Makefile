@@ -10,11 +10,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 KATEX := docs/assets/vendor/katex
 PAGE ?=
-# FRESH=1: make test runs every snippet afresh, cache or not (publishing and the canary).
+# FRESH=1: make test and make build run every snippet afresh, cache or not (publishing, canary).
 FRESH ?=
 # RUNTIME_LOG=1: make snippets also prints the log lines TensorFlow's C++ runtime wrote.
 RUNTIME_LOG ?=
 SHOW_LOG := $(if $(strip $(RUNTIME_LOG)),--show-runtime-log)
+# The snippets run before the site generator, which only reads their results (sitetools/mdext.py):
+# as a reader runs them, with dlcv installed from its wheel (sitetools/reader_env.py). The runner
+# also honours DLCV_SNIPPET_CACHE=off.
+RUN_SNIPPETS = READER_PYTHON="$$($(BIN)/python -m sitetools.reader_env)" && \
+	$(BIN)/python -m sitetools.snippets run $(if $(strip $(FRESH)),--fresh) --python "$$READER_PYTHON"
+# `python -m` puts the repository on sys.path: mkdocs.yml names the extension sitetools.mdext.
+MKDOCS := $(BIN)/python -m mkdocs
 # Material prints an end-of-life banner on every build; docs/contributing/architecture.md records
 # the plan (Zensical).
 export NO_MKDOCS_2_WARNING := 1
@@ -62,10 +69,11 @@ serve: setup ## serve the site at http://127.0.0.1:8000 at once; pages fill in a
 	@{ reader="$$($(BIN)/python -m sitetools.reader_env)" && \
 		exec $(BIN)/python -m sitetools.snippets run --python "$$reader"; } & runner=$$!; \
 	trap 'kill $$runner 2>/dev/null; wait $$runner 2>/dev/null' EXIT INT TERM; \
-	DLCV_PLACEHOLDERS=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+	DLCV_PLACEHOLDERS=1 $(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000
 
-build: setup ## build the site into site/ (DLCV_SNIPPET_CACHE=off runs every snippet afresh)
-	$(BIN)/mkdocs build --strict
+build: setup ## run the snippets (those not cached; FRESH=1 or DLCV_SNIPPET_CACHE=off: all), then build the site into site/
+	$(RUN_SNIPPETS)
+	$(MKDOCS) build --strict
 
 snippets: setup ## run snippets afresh: all, or PAGE=section/page's, then rebuild that page alone (RUNTIME_LOG=1 shows TF's log)
 ifeq ($(strip $(PAGE)),)
@@ -97,8 +105,7 @@ test: setup ## everything CI checks: lint, the snippets (those not cached), unit
 	@# (sitetools/reader_env.py). A result is reused only while the snippet, the dlcv modules it
 	@# loads, the lock, the runner and Python are unchanged; a fresh clone has no cache, so every
 	@# snippet runs (FRESH=1 runs them all anyway).
-	READER_PYTHON="$$($(BIN)/python -m sitetools.reader_env)" && \
-		$(BIN)/python -m sitetools.snippets run $(if $(strip $(FRESH)),--fresh) --python "$$READER_PYTHON"
+	$(RUN_SNIPPETS)
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup --durations=20
 
 bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming, JPEG folders
@@ -108,7 +115,8 @@ bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, tra
 	$(BIN)/python benchmarks/streaming_vs_memory.py
 	$(BIN)/python benchmarks/folder_pipeline.py
 
-lighthouse: setup ## build the site, then Lighthouse scores of three pages (needs Chromium)
+lighthouse: setup ## run the snippets, build the site, then Lighthouse scores of three pages (needs Chromium)
+	$(RUN_SNIPPETS)
 	$(BIN)/python benchmarks/lighthouse.py --build
 
 lock: setup ## re-resolve requirements.lock from pyproject.toml (needs network)

@@ -1,19 +1,34 @@
-"""MkDocs hooks: run the snippets, then expand embeds and citations in every page.
+"""MkDocs hooks: what a Markdown extension cannot do for the site.
 
-Listed under ``hooks:`` in mkdocs.yml. The build fails (also without ``--strict``) when a
-snippet fails, an embed or citation does not resolve, or a bibliography entry is cited by no page.
+Listed under ``hooks:`` in mkdocs.yml. The pages' embeds, citations and snippet outputs are
+expanded by the Markdown extension `sitetools.mdext`, which Zensical applies too; these hooks do
+the rest, which needs MkDocs's build rather than one page's text:
 
-``DLCV_PLACEHOLDERS=1`` (what ``make serve`` sets, beside a snippet runner in the background)
-runs no snippet: a snippet without a result yet shows a placeholder naming the command that
-runs it, and every result the runner saves rebuilds the site, with live reload. It is honoured
-by ``mkdocs serve`` alone; a build with it fails, so no built or published site shows one.
+- ``on_config``: the footer's versions line, the one-page preview (``DLCV_PAGE``), the notebook
+  cache's key;
+- ``on_files``: the snippet files and figures the pages link to become files of the site (read
+  from the snippet cache; the build fails when a result is missing), and the extension is told
+  whether to show placeholders and where to collect citations;
+- ``on_pre_page``: walkthrough notebooks are executed and checked before mkdocs-jupyter renders
+  them, and an embed or citation error is reported as MkDocs reports a plugin's;
+- ``on_page_content`` and ``on_post_page``: formulas rendered with KaTeX, notebook HTML cleaned;
+- ``on_env``: every bibliography entry is cited by some page (a check across pages);
+- ``on_serve``: ``mkdocs serve`` watches snippets/, dlcv/ and the snippet cache.
+
+The snippets run before the build (``python -m sitetools.snippets run``; ``make build`` does),
+never here. The build fails (also without ``--strict``) when a snippet has no result, an embed
+or citation does not resolve, or a bibliography entry is cited by no page.
+
+``DLCV_PLACEHOLDERS=1`` (what ``make serve`` sets, beside a snippet runner in the background):
+a snippet without a result yet shows a placeholder naming the command that runs it, and every
+result the runner saves rebuilds the site, with live reload. It is honoured by ``mkdocs serve``
+alone; a build with it fails, so no built or published site shows one.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import posixpath
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,14 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url
 
-from sitetools import install, katex, markup, notebooks, snippets
+from sitetools import katex, markup, mdext, notebooks, snippets
 
 log = logging.getLogger("mkdocs.hooks.dlcv")
 
-REFERENCES_FILE = "research/references.yml"
-FIGURES_DIR = "_snippets"
+REFERENCES_FILE = mdext.REFERENCES_FILE
 
 _state: dict[str, Any] = {}
 PLACEHOLDERS_VARIABLE = "DLCV_PLACEHOLDERS"
@@ -114,11 +127,7 @@ def on_config(config: Any) -> Any:
     site_url = os.environ.get(SITE_URL_VARIABLE, "").strip()
     if site_url:
         config.site_url = site_url.rstrip("/") + "/"
-    # Snippets' install lines name the release series CHANGELOG.md documents.
-    changelog = root / "CHANGELOG.md"
-    _state["series"] = install.release_series(
-        changelog.read_text(encoding="utf-8") if changelog.is_file() else ""
-    )
+    _extension_settings(config)
     page = _page_mode()
     if page is not None:
         # One page alone: a nav of that page, and its links to the absent pages are expected.
@@ -147,121 +156,74 @@ def on_config(config: Any) -> Any:
     return config
 
 
+def _extension_settings(config: Any) -> dict[str, Any]:
+    """The settings MkDocs hands `sitetools.mdext` for each page (``mdx_configs``)."""
+    if mdext.NAME not in config.markdown_extensions:
+        raise PluginError(
+            f"mkdocs.yml: list `- {mdext.NAME}` under `markdown_extensions`: it expands the "
+            "pages' embeds and citations (sitetools/mdext.py)"
+        )
+    settings: dict[str, Any] = config.mdx_configs.setdefault(mdext.NAME, {})
+    return settings
+
+
 def on_files(files: Files, config: Any) -> Files:
+    """Register the snippet files and figures the pages link to: Markdown cannot add files.
+
+    The snippets have run before the build (``python -m sitetools.snippets run``); this reads
+    their results from the cache, runs nothing, and fails when one is missing (placeholders
+    aside).
+    """
     root = _root(config)
-    fresh = os.environ.get("DLCV_SNIPPET_CACHE", "").lower() in {"off", "0", "no"}
-    selectors: list[str] = []
+    settings = _extension_settings(config)
     page = _page_mode()
+    required: list[str] | None = None  # None: every snippet
     if page is not None:
         if files.get_file_from_path(page) is None:
             raise PluginError(f"DLCV_PAGE={page!r} is not a page under docs/")
         for file in list(files.documentation_pages()):
             if file.src_uri != page:
                 files.remove(file)
-        selectors = markup.snippet_embeds(Path(config.docs_dir, page).read_text(encoding="utf-8"))
+        required = markup.snippet_embeds(Path(config.docs_dir, page).read_text(encoding="utf-8"))
     _state["placeholders"] = placeholders()
-    try:
-        if _state["placeholders"]:
-            # Read what the background runner has saved so far; run nothing here.
-            found = snippets.collect(root)
-            results = [r for r in found.values() if r is not None]
-            pending = sorted(name for name, r in found.items() if r is None)
-            if pending:
-                log.info(f"snippets: {len(pending)} not run yet, shown as placeholders")
-        elif selectors or page is None:
-            results = snippets.run_all(root, selectors=selectors, fresh=fresh, log=log.info)
-        else:
-            results = []
-    except snippets.SnippetError as exc:
-        raise PluginError(str(exc)) from exc
-    failed = [r for r in results if not r.ok]
-    if failed:
-        raise PluginError(snippets.summarize(results))
-    log.info(snippets.summarize(results))
-    _state["results"] = {r.name: r for r in results}
-    for result in results:
-        # The file itself, for the download link under a page's excerpt of it.
-        files.append(
-            File.generated(
-                config,
-                f"{FIGURES_DIR}/{result.name}",
-                abs_src_path=str(root / "snippets" / result.name),
-            )
+    found = snippets.collect(root)
+    wanted = sorted(found) if required is None else required
+    # A snippet that does not exist is the page's error, which the extension reports.
+    missing = [name for name in wanted if name in found and found[name] is None]
+    if missing and _state["placeholders"]:
+        log.info(f"snippets: {len(missing)} not run yet, shown as placeholders")
+    elif missing:
+        raise PluginError(
+            f"no run result for {len(missing)} snippet(s): {', '.join(missing)}. Run the "
+            "snippets before building the site (make build does): python -m sitetools.snippets "
+            "run; a snippet that fails there has no result"
         )
-        for figure in result.figures:
-            uri = f"{FIGURES_DIR}/{result.name.removesuffix('.py')}/{figure.name}"
-            files.append(File.generated(config, uri, abs_src_path=str(figure.path)))
+    results = [result for name in wanted if (result := found.get(name)) is not None]
+    log.info(f"snippets: {len(results)} results read from the cache")
+    for uri, path in mdext.site_files(root, results):
+        files.append(File.generated(config, uri, abs_src_path=str(path)))
     try:
         _state["references"] = markup.load_references(Path(config.docs_dir) / REFERENCES_FILE)
     except markup.MarkupError as exc:
         raise PluginError(str(exc)) from exc
+    # The extension adds each page's citations here, for on_env's "cited by no page" check.
     _state["cited"] = set()
+    settings.update(placeholders=_state["placeholders"], cited=_state["cited"])
     return files
 
 
-def _front_matter_lines(file: File, markdown: str) -> int:
-    """How many lines of the page's file precede `markdown`: MkDocs has cut its front matter."""
-    try:
-        source = file.content_string
-    except (OSError, UnicodeDecodeError):
-        return 0
-    if not markdown or not source.endswith(markdown):
-        return 0
-    return source.count("\n", 0, len(source) - len(markdown))
+def _report_markup_errors(page: Any) -> None:
+    """Make an embed or citation error of `sitetools.mdext` fail the build as a plugin's error
+    does: its message alone, without a traceback."""
+    render = page.render
 
+    def render_checked(config: Any, files: Files) -> None:
+        try:
+            render(config, files)
+        except markup.MarkupError as exc:
+            raise PluginError(str(exc)) from exc
 
-def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
-    root = _root(config)
-    page_uri = page.file.src_uri
-    results = _state["results"]
-
-    def render_snippet(name: str, section: str | None, code: str) -> str:
-        result = results.get(name)
-        if result is None and _state["placeholders"]:
-            return markup.placeholder_block(name=name, code=code)
-        if result is None:
-            raise markup.MarkupError(f"docs/{page_uri}: no run result for snippets/{name}")
-        # The figure is raw HTML (markup.figure_html), which MkDocs does not rewrite: its
-        # address is relative to where the page is served, not to the page's source file.
-        figures = [
-            (
-                get_relative_url(f"{FIGURES_DIR}/{name.removesuffix('.py')}/{fig.name}", page.url),
-                fig.alt,
-            )
-            for fig in result.figures
-        ]
-        whole = download = None
-        if section is not None:
-            # An excerpt does not run alone: the whole program goes beside it (markup.py).
-            source = (root / "snippets" / name).read_text(encoding="utf-8")
-            whole = markup.whole_program(source)
-            download = posixpath.relpath(
-                f"{FIGURES_DIR}/{name}", posixpath.dirname(page_uri) or "."
-            )
-        return markup.snippet_block(
-            name=name,
-            code=code,
-            stdout=result.stdout,
-            figures=figures,
-            provenance=result.provenance,
-            cpu_seconds=result.cpu_seconds,
-            whole=whole,
-            download=download,
-            install=install.install_line(_state["series"], result.extras),
-        )
-
-    try:
-        return markup.transform(
-            markdown,
-            page_uri=page_uri,
-            root=root,
-            references=_state["references"],
-            render_snippet=render_snippet,
-            cited=_state["cited"],
-            line_offset=_front_matter_lines(page.file, markdown),
-        )
-    except markup.MarkupError as exc:
-        raise PluginError(str(exc)) from exc
+    page.render = render_checked
 
 
 def on_pre_page(page: Any, config: Any, files: Files) -> Any:
@@ -271,6 +233,7 @@ def on_pre_page(page: Any, config: Any, files: Files) -> Any:
     converts ``page.file.abs_src_path``; this wraps it to run the notebook first
     (`notebooks.execute`, cached) and to point it at the executed ``.ipynb`` meanwhile.
     """
+    _report_markup_errors(page)
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is None or not page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME):
         return page

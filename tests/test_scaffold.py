@@ -35,7 +35,8 @@ def _run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedPro
 
 
 def _seed_snippet_cache(copy: Path) -> None:
-    """Give every existing snippet in ``copy`` a cached result, so the build runs only the new one.
+    """Give every existing snippet in ``copy`` a cached result: the build reads results and runs
+    none (the new page's snippet gets its own in test_new_snippet_runs_fresh, before the build).
 
     The cache key hashes the snippet, the dlcv modules it loads and the lock file; a result
     under the current key is reused as is. A snippet whose current result is not cached (a dlcv

@@ -1,4 +1,5 @@
-"""The site builds strictly, and a failing snippet fails the build, naming the snippet."""
+"""The site builds strictly from the snippet results the runner saved, and a snippet that has
+none (it failed, or never ran) fails the build, naming the snippet."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,6 +18,14 @@ from helpers.snippet_boxes import snippet_boxes
 from sitetools import markup, snippets
 
 ROOT = Path(__file__).resolve().parents[1]
+# A project of its own, as the site configures it: the hooks, and the Markdown extension
+# (importable through PYTHONPATH, see _ENV).
+DEMO_CONFIG = f"""\
+site_name: demo
+hooks: ["{ROOT / "sitetools" / "hooks.py"}"]
+markdown_extensions: [sitetools.mdext]
+"""
+_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
 
 
 def _mkdocs(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -27,7 +35,19 @@ def _mkdocs(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=900,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env=_ENV,
+    )
+
+
+def _run_snippets(root: Path) -> subprocess.CompletedProcess[str]:
+    """The step before the build: `python -m sitetools.snippets run`."""
+    return subprocess.run(
+        [sys.executable, "-m", "sitetools.snippets", "run", "--root", str(root)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_ENV,
     )
 
 
@@ -133,18 +153,16 @@ def test_failing_snippet_fails_the_build_and_is_named(tmp_path: Path) -> None:
     (tmp_path / "snippets" / "demo" / "index" / "boom.py").write_text(
         "raise ValueError('this snippet is broken')\n"
     )
-    (tmp_path / "mkdocs.yml").write_text(
-        textwrap.dedent(
-            f"""\
-            site_name: demo
-            hooks: ["{ROOT / "sitetools" / "hooks.py"}"]
-            """
-        )
-    )
+    (tmp_path / "mkdocs.yml").write_text(DEMO_CONFIG)
+    ran = _run_snippets(tmp_path)
+    assert ran.returncode == 1
+    assert "demo/index/boom.py: exited with status 1" in ran.stdout + ran.stderr
+    assert "this snippet is broken" in ran.stdout + ran.stderr
+    # The build runs nothing: the snippet has no result, and that fails it.
     proc = _mkdocs(cwd=tmp_path)
     assert proc.returncode != 0
-    assert "demo/index/boom.py: exited with status 1" in proc.stderr
-    assert "this snippet is broken" in proc.stderr
+    assert "no run result for 1 snippet(s): demo/index/boom.py" in proc.stderr
+    assert "python -m sitetools.snippets run" in proc.stderr
 
 
 def test_footer_names_the_versions_the_site_was_built_with(built_site: Path) -> None:
@@ -164,9 +182,7 @@ def test_embed_outside_the_repository_fails_the_build_and_leaks_nothing(tmp_path
     (repo / "docs").mkdir(parents=True)
     (tmp_path / "secret.md").write_text("TOP SECRET\n")
     (repo / "docs" / "index.md").write_text("# Demo\n\n[[include ../secret.md]]\n")
-    (repo / "mkdocs.yml").write_text(
-        f'site_name: demo\nhooks: ["{ROOT / "sitetools" / "hooks.py"}"]\n'
-    )
+    (repo / "mkdocs.yml").write_text(DEMO_CONFIG)
     proc = _mkdocs("--site-dir", str(tmp_path / "site"), cwd=repo)
     assert proc.returncode != 0
     assert "docs/index.md:3: [[include ../secret.md]] points outside the repository" in proc.stderr
@@ -191,9 +207,7 @@ def _pending_project(root: Path) -> Path:
     (root / "docs" / "index.md").write_text("# Demo\n\n[[snippet demo/index/slow.py]]\n")
     (root / "snippets" / "demo" / "index").mkdir(parents=True)
     (root / "snippets" / "demo" / "index" / "slow.py").write_text("print(6 * 7)\n")
-    (root / "mkdocs.yml").write_text(
-        f'site_name: demo\nhooks: ["{ROOT / "sitetools" / "hooks.py"}"]\n'
-    )
+    (root / "mkdocs.yml").write_text(DEMO_CONFIG)
     return root
 
 
@@ -208,7 +222,7 @@ def test_serve_shows_a_placeholder_for_a_snippet_not_run_yet_and_runs_nothing(
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLCV_PLACEHOLDERS": "1"},
+        env={**_ENV, "DLCV_PLACEHOLDERS": "1"},
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     page = _text(site / "index.html")
@@ -226,11 +240,12 @@ def test_a_build_never_shows_a_placeholder(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLCV_PLACEHOLDERS": "1"},
+        env={**_ENV, "DLCV_PLACEHOLDERS": "1"},
     )
     assert proc.returncode != 0
     assert "DLCV_PLACEHOLDERS=1 is for `mkdocs serve`" in proc.stderr
-    # Without it the build runs the snippet and shows what it printed.
+    # Without it, and once the snippet has run, the build shows what it printed.
+    assert _run_snippets(root).returncode == 0
     built = _mkdocs(cwd=root)
     assert built.returncode == 0, built.stderr[-4000:]
     page = _text(root / "site" / "index.html")

@@ -1,0 +1,178 @@
+"""The page transforms as a Python-Markdown extension (sitetools.mdext), outside any generator.
+
+Each test converts page text with plain `markdown.markdown`, reading snippet results from a
+cache folder written here by hand, as the snippet runner writes one: nothing runs.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import markdown
+import pytest
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from PIL import Image
+
+from sitetools import markup, mdext, snippets
+
+PAGE = "demo/page.md"
+SNIPPET = "demo/page/hello.py"
+BIBLIOGRAPHY = """\
+- key: lecun2015
+  type: paper
+  authors: [Yann LeCun, Yoshua Bengio, Geoffrey Hinton]
+  title: Deep learning
+  year: 2015
+"""
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A repository with one page, one snippet (with a marked section) and a bibliography."""
+    (tmp_path / "docs" / "research").mkdir(parents=True)
+    (tmp_path / "docs" / "research" / "references.yml").write_text(BIBLIOGRAPHY)
+    snippet = tmp_path / "snippets" / SNIPPET
+    snippet.parent.mkdir(parents=True)
+    snippet.write_text("# --8<-- [start:main]\nprint(6 * 7)\n# --8<-- [end:main]\n")
+    return tmp_path
+
+
+def _save_result(root: Path, stdout: str, figure: str | None = None) -> None:
+    """Write the snippet's cache entry as `snippets.run_one` does, without running it."""
+    keys = snippets.CacheKeys(root, root / ".cache" / "snippets")
+    entry = keys.cache_root / keys.record(root / "snippets" / SNIPPET, [])
+    entry.mkdir(parents=True)
+    figures = []
+    if figure is not None:
+        Image.new("RGB", (4, 4)).save(entry / figure)
+        figures.append({"name": figure, "alt": "A black square"})
+    record = {
+        "name": SNIPPET,
+        "stdout": stdout,
+        "figures": figures,
+        "seconds": 1.0,
+        "cpu_seconds": 1.5,
+        "provenance": {"device": "CPU (test)", "date": "2026-01-01"},
+        "extras": [],
+    }
+    (entry / "result.json").write_text(json.dumps(record))
+
+
+def _convert(root: Path, text: str, **settings: Any) -> str:
+    extension = mdext.MarkupExtension(page=PAGE, docs_dir=str(root / "docs"), **settings)
+    extensions = [extension, "md_in_html", "attr_list", "pymdownx.details", "pymdownx.superfences"]
+    return str(markdown.markdown(text, extensions=extensions))
+
+
+def test_a_snippet_embed_shows_the_cached_output_figure_and_provenance(root: Path) -> None:
+    _save_result(root, "42\n", figure="square.png")
+    html = _convert(root, f"# Demo\n\n[[snippet {SNIPPET}]]\n")
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "[[snippet" not in text
+    assert "print(6 * 7)" in text and "42" in text
+    assert "Ran on CPU (test)" in html and "1.5 s CPU time" in html
+    # The figure's address is relative to the page's URL, demo/page/.
+    assert 'src="../../_snippets/demo/page/hello/square.png"' in html
+
+
+def test_an_excerpt_links_the_whole_program_relative_to_the_page_source(root: Path) -> None:
+    _save_result(root, "42\n")
+    html = _convert(root, f"[[snippet {SNIPPET}#main]]\n")
+    assert "(excerpt)" in html and markup.WHOLE_PROGRAM_SUMMARY in html
+    assert 'href="../_snippets/demo/page/hello.py"' in html
+
+
+def test_a_snippet_without_a_result_fails_naming_the_page_line_and_command(root: Path) -> None:
+    text = f"# Demo\n\n[[snippet {SNIPPET}]]\n"
+    with pytest.raises(markup.MarkupError) as caught:
+        _convert(root, text)
+    message = str(caught.value)
+    assert f"docs/{PAGE}: no run result for snippets/{SNIPPET}" in message
+    assert f"python -m sitetools.snippets run {SNIPPET}" in message
+    # Never a placeholder, unless asked for (make serve).
+    html = _convert(root, text, placeholders=True)
+    assert "Running…" in html and "42" not in html
+
+
+def test_error_lines_count_the_front_matter_the_generator_cut(root: Path) -> None:
+    body = "# Demo\n\nText.\n\n[[snippet missing/x.py]]\n"
+    (root / "docs" / PAGE).parent.mkdir(parents=True)
+    (root / "docs" / PAGE).write_text(f"---\ntitle: Demo\n---\n\n{body}")
+    with pytest.raises(markup.MarkupError, match=rf"docs/{PAGE}:9: embeds snippets/missing/x.py"):
+        _convert(root, body)
+
+
+def test_citations_link_the_bibliography_and_are_collected(root: Path) -> None:
+    cited: set[str] = set()
+    html = _convert(
+        root, "Deep nets [@lecun2015].\n\n## References\n\n[[references]]\n", cited=cited
+    )
+    assert 'href="../research/bibliography.md#lecun2015"' in html
+    assert "LeCun et al., 2015" in html and "<em>Deep learning</em>" in html
+    assert cited == {"lecun2015"}
+    with pytest.raises(markup.MarkupError, match=r"\[@nobody\] has no entry"):
+        _convert(root, "As [@nobody] said.\n")
+
+
+def test_code_blocks_are_left_as_written(root: Path) -> None:
+    html = _convert(root, f"```text\n[[snippet {SNIPPET}]] [@lecun2015]\n```\n")
+    assert f"[[snippet {SNIPPET}]] [@lecun2015]" in html
+
+
+def test_text_of_no_known_page_passes_through_unless_it_uses_the_markup() -> None:
+    # As mkdocstrings renders a docstring under MkDocs: no page, and usually no markup.
+    plain = markdown.markdown("A *docstring* with x[0].", extensions=[mdext.NAME])
+    assert plain == "<p>A <em>docstring</em> with x[0].</p>"
+    with pytest.raises(markup.MarkupError, match="the page it belongs to is unknown"):
+        markdown.markdown("See [@lecun2015].", extensions=[mdext.NAME])
+
+
+class _ZensicalContext(Preprocessor):  # type: ignore[misc]
+    """What Zensical 0.0.73 registers on each page's Markdown (zensical/extensions/context.py):
+    the page's path and URL, and the project's configuration."""
+
+    def __init__(self, md: markdown.Markdown, page: Any, config: dict[str, Any]) -> None:
+        super().__init__(md)
+        self.page, self.config = page, config
+
+    def run(self, lines: list[str]) -> list[str]:
+        return lines
+
+
+def test_the_page_comes_from_zensicals_rendering_context(root: Path) -> None:
+    _save_result(root, "42\n", figure="square.png")
+
+    class Page:
+        path, url = PAGE, "demo/page/"
+
+    class Context(Extension):  # type: ignore[misc]
+        def extendMarkdown(self, md: markdown.Markdown) -> None:
+            config = {"root_dir": str(root), "docs_dir": "docs"}
+            md.preprocessors.register(_ZensicalContext(md, Page(), config), "rendering_context", 0)
+
+    html = markdown.markdown(f"[[snippet {SNIPPET}]]\n", extensions=[Context(), mdext.NAME])
+    # Zensical rewrites raw HTML addresses from the source folder, as it rewrites links.
+    assert "42" in html and 'src="../_snippets/demo/page/hello/square.png"' in html
+
+
+def test_copy_files_puts_snippet_files_and_figures_into_a_built_site(root: Path) -> None:
+    site = root / "site"
+    with pytest.raises(snippets.SnippetError, match=f"no run result for {SNIPPET}"):
+        site.mkdir()
+        mdext.copy_files(root, site)
+    _save_result(root, "42\n", figure="square.png")
+    assert mdext.main(["copy-files", str(site), "--root", str(root)]) == 0
+    assert (site / "_snippets" / SNIPPET).read_text() == (root / "snippets" / SNIPPET).read_text()
+    assert (site / "_snippets/demo/page/hello/square.png").is_file()
+
+
+def test_mkdocs_yml_lists_the_extension_and_the_examples_run() -> None:
+    config = (Path(mdext.__file__).resolve().parents[1] / "mkdocs.yml").read_text()
+    assert f"\n  - {mdext.NAME}\n" in config
+    result = doctest.testmod(mdext, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
