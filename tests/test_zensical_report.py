@@ -31,14 +31,18 @@ def test_report_finds_unexpanded_markup_and_missing_pages(tmp_path: Path, capsys
     _page(ours, "a/index.html", "<p>Output: 0.97</p><img src=f.png alt=x>")
     _page(theirs, "a/index.html", "<p>[[snippet a/b.py]] as in [@lecun2015]</p>")
     _page(ours, "b/index.html", "<p>Only here.</p>")
+    shown = "<p>Write <code>[[snippet a/b.py]]</code>.</p><pre><code>[@key]</code></pre>"
+    _page(ours, "c/index.html", shown)
+    _page(theirs, "c/index.html", shown)  # the syntax shown as code is not unexpanded markup
     diffs, only = compare_sites(ours, theirs)
-    assert [d.page for d in diffs] == ["a/index.html", "index.html"]  # least similar first
+    # Least similar first.
+    assert [d.page for d in diffs] == ["a/index.html", "c/index.html", "index.html"]
     assert diffs[0].raw_markup == 2 and diffs[0].images == (1, 0)
-    assert diffs[1].similarity == 1.0 and diffs[1].raw_markup == 0
+    assert all(d.similarity == 1.0 and d.raw_markup == 0 for d in diffs[1:])
     assert only == ["MkDocs only: b/index.html"]
     assert not diffs[0].matches and diffs[1].matches
     report = format_report(diffs, only)
-    assert "2 pages in both builds; 1 match" in report
+    assert "3 pages in both builds; 2 match" in report
     assert main([str(ours), str(theirs)]) == 0
     out = capsys.readouterr().out
     # Only the page that differs is listed.
