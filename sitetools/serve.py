@@ -33,6 +33,15 @@ _COMPRESSIBLE = {".html", ".css", ".js", ".json", ".svg", ".txt", ".xml", ".map"
 
 class _Handler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a real host
+    base = "/"  # the path the site is served under (see `serve`)
+
+    def translate_path(self, path: str) -> str:
+        # Under a base path, as GitHub Pages serves a project site: outside it, nothing.
+        if self.base != "/":
+            if not path.startswith(self.base):
+                return str(Path(self.directory) / ".not-served")
+            path = "/" + path[len(self.base) :]
+        return super().translate_path(path)
 
     def guess_type(self, path: str | os.PathLike[str]) -> str:
         # Python's table lacks the web fonts on some versions; a browser warns about a wrong type.
@@ -67,12 +76,14 @@ def _gzipped(path: str, mtime_ns: int, size: int) -> bytes:
 
 
 @contextlib.contextmanager
-def serve(directory: str | os.PathLike[str], *, port: int = 0) -> Iterator[str]:
+def serve(directory: str | os.PathLike[str], *, port: int = 0, base: str = "/") -> Iterator[str]:
     """Serve `directory` on 127.0.0.1 in a background thread, for the length of a `with` block.
 
     Args:
         directory: The built site (the folder that holds `index.html`).
         port: The port to listen on; 0 picks a free one.
+        base: The path the site is served under, as its `site_url` has it (a project site
+            on GitHub Pages is under `/<repository>/`, and its 404 page links there).
 
     Returns:
         A context manager that yields the site's address, ending in `/`.
@@ -95,12 +106,15 @@ def serve(directory: str | os.PathLike[str], *, port: int = 0) -> Iterator[str]:
         raise FileNotFoundError(
             f"`directory` must be a built site with an index.html. Received: directory={root}"
         )
-    handler = functools.partial(_Handler, directory=str(root))
+    if not (base.startswith("/") and base.endswith("/")):
+        raise ValueError(f"`base` must start and end with '/'. Received: base={base!r}")
+    handler_class = type("_BasedHandler", (_Handler,), {"base": base})
+    handler = functools.partial(handler_class, directory=str(root))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, name="sitetools.serve", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}{base}"
     finally:
         server.shutdown()
         server.server_close()

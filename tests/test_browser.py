@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from sitetools import markup, notebooks
 from sitetools.serve import serve
@@ -86,7 +87,14 @@ def site_dir(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="session")
 def site_url(site_dir: Path) -> Iterator[str]:
-    with serve(site_dir) as url:
+    # Under the path of the configured site_url, as GitHub Pages serves it: MkDocs's 404 page
+    # links its assets by that absolute path.
+    configured = (
+        os.environ.get("DLCV_SITE_URL", "").strip()
+        or yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"]
+    )
+    base = urlsplit(configured.rstrip("/") + "/").path
+    with serve(site_dir, base=base) as url:
         yield url
 
 
