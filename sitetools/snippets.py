@@ -714,16 +714,15 @@ def run_one(
 def _warm_env() -> dict[str, str]:
     """What a warm Python starts with: the snippets' environment with the module recorder
     loaded, but no record file (each child gets its own)."""
-    env = _recording_env(_snippet_env(), Path(os.devnull))
-    del env[_MODULES_VARIABLE]
-    return env
+    return _recording_env(_snippet_env(), None)
 
 
-def _recording_env(env: dict[str, str], record: Path) -> dict[str, str]:
+def _recording_env(env: dict[str, str], record: Path | None) -> dict[str, str]:
     """``env`` with the recorder (`sitetools/_recorder`) loaded at start-up, writing to
-    ``record``; the snippet's own PYTHONPATH, if any, follows it."""
+    ``record`` (None: to no file); the snippet's own PYTHONPATH, if any, follows it."""
     path = os.pathsep.join(p for p in (str(_RECORDER), env.get("PYTHONPATH", "")) if p)
-    return {**env, "PYTHONPATH": path, _MODULES_VARIABLE: str(record)}
+    recording = {} if record is None else {_MODULES_VARIABLE: str(record)}
+    return {**env, "PYTHONPATH": path, **recording}
 
 
 def cached_result(snippet: Path, *, keys: CacheKeys, budget: float | None = None) -> Result | None:
