@@ -38,11 +38,19 @@ def light_warm_python(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(snippets, "PRELOAD", ("json",))
 
 
-@pytest.fixture
-def no_tensorflow(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Skip describing the machine (a TensorFlow import): these tests run plain Python."""
+@pytest.fixture(autouse=True)
+def no_tensorflow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip describing the machine (a TensorFlow import, seconds per run): these tests run
+    plain Python. A test that checks the real description asks for `real_provenance`."""
+    if "real_provenance" in request.fixturenames:
+        return
     fake = {"device": "CPU", "tensorflow": "-", "keras": "-", "python": "-", "commit": "-"}
     monkeypatch.setattr(snippets, "machine_provenance", lambda root, python: fake)
+
+
+@pytest.fixture
+def real_provenance() -> None:
+    """The machine described for real, by the snippets' Python importing TensorFlow."""
 
 
 def _running(pid: int) -> bool:
@@ -137,9 +145,7 @@ def test_warnings_stderr_prints_and_fatal_lines_still_fail(line: str) -> None:
     assert snippets.filter_stderr(RUNTIME_LINES["GPU machine: XLA service and devices"]) == ""
 
 
-def test_runtime_log_is_kept_in_the_record_but_not_in_the_output(
-    tmp_path: Path, no_tensorflow: None
-) -> None:
+def test_runtime_log_is_kept_in_the_record_but_not_in_the_output(tmp_path: Path) -> None:
     line = RUNTIME_LINES["AMD EPYC (oneDNN without AVX-512)"]
     root = _project(
         tmp_path, {"s/p/tf.py": f"import sys\nprint({line!r}, file=sys.stderr)\nprint('result')\n"}
@@ -186,7 +192,7 @@ def test_discover_selects_by_path_page_or_section(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_snippet_runs_alone_in_an_empty_folder_and_output_is_cached(
-    warm: bool, tmp_path: Path
+    warm: bool, tmp_path: Path, real_provenance: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(
         tmp_path,
@@ -200,7 +206,9 @@ def test_snippet_runs_alone_in_an_empty_folder_and_output_is_cached(
     (result,) = _run(root, warm=warm)
     assert result.ok and not result.cached
     assert result.stdout == "['ok.py'] 0\n"
-    assert result.provenance["tensorflow"]
+    assert result.provenance["tensorflow"] not in {"", "-"}
+    # Described once for real; the reruns below check the cache, not the description again.
+    monkeypatch.setattr(snippets, "machine_provenance", lambda root, python: result.provenance)
     (again,) = snippets.run_all(root, warm=warm, log=lambda _: None)
     assert again.cached and again.stdout == result.stdout
     # Editing the snippet changes its key: it runs again.
@@ -357,7 +365,7 @@ def test_a_slow_snippet_is_reported_not_failed_but_a_stuck_one_is_killed(
 
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_a_child_left_running_fails_the_snippet_and_is_killed_at_once(
-    warm: bool, tmp_path: Path, no_tensorflow: None
+    warm: bool, tmp_path: Path
 ) -> None:
     pid_file = tmp_path / "child.pid"
     root = _project(
@@ -381,7 +389,7 @@ def test_a_child_left_running_fails_the_snippet_and_is_killed_at_once(
 
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_output_held_open_by_an_escaped_process_fails_as_unread(
-    warm: bool, tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+    warm: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_process, "_READ_GRACE_S", 0.5)
     pid_file = tmp_path / "escaped.pid"
@@ -406,7 +414,7 @@ def test_output_held_open_by_an_escaped_process_fails_as_unread(
 
 @pytest.mark.parametrize("budget", ["99999999999", "0", "601"])
 def test_a_budget_out_of_bounds_is_an_error_naming_the_snippet_and_line(
-    tmp_path: Path, no_tensorflow: None, budget: str
+    tmp_path: Path, budget: str
 ) -> None:
     source = f'"""Loops."""\n# budget: {budget} s — never stops\nwhile True: pass\n'
     with pytest.raises(snippets.SnippetError, match="at most 600 s"):
@@ -416,9 +424,7 @@ def test_a_budget_out_of_bounds_is_an_error_naming_the_snippet_and_line(
     assert not result.ok and result.error.startswith("s/p/loop.py: line 2: `# budget`")
 
 
-def test_output_that_is_not_utf8_fails_and_is_not_cached(
-    tmp_path: Path, no_tensorflow: None
-) -> None:
+def test_output_that_is_not_utf8_fails_and_is_not_cached(tmp_path: Path) -> None:
     root = _project(
         tmp_path, {"s/p/bytes.py": "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe')\n"}
     )
@@ -427,9 +433,7 @@ def test_output_that_is_not_utf8_fails_and_is_not_cached(
     assert not (root / ".cache" / "snippets").exists()
 
 
-def test_output_over_the_cap_fails_and_nothing_is_cached(
-    tmp_path: Path, no_tensorflow: None
-) -> None:
+def test_output_over_the_cap_fails_and_nothing_is_cached(tmp_path: Path) -> None:
     root = _project(tmp_path, {"s/p/dump.py": "print('x' * (3 << 20))\n"})
     (result,) = _run(root)
     assert not result.ok and "s/p/dump.py: printed more than 1024 KiB" in result.error
@@ -437,7 +441,7 @@ def test_output_over_the_cap_fails_and_nothing_is_cached(
 
 
 def test_snippets_see_no_secret_of_the_runner_environment(
-    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_not_for_pages")
     monkeypatch.setenv("DLCV_TEST_SECRET", "hunter2")
@@ -452,7 +456,7 @@ def test_snippets_see_no_secret_of_the_runner_environment(
 
 
 def test_stale_cache_entries_are_pruned_and_a_partial_run_keeps_other_snippets(
-    tmp_path: Path, no_tensorflow: None
+    tmp_path: Path,
 ) -> None:
     root = _project(tmp_path, {"s/p/a.py": "print('a')\n", "s/q/b.py": "print('b')\n"})
     cache = root / ".cache" / "snippets"
@@ -481,7 +485,7 @@ def test_stale_cache_entries_are_pruned_and_a_partial_run_keeps_other_snippets(
     ]
 
 
-def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path, no_tensorflow: None) -> None:
+def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path) -> None:
     root = _project(tmp_path, {"s/p/a.py": "print('a')\n"})
     snippets.run_all(root, log=lambda _: None)
     stale = root / ".cache" / "snippets" / ("0" * 24)
@@ -563,7 +567,7 @@ def _with_package(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_a_changed_module_reruns_its_users_and_an_unrelated_snippet_stays_cached(
-    warm: bool, tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+    warm: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _with_package(
         _project(
@@ -600,7 +604,7 @@ def test_a_changed_module_reruns_its_users_and_an_unrelated_snippet_stays_cached
 
 
 def test_a_stub_beside_a_loaded_module_is_part_of_the_key(
-    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # dlcv/__init__.pyi lists the names `dlcv` serves: a name dropped there breaks the
     # snippets that use it, though no .py file changed.
@@ -620,7 +624,7 @@ def test_a_stub_beside_a_loaded_module_is_part_of_the_key(
 
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_recording_the_modules_leaves_file_argv_path_and_tracebacks_as_a_reader_has_them(
-    warm: bool, tmp_path: Path, no_tensorflow: None
+    warm: bool, tmp_path: Path
 ) -> None:
     root = _project(
         tmp_path,
@@ -642,7 +646,7 @@ def test_recording_the_modules_leaves_file_argv_path_and_tracebacks_as_a_reader_
 
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_a_run_that_cannot_say_what_it_loaded_depends_on_all_of_dlcv(
-    warm: bool, tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+    warm: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _with_package(
         _project(tmp_path, {"s/p/quick.py": "import os\nos._exit(0)\n"}), monkeypatch
@@ -671,7 +675,7 @@ def test_shards_partition_the_snippets_stably(tmp_path: Path) -> None:
             snippets.parse_shard(bad)
 
 
-def test_merged_shards_give_every_result_of_one_run(tmp_path: Path, no_tensorflow: None) -> None:
+def test_merged_shards_give_every_result_of_one_run(tmp_path: Path) -> None:
     files = {f"s/p{i}/n{i}.py": f"print({i} * 7)\n" for i in range(6)}
     root = _project(tmp_path / "repo", files)
     caches = []
@@ -692,9 +696,7 @@ def test_merged_shards_give_every_result_of_one_run(tmp_path: Path, no_tensorflo
     assert [(r.name, r.stdout) for r in from_merged] == [(r.name, r.stdout) for r in one_run]
 
 
-def test_diff_of_two_caches_names_changed_lines_and_figures(
-    tmp_path: Path, no_tensorflow: None
-) -> None:
+def test_diff_of_two_caches_names_changed_lines_and_figures(tmp_path: Path) -> None:
     figure = """\
         from PIL import Image, PngImagePlugin
         info = PngImagePlugin.PngInfo()
@@ -754,7 +756,7 @@ def test_plan_splits_a_pass_over_the_target_time_only(tmp_path: Path) -> None:
         snippets.plan(root, target_s=0, max_shards=4)
 
 
-def test_a_warm_run_says_what_its_cpu_time_leaves_out(tmp_path: Path, no_tensorflow: None) -> None:
+def test_a_warm_run_says_what_its_cpu_time_leaves_out(tmp_path: Path) -> None:
     root = _project(tmp_path, {"s/p/ok.py": "print('hi')\n"})
     (result,) = _run(root, warm=True)
     assert result.ok, result.error
@@ -773,7 +775,7 @@ def test_a_warm_run_says_what_its_cpu_time_leaves_out(tmp_path: Path, no_tensorf
 
 
 def test_a_warm_python_that_dies_leaves_its_snippets_to_fresh_ones(
-    tmp_path: Path, no_tensorflow: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     modules = tmp_path / "modules"
     modules.mkdir()
@@ -789,11 +791,32 @@ def test_a_warm_python_that_dies_leaves_its_snippets_to_fresh_ones(
     assert len(stopped) == 1, logged  # once: the rest start fresh without trying again
 
 
-def test_the_kill_limit_grows_with_the_snippets_sharing_the_cores(
-    tmp_path: Path, no_tensorflow: None
-) -> None:
+def test_the_kill_limit_grows_with_the_snippets_sharing_the_cores(tmp_path: Path) -> None:
     """Two at once, each one's wall time stretches with the other's: the hang limit too."""
     stuck = "# budget: 0.5 s — testing the kill\nimport time\ntime.sleep(30)\n"
     root = _project(tmp_path, {"s/p/a.py": stuck, "s/p/b.py": stuck})
     for result in _run(root, jobs=2):
         assert "killed after 6 s" in result.error, result.error
+
+
+@pytest.mark.parametrize("longest_first", [True, False], ids=["longest-first", "shortest-first"])
+def test_snippets_start_by_budget_and_results_come_back_in_path_order(
+    tmp_path: Path, longest_first: bool
+) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "s/a.py": "print('a')\n",
+            "s/b.py": "# budget: 40 s — a long one\nprint('b')\n",
+            "s/c.py": "# budget: 30 s — a longer one than most\nprint('c')\n",
+        },
+    )
+    lines: list[str] = []
+    results = snippets.run_all(
+        root, fresh=True, jobs=1, longest_first=longest_first, log=lines.append
+    )
+    started = [line.split()[1] for line in lines if line.lstrip().startswith("running ")]
+    by_budget = ["s/b.py", "s/c.py", "s/a.py"]
+    assert started == (by_budget if longest_first else by_budget[::-1])
+    assert [r.name for r in results] == ["s/a.py", "s/b.py", "s/c.py"]
+    assert all(r.ok for r in results)
