@@ -67,7 +67,7 @@ serve: setup ## serve the site at http://127.0.0.1:8000 at once; pages fill in a
 	@# "Running…" until a snippet's result is there, and each saved result rebuilds the site.
 	@# They run as make test runs them, with dlcv from its wheel (sitetools/reader_env.py).
 	@{ reader="$$($(BIN)/python -m sitetools.reader_env)" && \
-		exec $(BIN)/python -m sitetools.snippets run --python "$$reader"; } & runner=$$!; \
+		exec $(BIN)/python -m sitetools.snippets run --shortest-first --python "$$reader"; } & runner=$$!; \
 	trap 'kill $$runner 2>/dev/null; wait $$runner 2>/dev/null' EXIT INT TERM; \
 	DLCV_PLACEHOLDERS=1 $(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000
 
@@ -106,7 +106,8 @@ test: setup ## everything CI checks: lint, the snippets (those not cached), unit
 	@# loads, the lock, the runner and Python are unchanged; a fresh clone has no cache, so every
 	@# snippet runs (FRESH=1 runs them all anyway).
 	$(RUN_SNIPPETS)
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup --durations=20
+	@# loadfile: each test file in one worker, so its module-scoped fixtures are made once.
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --durations=20
 
 bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming, JPEG folders
 	$(BIN)/python -m dlcv.bench

@@ -869,6 +869,19 @@ def shard_of(name: str, count: int) -> int:
     return int(hashlib.sha256(name.encode()).hexdigest(), 16) % count + 1
 
 
+def _start_order(paths: Sequence[Path], *, longest_first: bool) -> list[Path]:
+    """``paths`` by time budget, longest (or shortest) first; path order among equal budgets.
+    A snippet whose budget line is invalid counts as the default (its run names the line)."""
+
+    def budget(path: Path) -> float:
+        try:
+            return budget_of(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, SnippetError):
+            return DEFAULT_BUDGET_S
+
+    return sorted(paths, key=lambda p: -budget(p) if longest_first else budget(p))
+
+
 def run_all(
     root: Path,
     *,
@@ -881,9 +894,14 @@ def run_all(
     show_runtime_log: bool = False,
     shard: tuple[int, int] | None = None,
     warm: bool = False,
+    longest_first: bool = True,
     log: Callable[[str], None] = print,
 ) -> list[Result]:
     """Run (or reuse) every selected snippet, in parallel; return their results in path order.
+
+    They start in order of their time budgets, longest first, so that no long snippet is left
+    running alone at the end of the pass; ``longest_first=False`` starts the shortest first
+    (`make serve`: most pages fill in soonest).
 
     ``warm=True`` runs them in children of warm Pythons (one per job; see `run_one`) where the
     platform allows, and a snippet whose warm Python fails runs in a fresh one instead.
@@ -981,7 +999,7 @@ def run_all(
                     sharing=sharing,
                     processes=processes,
                 ): path
-                for path in snippets
+                for path in _start_order(snippets, longest_first=longest_first)
             }
             for future in concurrent.futures.as_completed(futures):
                 result = future.result()
@@ -1220,6 +1238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "that has imported TensorFlow once; see sitetools/_zygote/zygote.py)",
     )
     run.add_argument(
+        "--shortest-first",
+        action="store_true",
+        help="start the snippets with the shortest budgets first (default: longest first, "
+        "which finishes the pass soonest; `make serve` fills most pages soonest this way)",
+    )
+    run.add_argument(
         "--strict-budget",
         action="store_true",
         help="fail a snippet that runs over its time budget (default: report it)",
@@ -1281,6 +1305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             show_runtime_log=args.show_runtime_log,
             shard=shard,
             warm=not args.cold,
+            longest_first=not args.shortest_first,
         )
     except SnippetError as exc:
         print(f"error: {exc}", file=sys.stderr)
