@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -22,35 +24,38 @@ tf.config.set_logical_device_configuration(
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once per test session with `mkdocs build --strict` (snippet results come
+def built_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The site, built once per test run with `mkdocs build --strict` (snippet results come
     from the cache that `make test` has just filled). tests/test_site.py checks what it holds;
     tests/test_browser.py serves it. A failed build fails every test that uses it.
 
+    Under pytest-xdist (`make test` runs ``--dist loadfile``: a test file runs in one worker, so
+    its module-scoped fixtures are built once) the first worker to ask builds the site, holding
+    a lock; the others wait for that build and read the same folder.
+
     With ``DLCV_BUILT_SITE=DIR`` the site is built into DIR and kept there: CI uploads that
     one (for review, or to Pages) rather than building the site a second time."""
+    # The folder all workers of this run share (a worker's own base folder is inside it).
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
     kept = os.environ.get("DLCV_BUILT_SITE")
-    site = Path(kept).resolve() if kept else tmp_path_factory.mktemp("built") / "site"
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    site = Path(kept).resolve() if kept else shared / "built-site"
+    outcome = shared / "built-site.json"
+    with open(shared / "built-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not outcome.exists():
+            proc = subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                cwd=Path(__file__).resolve().parents[1],
+                capture_output=True,
+                text=True,
+                timeout=900,
+                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            )
+            outcome.write_text(
+                json.dumps({"returncode": proc.returncode, "stderr": proc.stderr[-4000:]})
+            )
+        built = json.loads(outcome.read_text())
+    assert built["returncode"] == 0, built["stderr"]
     return site
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group tests for pytest-xdist (`make test` runs ``-n auto --dist loadgroup``).
-
-    A test file runs in one worker, so its module-scoped fixtures (trained models, generated
-    files) are built once; the files that use `built_site` share one worker, so the site is
-    built once.
-    """
-    for item in items:
-        uses_site = "built_site" in getattr(item, "fixturenames", ())
-        group = "built-site" if uses_site else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))

@@ -68,13 +68,15 @@ PAGES = _site_pages()
 
 @dataclasses.dataclass
 class Visit:
-    """What one page load showed: console, network, images, math and axe's findings."""
+    """What one page load at 1280 px showed: console, network, images, math, axe's findings,
+    and the snippet code blocks that scroll sideways."""
 
     errors: list[str]
     requests: list[str]
     images: list[dict[str, Any]]
     math: dict[str, int]
     violations: list[dict[str, Any]]
+    wide: list[dict[str, Any]]
 
 
 @pytest.fixture(scope="session")
@@ -149,10 +151,31 @@ _AXE_JS = """async () => (await axe.run(document, {resultTypes: ["violations"]})
               targets: v.nodes.map(n => n.target.join(" "))}))"""
 
 
+# Every page that embeds a snippet; at this width Material shows both sidebars beside the column.
+SNIPPET_PAGES = sorted(
+    markup.page_url(md.relative_to(ROOT / "docs").as_posix())
+    for md in (ROOT / "docs").rglob("*.md")
+    if markup.snippet_embeds(md.read_text(encoding="utf-8"))
+)
+_WIDE_BLOCKS_JS = """() => {
+  for (const details of document.querySelectorAll(".dlcv-snippet details")) details.open = true;
+  return [...document.querySelectorAll(".dlcv-snippet .highlight")]
+    .filter(block => (block.querySelector(".filename")?.textContent ?? "").startsWith("snippets/"))
+    .map(block => {
+      const code = block.querySelector("pre > code");
+      return {title: block.querySelector(".filename").textContent,
+              scroll: code.scrollWidth, client: code.clientWidth};
+    })
+    .filter(block => block.client === 0 || block.scroll > block.client);
+}"""
+
+
 def _visit(browser: Any, url: str, *, color_scheme: str = "light") -> Visit:
     errors: list[str] = []
     requests: list[str] = []
-    context = browser.new_context(color_scheme=color_scheme)
+    context = browser.new_context(
+        color_scheme=color_scheme, viewport={"width": 1280, "height": 800}
+    )
     # Workers (Material's search) request through the context, not the page.
     context.on("request", lambda r: requests.append(r.url))
     try:
@@ -166,9 +189,10 @@ def _visit(browser: Any, url: str, *, color_scheme: str = "light") -> Visit:
         math = page.evaluate(_MATH_JS)
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(_AXE_JS)
+        wide = page.evaluate(_WIDE_BLOCKS_JS)  # last: it opens the expanders axe saw closed
     finally:
         context.close()
-    return Visit(errors, requests, images, math, violations)
+    return Visit(errors, requests, images, math, violations, wide)
 
 
 @pytest.fixture(scope="session")
@@ -336,35 +360,10 @@ def test_palette_toggle_switches_and_is_remembered(browser: Any, site_url: str) 
         context.close()
 
 
-# Every page that embeds a snippet; at this width Material shows both sidebars beside the column.
-SNIPPET_PAGES = sorted(
-    markup.page_url(md.relative_to(ROOT / "docs").as_posix())
-    for md in (ROOT / "docs").rglob("*.md")
-    if markup.snippet_embeds(md.read_text(encoding="utf-8"))
-)
-_WIDE_BLOCKS_JS = """() => {
-  for (const details of document.querySelectorAll(".dlcv-snippet details")) details.open = true;
-  return [...document.querySelectorAll(".dlcv-snippet .highlight")]
-    .filter(block => (block.querySelector(".filename")?.textContent ?? "").startsWith("snippets/"))
-    .map(block => {
-      const code = block.querySelector("pre > code");
-      return {title: block.querySelector(".filename").textContent,
-              scroll: code.scrollWidth, client: code.clientWidth};
-    })
-    .filter(block => block.client === 0 || block.scroll > block.client);
-}"""
-
-
 @pytest.mark.parametrize("page", SNIPPET_PAGES)
-def test_snippet_code_fits_the_column_at_1280_px(browser: Any, site_url: str, page: str) -> None:
+def test_snippet_code_fits_the_column_at_1280_px(visit: Callable[[str], Visit], page: str) -> None:
     """Snippets use 88-character lines (snippets/ruff.toml): a reader reads them without
     scrolling sideways, the whole programs in their expanders too."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    try:
-        tab = context.new_page()
-        tab.goto(site_url + page, wait_until="load")
-        tab.evaluate("document.fonts.ready.then(() => true)")
-        wide = tab.evaluate(_WIDE_BLOCKS_JS)
-    finally:
-        context.close()
+    assert SNIPPET_PAGES, "no page embeds a snippet"
+    wide = visit(page).wide
     assert wide == [], f"/{page}: code blocks that scroll sideways at 1280 px: {wide}"
