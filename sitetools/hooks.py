@@ -121,13 +121,24 @@ def repository(config: Any) -> str:
     return name
 
 
+def blob_url(config: Any) -> str:
+    """``https://github.com/OWNER/NAME/blob/BRANCH/``: where a file of the repository is shown,
+    on the branch that mkdocs.yml's ``edit_uri`` (``edit/BRANCH/docs/``) edits."""
+    parts = (config.edit_uri or "").strip("/").split("/")
+    branch = parts[1] if len(parts) >= 2 and parts[0] in {"edit", "blob"} else "main"
+    return f"https://github.com/{repository(config)}/blob/{branch}/"
+
+
 def on_config(config: Any) -> Any:
     root = _root(config)
     # The published address, where the publish workflow knows it (GitHub Pages' base_url).
     site_url = os.environ.get(SITE_URL_VARIABLE, "").strip()
     if site_url:
         config.site_url = site_url.rstrip("/") + "/"
-    _extension_settings(config)
+    settings = _extension_settings(config)
+    if config.repo_url:
+        # The provenance lines link the run's commit in the repository (markup.commit_html).
+        settings["repo_url"] = f"https://github.com/{repository(config)}"
     page = _page_mode()
     if page is not None:
         # One page alone: a nav of that page, and its links to the absent pages are expected.
@@ -269,6 +280,8 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
         except notebooks.NotebookError as exc:
             raise PluginError(str(exc)) from exc
     html = markup.unwrap_plain_tokens(html)
+    if config.repo_url:
+        html = markup.link_snippet_titles(html, blob_url=blob_url(config))
     try:
         html = katex.render_math(html, root=_root(config), where=where)
     except katex.KatexError as exc:

@@ -472,6 +472,50 @@ def _preloaded(provenance: Mapping[str, Any]) -> str:
     return f" after importing {preloaded}" if preloaded else ""
 
 
+_COMMIT_RE = re.compile(r"[0-9a-f]{7,40}")
+
+
+def commit_html(commit: str, repo_url: str | None) -> str:
+    """The provenance line's commit, linked to that commit in the repository when it names one
+    exactly: a run from uncommitted changes (``abc1234+changes``) ran code no commit holds.
+
+    Examples:
+        >>> commit_html("0123abc", "https://github.com/o/n")
+        '<a href="https://github.com/o/n/commit/0123abc">0123abc</a>'
+        >>> commit_html("0123abc+changes", "https://github.com/o/n")
+        '0123abc+changes'
+        >>> commit_html("0123abc", None)
+        '0123abc'
+    """
+    if repo_url and _COMMIT_RE.fullmatch(commit):
+        return f'<a href="{html.escape(repo_url.rstrip("/"))}/commit/{commit}">{commit}</a>'
+    return html.escape(commit)
+
+
+_SNIPPET_TITLE_RE = re.compile(
+    r'<span class="filename">(?P<path>snippets/[\w./-]+?\.py)(?P<rest>[^<]*)</span>'
+)
+
+
+def link_snippet_titles(page_html: str, *, blob_url: str) -> str:
+    """Make the file name in each snippet code block's title a link to that file under
+    ``blob_url`` (``https://github.com/OWNER/NAME/blob/BRANCH/``).
+
+    Example:
+        >>> out = link_snippet_titles('<span class="filename">snippets/a/b.py (excerpt)</span>',
+        ...                           blob_url="https://github.com/o/n/blob/main/")
+        >>> out.endswith('/blob/main/snippets/a/b.py">snippets/a/b.py</a> (excerpt)</span>')
+        True
+    """
+    base = html.escape(blob_url.rstrip("/") + "/")
+
+    def link(match: re.Match[str]) -> str:
+        path = match["path"]
+        return f'<span class="filename"><a href="{base}{path}">{path}</a>{match["rest"]}</span>'
+
+    return _SNIPPET_TITLE_RE.sub(link, page_html)
+
+
 def snippet_block(
     *,
     name: str,
@@ -483,6 +527,7 @@ def snippet_block(
     whole: str | None = None,
     download: str | None = None,
     install: str | None = None,
+    repo_url: str | None = None,
 ) -> str:
     """Markdown for a snippet: its code, what it printed, its figures and a provenance line.
 
@@ -507,6 +552,8 @@ def snippet_block(
             into a URL and checks it), linked under the whole program; only with `whole`.
         install: the command that installs what the snippet needs (`sitetools.install`), shown
             above the provenance line; None shows none.
+        repo_url: the repository's address (``https://github.com/OWNER/NAME``); the provenance
+            line's commit then links to that commit there (`commit_html`).
 
     Example:
         >>> block = snippet_block(name="a/b/c.py", code="x = 1", stdout="", figures=[],
@@ -544,7 +591,7 @@ def snippet_block(
         f" · Keras {provenance.get('keras', '?')} · dlcv-kb {provenance.get('dlcv', '?')}"
         f" · Python {provenance.get('python', '?')}"
         f" · {cpu_seconds:.1f} s CPU time{_preloaded(provenance)}"
-        f" · commit {provenance.get('commit', '?')}"
+        f" · commit {commit_html(str(provenance.get('commit', '?')), repo_url)}"
         f" · {provenance.get('date', '?')}"
     )
     if install:

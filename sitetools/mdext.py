@@ -230,6 +230,7 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
                 whole=whole,
                 download=download,
                 install=install.install_line(series, result.extras),
+                repo_url=settings["repo_url"] or None,
             )
 
         cited = settings["cited"]
@@ -254,6 +255,10 @@ class MarkupExtension(Extension):  # type: ignore[misc]  # Markdown is untyped
             "references": [REFERENCES_FILE, "the bibliography, under docs_dir"],
             "cache": ["", "the snippet cache folder; empty: .cache/snippets in the repository"],
             "placeholders": [False, "show a placeholder for a snippet without a result"],
+            "repo_url": [
+                "",
+                "the repository's address; the provenance lines link their commits there",
+            ],
             # Any value but a set is ignored; not None, which Markdown would turn into a bool.
             "cited": ["", "a set that collects every key the pages cite (sitetools/hooks.py)"],
         }

@@ -279,3 +279,43 @@ def test_the_sitemap_lists_every_page_and_pages_link_back_to_their_source(
     assert f'<link rel="canonical" href="{site_url}{markup.page_url(source)}">' in page
     assert f'href="{config["repo_url"]}/{config["edit_uri"]}{source}"' in page
     assert f'href="{config["repo_url"]}"' in page
+
+
+def test_pages_link_to_their_snippet_files_run_commits_and_a_problem_report(
+    built_site: Path,
+) -> None:
+    """From any page a reader gets back to the source: each snippet's file, the commit its
+    output ran at (unless it ran from uncommitted changes), and a form to report a problem,
+    with the page filled in."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    repo = config["repo_url"].rstrip("/")
+    branch = config["edit_uri"].strip("/").split("/")[1]
+    provenance = re.compile(r'<p class="dlcv-provenance">(.*?)</p>', re.S)
+    commit = re.compile(
+        rf' · commit (?:<a href="{re.escape(repo)}/commit/(?P<sha>[0-9a-f]{{7,40}})">(?P=sha)</a>'
+        r"|(?P<plain>[^ <]+)) · "
+    )
+    checked = 0
+    for source in sorted((ROOT / "docs").rglob("*.md")):
+        rel = source.relative_to(ROOT / "docs").as_posix()
+        built = built_site / markup.page_url(rel) / "index.html"
+        if "vendor" in source.parts or not built.is_file():
+            continue
+        page = built.read_text(encoding="utf-8")
+        report = f"{repo}/issues/new?template=fact-to-correct.yml&page=docs/{rel}&title="
+        assert report in page, f"docs/{rel}: no link to report a problem with the page filled in"
+        for name in markup.snippet_embeds(source.read_text(encoding="utf-8")):
+            link = f'<a href="{repo}/blob/{branch}/snippets/{name}">snippets/{name}</a>'
+            assert link in page, f"docs/{rel}: the title of snippets/{name} does not link the file"
+        lines = provenance.findall(page)
+        assert all(commit.search(line) for line in lines), f"docs/{rel}: {lines}"
+        for match in (commit.search(line) for line in lines):
+            assert match is not None
+            plain = match["plain"]
+            assert plain is None or "+" in plain or plain == "uncommitted", (
+                f"docs/{rel}: the provenance commit {plain} is not linked"
+            )
+        checked += 1
+    assert checked > 20, f"only {checked} pages checked"
