@@ -269,6 +269,26 @@ def test_axe_finds_no_violations_in_dark_scheme(browser: Any, site_url: str, pag
 # --- features -------------------------------------------------------------------------------
 
 
+_HEADER_NAME_JS = """() => {
+  const name = document.querySelector(".md-header__topic:first-child .md-ellipsis");
+  return {text: getComputedStyle(name, "::before").content,
+          scroll: name.scrollWidth, client: name.clientWidth};
+}"""
+
+
+def test_the_header_shows_a_name_that_fits_on_a_phone(browser: Any, site_url: str) -> None:
+    """At 375 px the full site name was cut to "Deep Learning for C…": the short name shows."""
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        page = context.new_page()
+        page.goto(site_url, wait_until="load")
+        header = page.evaluate(_HEADER_NAME_JS)
+    finally:
+        context.close()
+    assert header["text"] == '"dlcv"', header
+    assert header["scroll"] <= header["client"], f"the short name is cut too: {header}"
+
+
 def test_a_math_page_has_rendered_formulas(visit: Callable[[str], Visit]) -> None:
     # Guards the per-page check above against passing on a site where nothing is marked as math.
     math = visit(MATH_PAGE).math
