@@ -276,6 +276,31 @@ _HEADER_NAME_JS = """() => {
 }"""
 
 
+_OUTPUT_WRAPPING_JS = """() => [...document.querySelectorAll(".jp-OutputArea-output pre")]
+  .map(pre => getComputedStyle(pre))
+  .map(style => `${style.whiteSpace} ${style.wordBreak} ${style.overflowWrap}`)"""
+
+
+NOTEBOOK_PAGES = [page for page in PAGES if page.endswith("/walkthrough/")]
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES)
+def test_notebook_output_lines_are_not_broken_inside_words(
+    browser: Any, site_url: str, page: str
+) -> None:
+    """A table a notebook printed keeps its lines: no header split mid-word at any width."""
+    assert len(NOTEBOOK_PAGES) >= 4, NOTEBOOK_PAGES
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        tab = context.new_page()
+        tab.goto(site_url + page, wait_until="load")
+        styles = tab.evaluate(_OUTPUT_WRAPPING_JS)
+    finally:
+        context.close()
+    assert styles, f"/{page}: no notebook output found"
+    assert set(styles) == {"pre normal normal"}, f"/{page}: output lines wrap: {set(styles)}"
+
+
 def test_the_header_shows_a_name_that_fits_on_a_phone(browser: Any, site_url: str) -> None:
     """At 375 px the full site name was cut to "Deep Learning for C…": the short name shows."""
     context = browser.new_context(viewport={"width": 375, "height": 740})
