@@ -869,17 +869,19 @@ def shard_of(name: str, count: int) -> int:
     return int(hashlib.sha256(name.encode()).hexdigest(), 16) % count + 1
 
 
+def _budget_or_default(path: Path) -> float:
+    """The snippet's time budget for planning, or the default when its budget line is invalid
+    (its run then fails, naming the line)."""
+    try:
+        return budget_of(path.read_text(encoding="utf-8"))
+    except SnippetError:
+        return DEFAULT_BUDGET_S
+
+
 def _start_order(paths: Sequence[Path], *, longest_first: bool) -> list[Path]:
-    """``paths`` by time budget, longest (or shortest) first; path order among equal budgets.
-    A snippet whose budget line is invalid counts as the default (its run names the line)."""
-
-    def budget(path: Path) -> float:
-        try:
-            return budget_of(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, SnippetError):
-            return DEFAULT_BUDGET_S
-
-    return sorted(paths, key=lambda p: -budget(p) if longest_first else budget(p))
+    """``paths`` by time budget, longest (or shortest) first; path order among equal budgets."""
+    budgets = {path: _budget_or_default(path) for path in paths}
+    return sorted(paths, key=lambda p: -budgets[p] if longest_first else budgets[p])
 
 
 def run_all(
@@ -1106,10 +1108,7 @@ def plan(
         if cached is not None:
             total += max(cached.cpu_seconds, cached.seconds / max(1, jobs))
         else:
-            try:
-                total += budget_of(path.read_text(encoding="utf-8"))
-            except SnippetError:
-                total += DEFAULT_BUDGET_S
+            total += _budget_or_default(path)
     count = min(max_shards, max(1, -int(-(total / max(1, jobs)) // target_s)))
     return list(range(1, count + 1))
 

@@ -69,7 +69,7 @@ PAGES = _site_pages()
 @dataclasses.dataclass
 class Visit:
     """What one page load at 1280 px showed: console, network, images, math, axe's findings,
-    and the snippet code blocks that scroll sideways."""
+    the snippet code blocks that scroll sideways and how notebook output lines wrap."""
 
     errors: list[str]
     requests: list[str]
@@ -77,6 +77,8 @@ class Visit:
     math: dict[str, int]
     violations: list[dict[str, Any]]
     wide: list[dict[str, Any]]
+    # white-space, word-break and overflow-wrap of each notebook text output
+    output_wrapping: list[str]
 
 
 @pytest.fixture(scope="session")
@@ -170,6 +172,11 @@ _WIDE_BLOCKS_JS = """() => {
 }"""
 
 
+_OUTPUT_WRAPPING_JS = """() => [...document.querySelectorAll(".jp-OutputArea-output pre")]
+  .map(pre => getComputedStyle(pre))
+  .map(style => `${style.whiteSpace} ${style.wordBreak} ${style.overflowWrap}`)"""
+
+
 def _visit(browser: Any, url: str, *, color_scheme: str = "light") -> Visit:
     errors: list[str] = []
     requests: list[str] = []
@@ -189,10 +196,11 @@ def _visit(browser: Any, url: str, *, color_scheme: str = "light") -> Visit:
         math = page.evaluate(_MATH_JS)
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(_AXE_JS)
+        output_wrapping = page.evaluate(_OUTPUT_WRAPPING_JS)
         wide = page.evaluate(_WIDE_BLOCKS_JS)  # last: it opens the expanders axe saw closed
     finally:
         context.close()
-    return Visit(errors, requests, images, math, violations, wide)
+    return Visit(errors, requests, images, math, violations, wide, output_wrapping)
 
 
 @pytest.fixture(scope="session")
@@ -276,27 +284,16 @@ _HEADER_NAME_JS = """() => {
 }"""
 
 
-_OUTPUT_WRAPPING_JS = """() => [...document.querySelectorAll(".jp-OutputArea-output pre")]
-  .map(pre => getComputedStyle(pre))
-  .map(style => `${style.whiteSpace} ${style.wordBreak} ${style.overflowWrap}`)"""
-
-
 NOTEBOOK_PAGES = [page for page in PAGES if page.endswith("/walkthrough/")]
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES)
 def test_notebook_output_lines_are_not_broken_inside_words(
-    browser: Any, site_url: str, page: str
+    visit: Callable[[str], Visit], page: str
 ) -> None:
     """A table a notebook printed keeps its lines: no header split mid-word at any width."""
     assert len(NOTEBOOK_PAGES) >= 4, NOTEBOOK_PAGES
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    try:
-        tab = context.new_page()
-        tab.goto(site_url + page, wait_until="load")
-        styles = tab.evaluate(_OUTPUT_WRAPPING_JS)
-    finally:
-        context.close()
+    styles = visit(page).output_wrapping
     assert styles, f"/{page}: no notebook output found"
     assert set(styles) == {"pre normal normal"}, f"/{page}: output lines wrap: {set(styles)}"
 
