@@ -65,10 +65,13 @@ setup: $(STAMP) $(KATEX)/.installed ## create .venv and install the locked versi
 serve: setup ## serve the site at http://127.0.0.1:8000 at once; pages fill in as their snippets run
 	@# The runner works in the background, saving each result to .cache/snippets; the hooks show
 	@# "Running…" until a snippet's result is there, and each saved result rebuilds the site.
-	@# They run as make test runs them, with dlcv from its wheel (sitetools/reader_env.py).
+	@# They run as make test runs them, with dlcv from its wheel (sitetools/reader_env.py). The
+	@# walkthrough notebooks run beside them, at a lower priority still, and are shown without
+	@# outputs until then. The background work is niced, so rebuilding and serving stay quick.
 	@{ reader="$$($(BIN)/python -m sitetools.reader_env)" && \
-		exec $(BIN)/python -m sitetools.snippets run --shortest-first --python "$$reader"; } & runner=$$!; \
-	trap 'kill $$runner 2>/dev/null; wait $$runner 2>/dev/null' EXIT INT TERM; \
+		exec nice -n 10 $(BIN)/python -m sitetools.snippets run --shortest-first --python "$$reader"; } & \
+	runner=$$!; nice -n 15 $(BIN)/python -m sitetools.notebooks run & notebooks=$$!; \
+	trap 'kill $$runner $$notebooks 2>/dev/null; wait $$runner $$notebooks 2>/dev/null' EXIT INT TERM; \
 	DLCV_PLACEHOLDERS=1 $(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000
 
 build: setup ## run the snippets (those not cached; FRESH=1 or DLCV_SNIPPET_CACHE=off: all), then build the site into site/

@@ -10,10 +10,11 @@ the rest, which needs MkDocs's build rather than one page's text:
   from the snippet cache; the build fails when a result is missing), and the extension is told
   whether to show placeholders and where to collect citations;
 - ``on_pre_page``: walkthrough notebooks are executed and checked before mkdocs-jupyter renders
-  them, and an embed or citation error is reported as MkDocs reports a plugin's;
+  them (under ``make serve``, one not run yet is shown without outputs), and an embed or
+  citation error is reported as MkDocs reports a plugin's;
 - ``on_page_content`` and ``on_post_page``: formulas rendered with KaTeX, notebook HTML cleaned;
 - ``on_env``: every bibliography entry is cited by some page (a check across pages);
-- ``on_serve``: ``mkdocs serve`` watches snippets/, dlcv/ and the snippet cache.
+- ``on_serve``: ``mkdocs serve`` watches snippets/, dlcv/ and the snippet and notebook caches.
 
 The snippets run before the build (``python -m sitetools.snippets run``; ``make build`` does),
 never here. The build fails (also without ``--strict``) when a snippet has no result, an embed
@@ -156,9 +157,7 @@ def on_config(config: Any) -> Any:
     if jupyter is not None:
         # mkdocs-jupyter keys its cache on the notebook alone; key it on dlcv and the locked
         # versions too, as the snippet cache is, so a change to dlcv reruns the notebooks.
-        jupyter.config["cache_dir"] = str(
-            root / ".cache" / "notebooks" / snippets.environment_hash(root)[:16]
-        )
+        jupyter.config["cache_dir"] = str(notebooks.cache_dir(root).parent)
         if os.environ.get("DLCV_SNIPPET_CACHE", "").lower() in {"off", "0", "no"}:
             jupyter.config["cache"] = False
         # sitetools.notebooks runs the notebooks (on_pre_page) and checks their output data;
@@ -197,6 +196,14 @@ def on_files(files: Files, config: Any) -> Files:
                 files.remove(file)
         required = markup.snippet_embeds(Path(config.docs_dir, page).read_text(encoding="utf-8"))
     _state["placeholders"] = placeholders()
+    _state["pending_notebooks"] = set()
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if _state["placeholders"] and jupyter is not None:
+        executed = notebooks.cache_dir(root)
+        if any(notebooks.cached(s, cache_dir=executed) is None for s in notebooks.sources(root)):
+            # mkdocs-jupyter keys its cache on the walkthrough's source alone: a notebook shown
+            # without outputs (on_pre_page) must not be kept as its rendering.
+            jupyter.config["cache"] = False
     found = snippets.collect(root)
     wanted = sorted(found) if required is None else required
     # A snippet that does not exist is the page's error, which the extension reports.
@@ -254,10 +261,17 @@ def on_pre_page(page: Any, config: Any, files: Files) -> Any:
     render = page.render
 
     def render_executed(config: Any, files: Files) -> None:
-        try:
-            executed = notebooks.execute(Path(source), cache_dir=cache_dir, where=where)
-        except notebooks.NotebookError as exc:
-            raise PluginError(str(exc)) from exc
+        executed = notebooks.cached(Path(source), cache_dir=cache_dir)
+        if executed is None and _state.get("placeholders"):
+            # make serve: shown without outputs until `python -m sitetools.notebooks run`
+            # (in the background, after the snippets) has run it; serving does not wait.
+            executed = _unexecuted(Path(source), cache_dir)
+            _state.setdefault("pending_notebooks", set()).add(page.file.src_uri)
+        elif executed is None:
+            try:
+                executed = notebooks.execute(Path(source), cache_dir=cache_dir, where=where)
+            except notebooks.NotebookError as exc:
+                raise PluginError(str(exc)) from exc
         page.file.abs_src_path = str(executed)
         try:
             render(config, files)
@@ -268,9 +282,19 @@ def on_pre_page(page: Any, config: Any, files: Files) -> Any:
     return page
 
 
+def _unexecuted(source: Path, cache_dir: Path) -> Path:
+    """The walkthrough as an ``.ipynb`` without outputs, for `make serve` until it has run."""
+    target = cache_dir.parent / "pending" / f"{source.parent.name}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(notebooks.to_ipynb(source), encoding="utf-8")
+    return target
+
+
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     where = f"docs/{page.file.src_uri}"
     notebook = page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME)
+    if notebook and page.file.src_uri in _state.get("pending_notebooks", ()):
+        html = notebooks.pending_note(html)
     if notebook:
         # nbconvert's HTML loads MathJax and Mermaid from CDNs and leaves formulas as $...$:
         # drop the scripts and mark the formulas, which KaTeX then renders as on other pages.
@@ -317,7 +341,8 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
             server.watch(str(root / folder))
     if placeholders():
         # Each result the background runner saves rebuilds the site: its page fills in.
-        cache = root / ".cache" / "snippets"
-        cache.mkdir(parents=True, exist_ok=True)
-        server.watch(str(cache))
+        # ...and so does each walkthrough that `python -m sitetools.notebooks run` executes.
+        for cache in (root / ".cache" / "snippets", notebooks.cache_dir(root)):
+            cache.mkdir(parents=True, exist_ok=True)
+            server.watch(str(cache))
     return server

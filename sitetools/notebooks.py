@@ -15,10 +15,15 @@ by ``python -m sitetools.notebooks sync``: the site serves that file for downloa
 "Open in Colab" link opens it from the repository, since Colab opens ``.ipynb`` files only.
 A test fails when the two drift apart.
 
+Under ``make serve`` a walkthrough that has not run yet is shown without outputs, under a
+placeholder, while ``python -m sitetools.notebooks run`` executes it in the background (after
+the snippets): the served site does not wait for the notebooks, and fills in when they finish.
+
 Command line::
 
     python -m sitetools.notebooks sync     # rewrite every walkthrough.ipynb from its .py
     python -m sitetools.notebooks check    # exit 1 naming the notebooks that are out of date
+    python -m sitetools.notebooks run      # execute every walkthrough into the cache
 """
 
 from __future__ import annotations
@@ -39,11 +44,14 @@ from sitetools import snippets
 __all__ = [
     "COLAB",
     "NotebookError",
+    "cache_dir",
+    "cached",
     "check_outputs",
     "execute",
     "mark_math",
     "notebook_links",
     "out_of_date",
+    "pending_note",
     "sources",
     "strip_third_party",
     "third_party_assets",
@@ -132,6 +140,24 @@ def check_outputs(notebook: Any, *, where: str) -> str:
     return "\n".join(removed)
 
 
+def cache_dir(root: Path) -> Path:
+    """Where executed walkthroughs are cached: keyed on dlcv and the locked versions, as the
+    snippet cache is (`sitetools.snippets.environment_hash`), so a change to either reruns them.
+    """
+    return root / ".cache" / "notebooks" / snippets.environment_hash(root)[:16] / "executed"
+
+
+def _target(source: Path, cache_dir: Path) -> Path:
+    key = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    return cache_dir / f"{source.parent.name}-{key}.ipynb"
+
+
+def cached(source: Path, *, cache_dir: Path) -> Path | None:
+    """The executed notebook of ``source`` in ``cache_dir``, or None when it has not run yet."""
+    target = _target(source, cache_dir)
+    return target if target.is_file() else None
+
+
 def execute(source: Path, *, cache_dir: Path, where: str) -> Path:
     """Run a walkthrough as a reader would, check its outputs; return the executed ``.ipynb``.
 
@@ -149,8 +175,7 @@ def execute(source: Path, *, cache_dir: Path, where: str) -> Path:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-    key = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    target = cache_dir / f"{source.parent.name}-{key}.ipynb"
+    target = _target(source, cache_dir)
     if target.is_file():
         return target
     notebook = nbformat.reads(to_ipynb(source), as_version=4)  # type: ignore[no-untyped-call]
@@ -175,6 +200,23 @@ def execute(source: Path, *, cache_dir: Path, where: str) -> Path:
     target.with_suffix(".runtime.log").write_text(runtime_log, encoding="utf-8")
     partial.replace(target)  # atomic: a later build never reads a half-written notebook
     return target
+
+
+PENDING_NOTE = (
+    '<p class="dlcv-provenance dlcv-running">Running… this notebook is shown without its '
+    "outputs until it has run; they appear here when it finishes "
+    "(<code>python -m sitetools.notebooks run</code> runs the walkthroughs).</p>"
+)
+
+
+def pending_note(page_html: str) -> str:
+    """Put `PENDING_NOTE` under the notebook's title (``make serve``, before the notebook ran).
+
+    Example:
+        >>> "Running…" in pending_note("<h1>Walkthrough</h1><p>text</p>")
+        True
+    """
+    return _H1_END.sub(lambda m: m.group(0) + PENDING_NOTE, page_html, count=1)
 
 
 def notebook_links(page_html: str, *, src_uri: str, repository: str) -> str:
@@ -378,9 +420,14 @@ def mark_math(page_html: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["sync", "check"])
+    parser.add_argument("command", choices=["sync", "check", "run"])
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
     args = parser.parse_args(argv)
+    if args.command == "run":
+        # Stopped by `make serve` with SIGTERM: exit through nbclient's clean-up, which shuts
+        # the kernel down rather than leaving it behind.
+        with snippets._terminate_as_exit():
+            return _run_all(args.root.resolve())
     stale = out_of_date(args.root)
     if args.command == "check":
         for path in stale:
@@ -390,6 +437,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         path.write_text(to_ipynb(path.with_suffix(".py")), encoding="utf-8")
         print(f"wrote {path.relative_to(args.root)}")
     return 0
+
+
+def _run_all(root: Path) -> int:
+    """Execute every walkthrough not cached yet (what `make serve` does after the snippets)."""
+    folder = cache_dir(root)
+    failed = 0
+    for source in sources(root):
+        where = source.relative_to(root).as_posix()
+        if cached(source, cache_dir=folder) is not None:
+            continue
+        print(f"notebooks: running {where} ...", flush=True)
+        try:
+            execute(source, cache_dir=folder, where=where)
+        except NotebookError as exc:
+            failed += 1
+            print(f"notebooks: {exc}", flush=True)
+        else:
+            print(f"notebooks: {where}: ok", flush=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

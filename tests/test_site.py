@@ -232,6 +232,63 @@ def test_serve_shows_a_placeholder_for_a_snippet_not_run_yet_and_runs_nothing(
     assert not list((root / ".cache" / "snippets").glob("*/result.json"))
 
 
+NOTEBOOK_CONFIG = f"""\
+site_name: demo
+repo_url: https://github.com/example/demo
+hooks: ["{ROOT / "sitetools" / "hooks.py"}"]
+markdown_extensions: [sitetools.mdext]
+plugins:
+  - mkdocs-jupyter:
+      include: ["*/walkthrough.py"]
+      execute: false
+"""
+
+
+def test_serve_shows_a_walkthrough_without_outputs_until_it_has_run(tmp_path: Path) -> None:
+    """make serve does not wait for the notebooks: it shows them unrun, then fills them in."""
+    root = tmp_path / "project"
+    (root / "docs" / "demo").mkdir(parents=True)
+    (root / "docs" / "index.md").write_text("# Demo\n")
+    (root / "docs" / "demo" / "walkthrough.py").write_text(
+        "# %% [markdown]\n# # Walkthrough\n\n# %%\nprint('answer:', 6 * 7)\n"
+    )
+    (root / "mkdocs.yml").write_text(NOTEBOOK_CONFIG)
+
+    def serve_build(site: Path) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-c", _SERVE_BUILD, str(site)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**_ENV, "DLCV_PLACEHOLDERS": "1"},
+        )
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        return _text(site / "demo" / "walkthrough" / "index.html")
+
+    page = serve_build(tmp_path / "before")
+    assert "Running…" in page and "python -m sitetools.notebooks run" in page
+    assert "answer" in page and "answer: 42" not in page  # the code, without its output
+    assert not list((root / ".cache").rglob("executed/*.ipynb"))  # serving ran nothing
+
+    ran = subprocess.run(
+        [sys.executable, "-m", "sitetools.notebooks", "run", "--root", str(root)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_ENV,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "demo/walkthrough.py: ok" in ran.stdout
+    page = serve_build(tmp_path / "after")
+    assert "answer: 42" in page and "Running…" not in page
+    # Nor does a build afterwards reuse the rendering without outputs.
+    built = _mkdocs("--site-dir", str(tmp_path / "built"), cwd=root)
+    assert built.returncode == 0, built.stderr[-4000:]
+    assert "answer: 42" in _text(tmp_path / "built" / "demo" / "walkthrough" / "index.html")
+
+
 def test_a_build_never_shows_a_placeholder(tmp_path: Path) -> None:
     root = _pending_project(tmp_path / "project")
     proc = subprocess.run(
