@@ -226,7 +226,9 @@ def on_files(files: Files, config: Any) -> Files:
         raise PluginError(str(exc)) from exc
     # The extension adds each page's citations here, for on_env's "cited by no page" check.
     _state["cited"] = set()
-    settings.update(placeholders=_state["placeholders"], cited=_state["cited"])
+    # The pages render from this same snapshot: a result saved while this build runs (make
+    # serve) would otherwise reach a page without the files registered above.
+    settings.update(placeholders=_state["placeholders"], cited=_state["cited"], results=found)
     return files
 
 

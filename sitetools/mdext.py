@@ -199,8 +199,16 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
         keys = snippets.CacheKeys(root, cache or root / ".cache" / "snippets")
         series = _series(root)
 
+        # The build's snapshot of the results (sitetools/hooks.py), when it hands one over: a
+        # result saved while the build runs (make serve) waits for the next build, whose files
+        # include its figures and download; without one, the cache is read.
+        snapshot = settings["results"] if isinstance(settings["results"], dict) else None
+
         def render_snippet(name: str, section: str | None, code: str) -> str:
-            result = snippets.cached_result(root / "snippets" / name, keys=keys)
+            if snapshot is not None:
+                result = snapshot.get(name)
+            else:
+                result = snippets.cached_result(root / "snippets" / name, keys=keys)
             if result is None and settings["placeholders"]:
                 return markup.placeholder_block(name=name, code=code)
             if result is None:
@@ -261,6 +269,11 @@ class MarkupExtension(Extension):  # type: ignore[misc]  # Markdown is untyped
             ],
             # Any value but a set is ignored; not None, which Markdown would turn into a bool.
             "cited": ["", "a set that collects every key the pages cite (sitetools/hooks.py)"],
+            "results": [
+                "",
+                "a dict of each snippet's result or None, read once for the whole build "
+                "(sitetools/hooks.py); any other value: each page reads the cache",
+            ],
         }
         super().__init__(**kwargs)
 

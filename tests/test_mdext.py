@@ -99,6 +99,19 @@ def test_a_snippet_without_a_result_fails_naming_the_page_line_and_command(root:
     assert "Running…" in html and "42" not in html
 
 
+def test_pages_render_from_the_builds_snapshot_not_a_result_saved_since(root: Path) -> None:
+    """make serve: a result saved while a build runs waits for the next build, whose files
+    include its figures; read mid-build, a page would link files the build never registered."""
+    text = f"# Demo\n\n[[snippet {SNIPPET}]]\n"
+    _save_result(root, "42\n", figure="square.png")  # saved after the build read the cache
+    html = _convert(root, text, placeholders=True, results={SNIPPET: None})
+    assert "Running…" in html and "square.png" not in html
+    result = snippets.collect(root)[SNIPPET]
+    assert result is not None
+    html = _convert(root, text, placeholders=True, results={SNIPPET: result})
+    assert "Running…" not in html and "square.png" in html
+
+
 def test_error_lines_count_the_front_matter_the_generator_cut(root: Path) -> None:
     body = "# Demo\n\nText.\n\n[[snippet missing/x.py]]\n"
     (root / "docs" / PAGE).parent.mkdir(parents=True)
