@@ -20,7 +20,7 @@ from helpers.site_markdown import site_markdown
 
 from sitetools import katex
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or not (ROOT / "node_modules/katex").is_dir(),
     reason="needs Node.js and node_modules/katex (make setup installs them)",

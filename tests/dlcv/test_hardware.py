@@ -120,7 +120,7 @@ def test_pick_strategy_on_cpu_is_one_device() -> None:
 
 
 def test_pick_strategy_mirrors_over_several_devices() -> None:
-    """Two logical CPU devices (tests/conftest.py) stand in for two GPUs."""
+    """Two logical CPU devices (tests/dlcv/conftest.py) stand in for two GPUs."""
     for name in ("auto", "mirrored"):
         strategy = hardware.pick_strategy(name, devices=["/cpu:0", "/cpu:1"])
         assert isinstance(strategy, tf.distribute.MirroredStrategy)

@@ -17,7 +17,7 @@ from helpers.snippet_boxes import snippet_boxes
 
 from sitetools import markup, snippets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # A project of its own, as the site configures it: the hooks, and the Markdown extension
 # (importable through PYTHONPATH, see _ENV).
 DEMO_CONFIG = f"""\

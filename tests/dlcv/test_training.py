@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from dlcv import _checkpoints, training
 
-WORKER = Path(__file__).parent / "helpers" / "train_worker.py"
+WORKER = Path(__file__).parents[1] / "helpers" / "train_worker.py"
 
 
 def _env(**extra: str) -> dict[str, str]:
