@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.mkdocs_build import mkdocs_build
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +38,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path
     with open(shared / "built-site.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not outcome.exists():
-            proc = subprocess.run(
-                [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-                cwd=Path(__file__).resolve().parents[2],
-                capture_output=True,
-                text=True,
-                timeout=900,
-                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            )
+            proc = mkdocs_build("--site-dir", str(site))
             outcome.write_text(
                 json.dumps({"returncode": proc.returncode, "stderr": proc.stderr[-4000:]})
             )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers.mkdocs_build import mkdocs_build
 from helpers.site_markdown import site_markdown
 
 from sitetools import katex
@@ -96,19 +97,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         encoding="utf-8",
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        # mkdocs.yml's markdown_extensions name sitetools.mdext: the repository must import.
-        env={
-            **os.environ,
-            "NO_MKDOCS_2_WARNING": "1",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        },
-    )
+    proc = mkdocs_build(cwd=project, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return project / "site"
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from helpers.mkdocs_build import mkdocs_build
 from helpers.site_markdown import site_markdown
 from helpers.snippet_boxes import snippet_boxes
 
@@ -29,14 +30,7 @@ _ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
 
 
 def _mkdocs(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=_ENV,
-    )
+    return mkdocs_build(*args, cwd=cwd, env=_ENV)
 
 
 def _run_snippets(root: Path) -> subprocess.CompletedProcess[str]:
@@ -234,14 +228,7 @@ def test_serve_shows_a_placeholder_for_a_snippet_not_run_yet_and_runs_nothing(
 
 def test_a_build_never_shows_a_placeholder(tmp_path: Path) -> None:
     root = _pending_project(tmp_path / "project")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**_ENV, "DLCV_PLACEHOLDERS": "1"},
-    )
+    proc = mkdocs_build(cwd=root, env={**_ENV, "DLCV_PLACEHOLDERS": "1"}, timeout=300)
     assert proc.returncode != 0
     assert "DLCV_PLACEHOLDERS=1 is for `mkdocs serve`" in proc.stderr
     # Without it, and once the snippet has run, the build shows what it printed.
