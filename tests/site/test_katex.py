@@ -7,11 +7,8 @@ page's head loads, a small site built by MkDocs with Material and the site's hoo
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
