@@ -2,7 +2,7 @@
 # and make. Choose another interpreter with PYTHON, e.g. `make test PYTHON=python3.12`.
 PYTHON ?= python3
 # The Pythons on which every package that shapes a page resolves to one version of the lock;
-# pyproject.toml's requires-python says the same (tests/test_environment.py checks it).
+# pyproject.toml's requires-python says the same (tests/site/test_environment.py checks it).
 SUPPORTED_PYTHONS := 3.11 3.12 3.13
 PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 VENV := .venv

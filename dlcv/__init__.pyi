@@ -1,7 +1,7 @@
 # The public API of `dlcv`, in one place. Type checkers and IDEs read these
 # imports; at run time dlcv/__init__.py hands this file to lazy_loader, which serves
 # each name from its module on first use. A name added here becomes public: add it to
-# the list in tests/test_api.py as well.
+# the list in tests/dlcv/test_api.py as well.
 
 __version__: str
 

@@ -16,7 +16,14 @@ from typing import Any, NamedTuple
 
 import keras
 
-__all__ = ["Call", "Graph", "check_graph_model", "read_graph"]
+__all__ = [
+    "Call",
+    "Graph",
+    "check_graph_model",
+    "check_model",
+    "check_model_inputs",
+    "read_graph",
+]
 
 
 class Call(NamedTuple):
@@ -103,6 +110,41 @@ def read_graph(model: keras.Model) -> Graph | None:
     return Graph(tuple(function.inputs), tuple(function.outputs), calls)
 
 
+def check_model(model: Any) -> Any:
+    """Return `model` if it is a Keras model, for a caller's argument check.
+
+    Raises:
+        TypeError: if `model` is not a Keras model.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
+            "object"
+        )
+    return model
+
+
+def check_model_inputs(model: Any) -> list[Any]:
+    """Return the symbolic inputs of `model`, a Keras model that has them.
+
+    Raises:
+        TypeError: if `model` is not a Keras model.
+        ValueError: if it has no defined inputs (not started with keras.Input, never
+            called).
+    """
+    check_model(model)
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        inputs = None
+    if not inputs:
+        raise ValueError(
+            "`model` must have defined inputs (start it with keras.Input). "
+            f"Received: model={model.name!r} without inputs"
+        )
+    return list(inputs)
+
+
 def check_graph_model(model: Any) -> Graph:
     """Return the graph of `model`, raising the errors a caller's argument check needs.
 
@@ -111,11 +153,7 @@ def check_graph_model(model: Any) -> Graph:
         ValueError: if it has no graph (a subclassed model, or a Sequential without
             keras.Input).
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
-            "object"
-        )
+    check_model(model)
     graph = read_graph(model)
     if graph is None:
         raise ValueError(

@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 from matplotlib import colormaps
 
+from dlcv._keras_graph import check_model_inputs
 from dlcv._validation import (
     _is_int,
     check_fraction,
@@ -44,20 +45,7 @@ __all__ = [
 
 def _single_input(model: Any) -> Any:
     """Return the model's one symbolic input, or raise a precise error."""
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
-            "object"
-        )
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError):
-        inputs = None
-    if not inputs:
-        raise ValueError(
-            "`model` must have defined inputs (start it with keras.Input). "
-            f"Received: model={model.name!r} without inputs"
-        )
+    inputs = check_model_inputs(model)
     if len(inputs) != 1:
         raise ValueError(
             f"`model` must have a single image input. Received: model={model.name!r} "

@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from dlcv._keras_graph import check_model, check_model_inputs
 from dlcv._validation import (
     check_non_empty_str,
     check_positive_int,
@@ -75,21 +76,8 @@ def layer_outputs(
 
     See: [What "deep" means](../fundamentals/what-deep-means.md)
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
-            "object"
-        )
+    model_inputs = check_model_inputs(model)
     batch_size = check_positive_int(batch_size, "batch_size")
-    try:
-        model_inputs = model.inputs
-    except (AttributeError, ValueError):
-        model_inputs = None
-    if not model_inputs:
-        raise ValueError(
-            "`model` must have defined inputs (start it with keras.Input). "
-            f"Received: model={model.name!r} without inputs"
-        )
 
     layers = {layer.name: layer for layer in model.layers}
     if layer_names is None:
@@ -402,11 +390,7 @@ def count_parameters(model: keras.Model, *, trainable_only: bool = False) -> int
 
     See: [Shallow versus deep](../fundamentals/shallow-versus-deep.md)
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"`model` must be a Keras Model. Received: model={type(model).__name__} "
-            "object"
-        )
+    check_model(model)
     if not model.built:
         raise ValueError(
             "`model` must be built (start it with keras.Input, or call it once). "

@@ -10,6 +10,7 @@ positions, and can be made as hard as wanted with noise.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any, NamedTuple
 
 import keras
@@ -113,6 +114,28 @@ def _render(
     return MovingClips(clips, labels[picks].copy(), positions)
 
 
+def _clip_renderer(
+    sprites: np.ndarray,
+    labels: np.ndarray,
+    frames: Any,
+    canvas_size: Any,
+    speed: Any,
+    noise: Any,
+) -> partial[MovingClips]:
+    """Check the options every clip maker takes; return `render(picks, rng)`, which
+    draws the clips of the sprites at indices `picks` (`render.keywords` holds the
+    checked options)."""
+    return partial(
+        _render,
+        sprites,
+        labels,
+        frames=check_positive_int(frames, "frames"),
+        canvas=_check_canvas_size(canvas_size, sprites.shape[1:3]),
+        speed=check_non_negative_number(speed, "speed"),
+        noise=check_non_negative_number(noise, "noise"),
+    )
+
+
 def make_moving_clips(
     sprites: np.ndarray,
     labels: np.ndarray,
@@ -172,10 +195,7 @@ def make_moving_clips(
     sprites = _check_sprites(sprites)
     labels = np.asarray(labels)
     check_same_length(sprites, "sprites", labels, "labels")
-    frames = check_positive_int(frames, "frames")
-    canvas = _check_canvas_size(canvas_size, sprites.shape[1:3])
-    speed = check_non_negative_number(speed, "speed")
-    noise = check_non_negative_number(noise, "noise")
+    render = _clip_renderer(sprites, labels, frames, canvas_size, speed, noise)
     seed = check_non_negative_int(seed, "seed")
     rng = np.random.default_rng(seed)
     if num_clips is None:
@@ -184,16 +204,7 @@ def make_moving_clips(
         picks = rng.integers(
             0, len(sprites), size=check_positive_int(num_clips, "num_clips")
         )
-    return _render(
-        sprites,
-        labels,
-        picks,
-        rng,
-        frames=frames,
-        canvas=canvas,
-        speed=speed,
-        noise=noise,
-    )
+    return render(picks, rng)
 
 
 def make_clip_dataset(
@@ -256,10 +267,7 @@ def make_clip_dataset(
     batch_size = check_positive_int(batch_size, "batch_size")
     if batches is not None:
         batches = check_positive_int(batches, "batches")
-    frames = check_positive_int(frames, "frames")
-    canvas = _check_canvas_size(canvas_size, sprites.shape[1:3])
-    speed = check_non_negative_number(speed, "speed")
-    noise = check_non_negative_number(noise, "noise")
+    render = _clip_renderer(sprites, labels, frames, canvas_size, speed, noise)
     seed = check_non_negative_int(seed, "seed")
 
     def generate() -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -267,19 +275,11 @@ def make_clip_dataset(
         made = 0
         while batches is None or made < batches:
             picks = rng.integers(0, len(sprites), size=batch_size)
-            clips, clip_labels, _ = _render(
-                sprites,
-                labels,
-                picks,
-                rng,
-                frames=frames,
-                canvas=canvas,
-                speed=speed,
-                noise=noise,
-            )
+            clips, clip_labels, _ = render(picks, rng)
             yield clips, clip_labels
             made += 1
 
+    frames, canvas = render.keywords["frames"], render.keywords["canvas"]
     signature = (
         tf.TensorSpec((batch_size, frames, *canvas, sprites.shape[3]), tf.float32),
         tf.TensorSpec((batch_size,), tf.int64),

@@ -1,61 +1,19 @@
-"""Test set-up shared by every test module."""
+"""Test set-up shared by both halves of the suite.
+
+The tests mirror the code: ``tests/dlcv/`` tests the ``dlcv`` package (and the benchmarks and
+wheel built from it), ``tests/site/`` tests the site's tooling (``sitetools``, the pages, the
+snippet runner, the site build and the browser checks). ``tests/helpers/`` holds what tests of
+either half import (``from helpers.site_markdown import site_markdown``): this file's folder is
+on ``sys.path`` (pyproject.toml's ``pythonpath``).
+
+Nothing here imports TensorFlow: ``tests/dlcv/conftest.py`` does, for the package's tests
+alone, so that ``pytest tests/site`` starts without it (tests/site/test_layout.py checks it).
+"""
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-# TensorFlow's C++ start-up chatter says nothing about the tests.
+# TensorFlow's C++ start-up chatter says nothing about the tests; the snippets and programs the
+# tests start in their own processes inherit the setting.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import pytest
-import tensorflow as tf
-
-# Two logical CPU devices stand in for two GPUs in the strategy tests. This must happen before
-# TensorFlow initialises its devices, which is why it lives here and not in a fixture.
-_cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(
-    _cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
-)
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The site, built once per test run with `mkdocs build --strict` (snippet results come
-    from the cache that `make test` has just filled). tests/test_site.py checks what it holds;
-    tests/test_browser.py serves it. A failed build fails every test that uses it.
-
-    Under pytest-xdist (`make test` runs ``--dist loadfile``: a test file runs in one worker, so
-    its module-scoped fixtures are built once) the first worker to ask builds the site, holding
-    a lock; the others wait for that build and read the same folder.
-
-    With ``DLCV_BUILT_SITE=DIR`` the site is built into DIR and kept there: CI uploads that
-    one (for review, or to Pages) rather than building the site a second time."""
-    # The folder all workers of this run share (a worker's own base folder is inside it).
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent
-    kept = os.environ.get("DLCV_BUILT_SITE")
-    site = Path(kept).resolve() if kept else shared / "built-site"
-    outcome = shared / "built-site.json"
-    with open(shared / "built-site.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not outcome.exists():
-            proc = subprocess.run(
-                [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-                cwd=Path(__file__).resolve().parents[1],
-                capture_output=True,
-                text=True,
-                timeout=900,
-                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            )
-            outcome.write_text(
-                json.dumps({"returncode": proc.returncode, "stderr": proc.stderr[-4000:]})
-            )
-        built = json.loads(outcome.read_text())
-    assert built["returncode"] == 0, built["stderr"]
-    return site

@@ -28,7 +28,9 @@ __all__ = [
 
 
 # --8<-- [start:load_digits_images]
-def load_digits_images(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def load_digits_images(
+    *, scale: bool = True, flatten: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Load scikit-learn's 1,797 handwritten digits as 8x8 single-channel images.
 
     The data ship with scikit-learn, so no download is needed. Pixel values are counts
@@ -37,23 +39,36 @@ def load_digits_images(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     Args:
         scale: whether to divide the pixels by 16 so they lie in [0,
             1]. Defaults to `True`.
+        flatten: whether to give each image as one row of its 64 pixels, read row
+            by row: the input of a dense network. Defaults to `False`.
 
     Returns:
         A tuple `(images, labels)`: `images` is a float32 array of shape
-        `(1797, 8, 8, 1)` (channels last, as Keras expects) and `labels` an
-        int64 array of digits 0 to 9.
+        `(1797, 8, 8, 1)` (channels last, as Keras expects), or `(1797, 64)` with
+        `flatten=True`, and `labels` an int64 array of digits 0 to 9.
+
+    Raises:
+        TypeError: if `flatten` is not `True` or `False`.
 
     Examples:
         >>> images, labels = load_digits_images()
         >>> images.shape, images.dtype.name, labels.dtype.name
         ((1797, 8, 8, 1), 'float32', 'int64')
+        >>> load_digits_images(flatten=True)[0].shape
+        (1797, 64)
 
     See: [What "deep" means](../fundamentals/what-deep-means.md)
     """
+    if not isinstance(flatten, bool):
+        raise TypeError(
+            f"`flatten` must be True or False. Received: flatten={flatten!r}"
+        )
     digits = load_digits()
     images = digits.images.astype(np.float32)[..., np.newaxis]
     if scale:
         images /= 16.0
+    if flatten:
+        images = images.reshape(len(images), -1)
     labels = digits.target.astype(np.int64)
     return images, labels
     # --8<-- [end:load_digits_images]

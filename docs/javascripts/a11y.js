@@ -1,4 +1,4 @@
-// Accessibility fixes to Material's behaviour; tests/test_browser.py runs axe-core on every page.
+// Accessibility fixes to Material's behaviour; tests/site/test_browser.py runs axe-core on every page.
 
 // A wide formula or table scrolls sideways; a keyboard reader can scroll it only if it can take
 // focus (axe rule scrollable-region-focusable), as Material already does for code blocks.
@@ -8,7 +8,7 @@
 // after KaTeX's fonts (which widen formulas) are in, so it adds nothing to the page's load.
 // A displayed formula out of view is not laid out at all (content-visibility: auto, dlcv.css),
 // so its width reads as its box's: each is laid out for this one measurement, then let go.
-// When done, <html data-dlcv-a11y="ready"> tells tests/test_browser.py it can run axe.
+// When done, <html data-dlcv-a11y="ready"> tells tests/site/test_browser.py it can run axe.
 function focusScrollable() {
   const regions = [
     ...document.querySelectorAll(

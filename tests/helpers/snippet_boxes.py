@@ -3,8 +3,8 @@
 A box holds the code blocks `sitetools.markup.snippet_block` wrote: the program (or an excerpt
 and, collapsed under it, the whole program), its Output block, and download links. Only
 ``div``, ``details``, ``code`` and the title ``span`` are tracked, whose end tags the HTML
-always writes. Used on the built site (tests/test_site.py, tests/test_copy.py) and on blocks
-rendered with the site's Markdown set-up (`helpers.site_markdown`).
+always writes. Used on the built site (tests/site/test_site.py, tests/site/test_copy.py) and
+on blocks rendered with the site's Markdown set-up (`helpers.site_markdown`).
 """
 
 from __future__ import annotations

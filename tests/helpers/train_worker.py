@@ -1,4 +1,4 @@
-"""A training process for tests/test_training.py: trains a small model with dlcv.train.
+"""A training process for tests/dlcv/test_training.py: trains a small model with dlcv.train.
 
 Usage: python train_worker.py OUT.npz [--checkpoint-dir DIR] [--epochs N] [--every N]
        [--multi-worker] [--global-batch N] [--kill-between-writes N]

@@ -8,12 +8,10 @@ from dlcv.plot import save_figure, use_style
 
 keras.utils.set_random_seed(0)
 
-images, labels = load_digits_images()
+images, labels = load_digits_images(flatten=True)  # 64 pixels a row, for dense layers
 x_train, x_test, y_train, y_test = split_train_test(
     images, labels, test_fraction=0.25, seed=0
 )
-x_train = x_train.reshape(len(x_train), -1)
-x_test = x_test.reshape(len(x_test), -1)
 
 
 def plain_network(depth: int) -> keras.Model:

@@ -12,13 +12,11 @@ from dlcv.scratch import init_mlp_params, mlp_forward, sgd_step, softmax
 
 keras.utils.set_random_seed(0)
 
-images, labels = load_digits_images()
+# (examples, 64): one row of pixels per image
+images, labels = load_digits_images(flatten=True)
 x_train, x_test, y_train, y_test = split_train_test(
     images, labels, test_fraction=0.25, seed=0
 )
-# (examples, 64): one row of pixels per image
-x_train = x_train.reshape(len(x_train), -1)
-x_test = x_test.reshape(len(x_test), -1)
 
 params = init_mlp_params([64, 32, 10], seed=0)  # [(kernel (64, 32), bias (32,)), (...)]
 step = tf.function(sgd_step)  # traced once into a graph: the same maths, run faster

@@ -12,13 +12,11 @@ from dlcv.probing import layer_outputs
 
 keras.utils.set_random_seed(0)
 
-images, labels = load_digits_images()
+# A multilayer perceptron sees each 8x8 image as a flat vector of 64 pixel values.
+images, labels = load_digits_images(flatten=True)
 x_train, x_test, y_train, y_test = split_train_test(
     images, labels, test_fraction=0.25, seed=0
 )
-# A multilayer perceptron sees each 8x8 image as a flat vector of 64 pixel values.
-x_train = x_train.reshape(len(x_train), -1)
-x_test = x_test.reshape(len(x_test), -1)
 
 model = keras.Sequential(
     [

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sitetools import markup
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def embedded_sections(root: Path) -> set[tuple[str, str]]:

@@ -30,6 +30,15 @@ def test_unscaled_digits_keep_the_raw_counts(digits):
     np.testing.assert_array_equal(labels, digits[1])
 
 
+def test_flattened_digits_are_the_images_read_row_by_row(digits):
+    rows, labels = load_digits_images(flatten=True)
+    assert rows.shape == (1797, 64)
+    np.testing.assert_array_equal(rows[5], digits[0][5, :, :, 0].ravel())
+    np.testing.assert_array_equal(labels, digits[1])
+    with pytest.raises(TypeError, match="`flatten` must be True or False"):
+        load_digits_images(flatten="yes")
+
+
 def test_split_is_stratified_and_complete(digits):
     images, labels = digits
     x_train, x_test, y_train, y_test = split_train_test(images, labels, test_fraction=0.2)

@@ -16,7 +16,7 @@ has annotations or a ``data-copy`` attribute that would change it).
   hold the whole program (in the collapsed block under it), and the excerpt must be a
   contiguous part of it.
 
-Durations ("0.7 s") are left out of every comparison, as in tests/test_pages.py.
+Durations ("0.7 s") are left out of every comparison, as in tests/site/test_pages.py.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from helpers.snippet_boxes import SNIPPET_TITLE, SnippetBox, snippet_boxes
 
 from sitetools import markup, reader_env, snippets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DURATION = re.compile(r"\b\d+(?:\.\d+)?\s?(?:s|ms|µs)\b")
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from sitetools import _process, markup, snippets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _project(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -34,7 +34,7 @@ def _run(root: Path, **kwargs: object) -> list[snippets.Result]:
 @pytest.fixture(autouse=True)
 def light_warm_python(monkeypatch: pytest.MonkeyPatch) -> None:
     """Warm Pythons here preload a small module, not TensorFlow: these tests check the fork,
-    and the determinism rerun (tests/test_pages.py) compares real warm runs with fresh ones."""
+    and the determinism rerun (tests/site/test_pages.py) compares real warm runs with fresh ones."""
     monkeypatch.setattr(snippets, "PRELOAD", ("json",))
 
 

@@ -7,20 +7,18 @@ page's head loads, a small site built by MkDocs with Material and the site's hoo
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers.mkdocs_build import mkdocs_build
 from helpers.site_markdown import site_markdown
 
 from sitetools import katex
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or not (ROOT / "node_modules/katex").is_dir(),
     reason="needs Node.js and node_modules/katex (make setup installs them)",
@@ -96,19 +94,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         encoding="utf-8",
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        # mkdocs.yml's markdown_extensions name sitetools.mdext: the repository must import.
-        env={
-            **os.environ,
-            "NO_MKDOCS_2_WARNING": "1",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        },
-    )
+    proc = mkdocs_build(cwd=project, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return project / "site"
 

@@ -12,12 +12,13 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from helpers.mkdocs_build import mkdocs_build
 from helpers.site_markdown import site_markdown
 from helpers.snippet_boxes import snippet_boxes
 
 from sitetools import markup, snippets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # A project of its own, as the site configures it: the hooks, and the Markdown extension
 # (importable through PYTHONPATH, see _ENV).
 DEMO_CONFIG = f"""\
@@ -29,14 +30,7 @@ _ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
 
 
 def _mkdocs(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=_ENV,
-    )
+    return mkdocs_build(*args, cwd=cwd, env=_ENV)
 
 
 def _run_snippets(root: Path) -> subprocess.CompletedProcess[str]:
@@ -291,14 +285,7 @@ def test_serve_shows_a_walkthrough_without_outputs_until_it_has_run(tmp_path: Pa
 
 def test_a_build_never_shows_a_placeholder(tmp_path: Path) -> None:
     root = _pending_project(tmp_path / "project")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**_ENV, "DLCV_PLACEHOLDERS": "1"},
-    )
+    proc = mkdocs_build(cwd=root, env={**_ENV, "DLCV_PLACEHOLDERS": "1"}, timeout=300)
     assert proc.returncode != 0
     assert "DLCV_PLACEHOLDERS=1 is for `mkdocs serve`" in proc.stderr
     # Without it, and once the snippet has run, the build shows what it printed.

@@ -62,7 +62,7 @@ def root(tmp_path: Path) -> Path:
 
 
 def test_whole_snippet_is_the_file_markers_included(root: Path) -> None:
-    # A reader copies and runs exactly what the snippet pass ran (tests/test_copy.py).
+    # A reader copies and runs exactly what the snippet pass ran (tests/site/test_copy.py).
     source = (root / "snippets" / "fundamentals" / "page" / "demo.py").read_text()
     out = _transform("[[snippet fundamentals/page/demo.py]]", root)
     assert f"<<fundamentals/page/demo.py|None|{source.rstrip()}>>" in out
@@ -291,7 +291,7 @@ def test_line_numbers_count_the_front_matter(root: Path) -> None:
         )
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TRICKY_ALT = (
     'Loss *falls* from 2.3 to <0.1 in snake_case_steps (see "[fig](x.png)") '
     "`code` \\* & a_b_c_ {: .cls} ![i](j) <https://example.org> end)"

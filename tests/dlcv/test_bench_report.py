@@ -3,25 +3,21 @@
 import json
 
 import pytest
+from helpers.arguments import rejects_bad_arguments
 from helpers.bench_reports import make_report
 
 from dlcv.bench import run_benchmarks
 from dlcv.bench_report import format_report, report_from_json, report_to_json
 
-
-@pytest.mark.parametrize(
-    ("function", "kwargs", "error", "phrase"),
+test_bad_arguments_are_rejected = rejects_bad_arguments(
     [
         (format_report, {"report": {}}, TypeError, "`report` must be a BenchReport"),
         (report_to_json, {"report": None}, TypeError, "`report` must be a BenchReport"),
         (report_from_json, {"text": b"{}"}, TypeError, "`text` must be a JSON string"),
         (report_from_json, {"text": "{}"}, ValueError, "must be JSON written by report_to_json"),
         (report_from_json, {"text": "[1"}, ValueError, "must be JSON written by report_to_json"),
-    ],
+    ]
 )
-def test_bad_arguments_are_rejected(function, kwargs, error, phrase):
-    with pytest.raises(error, match=phrase):
-        function(**kwargs)
 
 
 def test_format_report_is_an_aligned_table():

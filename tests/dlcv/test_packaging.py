@@ -26,7 +26,7 @@ import yaml
 
 from sitetools.install import DISTRIBUTION, release_series
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TAG_VERSION = "9.8.7"
 # Not tools of the package: whatever the extras say, an unconditional requirement on one of these
 # would install a docs or test tool with `pip install dlcv-kb`.

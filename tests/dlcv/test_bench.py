@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import tensorflow as tf
+from helpers.arguments import rejects_bad_arguments
 
 import dlcv.bench
 from dlcv.bench import measure_bandwidth, run_benchmarks, time_conv2d, time_matmul
@@ -73,8 +74,7 @@ def test_measure_bandwidth_counts_a_read_and_a_write(dtype, itemsize):
     assert timing.bytes_per_second == pytest.approx(timing.bytes / timing.seconds)
 
 
-@pytest.mark.parametrize(
-    ("function", "kwargs", "error", "phrase"),
+test_bad_arguments_are_rejected = rejects_bad_arguments(
     [
         (time_matmul, {"n": 0}, ValueError, "`n` must be a positive integer"),
         (time_matmul, {"n": 2.5}, TypeError, "`n` must be a positive integer"),
@@ -97,11 +97,8 @@ def test_measure_bandwidth_counts_a_read_and_a_write(dtype, itemsize):
         (time_conv2d, {"device": "/cpu:9"}, ValueError, "`device` must name a device"),
         (measure_bandwidth, {"device": "/tpu:0"}, ValueError, "`device` must name a device"),
         (run_benchmarks, {"device": "/gpu:4096"}, ValueError, "`device` must name a device"),
-    ],
+    ]
 )
-def test_bad_arguments_are_rejected(function, kwargs, error, phrase):
-    with pytest.raises(error, match=phrase):
-        function(**kwargs)
 
 
 def test_run_benchmarks_measures_every_kind_and_reports_progress():

@@ -48,7 +48,7 @@ def test_an_import_the_run_did_not_make_is_not_counted() -> None:
 
 def test_install_line_names_the_release_series_and_extras() -> None:
     assert install.install_line("0.1") == 'pip install "dlcv-kb==0.1.*"'
-    # Spelled with the variable: tests/test_packaging.py holds literal install lines to the
+    # Spelled with the variable: tests/dlcv/test_packaging.py holds literal install lines to the
     # current release series.
     gpu_line = f'pip install "{install.DISTRIBUTION}[gpu]==1.4.*"'
     assert install.install_line("1.4", ["gpu"]) == gpu_line

@@ -19,7 +19,7 @@ import yaml
 
 from sitetools import scaffold, skeleton, snippets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECTION, TITLE, SLUG = "fundamentals", "Batch normalization", "batch-normalization"
 PAGE_URI = f"{SECTION}/{SLUG}.md"
 SNIPPET = f"{SECTION}/{SLUG}/{scaffold.SNIPPET_NAME}"
@@ -148,11 +148,11 @@ def test_new_snippet_runs_fresh(scaffolded: Path) -> None:
 def test_new_page_passes_page_checks(scaffolded: Path) -> None:
     page_id = f"docs/{PAGE_URI}"
     checks = [
-        f"tests/test_pages.py::test_page_has_front_matter_with_title_and_description[{page_id}]",
-        f"tests/test_pages.py::test_python_fences_are_tested_in_place[{page_id}]",
-        "tests/test_pages.py::test_every_snippet_is_embedded_by_its_own_page",
-        f"tests/test_pages.py::test_embeds_and_citations_resolve[{page_id}]",
-        f"tests/test_pages.py::test_content_page_follows_the_skeleton[{page_id}]",
+        f"tests/site/test_pages.py::test_page_has_front_matter_with_title_and_description[{page_id}]",
+        f"tests/site/test_pages.py::test_python_fences_are_tested_in_place[{page_id}]",
+        "tests/site/test_pages.py::test_every_snippet_is_embedded_by_its_own_page",
+        f"tests/site/test_pages.py::test_embeds_and_citations_resolve[{page_id}]",
+        f"tests/site/test_pages.py::test_content_page_follows_the_skeleton[{page_id}]",
     ]
     proc = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", *checks, cwd=scaffolded)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

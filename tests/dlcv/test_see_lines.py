@@ -31,7 +31,7 @@ import dlcv
 import dlcv.scratch
 from sitetools import markup
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 SEE_LINE = re.compile(r"^\s*See:")
 SEE_LINK = re.compile(r"^\s*See: \[(?P<title>[^\]]+)\]\(\.\./(?P<page>[\w-]+(?:/[\w-]+)*\.md)\)$")

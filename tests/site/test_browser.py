@@ -25,7 +25,7 @@ import yaml
 from sitetools import markup, notebooks
 from sitetools.serve import serve
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("DLCV_CHROMIUM", "/usr/bin/chromium")
 # As root Chromium needs --no-sandbox; the rest keep it from calling Google's services, which a

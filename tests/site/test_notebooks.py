@@ -12,7 +12,7 @@ import pytest
 
 from sitetools import katex, notebooks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_content_section_has_a_walkthrough_notebook() -> None:

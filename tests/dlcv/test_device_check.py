@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "device_check.py"
+_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "device_check.py"
 _SPEC = importlib.util.spec_from_file_location("device_check", _PATH)
 assert _SPEC and _SPEC.loader
 device_check = importlib.util.module_from_spec(_SPEC)

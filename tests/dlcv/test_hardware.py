@@ -75,20 +75,33 @@ def test_format_hardware_mentions_versions_and_every_device(info):
         assert device.description in text
 
 
-def test_format_hardware_aligns_values():
-    info = HardwareInfo(
+def _hand_made_info(
+    *devices: DeviceInfo,
+    cuda_version: str | None = None,
+    cudnn_version: str | None = None,
+    tpu_topology: str | None = None,
+) -> HardwareInfo:
+    """A machine with known versions: a CPU, then `devices`; built with CUDA when
+    `cuda_version` is given."""
+    return HardwareInfo(
         python_version="3.11.7",
         tensorflow_version="2.21.0",
         keras_version="3.15.1",
         platform="Linux",
         cpu_count=8,
-        built_with_cuda=True,
+        built_with_cuda=cuda_version is not None,
+        cuda_version=cuda_version,
+        cudnn_version=cudnn_version,
+        devices=(DeviceInfo("/device:CPU:0", "CPU", "Some CPU"), *devices),
+        tpu_topology=tpu_topology,
+    )
+
+
+def test_format_hardware_aligns_values():
+    info = _hand_made_info(
+        DeviceInfo("/device:GPU:0", "GPU", "NVIDIA H100 (compute capability 9.0)"),
         cuda_version="12.5.1",
         cudnn_version="9",
-        devices=(
-            DeviceInfo("/device:CPU:0", "CPU", "Some CPU"),
-            DeviceInfo("/device:GPU:0", "GPU", "NVIDIA H100 (compute capability 9.0)"),
-        ),
     )
     lines = format_hardware(info).splitlines()
     assert lines[0] == "Python       3.11.7"
@@ -120,7 +133,7 @@ def test_pick_strategy_on_cpu_is_one_device() -> None:
 
 
 def test_pick_strategy_mirrors_over_several_devices() -> None:
-    """Two logical CPU devices (tests/conftest.py) stand in for two GPUs."""
+    """Two logical CPU devices (tests/dlcv/conftest.py) stand in for two GPUs."""
     for name in ("auto", "mirrored"):
         strategy = hardware.pick_strategy(name, devices=["/cpu:0", "/cpu:1"])
         assert isinstance(strategy, tf.distribute.MirroredStrategy)
@@ -236,19 +249,8 @@ def test_setup_hardware_applies_and_reports_its_choice(
 
 
 def test_format_shows_accelerator_memory_and_tpu_topology() -> None:
-    info = HardwareInfo(
-        python_version="3.11.7",
-        tensorflow_version="2.21.0",
-        keras_version="3.15.1",
-        platform="Linux",
-        cpu_count=8,
-        built_with_cuda=False,
-        cuda_version=None,
-        cudnn_version=None,
-        devices=(
-            DeviceInfo("/device:CPU:0", "CPU", "Some CPU"),
-            DeviceInfo("/device:TPU:0", "TPU", "TPU", 3 * 2**20, 5 * 2**20),
-        ),
+    info = _hand_made_info(
+        DeviceInfo("/device:TPU:0", "TPU", "TPU", 3 * 2**20, 5 * 2**20),
         tpu_topology="8 TPU cores (v5litepod-8)",
     )
     text = format_hardware(info)

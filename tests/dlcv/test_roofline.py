@@ -4,6 +4,7 @@ import math
 import os
 
 import pytest
+from helpers.arguments import rejects_bad_arguments
 from helpers.bench_reports import HARDWARE, make_measurement, make_report
 
 import dlcv._cpuinfo
@@ -95,8 +96,7 @@ def test_estimate_cpu_peak_without_fma_is_none(fake_cpu):
     assert estimate_cpu_peak(fma_units=2) is None
 
 
-@pytest.mark.parametrize(
-    ("function", "kwargs", "error", "phrase"),
+test_bad_arguments_are_rejected = rejects_bad_arguments(
     [
         (estimate_cpu_peak, {"fma_units": 0}, ValueError, "`fma_units` must be a positive"),
         (
@@ -109,8 +109,5 @@ def test_estimate_cpu_peak_without_fma_is_none(fake_cpu):
         (estimate_cpu_peak, {"fma_units": 2, "clock_hz": math.nan}, ValueError, "`clock_hz`"),
         (estimate_cpu_peak, {"fma_units": 2, "clock_hz": "3 GHz"}, TypeError, "`clock_hz`"),
         (estimate_cpu_peak, {"fma_units": 2, "clock_hz": True}, TypeError, "`clock_hz`"),
-    ],
+    ]
 )
-def test_bad_arguments_are_rejected(function, kwargs, error, phrase):
-    with pytest.raises(error, match=phrase):
-        function(**kwargs)

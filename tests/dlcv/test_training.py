@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -19,7 +20,7 @@ import tensorflow as tf
 
 from dlcv import _checkpoints, training
 
-WORKER = Path(__file__).parent / "helpers" / "train_worker.py"
+WORKER = Path(__file__).parents[1] / "helpers" / "train_worker.py"
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -61,6 +62,28 @@ def _model() -> keras.Model:
 
 
 LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def _train(
+    model: keras.Model,
+    data: tf.data.Dataset | None = None,
+    *,
+    learning_rate: float = 0.01,
+    epochs: int = 1,
+    global_batch_size: int = 16,
+    **options: Any,
+) -> training.History:
+    """`training.train` with plain SGD on `data` (`_data()` if None): one epoch in batches
+    of 16 unless told otherwise; `options` go to it as they are."""
+    return training.train(
+        model,
+        data if data is not None else _data(),
+        loss=LOSS,
+        optimizer=keras.optimizers.SGD(learning_rate),
+        epochs=epochs,
+        global_batch_size=global_batch_size,
+        **options,
+    )
 
 
 def test_trains_and_reports_every_epoch() -> None:
@@ -142,53 +165,19 @@ def test_uneven_global_batch_and_model_outside_scope_are_refused() -> None:
     with strategy.scope():
         inside = _model()
     with pytest.raises(ValueError, match="multiple of the 2 replicas"):
-        training.train(
-            inside,
-            _data(),
-            loss=LOSS,
-            optimizer=keras.optimizers.SGD(),
-            epochs=1,
-            global_batch_size=15,
-            strategy=strategy,
-        )
+        _train(inside, global_batch_size=15, strategy=strategy)
     outside = _model()
     with pytest.raises(ValueError, match=r"created inside `strategy.scope\(\)`"):
-        training.train(
-            outside,
-            _data(),
-            loss=LOSS,
-            optimizer=keras.optimizers.SGD(),
-            epochs=1,
-            global_batch_size=16,
-            strategy=strategy,
-        )
+        _train(outside, strategy=strategy)
 
 
 def test_checkpoint_of_another_model_is_refused_and_left_untouched(tmp_path: Path) -> None:
     keras.utils.set_random_seed(0)
-    training.train(
-        _model(),
-        _data(),
-        loss=LOSS,
-        optimizer=keras.optimizers.SGD(),
-        epochs=1,
-        global_batch_size=16,
-        checkpoint_dir=tmp_path,
-        verbose=0,
-    )
+    _train(_model(), checkpoint_dir=tmp_path, verbose=0)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="checkpoint of a different model"):
-        training.train(
-            other,
-            _data(),
-            loss=LOSS,
-            optimizer=keras.optimizers.SGD(),
-            epochs=2,
-            global_batch_size=16,
-            checkpoint_dir=tmp_path,
-            verbose=0,
-        )
+        _train(other, epochs=2, checkpoint_dir=tmp_path, verbose=0)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
 
 
@@ -334,32 +323,14 @@ def test_same_architecture_rebuilt_in_the_same_process_resumes(tmp_path: Path) -
     rebuilt in the same process, as in a notebook, is still the same model."""
     keras.utils.set_random_seed(0)
     first = _model()
-    training.train(
-        first,
-        _data(),
-        loss=LOSS,
-        optimizer=keras.optimizers.SGD(),
-        epochs=1,
-        global_batch_size=16,
-        checkpoint_dir=tmp_path,
-        verbose=0,
-    )
+    _train(first, checkpoint_dir=tmp_path, verbose=0)
     again = _model()
     assert [v.path for v in again.variables] != [v.path for v in first.variables]
     fresh = [v.numpy() for v in again.variables]
     assert not all(map(np.array_equal, fresh, [v.numpy() for v in first.variables]))
     # Asked for the epoch the checkpoint holds, the run restores it and trains no further:
     # what the model holds then is what was restored.
-    history = training.train(
-        again,
-        _data(),
-        loss=LOSS,
-        optimizer=keras.optimizers.SGD(),
-        epochs=1,
-        global_batch_size=16,
-        checkpoint_dir=tmp_path,
-        verbose=0,
-    )
+    history = _train(again, checkpoint_dir=tmp_path, verbose=0)
     assert history.resumed_from == (1, 0)
     for restored, saved in zip(again.variables, first.variables, strict=True):
         np.testing.assert_array_equal(restored.numpy(), saved.numpy(), err_msg=saved.path)
@@ -373,13 +344,11 @@ def _train_small(
     learning_rate: float = 0.1,
     data: tf.data.Dataset | None = None,
 ) -> training.History:
-    return training.train(
+    return _train(
         model if model is not None else _model(),
-        data if data is not None else _data(),
-        loss=LOSS,
-        optimizer=keras.optimizers.SGD(learning_rate),
+        data,
+        learning_rate=learning_rate,
         epochs=epochs,
-        global_batch_size=16,
         checkpoint_dir=directory,
         verbose=0,
     )
@@ -558,33 +527,12 @@ def test_non_finite_loss_keeps_the_last_checkpoint(tmp_path: Path) -> None:
 def test_seed_and_verbose_are_checked() -> None:
     model = _model()
     with pytest.raises(ValueError, match="`seed` must be a non-negative integer"):
-        training.train(
-            model,
-            _data(),
-            loss=LOSS,
-            optimizer=keras.optimizers.SGD(),
-            epochs=1,
-            global_batch_size=16,
-            seed=-5,
-        )
+        _train(model, seed=-5)
     with pytest.raises(TypeError, match="`seed` must be a non-negative integer"):
-        training.train(
-            model,
-            _data(),
-            loss=LOSS,
-            optimizer=keras.optimizers.SGD(),
-            epochs=1,
-            global_batch_size=16,
-            seed=True,
-        )
+        _train(model, seed=True)
     with pytest.raises(TypeError, match="`verbose` must be 0"):
-        training.train(
+        _train(
             model,
-            _data(),
-            loss=LOSS,
-            optimizer=keras.optimizers.SGD(),
-            epochs=1,
-            global_batch_size=16,
             verbose="no",  # type: ignore[arg-type]
         )
 

@@ -15,7 +15,7 @@ import yaml
 from sitetools.mdext import REFERENCES_FILE as REFERENCES
 from sitetools.zensical_report import compare_sites, format_report, main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _page(site: Path, uri: str, article: str) -> None:

@@ -16,7 +16,7 @@ from mkdocs.utils.meta import get_data
 
 from sitetools import markup, skeleton, snippets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "vendor" not in p.parts)
 FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})(?P<info>.*)$")
@@ -200,7 +200,7 @@ def test_rotation_is_capped_stable_and_moves_with_the_commit() -> None:
 def test_snippets_print_the_same_when_run_again(tmp_path: Path) -> None:
     """Every snippet runs, and unless it says its output varies, a second run prints exactly
     what the first printed (durations aside). That the pages show that output is checked on
-    the built site (tests/test_site.py).
+    the built site (tests/site/test_site.py).
 
     The second run is bounded (`_rerun_set`): the snippets that changed against the base cache
     when there is one, otherwise a rotation capped at about a minute that a new commit moves
