@@ -196,6 +196,19 @@ build(config)
 """
 
 
+def _serve_build(root: Path, site: Path) -> None:
+    """Build `root` into `site` as `make serve` does (`mkdocs serve`, DLCV_PLACEHOLDERS=1)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _SERVE_BUILD, str(site)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**_ENV, "DLCV_PLACEHOLDERS": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+
 def _pending_project(root: Path) -> Path:
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "index.md").write_text("# Demo\n\n[[snippet demo/index/slow.py]]\n")
@@ -210,15 +223,7 @@ def test_serve_shows_a_placeholder_for_a_snippet_not_run_yet_and_runs_nothing(
 ) -> None:
     root = _pending_project(tmp_path / "project")
     site = tmp_path / "site"
-    proc = subprocess.run(
-        [sys.executable, "-c", _SERVE_BUILD, str(site)],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**_ENV, "DLCV_PLACEHOLDERS": "1"},
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    _serve_build(root, site)
     page = _text(site / "index.html")
     assert "Running…" in page
     assert "python -m sitetools.snippets run demo/index/slow.py" in page
@@ -249,15 +254,7 @@ def test_serve_shows_a_walkthrough_without_outputs_until_it_has_run(tmp_path: Pa
     (root / "mkdocs.yml").write_text(NOTEBOOK_CONFIG)
 
     def serve_build(site: Path) -> str:
-        proc = subprocess.run(
-            [sys.executable, "-c", _SERVE_BUILD, str(site)],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**_ENV, "DLCV_PLACEHOLDERS": "1"},
-        )
-        assert proc.returncode == 0, proc.stderr[-4000:]
+        _serve_build(root, site)
         return _text(site / "demo" / "walkthrough" / "index.html")
 
     page = serve_build(tmp_path / "before")
