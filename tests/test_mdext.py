@@ -7,6 +7,7 @@ cache folder written here by hand, as the snippet runner writes one: nothing run
 from __future__ import annotations
 
 import doctest
+import html as html_module
 import json
 import re
 from pathlib import Path
@@ -14,11 +15,12 @@ from typing import Any
 
 import markdown
 import pytest
+from helpers.site_markdown import site_markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from PIL import Image
 
-from sitetools import markup, mdext, snippets
+from sitetools import markup, mdext, output_tables, snippets
 
 PAGE = "demo/page.md"
 SNIPPET = "demo/page/hello.py"
@@ -188,4 +190,24 @@ def test_mkdocs_yml_lists_the_extension_and_the_examples_run() -> None:
     config = (Path(mdext.__file__).resolve().parents[1] / "mkdocs.yml").read_text()
     assert f"\n  - {mdext.NAME}\n" in config
     result = doctest.testmod(mdext, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_output_tables_mark_each_row_label_and_keep_the_text() -> None:
+    """An Output table's first column is wrapped for the stylesheet to keep in view; the code
+    above it and prose in the output are left alone, and the text reads as printed."""
+    printed = "accuracy: 0.9\n\nlayer    size  score\npixels     64  0.158\nout < 1    10  0.878\n"
+    code = "rows = [('pixels', 64), ('layer', 32)]\nprint(rows)"
+    block = markup.snippet_block(
+        name="s/p/x.py", code=code, stdout=printed, figures=[], provenance={}, cpu_seconds=1
+    )
+    page = site_markdown().convert(block)
+    labels = re.findall(r'<span class="dlcv-row-label">([^<]*)</span>', page)
+    assert [html_module.unescape(label) for label in labels] == ["layer   ", "pixels  ", "out < 1 "]
+    output = page[page.index(">Output<") :]
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", output[: output.index("</code>")]))
+    assert text.rstrip("\n").endswith(printed.rstrip("\n"))
+    assert page.count("dlcv-row-label") == 3  # none in the program above
+    assert output_tables.label_width(["prose that", "wraps on", "three lines"]) is None
+    result = doctest.testmod(output_tables)
     assert result.attempted > 0 and result.failed == 0
