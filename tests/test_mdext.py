@@ -20,7 +20,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from PIL import Image
 
-from sitetools import markup, mdext, output_tables, snippets
+from sitetools import frontdoor, markup, mdext, output_tables, snippets
 
 PAGE = "demo/page.md"
 SNIPPET = "demo/page/hello.py"
@@ -210,4 +210,25 @@ def test_output_tables_mark_each_row_label_and_keep_the_text() -> None:
     assert page.count("dlcv-row-label") == 3  # none in the program above
     assert output_tables.label_width(["prose that", "wraps on", "three lines"]) is None
     result = doctest.testmod(output_tables)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_front_door_counts_this_build_and_shows_one_figure_per_page(root: Path) -> None:
+    """[[site-facts]] and [[gallery]] on the home page, from the cache and the nav; code blocks
+    that show the syntax are left alone, and without sitetools.mdext the lines are an error."""
+    _save_result(root, "42\n", figure="square.png")
+    (root / "mkdocs.yml").write_text("nav:\n  - Home: index.md\n  - Demo page: demo/page.md\n")
+    (root / "docs" / PAGE).parent.mkdir(parents=True)
+    (root / "docs" / PAGE).write_text(f"# Demo\n\n[[snippet {SNIPPET}]]\n")
+    home = mdext.MarkupExtension(page="index.md", docs_dir=str(root / "docs"))
+    text = "[[site-facts]]\n\n[[gallery]]\n\n```\n[[gallery]]\n```\n"
+    html = markdown.markdown(text, extensions=[home, frontdoor.FrontDoor(), "md_in_html"])
+    assert "<strong>1</strong> snippets and <strong>1</strong> references" in html
+    assert "ran on CPU (test) at commit ? (2026-01-01)" in html
+    image = '<img src="_snippets/demo/page/hello/square.png" alt="A black square" loading="lazy"'
+    assert f'<a href="demo/page.md">{image} width="4" height="4"><span>Demo page</span></a>' in html
+    assert html.count("<img") == 1 and "<code>[[gallery]]" in html
+    with pytest.raises(markup.MarkupError, match=r"needs sitetools\.mdext before it"):
+        markdown.markdown(text, extensions=[frontdoor.FrontDoor()])
+    result = doctest.testmod(frontdoor)
     assert result.attempted > 0 and result.failed == 0
