@@ -534,3 +534,34 @@ def test_the_home_page_covers_every_section_and_its_reading_paths_keep_prerequis
             needs = _links(line, posixpath.dirname(uri))
             late = [need for need in needs if need in path[i + 1 :]]
             assert late == [], f"{card.split('**')[0]}: {uri} comes before its prerequisite {late}"
+
+
+def test_diagrams_are_what_their_script_draws_and_each_page_shows_its_own() -> None:
+    """docs/assets/diagrams/ holds exactly what `python -m sitetools.diagrams` draws, and each
+    diagram is shown, with alt text and a caption, at its drawn size, by the page it explains."""
+    from sitetools import diagrams
+
+    assert diagrams.check(ROOT) == [], "run: python -m sitetools.diagrams"
+    folder = ROOT / diagrams.FOLDER
+    assert sorted(p.name for p in folder.glob("*.svg")) == sorted(diagrams.DIAGRAMS)
+    shown = {
+        "float-formats.svg": "hardware/precision.md",
+        "gpu-memory.svg": "hardware/gpus-tpus-and-cuda.md",
+        "all-reduce.svg": "hardware/scaling-out.md",
+        "conv-window.svg": "vision/convolution-and-pooling.md",
+    }
+    assert sorted(shown) == sorted(diagrams.DIAGRAMS)
+    for name, page in shown.items():
+        svg = (folder / name).read_text(encoding="utf-8")
+        size = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
+        assert size is not None and "<title>" in svg, name
+        text = (DOCS / page).read_text(encoding="utf-8")
+        figure = re.search(
+            rf'<figure class="dlcv-diagram" markdown>\n!\[(?P<alt>[^\]]{{40,}})\]'
+            rf"\(\.\./assets/diagrams/{re.escape(name)}\)"
+            rf'\{{ width="{size[1]}" height="{size[2]}" \}}\n'
+            r'<figcaption markdown="span">[^<]{20,}</figcaption>\n</figure>',
+            text,
+        )
+        assert figure is not None, f"docs/{page} does not show {name} with alt text and a caption"
+    assert diagrams.main(["--check", "--root", str(ROOT)]) == 0
