@@ -159,11 +159,17 @@ def _png_size(path: Path) -> tuple[int, int] | None:
     return int(width), int(height)
 
 
-def gallery_items(root: Path, *, cache: Path | None = None) -> list[GalleryItem]:
+def gallery_items(
+    root: Path, *, cache: Path | None = None, placeholders: bool = False
+) -> list[GalleryItem]:
     """The first figure of each page whose snippets saved any, in the nav's order.
 
+    With `placeholders` (``make serve``, while the snippets run) a snippet without a result yet
+    is passed over; the page is built again when it has one.
+
     Raises:
-        markup.MarkupError: when a page's snippet has no result in the cache.
+        markup.MarkupError: when a page's snippet has no result in the cache (placeholders
+            aside).
     """
     keys = snippets.CacheKeys(root, cache or root / ".cache" / "snippets")
     items = []
@@ -173,6 +179,8 @@ def gallery_items(root: Path, *, cache: Path | None = None) -> list[GalleryItem]
             continue
         for name in markup.snippet_embeds(path.read_text(encoding="utf-8")):
             result = snippets.cached_result(root / "snippets" / name, keys=keys)
+            if result is None and placeholders:
+                continue
             if result is None:
                 raise markup.MarkupError(
                     f"{mdext.NAME}: the gallery needs a run result for snippets/{name}: run "
@@ -252,7 +260,9 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
                     site_facts(context.root, cache=cache), repo_url=settings["repo_url"] or None
                 )
             else:
-                items = gallery_items(context.root, cache=cache)
+                items = gallery_items(
+                    context.root, cache=cache, placeholders=bool(settings["placeholders"])
+                )
                 text = gallery_markdown(items, page=context.page, html_base=context.html_base)
             out[i] = text
         return "\n".join(out).split("\n")

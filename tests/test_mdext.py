@@ -10,6 +10,7 @@ import doctest
 import html as html_module
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,14 @@ def test_the_front_door_counts_this_build_and_shows_one_figure_per_page(root: Pa
     image = '<img src="_snippets/demo/page/hello/square.png" alt="A black square" loading="lazy"'
     assert f'<a href="demo/page.md">{image} width="4" height="4"><span>Demo page</span></a>' in html
     assert html.count("<img") == 1 and "<code>[[gallery]]" in html
+    for entry in (root / ".cache" / "snippets").iterdir():  # a snippet still to run
+        if entry.is_dir():
+            shutil.rmtree(entry)
+    with pytest.raises(markup.MarkupError, match=r"the gallery needs a run result for snippets/"):
+        markdown.markdown(text, extensions=[home, frontdoor.FrontDoor(), "md_in_html"])
+    serving = mdext.MarkupExtension(page="index.md", docs_dir=str(root / "docs"), placeholders=True)
+    html = markdown.markdown(text, extensions=[serving, frontdoor.FrontDoor(), "md_in_html"])
+    assert "<img" not in html and "No snippet has run yet." in html
     with pytest.raises(markup.MarkupError, match=r"needs sitetools\.mdext before it"):
         markdown.markdown(text, extensions=[frontdoor.FrontDoor()])
     result = doctest.testmod(frontdoor)
