@@ -84,11 +84,16 @@ def _nav(root: Path) -> list[tuple[str | None, str]]:
     return skeleton.nav_entries(config.read_text(encoding="utf-8"))
 
 
-def site_facts(root: Path, *, cache: Path | None = None) -> Facts:
+# Each snippet's result (None: not run yet), by its name under snippets/.
+Results = dict[str, snippets.Result | None]
+
+
+def site_facts(root: Path, *, cache: Path | None = None, results: Results | None = None) -> Facts:
     """Count the pages, snippets and references under `root`, and group the snippet results
-    in the cache by the device and the commit they ran at."""
+    by the device and the commit they ran at: `results` (the build's snapshot, by snippet name),
+    or those in the cache."""
     nav = [uri for _, uri in _nav(root)]
-    found = snippets.collect(root, cache_root=cache)
+    found = results if results is not None else snippets.collect(root, cache_root=cache)
     groups: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
     for result in found.values():
         if result is not None:
@@ -160,9 +165,14 @@ def _png_size(path: Path) -> tuple[int, int] | None:
 
 
 def gallery_items(
-    root: Path, *, cache: Path | None = None, placeholders: bool = False
+    root: Path,
+    *,
+    cache: Path | None = None,
+    placeholders: bool = False,
+    results: Results | None = None,
 ) -> list[GalleryItem]:
-    """The first figure of each page whose snippets saved any, in the nav's order.
+    """The first figure of each page whose snippets saved any, in the nav's order, from
+    `results` (the build's snapshot, by snippet name) or from the cache.
 
     With `placeholders` (``make serve``, while the snippets run) a snippet without a result yet
     is passed over; the page is built again when it has one.
@@ -178,7 +188,10 @@ def gallery_items(
         if not uri.endswith(".md") or not path.is_file():
             continue
         for name in markup.snippet_embeds(path.read_text(encoding="utf-8")):
-            result = snippets.cached_result(root / "snippets" / name, keys=keys)
+            if results is not None:
+                result = results.get(name)
+            else:
+                result = snippets.cached_result(root / "snippets" / name, keys=keys)
             if result is None and placeholders:
                 continue
             if result is None:
@@ -253,15 +266,23 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
                 "convert it through MkDocs or Zensical, or set sitetools.mdext's `page`"
             )
         cache = Path(settings["cache"]).resolve() if settings["cache"] else None
+        # The build's snapshot of the results, as sitetools.mdext reads it (sitetools/hooks.py
+        # registers exactly those figures as files of the site); without one, the cache.
+        snapshot = settings.get("results")
+        results = snapshot if isinstance(snapshot, dict) else None
         out = list(lines)
         for i, kind in wanted:
             if kind == "site-facts":
                 text = facts_markdown(
-                    site_facts(context.root, cache=cache), repo_url=settings["repo_url"] or None
+                    site_facts(context.root, cache=cache, results=results),
+                    repo_url=settings["repo_url"] or None,
                 )
             else:
                 items = gallery_items(
-                    context.root, cache=cache, placeholders=bool(settings["placeholders"])
+                    context.root,
+                    cache=cache,
+                    placeholders=bool(settings["placeholders"]),
+                    results=results,
                 )
                 text = gallery_markdown(items, page=context.page, html_base=context.html_base)
             out[i] = text
