@@ -229,6 +229,12 @@ def test_the_front_door_counts_this_build_and_shows_one_figure_per_page(root: Pa
     image = '<img src="_snippets/demo/page/hello/square.png" alt="A black square" loading="lazy"'
     assert f'<a href="demo/page.md">{image} width="4" height="4"><span>Demo page</span></a>' in html
     assert html.count("<img") == 1 and "<code>[[gallery]]" in html
+    # The build's snapshot wins over the cache: a result saved after it was taken waits.
+    snapshot = mdext.MarkupExtension(
+        page="index.md", docs_dir=str(root / "docs"), placeholders=True, results={SNIPPET: None}
+    )
+    later = markdown.markdown(text, extensions=[snapshot, frontdoor.FrontDoor(), "md_in_html"])
+    assert "<img" not in later and "No snippet has run yet." in later
     for entry in (root / ".cache" / "snippets").iterdir():  # a snippet still to run
         if entry.is_dir():
             shutil.rmtree(entry)
