@@ -311,6 +311,53 @@ def test_the_header_shows_a_name_that_fits_on_a_phone(browser: Any, site_url: st
     assert header["scroll"] <= header["client"], f"the short name is cut too: {header}"
 
 
+# Output tables wider than a phone, whose last column is the one the page's prose asks about.
+PHONE_TABLES = [
+    ("fundamentals/what-deep-means/", "layer_representations.py", "Separability"),
+    ("vision/convolution-and-pooling/", "classic_filters.py", "output range"),
+]
+# Scroll the snippet's Output block to its right end and report where its row labels are.
+_ROW_LABELS_JS = """(name) => {
+  const box = [...document.querySelectorAll(".dlcv-snippet")]
+    .find(b => b.querySelector(".filename")?.textContent.includes("/" + name));
+  const output = [...box.querySelectorAll(".highlight")]
+    .find(h => h.querySelector(".filename")?.textContent === "Output");
+  const code = output.querySelector("pre > code");
+  code.scrollIntoView({block: "center"});
+  code.scrollLeft = code.scrollWidth;
+  const edge = code.getBoundingClientRect();
+  const labels = [...code.querySelectorAll(".dlcv-row-label")].map(label => {
+    const r = label.getBoundingClientRect();
+    const text = label.textContent.trim();
+    const shown = text === "" ||
+      label.contains(document.elementFromPoint(r.right - 4, r.top + r.height / 2));
+    return {text, inside: r.left >= edge.left - 1 && r.right <= edge.right + 1, shown};
+  });
+  return {text: code.textContent, scrolled: code.scrollLeft, width: code.clientWidth, labels};
+}"""
+
+
+@pytest.mark.parametrize(("page", "snippet", "column"), PHONE_TABLES)
+def test_a_wide_output_table_keeps_its_row_labels_in_view_at_375_px(
+    browser: Any, site_url: str, page: str, snippet: str, column: str
+) -> None:
+    """Scrolled to the column the prose asks about, each row still shows its first column."""
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        tab = context.new_page()
+        tab.goto(site_url + page, wait_until="load")
+        table = tab.evaluate(_ROW_LABELS_JS, snippet)
+    finally:
+        context.close()
+    assert column in table["text"], f"/{page}: {snippet} no longer prints {column!r}"
+    assert table["scrolled"] > 0, f"/{page}: the {snippet} table fits at 375 px: {table}"
+    assert len(table["labels"]) >= 4, f"/{page}: no row labels marked in {snippet}: {table}"
+    hidden = [
+        label["text"] for label in table["labels"] if not label["inside"] or not label["shown"]
+    ]
+    assert hidden == [], f"/{page}: row labels scrolled out of view or covered: {hidden}"
+
+
 def test_a_math_page_has_rendered_formulas(visit: Callable[[str], Visit]) -> None:
     # Guards the per-page check above against passing on a site where nothing is marked as math.
     math = visit(MATH_PAGE).math

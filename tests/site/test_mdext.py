@@ -7,18 +7,21 @@ cache folder written here by hand, as the snippet runner writes one: nothing run
 from __future__ import annotations
 
 import doctest
+import html as html_module
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import markdown
 import pytest
+from helpers.site_markdown import site_markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from PIL import Image
 
-from sitetools import markup, mdext, snippets
+from sitetools import frontdoor, markup, mdext, output_tables, snippets
 
 PAGE = "demo/page.md"
 SNIPPET = "demo/page/hello.py"
@@ -188,4 +191,59 @@ def test_mkdocs_yml_lists_the_extension_and_the_examples_run() -> None:
     config = (Path(mdext.__file__).resolve().parents[1] / "mkdocs.yml").read_text()
     assert f"\n  - {mdext.NAME}\n" in config
     result = doctest.testmod(mdext, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_output_tables_mark_each_row_label_and_keep_the_text() -> None:
+    """An Output table's first column is wrapped for the stylesheet to keep in view; the code
+    above it and prose in the output are left alone, and the text reads as printed."""
+    printed = "accuracy: 0.9\n\nlayer    size  score\npixels     64  0.158\nout < 1    10  0.878\n"
+    code = "rows = [('pixels', 64), ('layer', 32)]\nprint(rows)"
+    block = markup.snippet_block(
+        name="s/p/x.py", code=code, stdout=printed, figures=[], provenance={}, cpu_seconds=1
+    )
+    page = site_markdown().convert(block)
+    labels = re.findall(r'<span class="dlcv-row-label">([^<]*)</span>', page)
+    assert [html_module.unescape(label) for label in labels] == ["layer   ", "pixels  ", "out < 1 "]
+    output = page[page.index(">Output<") :]
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", output[: output.index("</code>")]))
+    assert text.rstrip("\n").endswith(printed.rstrip("\n"))
+    assert page.count("dlcv-row-label") == 3  # none in the program above
+    assert output_tables.label_width(["prose that", "wraps on", "three lines"]) is None
+    result = doctest.testmod(output_tables)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_front_door_counts_this_build_and_shows_one_figure_per_page(root: Path) -> None:
+    """[[site-facts]] and [[gallery]] on the home page, from the cache and the nav; code blocks
+    that show the syntax are left alone, and without sitetools.mdext the lines are an error."""
+    _save_result(root, "42\n", figure="square.png")
+    (root / "mkdocs.yml").write_text("nav:\n  - Home: index.md\n  - Demo page: demo/page.md\n")
+    (root / "docs" / PAGE).parent.mkdir(parents=True)
+    (root / "docs" / PAGE).write_text(f"# Demo\n\n[[snippet {SNIPPET}]]\n")
+    home = mdext.MarkupExtension(page="index.md", docs_dir=str(root / "docs"))
+    text = "[[site-facts]]\n\n[[gallery]]\n\n```\n[[gallery]]\n```\n"
+    html = markdown.markdown(text, extensions=[home, frontdoor.FrontDoor(), "md_in_html"])
+    assert "<strong>1</strong> snippets and <strong>1</strong> references" in html
+    assert "ran on CPU (test) at commit ? (2026-01-01)" in html
+    image = '<img src="_snippets/demo/page/hello/square.png" alt="A black square" loading="lazy"'
+    assert f'<a href="demo/page.md">{image} width="4" height="4"><span>Demo page</span></a>' in html
+    assert html.count("<img") == 1 and "<code>[[gallery]]" in html
+    # The build's snapshot wins over the cache: a result saved after it was taken waits.
+    snapshot = mdext.MarkupExtension(
+        page="index.md", docs_dir=str(root / "docs"), placeholders=True, results={SNIPPET: None}
+    )
+    later = markdown.markdown(text, extensions=[snapshot, frontdoor.FrontDoor(), "md_in_html"])
+    assert "<img" not in later and "No snippet has run yet." in later
+    for entry in (root / ".cache" / "snippets").iterdir():  # a snippet still to run
+        if entry.is_dir():
+            shutil.rmtree(entry)
+    with pytest.raises(markup.MarkupError, match=r"the gallery needs a run result for snippets/"):
+        markdown.markdown(text, extensions=[home, frontdoor.FrontDoor(), "md_in_html"])
+    serving = mdext.MarkupExtension(page="index.md", docs_dir=str(root / "docs"), placeholders=True)
+    html = markdown.markdown(text, extensions=[serving, frontdoor.FrontDoor(), "md_in_html"])
+    assert "<img" not in html and "No snippet has run yet." in html
+    with pytest.raises(markup.MarkupError, match=r"needs sitetools\.mdext before it"):
+        markdown.markdown(text, extensions=[frontdoor.FrontDoor()])
+    result = doctest.testmod(frontdoor)
     assert result.attempted > 0 and result.failed == 0

@@ -6,6 +6,7 @@ import doctest
 import hashlib
 import itertools
 import os
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -494,3 +495,73 @@ def test_skeleton_allows_no_prerequisites_and_no_references() -> None:
         "[Earlier](earlier.md): what it explains.", skeleton.NO_PREREQUISITES
     ).replace("## References\n\n[[references]]\n", "")
     assert skeleton.problems(page, page_uri="s/p.md", order=["s/p.md"]) == []
+
+
+def _section(text: str, heading: str) -> str:
+    """The Markdown under a ``## heading``, up to the next one."""
+    start = text.index(f"\n{heading}\n") + len(heading) + 2
+    end = text.find("\n## ", start)
+    return text[start : None if end < 0 else end]
+
+
+def _links(text: str, base: str) -> list[str]:
+    """Every relative .md link of `text`, as a path under docs/, in order."""
+    return [
+        posixpath.normpath(posixpath.join(base, match[1]))
+        for match in re.finditer(r"\]\(([^)\s#]+\.md)(?:#[^)]*)?\)", text)
+    ]
+
+
+def test_the_home_page_covers_every_section_and_its_reading_paths_keep_prerequisites_first() -> (
+    None
+):
+    """ "What it covers" links every section of the nav; each of the three reading paths links
+    existing pages, and no page on a path comes before a prerequisite it lists on that path."""
+    home = (DOCS / "index.md").read_text(encoding="utf-8")
+    order = _reading_order()
+    sections = [uri for uri in order if uri.endswith("/index.md")]
+    covered = _links(_section(home, "## What it covers"), "")
+    assert [uri for uri in sections if uri not in covered] == []
+    assert "in preparation" not in home
+    cards = _section(home, "## Start here").split("\n-   **")[1:]
+    assert len(cards) == 3, "three reading paths: new to deep learning, vision, hardware"
+    for card in cards:
+        path = _links(card, "")
+        assert len(path) >= 5 and all(uri in order for uri in path), path
+        for i, uri in enumerate(path):
+            text = (DOCS / uri).read_text(encoding="utf-8")
+            line = next(line for line in text.splitlines() if skeleton.PREREQUISITES in line)
+            needs = _links(line, posixpath.dirname(uri))
+            late = [need for need in needs if need in path[i + 1 :]]
+            assert late == [], f"{card.split('**')[0]}: {uri} comes before its prerequisite {late}"
+
+
+def test_diagrams_are_what_their_script_draws_and_each_page_shows_its_own() -> None:
+    """docs/assets/diagrams/ holds exactly what `python -m sitetools.diagrams` draws, and each
+    diagram is shown, with alt text and a caption, at its drawn size, by the page it explains."""
+    from sitetools import diagrams
+
+    assert diagrams.check(ROOT) == [], "run: python -m sitetools.diagrams"
+    folder = ROOT / diagrams.FOLDER
+    assert sorted(p.name for p in folder.glob("*.svg")) == sorted(diagrams.DIAGRAMS)
+    shown = {
+        "float-formats.svg": "hardware/precision.md",
+        "gpu-memory.svg": "hardware/gpus-tpus-and-cuda.md",
+        "all-reduce.svg": "hardware/scaling-out.md",
+        "conv-window.svg": "vision/convolution-and-pooling.md",
+    }
+    assert sorted(shown) == sorted(diagrams.DIAGRAMS)
+    for name, page in shown.items():
+        svg = (folder / name).read_text(encoding="utf-8")
+        size = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
+        assert size is not None and "<title>" in svg, name
+        text = (DOCS / page).read_text(encoding="utf-8")
+        figure = re.search(
+            rf'<figure class="dlcv-diagram" markdown>\n!\[(?P<alt>[^\]]{{40,}})\]'
+            rf"\(\.\./assets/diagrams/{re.escape(name)}\)"
+            rf'\{{ width="{size[1]}" height="{size[2]}" \}}\n'
+            r'<figcaption markdown="span">[^<]{20,}</figcaption>\n</figure>',
+            text,
+        )
+        assert figure is not None, f"docs/{page} does not show {name} with alt text and a caption"
+    assert diagrams.main(["--check", "--root", str(ROOT)]) == 0

@@ -360,3 +360,32 @@ def test_pages_link_to_their_snippet_files_run_commits_and_a_problem_report(
             )
         checked += 1
     assert checked > 20, f"only {checked} pages checked"
+
+
+def test_the_home_page_counts_this_build_and_its_gallery_links_figures_to_their_pages(
+    built_site: Path,
+) -> None:
+    """The counts are this checkout's, the device and commit those of the snippet results the
+    build read, and each gallery figure is a file the linked page itself shows."""
+    from sitetools import frontdoor, skeleton
+
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    text = _text(built_site / "index.html")
+    nav = skeleton.reading_order((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    pages = sum(1 for uri in nav if skeleton.is_content_page(uri))
+    notebooks = sum(1 for uri in nav if uri.endswith("/walkthrough.py"))
+    references = markup.load_references(ROOT / "docs" / "research" / "references.yml")
+    assert (
+        f"This build has {pages} pages that teach, {notebooks} walkthrough notebooks, "
+        f"{len(snippets.discover(ROOT))} snippets and {len(references)} references." in text
+    )
+    found = snippets.collect(ROOT).values()
+    runs = {(r.provenance["device"], r.provenance["commit"]) for r in found if r is not None}
+    for device, commit in runs:
+        assert f"on {device} at commit {commit} (" in text, (device, commit)
+    gallery = re.findall(r'<a href="([^"]+)"><img src="([^"]+)"', home)
+    assert len(gallery) == len(frontdoor.gallery_items(ROOT)) >= 10
+    for href, src in gallery:
+        assert src.startswith("_snippets/") and (built_site / src).is_file(), src
+        page = (built_site / href / "index.html").read_text(encoding="utf-8")
+        assert f'src="{"../" * href.count("/")}{src}"' in page, f"/{href} does not show {src}"
