@@ -9,7 +9,7 @@ the reference they come from.
 
 The SVG files are written by ``python -m sitetools.diagrams`` into ``docs/assets/diagrams/``;
 ``--check`` writes nothing and fails when a checked-in file is not what this script draws
-(tests/test_pages.py runs the same comparison). A diagram is drawn on white, as the snippets'
+(tests/site/test_pages.py runs the same comparison). A diagram is drawn on white, as the snippets'
 figures are, so it reads the same in the light and the dark scheme; its text is at least 13
 units high in a drawing about 640 wide.
 
@@ -43,7 +43,7 @@ TIMES, MINUS = "\u00d7", "\u2212"  # the multiplication and minus signs a reader
 # and TensorFlow's API documentation (TF32), and Micikevicius et al. 2022 (FP8).
 FLOAT_FORMATS: tuple[tuple[str, int, int, int, str], ...] = (
     ("FP32", 1, 8, 23, "32 bits"),
-    ("TF32", 1, 8, 10, "19 bits, kept in 32"),
+    ("TF32", 1, 8, 10, "at least 19 bits, kept in 32"),
     ("FP16", 1, 5, 10, "16 bits"),
     ("BF16", 1, 8, 7, "16 bits"),
     ("FP8 E4M3", 1, 4, 3, "8 bits"),
@@ -181,10 +181,10 @@ def gpu_memory() -> str:
         _text(32, 343, "host memory (the CPU's)", font_weight="600"),
         _text(470, 336, "a separate memory", fill=MUTED, font_size="13"),
         _text(470, 351, "space", fill=MUTED, font_size="13"),
-        _text(620, 30, "faster,", text_anchor="end", fill=MUTED, font_size="13"),
-        _text(620, 45, "smaller", text_anchor="end", fill=MUTED, font_size="13"),
+        _text(620, 30, "closer to", text_anchor="end", fill=MUTED, font_size="13"),
+        _text(620, 45, "the cores", text_anchor="end", fill=MUTED, font_size="13"),
         _arrow(605, 330, 605, 58),
-        _text(620, 350, "larger", text_anchor="end", fill=MUTED, font_size="13"),
+        _text(620, 350, "farther", text_anchor="end", fill=MUTED, font_size="13"),
     ]
     return _svg(640, 372, "The memory hierarchy of an NVIDIA V100 GPU", body)
 
