@@ -9,7 +9,8 @@ A page writes, each on a line of its own::
     [[references]]   the entries this page cites
     [[bibliography]]   every entry in docs/research/references.yml
 
-and cites in prose with ``[@key]`` or ``[@key1; @key2]``. Sections are marked in Python files
+and cites in prose with ``[@key]``, ``[@key1; @key2]`` or, with a locator, ``[@key, ch. 6]``
+(`sitetools.citations`: each links to the page's own reference list). Sections are marked in Python files
 with ``# --8<-- [start:name]`` and ``# --8<-- [end:name]`` lines. Nothing inside fenced code
 blocks or inline code is touched, so pages can show this syntax.
 """
@@ -25,6 +26,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
+
+from sitetools import citations
 
 __all__ = [
     "BIBLIOGRAPHY_PAGE",
@@ -45,7 +48,7 @@ EMBED_RE = re.compile(
     r"(?:#(?P<section>[\w.-]+))?\]\][ \t]*$"
 )
 LIST_RE = re.compile(r"^(?P<indent>[ \t]*)\[\[(?P<kind>references|bibliography)\]\][ \t]*$")
-CITE_RE = re.compile(r"\[(?P<keys>@[\w-]+(?:\s*;\s*@[\w-]+)*)\]")
+CITE_RE = citations.CITE_RE
 FENCE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 INLINE_CODE_RE = re.compile(r"(`+)(?:.+?)\1")
 MARKER_RE = re.compile(r"^\s*#\s*--8<--\s*\[(?P<which>start|end):(?P<name>[\w.-]+)\]\s*$")
@@ -304,20 +307,30 @@ def transform(
     where = f"docs/{page_uri}"
     page_dir = posixpath.dirname(page_uri)
     bib_link = posixpath.relpath(BIBLIOGRAPHY_PAGE, page_dir or ".")
+    # A citation links to the page's own reference list, or to the bibliography without one.
+    has_list = any(
+        prose and (m := LIST_RE.match(line)) and m["kind"] == "references"
+        for line, (_, prose) in zip(markdown.splitlines(), _outside_code(markdown.splitlines()))
+    )
     page_keys: list[str] = []
     line_where = where  # the page and the line being read, for citation errors
 
     def cite(match: re.Match[str]) -> str:
-        keys = [k.strip().lstrip("@") for k in match["keys"].split(";")]
+        try:
+            cites = citations.parse(match["keys"], where=line_where)
+        except ValueError as exc:
+            raise MarkupError(str(exc)) from None
         parts = []
-        for key in keys:
+        for item in cites:
+            key = item.key
             if key not in references:
                 raise MarkupError(
                     f"{line_where}: citation [@{key}] has no entry in docs/research/references.yml"
                 )
             if key not in page_keys:
                 page_keys.append(key)
-            parts.append(f"[{references[key].label()}]({bib_link}#{key})")
+            target = f"#{citations.anchor(key)}" if has_list else f"{bib_link}#{key}"
+            parts.append(citations.link(references[key], item, target))
         return f'<span class="dlcv-cite">({"; ".join(parts)})</span>'
 
     lines = markdown.splitlines()
@@ -358,7 +371,9 @@ def transform(
                 raise MarkupError(f"{where}: [[references]] but the page cites nothing")
             chosen.sort(key=Reference.sort_key)
             block = "\n\n".join(
-                f'<div class="dlcv-ref" markdown>\n{r.to_markdown()}\n</div>' for r in chosen
+                f'<div class="dlcv-ref" id="{citations.anchor(r.key)}" markdown>\n'
+                f"{r.to_markdown()}\n</div>"
+                for r in chosen
             )
         else:
             everything = sorted(references.values(), key=Reference.sort_key)

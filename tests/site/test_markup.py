@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -101,12 +102,30 @@ def test_embeds_and_citations_inside_code_are_left_alone(root: Path) -> None:
     assert _transform(md, root) == md
 
 
-def test_citation_links_into_the_bibliography(root: Path) -> None:
+def test_citation_without_a_reference_list_links_into_the_bibliography(root: Path) -> None:
     cited: set[str] = set()
     out = _transform("Deep nets [@lecun2015; @nvidia2014].", root, cited)
-    assert "[LeCun et al., 2015](../research/bibliography.md#lecun2015)" in out
-    assert "[NVIDIA, 2014](../research/bibliography.md#nvidia2014)" in out
+    assert "[LeCun et al., 2015](../research/bibliography.md#lecun2015 " in out
+    assert "[NVIDIA, 2014](../research/bibliography.md#nvidia2014 " in out
     assert cited == {"lecun2015", "nvidia2014"}
+
+
+def test_citation_links_to_the_page_reference_list_with_a_preview(root: Path) -> None:
+    html = site_markdown().convert(
+        _transform("Deep nets [@lecun2015, sec. 2].\n\n## References\n\n[[references]]\n", root)
+    )
+    link = re.search(r'<a href="#ref-lecun2015" title="([^"]*)">([^<]*)</a>', html)
+    assert link, html
+    # The tooltip (Material's content.tooltips shows the title on hover and on focus).
+    assert html_module.unescape(link[1]) == "Yann LeCun, Yoshua Bengio, Geoffrey Hinton (2015). Deep learning."
+    assert link[2] == "LeCun et al., 2015, sec. 2"  # the locator follows the year
+    assert '<div class="dlcv-ref" id="ref-lecun2015">' in html
+
+
+@pytest.mark.parametrize("locator", ["chapter 6", "ch 6", "ch. six", ""])
+def test_malformed_locator_fails_naming_the_line(root: Path, locator: str) -> None:
+    with pytest.raises(markup.MarkupError, match=rf"page\.md:2: citation \[@lecun2015, "):
+        _transform(f"Text.\nAs shown [@lecun2015, {locator}].", root)
 
 
 def test_unknown_citation_key_fails(root: Path) -> None:

@@ -123,12 +123,13 @@ def test_error_lines_count_the_front_matter_the_generator_cut(root: Path) -> Non
         _convert(root, body)
 
 
-def test_citations_link_the_bibliography_and_are_collected(root: Path) -> None:
+def test_citations_link_the_page_reference_list_and_are_collected(root: Path) -> None:
     cited: set[str] = set()
     html = _convert(
         root, "Deep nets [@lecun2015].\n\n## References\n\n[[references]]\n", cited=cited
     )
-    assert 'href="../research/bibliography.md#lecun2015"' in html
+    assert '<a href="#ref-lecun2015" title="Yann LeCun' in html
+    assert '<div class="dlcv-ref" id="ref-lecun2015">' in html
     assert "LeCun et al., 2015" in html and "<em>Deep learning</em>" in html
     assert cited == {"lecun2015"}
     with pytest.raises(markup.MarkupError, match=r"\[@nobody\] has no entry"):
