@@ -53,7 +53,7 @@ from typing import Any
 from markdown import Extension, Markdown  # type: ignore[import-untyped]
 from markdown.preprocessors import Preprocessor  # type: ignore[import-untyped]
 
-from sitetools import install, markup, snippets
+from sitetools import glossary, install, markup, snippets
 
 __all__ = ["NAME", "MarkupExtension", "PageContext", "makeExtension", "site_files"]
 
@@ -61,6 +61,7 @@ __all__ = ["NAME", "MarkupExtension", "PageContext", "makeExtension", "site_file
 NAME = "sitetools.mdext"
 FIGURES_DIR = "_snippets"
 REFERENCES_FILE = "research/references.yml"
+GLOSSARY_FILE = "research/glossary.yml"
 # Above Python-Markdown's whitespace normalisation (30) and every fenced-code reader
 # (pymdownx.superfences 28.1, fenced_code 25): the page is expanded before anyone reads it.
 PRIORITY = 35
@@ -144,6 +145,10 @@ def _read_memo(kind: str, path: Path, read: Any) -> Any:
 
 def _references(path: Path) -> dict[str, markup.Reference]:
     return dict(_read_memo("references", path, markup.load_references))
+
+
+def _glossary(path: Path) -> list[glossary.Term]:
+    return list(_read_memo("glossary", path, glossary.load))
 
 
 def _series(root: Path) -> str:
@@ -242,6 +247,10 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
             )
 
         cited = settings["cited"]
+        offset = _line_offset(context.docs_dir / page, text)
+        # The glossary table ([[glossary]]) and every page's abbreviations (sitetools/glossary.py).
+        terms = _glossary(context.docs_dir / settings["glossary"]) if settings["glossary"] else []
+        text = glossary.expand(text, page_uri=page, terms=terms)
         return markup.transform(
             text,
             page_uri=page,
@@ -249,7 +258,7 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
             references=_references(context.docs_dir / settings["references"]),
             render_snippet=render_snippet,
             cited=cited if isinstance(cited, set) else None,
-            line_offset=_line_offset(context.docs_dir / page, text),
+            line_offset=offset,
         )
 
 
@@ -261,6 +270,7 @@ class MarkupExtension(Extension):  # type: ignore[misc]  # Markdown is untyped
             "page": ["", "the page's path under docs_dir; empty: from MkDocs or Zensical"],
             "docs_dir": ["", "the docs folder, with `page`"],
             "references": [REFERENCES_FILE, "the bibliography, under docs_dir"],
+            "glossary": [GLOSSARY_FILE, "the acronyms, under docs_dir; empty: none"],
             "cache": ["", "the snippet cache folder; empty: .cache/snippets in the repository"],
             "placeholders": [False, "show a placeholder for a snippet without a result"],
             "repo_url": [

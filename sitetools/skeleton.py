@@ -55,9 +55,9 @@ __all__ = [
     "reading_order",
 ]
 
-# The sections whose pages teach; each section's index.md and the bibliography do not.
+# The sections whose pages teach; each section's index.md, the bibliography and the glossary do not.
 CONTENT_SECTIONS = ("fundamentals", "hardware", "why-deep-learning", "vision", "research")
-_NOT_CONTENT = frozenset({"research/bibliography.md"})
+_NOT_CONTENT = frozenset({"research/bibliography.md", "research/glossary.md"})
 
 BOX_LINE = '!!! abstract "Before you start"'
 PREREQUISITES = "**Prerequisites:**"

@@ -404,6 +404,81 @@ def test_search_lists_the_tpu_page(browser: Any, site_url: str) -> None:
         context.close()
 
 
+# Ten queries and the page each must put first: concept words find the content page that
+# explains them, not the bibliography or the API reference (which the front matter of those
+# pages ranks lower), and an acronym finds its glossary entry, not a page on activation maps.
+FIRST_RESULTS = {
+    "resnet": "research/timeline/",
+    "ImageNet": "vision/transfer-learning/",
+    "fine-tuning": "vision/transfer-learning/",
+    "receptive field": "vision/architectures/",
+    "conv2d": "vision/convolution-and-pooling/",
+    "mAP": "research/glossary/",
+    "non-maximum suppression": "vision/object-detection/",
+    "bfloat16": "hardware/precision/",
+    "backpropagation": "fundamentals/how-networks-learn/",
+    "batch normalization": "vision/architectures/",
+}
+
+
+def test_search_puts_the_page_that_explains_a_word_first(browser: Any, site_url: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    page = browser.new_page()
+    try:
+        page.goto(site_url, wait_until="networkidle")
+        search = page.locator("input.md-search__input")
+        search.focus()
+        page.wait_for_function(
+            "() => { const text = document.querySelector('.md-search-result__meta')?.textContent;"
+            " return !!text && !text.includes('Initializing'); }",
+            timeout=60_000,
+        )
+        first = page.locator(".md-search-result__item a.md-search-result__link").first
+        found = {}
+        for query, expected in FIRST_RESULTS.items():
+            # As above: a query typed right after the index is ready can be missed; retype it.
+            for attempt in range(3):
+                search.fill("")
+                search.press_sequentially(query)
+                try:
+                    page.wait_for_function(
+                        # Results for this query: their links carry it (?h=...) to highlight.
+                        "q => [...document.querySelectorAll('.md-search-result__item a')]"
+                        ".some(a => a.href.toLowerCase().includes('h=' + q.toLowerCase().slice(0, 3)))",
+                        arg=query,
+                        timeout=5_000,
+                    )
+                    break
+                except PlaywrightTimeoutError:
+                    if attempt == 2:
+                        raise
+            href = urlsplit(first.get_attribute("href") or "").path
+            found[query] = href.split(urlsplit(site_url).path, 1)[-1]
+        wrong = {q: f"{found[q]!r}, not {e!r}" for q, e in FIRST_RESULTS.items() if found[q] != e}
+        assert not wrong, f"first search results: {wrong}"
+    finally:
+        page.close()
+
+
+def test_a_citation_previews_its_entry_on_keyboard_focus(browser: Any, site_url: str) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(site_url + MATH_PAGE, wait_until="networkidle")
+        link = page.locator(".dlcv-cite a").first
+        target = (link.get_attribute("href") or "").lstrip("#")
+        # The citation leads to the page's own reference list, not the bibliography.
+        assert target.startswith("ref-") and page.locator(f"[id='{target}']").count() == 1
+        link.focus()
+        # Material's content.tooltips draws the link's title as a tooltip it describes it by.
+        tooltip = page.locator(".md-tooltip2")
+        tooltip.first.wait_for(timeout=5_000)
+        text = tooltip.first.inner_text()
+        assert re.search(r"\(\d{4}[a-z]?\)\. \S", text), f"no author (year). title: {text!r}"
+    finally:
+        page.close()
+
+
 def test_copy_button_puts_the_snippet_code_on_the_clipboard(browser: Any, site_url: str) -> None:
     source = (ROOT / "snippets" / TPU_SNIPPET).read_text(encoding="utf-8")
     expected = markup.extract_section(source, None, where=TPU_SNIPPET)
