@@ -7,7 +7,7 @@ and on keyboard focus, drawn by the site's own script. A page without a referenc
 into the bibliography instead.
 
 A citation may carry a locator after a comma, to say where in a long work (a book) the claim
-is: a chapter, section or page, written ``ch. 6``, ``sec. 9.3``, ``p. 12``, ``pp. 12–14``
+is: a chapter, section or page, written ``ch. 6``, ``sec. 9.3``, ``p. 12``, ``pp. 12-14``
 (or ``chs.``/``secs.`` for ranges). It is shown after the year: "(Goodfellow et al., 2016,
 ch. 6)".
 """
@@ -24,20 +24,20 @@ __all__ = ["CITE_RE", "LOCATOR_RE", "Citation", "anchor", "link", "parse", "prev
 # one fails the build, naming it, rather than staying in the page as text.
 _ITEM = r"@[\w-]+(?:,[^;\[\]\n]*)?"
 CITE_RE = re.compile(rf"\[(?P<keys>{_ITEM}(?:\s*;\s*{_ITEM})*)\]")
-LOCATOR_RE = re.compile(
-    r"(?:chs?|secs?|pp?|app)\. [0-9A-Z][0-9.]*(?:[–-][0-9A-Z][0-9.]*)?"
-)
+LOCATOR_RE = re.compile(r"(?:chs?|secs?|pp?|app)\. [0-9A-Z][0-9.]*(?:[\u2013-][0-9A-Z][0-9.]*)?")
 
 
 class Cited(Protocol):
     """What a citation reads of a bibliography entry (`sitetools.markup.Reference`)."""
 
-    key: str
-    authors: tuple[str, ...]
-    title: str
-    year: int
-    suffix: str
-
+    @property
+    def authors(self) -> tuple[str, ...]: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def suffix(self) -> str: ...
     def label(self) -> str: ...
 
 
@@ -63,10 +63,10 @@ def parse(keys: str, *, where: str) -> list[Citation]:
     Examples:
         >>> parse("@a; @b, sec. 9.3", where="p.md:1")
         [Citation('a', ''), Citation('b', 'sec. 9.3')]
-        >>> parse("@a, chapter six", where="p.md:1")
+        >>> parse("@a, chapter six", where="p.md:1")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: p.md:1: citation [@a, chapter six] has a locator 'chapter six'; expected a chapter, section or page: 'ch. 6', 'sec. 9.3', 'p. 12', 'pp. 12–14'
+        ValueError: p.md:1: citation [@a, chapter six] has a locator 'chapter six'; expected ...
     """
     out = []
     for item in keys.split(";"):
@@ -75,7 +75,7 @@ def parse(keys: str, *, where: str) -> list[Citation]:
         if _ and not LOCATOR_RE.fullmatch(locator):
             raise ValueError(
                 f"{where}: citation [@{key}, {locator}] has a locator {locator!r}; expected a "
-                "chapter, section or page: 'ch. 6', 'sec. 9.3', 'p. 12', 'pp. 12–14'"
+                "chapter, section or page: 'ch. 6', 'sec. 9.3', 'p. 12', 'pp. 12-14'"
             )
         out.append(Citation(key.strip(), locator))
     return out

@@ -24,7 +24,16 @@ import posixpath
 import re
 from pathlib import Path
 
-__all__ = ["GLOSSARY_RE", "Term", "abbreviations", "expand", "load", "table"]
+__all__ = [
+    "GLOSSARY_RE",
+    "GlossaryError",
+    "Term",
+    "abbreviations",
+    "expand",
+    "load",
+    "page_title",
+    "table",
+]
 
 GLOSSARY_RE = re.compile(r"^[ \t]*\[\[glossary\]\][ \t]*$", re.MULTILINE)
 _FIELDS = ("term", "expansion", "definition", "link")
@@ -93,10 +102,30 @@ def abbreviations(terms: list[Term]) -> str:
     return "\n".join(f"*[{t.term}]: {t.expansion}" for t in terms)
 
 
-def table(terms: list[Term], *, page_uri: str) -> str:
+def page_title(path: Path) -> str:
+    """A page's title from its front matter; "" when it has none (or no such file).
+
+    Example:
+        >>> page_title(Path("no/such/page.md"))
+        ''
+    """
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    match = re.match(r"---\n(.*?)\n---\n", text, re.DOTALL)
+    meta = yaml.safe_load(match[1]) if match else None
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return str(title) if title else ""
+
+
+def table(terms: list[Term], *, page_uri: str, docs_dir: Path | None = None) -> str:
     """The glossary's entries as Markdown, alphabetically: a heading per term (so that search
     finds the term by its title, and each has an anchor), its expansion, definition and a link,
-    relative to `page_uri`, to the page that explains it.
+    relative to `page_uri`, to the page that explains it, named by its title when `docs_dir`
+    is given.
 
     Example:
         >>> print(table([Term("IoU", "intersection over union", "Overlap.", "v/d.md#iou")],
@@ -110,14 +139,14 @@ def table(terms: list[Term], *, page_uri: str) -> str:
     for t in sorted(terms, key=lambda t: t.term.lower()):
         page, _, anchor = t.link.partition("#")
         target = posixpath.relpath(page, here) + (f"#{anchor}" if anchor else "")
-        label = page.removesuffix(".md")
+        label = (page_title(docs_dir / page) if docs_dir else "") or page.removesuffix(".md")
         entries.append(
             f"## {t.term}\n\n**{t.expansion}.** {t.definition} Explained in [{label}]({target})."
         )
     return "\n\n".join(entries)
 
 
-def expand(text: str, *, page_uri: str, terms: list[Term]) -> str:
+def expand(text: str, *, page_uri: str, terms: list[Term], docs_dir: Path | None = None) -> str:
     """A page's Markdown with its ``[[glossary]]`` line replaced by the terms and the ``abbr``
     definitions appended; unchanged when there are no terms.
 
@@ -127,5 +156,5 @@ def expand(text: str, *, page_uri: str, terms: list[Term]) -> str:
     """
     if not terms:
         return text
-    text = GLOSSARY_RE.sub(lambda _: table(terms, page_uri=page_uri), text)
+    text = GLOSSARY_RE.sub(lambda _: table(terms, page_uri=page_uri, docs_dir=docs_dir), text)
     return f"{text.rstrip(chr(10))}\n\n{abbreviations(terms)}\n"

@@ -10,9 +10,9 @@ A page writes, each on a line of its own::
     [[bibliography]]   every entry in docs/research/references.yml
 
 and cites in prose with ``[@key]``, ``[@key1; @key2]`` or, with a locator, ``[@key, ch. 6]``
-(`sitetools.citations`: each links to the page's own reference list). Sections are marked in Python files
-with ``# --8<-- [start:name]`` and ``# --8<-- [end:name]`` lines. Nothing inside fenced code
-blocks or inline code is touched, so pages can show this syntax.
+(`sitetools.citations`: each links to the page's own reference list). Sections are marked in
+Python files with ``# --8<-- [start:name]`` and ``# --8<-- [end:name]`` lines. Nothing inside
+fenced code blocks or inline code is touched, so pages can show this syntax.
 """
 
 from __future__ import annotations
@@ -308,9 +308,10 @@ def transform(
     page_dir = posixpath.dirname(page_uri)
     bib_link = posixpath.relpath(BIBLIOGRAPHY_PAGE, page_dir or ".")
     # A citation links to the page's own reference list, or to the bibliography without one.
+    page_lines = markdown.splitlines()
     has_list = any(
-        prose and (m := LIST_RE.match(line)) and m["kind"] == "references"
-        for line, (_, prose) in zip(markdown.splitlines(), _outside_code(markdown.splitlines()))
+        prose and (m := LIST_RE.match(page_lines[i])) and m["kind"] == "references"
+        for i, prose in _outside_code(page_lines)
     )
     page_keys: list[str] = []
     line_where = where  # the page and the line being read, for citation errors

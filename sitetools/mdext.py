@@ -250,7 +250,7 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
         offset = _line_offset(context.docs_dir / page, text)
         # The glossary table ([[glossary]]) and every page's abbreviations (sitetools/glossary.py).
         terms = _glossary(context.docs_dir / settings["glossary"]) if settings["glossary"] else []
-        text = glossary.expand(text, page_uri=page, terms=terms)
+        text = glossary.expand(text, page_uri=page, terms=terms, docs_dir=context.docs_dir)
         return markup.transform(
             text,
             page_uri=page,

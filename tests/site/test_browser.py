@@ -436,7 +436,7 @@ def test_search_puts_the_page_that_explains_a_word_first(browser: Any, site_url:
         )
         first = page.locator(".md-search-result__item a.md-search-result__link").first
         found = {}
-        for query, expected in FIRST_RESULTS.items():
+        for query in FIRST_RESULTS:
             # As above: a query typed right after the index is ready can be missed; retype it.
             for attempt in range(3):
                 search.fill("")
@@ -444,8 +444,8 @@ def test_search_puts_the_page_that_explains_a_word_first(browser: Any, site_url:
                 try:
                     page.wait_for_function(
                         # Results for this query: their links carry it (?h=...) to highlight.
-                        "q => [...document.querySelectorAll('.md-search-result__item a')]"
-                        ".some(a => a.href.toLowerCase().includes('h=' + q.toLowerCase().slice(0, 3)))",
+                        "q => [...document.querySelectorAll('.md-search-result__item a')].some("
+                        "a => a.href.toLowerCase().includes('h=' + q.toLowerCase().slice(0, 3)))",
                         arg=query,
                         timeout=5_000,
                     )

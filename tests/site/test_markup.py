@@ -117,14 +117,17 @@ def test_citation_links_to_the_page_reference_list_with_a_preview(root: Path) ->
     link = re.search(r'<a href="#ref-lecun2015" title="([^"]*)">([^<]*)</a>', html)
     assert link, html
     # The tooltip (Material's content.tooltips shows the title on hover and on focus).
-    assert html_module.unescape(link[1]) == "Yann LeCun, Yoshua Bengio, Geoffrey Hinton (2015). Deep learning."
+    assert (
+        html_module.unescape(link[1])
+        == "Yann LeCun, Yoshua Bengio, Geoffrey Hinton (2015). Deep learning."
+    )
     assert link[2] == "LeCun et al., 2015, sec. 2"  # the locator follows the year
     assert '<div class="dlcv-ref" id="ref-lecun2015">' in html
 
 
 @pytest.mark.parametrize("locator", ["chapter 6", "ch 6", "ch. six", ""])
 def test_malformed_locator_fails_naming_the_line(root: Path, locator: str) -> None:
-    with pytest.raises(markup.MarkupError, match=rf"page\.md:2: citation \[@lecun2015, "):
+    with pytest.raises(markup.MarkupError, match=r"page\.md:2: citation \[@lecun2015, "):
         _transform(f"Text.\nAs shown [@lecun2015, {locator}].", root)
 
 

@@ -21,7 +21,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from PIL import Image
 
-from sitetools import frontdoor, markup, mdext, output_tables, snippets
+from sitetools import citations, frontdoor, glossary, markup, mdext, output_tables, snippets
 
 PAGE = "demo/page.md"
 SNIPPET = "demo/page/hello.py"
@@ -136,6 +136,43 @@ def test_citations_link_the_page_reference_list_and_are_collected(root: Path) ->
         _convert(root, "As [@nobody] said.\n")
 
 
+GLOSSARY = """\
+- term: mAP
+  expansion: mean average precision
+  definition: "AP averaged over classes [@lecun2015]."
+  link: demo/detection.md#map
+"""
+
+
+def test_acronyms_get_their_expansion_in_prose_but_not_in_code(root: Path) -> None:
+    (root / "docs" / "research" / "glossary.yml").write_text(GLOSSARY)
+    extension = mdext.MarkupExtension(page=PAGE, docs_dir=str(root / "docs"))
+    html = markdown.markdown("The mAP, not a map; `mAP` in code.\n", extensions=[extension, "abbr"])
+    assert html.count("<abbr") == 1
+    assert '<abbr title="mean average precision">mAP</abbr>, not a map' in html
+    assert "<code>mAP</code>" in html
+
+
+def test_the_glossary_lists_each_term_with_its_page_and_citations(root: Path) -> None:
+    (root / "docs" / "research" / "glossary.yml").write_text(GLOSSARY)
+    extension = mdext.MarkupExtension(page=PAGE, docs_dir=str(root / "docs"))
+    html = markdown.markdown(
+        "[[glossary]]\n\n## References\n\n[[references]]\n",
+        extensions=[extension, "abbr", "toc", "md_in_html"],
+    )
+    # A heading per term: search finds the term in a title, and each has an anchor.
+    assert '<h2 id="map"><abbr title="mean average precision">mAP</abbr></h2>' in html
+    assert '<a href="detection.md#map">demo/detection</a>' in html  # relative to demo/page.md
+    assert '<a href="#ref-lecun2015"' in html  # its citations resolve like any page's
+
+
+def test_a_malformed_glossary_entry_fails_naming_the_term(root: Path) -> None:
+    bad = GLOSSARY.replace("  expansion: mean average precision\n", "")
+    (root / "docs" / "research" / "glossary.yml").write_text(bad)
+    with pytest.raises(ValueError, match=r"term 'mAP' must have .* missing \['expansion'\]"):
+        _convert(root, "Text.\n")
+
+
 def test_code_blocks_are_left_as_written(root: Path) -> None:
     html = _convert(root, f"```text\n[[snippet {SNIPPET}]] [@lecun2015]\n```\n")
     assert f"[[snippet {SNIPPET}]] [@lecun2015]" in html
@@ -191,8 +228,10 @@ def test_copy_files_puts_snippet_files_and_figures_into_a_built_site(root: Path)
 def test_mkdocs_yml_lists_the_extension_and_the_examples_run() -> None:
     config = (Path(mdext.__file__).resolve().parents[1] / "mkdocs.yml").read_text()
     assert f"\n  - {mdext.NAME}\n" in config
-    result = doctest.testmod(mdext, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+    # The extension and the two modules it adds to each page with (citations, acronyms).
+    for module in (mdext, citations, glossary):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 def test_output_tables_mark_each_row_label_and_keep_the_text() -> None:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from mkdocs.utils.meta import get_data
 
-from sitetools import markup, skeleton, snippets
+from sitetools import glossary, markup, mdext, skeleton, snippets
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -257,9 +257,13 @@ MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)")
 HTML_IMAGE = re.compile(r"<img\b(?P<attrs>[^>]*)>", re.I)
 
 
+GLOSSARY = glossary.load(ROOT / "docs" / mdext.GLOSSARY_FILE)
+
+
 def _expand(page: Path, references: dict[str, markup.Reference], cited: set[str]) -> None:
     """Expand a page's embeds, citations and reference lists as the build does, with the
-    build's own code: MkDocs's front-matter split, then `markup.transform` (snippets are not
+    build's own code: MkDocs's front-matter split, the glossary (`glossary.expand`), then
+    `markup.transform` (snippets are not
     rendered; their files and sections are resolved). Adds the keys the page cites to `cited`.
 
     Raises:
@@ -268,9 +272,10 @@ def _expand(page: Path, references: dict[str, markup.Reference], cited: set[str]
     source = page.read_text(encoding="utf-8")
     markdown, _ = get_data(source)
     offset = source.count("\n", 0, len(source) - len(markdown)) if source.endswith(markdown) else 0
+    uri = page.relative_to(ROOT / "docs").as_posix()
     markup.transform(
-        markdown,
-        page_uri=page.relative_to(ROOT / "docs").as_posix(),
+        glossary.expand(markdown, page_uri=uri, terms=GLOSSARY),
+        page_uri=uri,
         root=ROOT,
         references=references,
         render_snippet=lambda name, section, code: "",
