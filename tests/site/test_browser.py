@@ -364,44 +364,78 @@ def test_a_math_page_has_rendered_formulas(visit: Callable[[str], Visit]) -> Non
     assert math["marked"] >= 5 and math["katex"] >= math["marked"], math
 
 
-def test_search_lists_the_tpu_page(browser: Any, site_url: str) -> None:
+SEARCH_INDEX = "/search/search_index.json"
+
+
+@dataclasses.dataclass
+class OpenSearch:
+    """The home page with its search box focused and Material's index built, shared by the
+    search tests (building the index is most of their time)."""
+
+    page: Any
+    requests: list[str]  # every address the page requested, as it goes on
+    index_before_focus: list[str]  # requests for the index before the box had focus
+
+
+@pytest.fixture(scope="module")
+def opened_search(browser: Any, site_url: str) -> Iterator[OpenSearch]:
     context = browser.new_context()
     requests: list[str] = []
+    # Workers (Material's search) request through the context, not the page.
     context.on("request", lambda r: requests.append(r.url))
-    index = "/search/search_index.json"
     try:
         page = context.new_page()
         page.goto(site_url, wait_until="networkidle")
-        # overrides/main.html holds the index back until the reader opens search.
-        assert not [url for url in requests if url.endswith(index)], "index loaded before search"
+        before = [url for url in requests if url.endswith(SEARCH_INDEX)]
         page.locator("input.md-search__input").focus()
-        # Material builds the index in a web worker and, right after it reports ready, can still
-        # miss a query typed at once (seen in about one load in three): type it again if so.
         page.wait_for_function(
             "() => { const text = document.querySelector('.md-search-result__meta')?.textContent;"
             " return !!text && !text.includes('Initializing'); }",
             timeout=60_000,
         )
-        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
-        search = page.locator("input.md-search__input")
-        results = page.locator(".md-search-result__item a.md-search-result__link")
-        for attempt in range(3):
-            search.fill("")
-            search.press_sequentially("TPU")
-            try:
-                results.first.wait_for(timeout=5_000)
-                break
-            except PlaywrightTimeoutError:
-                if attempt == 2:
-                    raise
-        assert [url for url in requests if url.endswith(index)], "opening search loads the index"
-        hrefs = results.evaluate_all("links => links.map(a => a.href)")
-        assert any(TPU_PAGE in href for href in hrefs), f"TPU page not among results: {hrefs}"
-        titles = page.locator(".md-search-result__item h1").all_inner_texts()
-        assert any("TPUs" in t for t in titles), titles
+        yield OpenSearch(page, requests, before)
     finally:
         context.close()
+
+
+def _search(page: Any, query: str) -> list[str]:
+    """Type `query` into the search box; return the result links' paths under the site, in
+    order, once the results are this query's (each link carries it in ?h= to highlight)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    search = page.locator("input.md-search__input")
+    # Material builds the index in a web worker and, right after it reports ready, can still
+    # miss a query typed at once (seen in about one load in three): type it again if so.
+    for attempt in range(3):
+        search.fill("")
+        search.press_sequentially(query)
+        try:
+            page.wait_for_function(
+                "q => [...document.querySelectorAll('.md-search-result__item a')].some("
+                "a => a.href.toLowerCase().includes('h=' + q.toLowerCase().slice(0, 3)))",
+                arg=query,
+                timeout=5_000,
+            )
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+    hrefs = page.locator(".md-search-result__item a.md-search-result__link").evaluate_all(
+        "links => links.map(a => a.href)"
+    )
+    base = urlsplit(page.url).path
+    return [urlsplit(href).path.removeprefix(base) for href in hrefs]
+
+
+def test_search_lists_the_tpu_page(opened_search: OpenSearch) -> None:
+    # overrides/main.html holds the index back until the reader opens search.
+    assert not opened_search.index_before_focus, "index loaded before search"
+    found = _search(opened_search.page, "TPU")
+    requests = opened_search.requests
+    assert [url for url in requests if url.endswith(SEARCH_INDEX)], "opening search loads the index"
+    assert TPU_PAGE in found, f"TPU page not among results: {found}"
+    titles = opened_search.page.locator(".md-search-result__item h1").all_inner_texts()
+    assert any("TPUs" in t for t in titles), titles
 
 
 # Ten queries and the page each must put first: concept words find the content page that
@@ -421,44 +455,10 @@ FIRST_RESULTS = {
 }
 
 
-def test_search_puts_the_page_that_explains_a_word_first(browser: Any, site_url: str) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
-    page = browser.new_page()
-    try:
-        page.goto(site_url, wait_until="networkidle")
-        search = page.locator("input.md-search__input")
-        search.focus()
-        page.wait_for_function(
-            "() => { const text = document.querySelector('.md-search-result__meta')?.textContent;"
-            " return !!text && !text.includes('Initializing'); }",
-            timeout=60_000,
-        )
-        first = page.locator(".md-search-result__item a.md-search-result__link").first
-        found = {}
-        for query in FIRST_RESULTS:
-            # As above: a query typed right after the index is ready can be missed; retype it.
-            for attempt in range(3):
-                search.fill("")
-                search.press_sequentially(query)
-                try:
-                    page.wait_for_function(
-                        # Results for this query: their links carry it (?h=...) to highlight.
-                        "q => [...document.querySelectorAll('.md-search-result__item a')].some("
-                        "a => a.href.toLowerCase().includes('h=' + q.toLowerCase().slice(0, 3)))",
-                        arg=query,
-                        timeout=5_000,
-                    )
-                    break
-                except PlaywrightTimeoutError:
-                    if attempt == 2:
-                        raise
-            href = urlsplit(first.get_attribute("href") or "").path
-            found[query] = href.split(urlsplit(site_url).path, 1)[-1]
-        wrong = {q: f"{found[q]!r}, not {e!r}" for q, e in FIRST_RESULTS.items() if found[q] != e}
-        assert not wrong, f"first search results: {wrong}"
-    finally:
-        page.close()
+def test_search_puts_the_page_that_explains_a_word_first(opened_search: OpenSearch) -> None:
+    found = {query: _search(opened_search.page, query)[:1] for query in FIRST_RESULTS}
+    wrong = {q: f"{found[q]}, not {e!r}" for q, e in FIRST_RESULTS.items() if found[q] != [e]}
+    assert not wrong, f"first search results: {wrong}"
 
 
 def test_a_citation_previews_its_entry_on_keyboard_focus(browser: Any, site_url: str) -> None:
