@@ -400,7 +400,7 @@ def opened_search(browser: Any, site_url: str) -> Iterator[OpenSearch]:
 
 def _search(page: Any, query: str) -> list[str]:
     """Type `query` into the search box; return the result links' paths under the site, in
-    order, once the results are this query's (each link carries it in ?h= to highlight)."""
+    order, once the results are this query's (a link carries its words in ?h= to highlight)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     search = page.locator("input.md-search__input")
@@ -412,8 +412,10 @@ def _search(page: Any, query: str) -> list[str]:
         try:
             page.wait_for_function(
                 "q => [...document.querySelectorAll('.md-search-result__item a')].some("
-                "a => a.href.toLowerCase().includes('h=' + q.toLowerCase().slice(0, 3)))",
-                arg=query,
+                "a => new URL(a.href).searchParams.get('h') === q)",
+                # Typed letter by letter, the box searches for each prefix in turn: wait for
+                # the whole query's results (Material's ?h= holds its words, space-separated).
+                arg=" ".join(re.split(r"[\s-]+", query.lower())),
                 timeout=5_000,
             )
             break
