@@ -79,6 +79,23 @@ def test_page_has_front_matter_with_title_and_description(page: Path) -> None:
         assert meta and meta.get(field), f"{_rel(page)}: front matter needs `{field}:`"
 
 
+def test_reference_pages_rank_below_the_pages_that_explain() -> None:
+    """The bibliography and every API reference page name each concept too (in titles, and
+    mkdocstrings gives every function a heading), so they lower their search rank and the
+    content page that explains a word comes first (tests/test_browser.py checks ten queries)."""
+    listed = [ROOT / "docs" / "research" / "bibliography.md"]
+    listed += sorted((ROOT / "docs" / "reference").glob("*.md"))
+    unranked = []
+    for page in listed:
+        meta = yaml.safe_load(page.read_text(encoding="utf-8").split("---\n", 2)[1]) or {}
+        boost = (meta.get("search") or {}).get("boost")
+        if not isinstance(boost, int | float) or not 0 < boost < 1:
+            unranked.append(f"{_rel(page)} (boost {boost!r})")
+    assert len(listed) > 10 and not unranked, (
+        f"give these `search: boost:` below 1 in their front matter: {', '.join(unranked)}"
+    )
+
+
 @pytest.mark.parametrize("path", [*PAGES, ROOT / "README.md"], ids=_rel)
 def test_python_fences_are_tested_in_place(path: Path) -> None:
     """pytest-codeblocks runs only fences whose info string is exactly `python`; it skips the rest
