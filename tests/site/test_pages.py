@@ -79,6 +79,21 @@ def test_page_has_front_matter_with_title_and_description(page: Path) -> None:
         assert meta and meta.get(field), f"{_rel(page)}: front matter needs `{field}:`"
 
 
+def test_the_glossary_lists_only_acronyms_the_pages_use() -> None:
+    """Each glossary term appears, as abbr matches it (a whole word, case as written), in the
+    prose of a page other than the glossary, and its link names a page of the site."""
+    texts = [page.read_text(encoding="utf-8") for page in PAGES if page.name != "glossary.md"]
+    unused = [
+        t.term
+        for t in GLOSSARY
+        if not any(re.search(rf"\b{re.escape(t.term)}\b", text) for text in texts)
+    ]
+    missing = [t.link for t in GLOSSARY if not (ROOT / "docs" / t.link.split("#")[0]).is_file()]
+    assert GLOSSARY and not unused and not missing, (
+        f"docs/research/glossary.yml: terms no page uses: {unused}; links to no page: {missing}"
+    )
+
+
 def test_reference_pages_rank_below_the_pages_that_explain() -> None:
     """The bibliography and every API reference page name each concept too (in titles, and
     mkdocstrings gives every function a heading), so they lower their search rank and the
