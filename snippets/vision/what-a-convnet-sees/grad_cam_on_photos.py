@@ -111,7 +111,7 @@ for paint, value in [
 
 use_style()
 shown = range(5)
-fig = Figure(figsize=(8.5, 7.2))
+fig = Figure(figsize=(5.6, 5.2))
 grid = fig.subplots(4, len(shown))
 rows = [("scene", None), *heatmaps.items()]
 for axes, (name, maps) in zip(grid, rows, strict=True):
@@ -122,10 +122,11 @@ for axes, (name, maps) in zip(grid, rows, strict=True):
         ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0].set_ylabel(name.replace(", ", ",\n"), fontsize=9)
+    axes[0].set_ylabel(name.replace(", ", ",\n"))
 save_figure(
     fig,
     "grad_cam_scenes.png",
+    caption="Scenes, and where Grad-CAM says each model looked",
     alt=(
         "Four rows of five 50 by 50 pixel scenes, each made of four held-out grey "
         "crops from the LFW subset: one face and three background patches. The first "
