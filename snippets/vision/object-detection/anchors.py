@@ -79,7 +79,7 @@ for label, values in best.items():
 right.axvline(0.7, color="0.3", ls="--", lw=1)
 right.set_xlabel("IoU of each object with its best anchor")
 right.set_ylabel("objects")
-right.legend(loc="upper left")
+fig.legend(loc="outside lower center", ncols=2)  # under the plot, clear of the bars
 save_figure(
     fig,
     "anchor_coverage.png",

@@ -122,11 +122,12 @@ for axes, (name, maps) in zip(grid, rows, strict=True):
         ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0].set_ylabel(name.replace(", ", ",\n"))
+    # Written across, not up: a row of small square images is shorter than its name.
+    axes[0].set_ylabel(name.replace(", ", ",\n"), rotation=0, ha="right", va="center")
 save_figure(
     fig,
     "grad_cam_scenes.png",
-    caption="Scenes, and where Grad-CAM says each model looked",
+    caption="Scenes, and their Grad-CAM heatmaps for each class and model",
     alt=(
         "Four rows of five 50 by 50 pixel scenes, each made of four held-out grey "
         "crops from the LFW subset: one face and three background patches. The first "
