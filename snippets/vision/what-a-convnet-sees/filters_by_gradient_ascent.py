@@ -86,7 +86,7 @@ for layer, channels in chosen.items():
 # --8<-- [end:ascent]
 
 use_style()
-fig = Figure(figsize=(5.6, 4.2))
+fig = Figure(figsize=(5.6, 3.8))
 grid = fig.subplots(3, 8)
 rows = [
     ("conv_1", found["conv_1"], "found"),

@@ -81,10 +81,12 @@ axes = fig.subplots(2, video.clips.shape[1] // 2).ravel()
 for t, ax in enumerate(axes):
     ax.imshow(video.clips[shown, t, :, :, 0], cmap="gray", vmin=-0.5, vmax=1.5)
     guess = per_frame[shown, t].argmax()
-    ax.set_title(f"{t}: {guess}", color="black" if frame_right[shown, t] else "red")
+    ax.set_title(
+        f"frame {t}: {guess}", color="black" if frame_right[shown, t] else "red"
+    )
     ax.set_axis_off()
 fig.suptitle(
-    f"A clip of the digit {video.labels[shown]}: each frame's guess above it;\n"
+    f"A clip of the digit {video.labels[shown]}, with each frame's guess;\n"
     f"pooled over time: {per_clip[shown].argmax()}"
 )
 save_figure(

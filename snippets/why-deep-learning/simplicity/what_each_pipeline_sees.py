@@ -68,7 +68,7 @@ print(
 )
 
 use_style()
-fig = Figure(figsize=(5.6, 3.2), layout="constrained")
+fig = Figure(figsize=(5.6, 2.5), layout="constrained")
 axes = fig.subplots(2, 6)
 for row, name in enumerate(examples):
     # Each learned filter uses one intensity scale for both rows, so brightness is
