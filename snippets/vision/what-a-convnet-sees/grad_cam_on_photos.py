@@ -111,7 +111,7 @@ for paint, value in [
 
 use_style()
 shown = range(5)
-fig = Figure(figsize=(5.6, 5.2))
+fig = Figure(figsize=(5.6, 4.1))
 grid = fig.subplots(4, len(shown))
 rows = [("scene", None), *heatmaps.items()]
 for axes, (name, maps) in zip(grid, rows, strict=True):
