@@ -97,7 +97,7 @@ def test_hidden_axes_and_blank_figures_add_no_text_size(tmp_path):
 
 def test_a_heavy_figure_is_saved_with_a_palette(tmp_path):
     noise = np.random.default_rng(0).random((400, 400, 3))
-    fig = Figure(figsize=(4, 4))
+    fig = Figure(figsize=(4, 4), layout="none")  # whatever style an earlier test applied
     fig.add_axes((0, 0, 1, 1)).imshow(noise, interpolation="nearest")
     path = save_figure(fig, tmp_path / "noise.png", alt="Noise.", dpi=100)
     _, mode = _text(path)
