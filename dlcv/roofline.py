@@ -120,7 +120,8 @@ def plot_roofline(
     low, high = min([*intensities, ridge]) / 4, max([*intensities, ridge]) * 4
     x = np.geomspace(low, high, 200)
 
-    fig = Figure()
+    # Constrained layout makes room for the legend under the axes.
+    fig = Figure(figsize=(5.6, 5.2), layout="constrained")
     ax = fig.subplots()
     ax.plot(
         x,
@@ -157,7 +158,9 @@ def plot_roofline(
         _device_description(report, d) for d in sorted({m.device for m in points})
     )
     ax.set_title(f"Roofline of {devices}: {kind_of_roof}")
-    ax.legend(loc="lower right", fontsize="small", ncols=2)
+    # Under the axes, where it covers neither the roof nor a point; at the text size of
+    # the rest of the figure, so that it stays readable when a page scales the figure.
+    fig.legend(loc="outside lower center", ncols=2)
     return fig
 
 

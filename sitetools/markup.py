@@ -22,9 +22,9 @@ import html
 import posixpath
 import re
 import textwrap
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from sitetools import citations
@@ -33,6 +33,7 @@ __all__ = [
     "BIBLIOGRAPHY_PAGE",
     "EXCERPT_SUFFIX",
     "WHOLE_PROGRAM_SUMMARY",
+    "FigureShown",
     "MarkupError",
     "Reference",
     "extract_section",
@@ -463,8 +464,25 @@ def _attribute(text: str) -> str:
     )
 
 
-def figure_html(src: str, alt: str) -> str:
-    """An ``<img>`` for a snippet's figure, for a Markdown page: alt text kept exactly.
+class FigureShown(NamedTuple):
+    """A snippet's figure as a page shows it (`figure_html`)."""
+
+    src: str  # relative to the page's URL
+    alt: str
+    caption: str = ""  # shown under the figure; none when empty
+    width: int | None = None  # the PNG's size in pixels: the browser reserves its box
+    height: int | None = None
+
+
+def figure_html(
+    src: str,
+    alt: str,
+    caption: str = "",
+    width: int | None = None,
+    height: int | None = None,
+) -> str:
+    """A snippet's figure for a Markdown page: the image, with its alt text kept exactly, as a
+    link to the file (docs/javascripts/figures.js enlarges it in place), and its caption.
 
     The image is HTML rather than ``![alt](src)``, whose alt text Markdown would read as
     Markdown. Raw HTML is not rewritten by MkDocs, so `src` must already be relative to the
@@ -473,9 +491,24 @@ def figure_html(src: str, alt: str) -> str:
     Examples:
         >>> figure_html("../f.png", 'Loss < 1 "after" *3* epochs')
         '<img src="../f.png" alt="Loss &#60; 1 &#34;after&#34; &#42;3&#42; epochs" loading="lazy">'
+        >>> shown = figure_html("f.png", "Two lines.", "Loss, 10 epochs", 800, 500)
+        >>> shown.startswith('<figure class="dlcv-figure"><a class="dlcv-zoom" href="f.png"><img')
+        True
+        >>> shown.endswith('height="500" loading="lazy"></a><figcaption>Loss&#44; 10 epochs'
+        ...                '</figcaption></figure>')
+        True
     """
     # Percent-encoding leaves letters, digits and "_.-~/" in the address: nothing Markdown reads.
-    return f'<img src="{quote(src, safe="/")}" alt="{_attribute(alt)}" loading="lazy">'
+    address = quote(src, safe="/")
+    size = f' width="{width}" height="{height}"' if width and height else ""
+    image = f'<img src="{address}" alt="{_attribute(alt)}"{size} loading="lazy">'
+    if not caption:
+        return image
+    # One line: Python-Markdown keeps a block of raw HTML as it is up to its first blank line.
+    return (
+        f'<figure class="dlcv-figure"><a class="dlcv-zoom" href="{address}">{image}</a>'
+        f"<figcaption>{_attribute(caption)}</figcaption></figure>"
+    )
 
 
 EXCERPT_SUFFIX = " (excerpt)"
@@ -537,7 +570,7 @@ def snippet_block(
     name: str,
     code: str,
     stdout: str,
-    figures: list[tuple[str, str]],
+    figures: Sequence[FigureShown | tuple[str, str]],
     provenance: Mapping[str, Any],
     cpu_seconds: float,
     whole: str | None = None,
@@ -559,8 +592,8 @@ def snippet_block(
         name: the snippet's path under snippets/.
         code: the code shown (the whole file or a section).
         stdout: what the run printed.
-        figures: (URL relative to the page's URL, alt text) of each figure the run saved; see
-            :func:`figure_html`.
+        figures: each figure the run saved, as a `FigureShown` or a (URL relative to the page's
+            URL, alt text) pair; see :func:`figure_html`.
         provenance: the run's device, versions, commit and date.
         cpu_seconds: the run's CPU time.
         whole: the whole program when `code` is a section of it; None when `code` is whole.
@@ -600,8 +633,8 @@ def snippet_block(
         ]
     if stdout.strip():
         parts += ["", _fence(stdout.rstrip("\n"), ' text title="Output"')]
-    for src, alt in figures:
-        parts += ["", figure_html(src, alt)]
+    for figure in figures:
+        parts += ["", figure_html(*FigureShown(*figure))]
     prov = (
         f"Ran on {provenance.get('device', '?')} · TensorFlow {provenance.get('tensorflow', '?')}"
         f" · Keras {provenance.get('keras', '?')} · dlcv-kb {provenance.get('dlcv', '?')}"

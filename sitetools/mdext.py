@@ -158,6 +158,14 @@ def _series(root: Path) -> str:
     return str(_read_memo("series", root / "CHANGELOG.md", read))
 
 
+def _size(path: Path) -> tuple[int, int]:
+    """A PNG's width and height in pixels, read from its header."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.size
+
+
 def figure_uri(name: str, figure: str) -> str:
     """Where a snippet's figure is served from, under the site root.
 
@@ -224,7 +232,13 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
             # The figure is raw HTML (markup.figure_html): see PageContext.html_base.
             base = context.html_base or "."
             figures = [
-                (posixpath.relpath(figure_uri(name, f.name), base), f.alt) for f in result.figures
+                markup.FigureShown(
+                    posixpath.relpath(figure_uri(name, f.name), base),
+                    f.alt,
+                    f.caption,
+                    *_size(f.path),
+                )
+                for f in result.figures
             ]
             whole = download = None
             if section is not None:

@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 # Bump when the way a snippet is run or stored changes, so old cache entries are not reused.
-RUNNER_VERSION = "6"
+RUNNER_VERSION = "7"
 DEFAULT_BUDGET_S = 20.0
 # Budgets beyond this are mistakes (and a timer cannot wait "forever"): split the snippet.
 MAX_BUDGET_S = 600.0
@@ -134,11 +134,12 @@ class SnippetError(RuntimeError):
 
 @dataclasses.dataclass(frozen=True)
 class Figure:
-    """A figure a snippet saved: its file name, alt text and cached location."""
+    """A figure a snippet saved: its file name, alt text, cached location and caption."""
 
     name: str
     alt: str
     path: Path
+    caption: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -526,11 +527,13 @@ def charged_seconds(seconds: float, cpu_seconds: float, sharing: int) -> float:
     return max(cpu_seconds, seconds / sharing)
 
 
-def _read_alt(path: Path) -> str:
+def _read_alt_and_caption(path: Path) -> tuple[str, str]:
+    """A figure's alt text and caption, from its PNG metadata (`dlcv.plot.save_figure`)."""
     from PIL import Image
 
     with Image.open(path) as image:
-        return str(image.info.get("Description", "")).strip()
+        alt, caption = (str(image.info.get(key, "")).strip() for key in ("Description", "Title"))
+    return alt, caption
 
 
 def _failure(completed: _process.Completed, *, name: str, budget: float, kill_after: float) -> str:
@@ -645,19 +648,24 @@ def run_one(
             )
             if check_budget:
                 error, over_budget = over_budget, ""
-        saved: list[tuple[Path, str]] = []
+        saved: list[tuple[Path, str, str]] = []
         if not error:
             for path in sorted(workdir.rglob("*")):
                 if path.suffix.lower() not in FIGURE_SUFFIXES:
                     continue
-                alt = _read_alt(path)
-                if not alt:
+                alt, caption = _read_alt_and_caption(path)
+                # The page shows both: the alt text to those who cannot see the figure, the
+                # caption under it.
+                missing = " and ".join(
+                    what for what, text in (("alt text", alt), ("caption", caption)) if not text
+                )
+                if missing:
                     error = (
-                        f"{name}: figure {path.name} has no alt text "
-                        "(save it with dlcv.plot.save_figure(fig, path, alt=...))"
+                        f"{name}: figure {path.name} has no {missing} (save it with "
+                        "dlcv.plot.save_figure(fig, path, alt=..., caption=...))"
                     )
                     break
-                saved.append((path, alt))
+                saved.append((path, alt, caption))
         modules, imported = _read_record(modules_record, root)
         requirements = install.requirements_of(source, imported)
         if not error and requirements.problems:
@@ -668,14 +676,14 @@ def run_one(
         entry = cache_root / keys.entry_key(keys.index_key(snippet), modules)
         tmp_entry = Path(tempfile.mkdtemp(prefix=_PARTIAL_PREFIX, dir=_ensure(cache_root)))
         kept = []
-        for path, alt in saved:
+        for path, alt, caption in saved:
             fig_name = path.relative_to(workdir).as_posix().replace("/", "_")
             shutil.copy2(path, tmp_entry / fig_name)
-            kept.append(Figure(fig_name, alt, entry / fig_name))
+            kept.append(Figure(fig_name, alt, entry / fig_name, caption))
         record_data: dict[str, Any] = {
             "name": name,
             "stdout": stdout,
-            "figures": [{"name": f.name, "alt": f.alt} for f in kept],
+            "figures": [{"name": f.name, "alt": f.alt, "caption": f.caption} for f in kept],
             "seconds": round(seconds, 2),
             "cpu_seconds": round(cpu, 2),
             "provenance": {**prov, "date": dt.date.today().isoformat()},
@@ -740,7 +748,10 @@ def cached_result(snippet: Path, *, keys: CacheKeys, budget: float | None = None
             budget = budget_of(snippet.read_text(encoding="utf-8"))
         except SnippetError:
             budget = DEFAULT_BUDGET_S
-    figures = tuple(Figure(f["name"], f["alt"], entry / f["name"]) for f in data["figures"])
+    figures = tuple(
+        Figure(f["name"], f["alt"], entry / f["name"], f.get("caption", ""))
+        for f in data["figures"]
+    )
     return Result(
         keys.name(snippet),
         True,

@@ -45,6 +45,8 @@ TPU_SNIPPET = "hardware/gpus-tpus-and-cuda/matmul_throughput.py"  # embedded who
 MATH_PAGE = "fundamentals/how-networks-learn/"
 # Axe in the dark scheme too: the home page, a page with code, math and figures, the bibliography.
 DARK_PAGES = ["", MATH_PAGE, "research/bibliography/"]
+# Its visit also enlarges its first figure from the keyboard (docs/javascripts/figures.js).
+ZOOM_PAGE = MATH_PAGE
 
 
 def _site_pages() -> list[str]:
@@ -79,6 +81,10 @@ class Visit:
     wide: list[dict[str, Any]]
     # white-space, word-break and overflow-wrap of each notebook text output
     output_wrapping: list[str]
+    # each snippet image: its file, pixel and shown widths, and the caption under it
+    figures: list[dict[str, Any]]
+    # the first figure enlarged from the keyboard and closed again (ZOOM_PAGE only, else None)
+    zoom: dict[str, Any] | None
 
 
 @pytest.fixture(scope="session")
@@ -177,7 +183,41 @@ _OUTPUT_WRAPPING_JS = """() => [...document.querySelectorAll(".jp-OutputArea-out
   .map(style => `${style.whiteSpace} ${style.wordBreak} ${style.overflowWrap}`)"""
 
 
-def _visit(browser: Any, url: str, *, color_scheme: str = "light") -> Visit:
+# Every snippet image, after _IMAGES_JS has loaded them all.
+_FIGURES_JS = """() => [...document.querySelectorAll(".dlcv-snippet img")].map(img => {
+  const caption = img.closest("figure.dlcv-figure")?.querySelector("figcaption");
+  return {src: img.currentSrc || img.src, natural: img.naturalWidth,
+          shown: img.getBoundingClientRect().width,
+          linked: img.closest("a.dlcv-zoom")?.href === (img.currentSrc || img.src),
+          caption: caption ? caption.textContent : null,
+          captionShown: !!caption && caption.getBoundingClientRect().height > 0
+            && getComputedStyle(caption).visibility === "visible"};
+})"""
+_LIGHTBOX_JS = """() => {
+  const dialog = document.querySelector("dialog.dlcv-lightbox");
+  const img = dialog?.querySelector("img");
+  return {open: !!dialog?.open, src: img ? img.currentSrc || img.src : null,
+          width: img ? img.getBoundingClientRect().width : 0,
+          caption: dialog?.querySelector("figcaption")?.textContent ?? null,
+          focusInside: !!dialog && dialog.contains(document.activeElement),
+          focusOnFigure: document.activeElement === document.querySelector("a.dlcv-zoom")};
+}"""
+
+
+def _zoom(page: Any) -> dict[str, Any] | None:
+    """Enlarge the page's first figure with Enter on its focused link, then close it with
+    Escape: what the enlarged view showed, and where focus went after each key."""
+    link = page.locator("a.dlcv-zoom").first
+    if link.count() == 0:
+        return None
+    link.focus()
+    page.keyboard.press("Enter")
+    opened = page.evaluate(_LIGHTBOX_JS)
+    page.keyboard.press("Escape")
+    return {"opened": opened, "closed": page.evaluate(_LIGHTBOX_JS)}
+
+
+def _visit(browser: Any, url: str, *, color_scheme: str = "light", zoom: bool = False) -> Visit:
     errors: list[str] = []
     requests: list[str] = []
     context = browser.new_context(
@@ -193,14 +233,17 @@ def _visit(browser: Any, url: str, *, color_scheme: str = "light") -> Visit:
         # docs/javascripts/a11y.js marks scrollable regions focusable once the page is idle.
         page.wait_for_selector("html[data-dlcv-a11y=ready]", state="attached", timeout=15_000)
         images = page.evaluate(_IMAGES_JS)
+        figures = page.evaluate(_FIGURES_JS)
         math = page.evaluate(_MATH_JS)
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(_AXE_JS)
+        # After axe, which saw the page as it loaded. On one page only: it costs about 0.4 s.
+        zoomed = _zoom(page) if zoom else None
         output_wrapping = page.evaluate(_OUTPUT_WRAPPING_JS)
         wide = page.evaluate(_WIDE_BLOCKS_JS)  # last: it opens the expanders axe saw closed
     finally:
         context.close()
-    return Visit(errors, requests, images, math, violations, wide, output_wrapping)
+    return Visit(errors, requests, images, math, violations, wide, output_wrapping, figures, zoomed)
 
 
 @pytest.fixture(scope="session")
@@ -210,7 +253,7 @@ def visit(browser: Any, site_url: str) -> Callable[[str], Visit]:
 
     def get(page: str) -> Visit:
         if page not in cache:
-            cache[page] = _visit(browser, site_url + page)
+            cache[page] = _visit(browser, site_url + page, zoom=page == ZOOM_PAGE)
         return cache[page]
 
     return get
@@ -298,15 +341,25 @@ def test_notebook_output_lines_are_not_broken_inside_words(
     assert set(styles) == {"pre normal normal"}, f"/{page}: output lines wrap: {set(styles)}"
 
 
-def test_the_header_shows_a_name_that_fits_on_a_phone(browser: Any, site_url: str) -> None:
-    """At 375 px the full site name was cut to "Deep Learning for C…": the short name shows."""
+@pytest.fixture(scope="session")
+def phone(browser: Any, site_url: str) -> dict[str, Any]:
+    """The home page at 375 px, once: its header's name, and the width of the content column
+    (the same on every page at that width: the sidebars are drawers there)."""
     context = browser.new_context(viewport={"width": 375, "height": 740})
     try:
         page = context.new_page()
         page.goto(site_url, wait_until="load")
-        header = page.evaluate(_HEADER_NAME_JS)
+        return {
+            "header": page.evaluate(_HEADER_NAME_JS),
+            "column": page.evaluate("document.querySelector('.md-content__inner').clientWidth"),
+        }
     finally:
         context.close()
+
+
+def test_the_header_shows_a_name_that_fits_on_a_phone(phone: dict[str, Any]) -> None:
+    """At 375 px the full site name was cut to "Deep Learning for C…": the short name shows."""
+    header = phone["header"]
     assert header["text"] == '"dlcv"', header
     assert header["scroll"] <= header["client"], f"the short name is cut too: {header}"
 
@@ -533,3 +586,83 @@ def test_snippet_code_fits_the_column_at_1280_px(visit: Callable[[str], Visit], 
     assert SNIPPET_PAGES, "no page embeds a snippet"
     wide = visit(page).wide
     assert wide == [], f"/{page}: code blocks that scroll sideways at 1280 px: {wide}"
+
+
+# Pages whose snippets save a figure: each must show at least one.
+FIGURE_PAGES = sorted(
+    markup.page_url(md.relative_to(ROOT / "docs").as_posix())
+    for md in (ROOT / "docs").rglob("*.md")
+    if any(
+        "save_figure(" in (ROOT / "snippets" / name).read_text(encoding="utf-8")
+        for name in markup.snippet_embeds(md.read_text(encoding="utf-8"))
+    )
+)
+# The smallest text in a figure, in CSS pixels as shown in the column: at least this on a
+# desktop (1280 px) and on a phone (375 px), where a tap enlarges it further (figures.js).
+DESKTOP_TEXT_PX = 12.0
+PHONE_TEXT_PX = 8.0
+CAPTION_CHARACTERS = 80
+
+
+def _smallest_font_px(site_dir: Path, site_url: str, src: str) -> float | None:
+    """The em size of a figure's smallest text in its own pixels, which dlcv.plot.save_figure
+    stores in the PNG; None for a figure without text."""
+    from PIL import Image
+
+    relative = urlsplit(src).path.removeprefix(urlsplit(site_url).path)
+    with Image.open(site_dir / relative) as image:
+        value = image.info.get("dlcv:smallest-font-px")
+    return None if value is None else float(value)
+
+
+@pytest.mark.parametrize("page", FIGURE_PAGES)
+def test_figures_have_a_short_visible_caption_and_link_to_their_file(
+    visit: Callable[[str], Visit], page: str
+) -> None:
+    assert len(FIGURE_PAGES) >= 10, FIGURE_PAGES
+    figures = visit(page).figures
+    assert figures, f"/{page}: its snippets save figures, but it shows none"
+    for figure in figures:
+        where = f"/{page}: {figure['src'].rsplit('/', 1)[-1]}"
+        assert figure["caption"], f"{where} has no caption"
+        assert figure["captionShown"], f"{where}: its caption is not visible"
+        assert len(figure["caption"]) <= CAPTION_CHARACTERS, f"{where}: caption too long"
+        assert figure["linked"], f"{where} does not link to its file (to be enlarged)"
+
+
+@pytest.mark.parametrize("page", FIGURE_PAGES)
+def test_figure_text_is_at_least_12_px_on_a_desktop_and_8_on_a_phone(
+    visit: Callable[[str], Visit],
+    phone: dict[str, Any],
+    site_dir: Path,
+    site_url: str,
+    page: str,
+) -> None:
+    """A figure is scaled to the column: its smallest text, as the browser shows it, from the
+    size save_figure recorded, the PNG's width and the width it is shown at (measured here at
+    1280 px; at 375 px, the phone's column width, measured on the home page)."""
+    small = []
+    for figure in visit(page).figures:
+        font = _smallest_font_px(site_dir, site_url, figure["src"])
+        if font is None:
+            continue
+        desktop = font * figure["shown"] / figure["natural"]
+        on_phone = font * min(figure["natural"], phone["column"]) / figure["natural"]
+        if desktop < DESKTOP_TEXT_PX or on_phone < PHONE_TEXT_PX:
+            name = figure["src"].rsplit("/", 1)[-1]
+            small.append(f"{name}: {desktop:.1f} px at 1280 px, {on_phone:.1f} px at 375 px")
+    assert not small, f"/{page}: figure text too small to read:\n" + "\n".join(small)
+
+
+def test_a_figure_enlarges_with_enter_and_closes_with_escape(
+    visit: Callable[[str], Visit],
+) -> None:
+    """Every figure has the same link and script: one page's first figure stands for all."""
+    zoom = visit(ZOOM_PAGE).zoom
+    assert zoom is not None, f"/{ZOOM_PAGE}: no figure link to enlarge"
+    first = visit(ZOOM_PAGE).figures[0]
+    opened, closed = zoom["opened"], zoom["closed"]
+    assert opened["open"] and opened["src"] == first["src"], opened
+    assert opened["width"] > first["shown"], "the enlarged figure is no larger"
+    assert opened["caption"] == first["caption"] and opened["focusInside"], opened
+    assert not closed["open"] and closed["focusOnFigure"], f"after Escape: {closed}"

@@ -53,7 +53,7 @@ def _save_result(root: Path, stdout: str, figure: str | None = None) -> None:
     figures = []
     if figure is not None:
         Image.new("RGB", (4, 4)).save(entry / figure)
-        figures.append({"name": figure, "alt": "A black square"})
+        figures.append({"name": figure, "alt": "A black square", "caption": "Black, 4 px"})
     record = {
         "name": SNIPPET,
         "stdout": stdout,
@@ -81,6 +81,10 @@ def test_a_snippet_embed_shows_the_cached_output_figure_and_provenance(root: Pat
     assert "Ran on CPU (test)" in html and "1.5 s CPU time" in html
     # The figure's address is relative to the page's URL, demo/page/.
     assert 'src="../../_snippets/demo/page/hello/square.png"' in html
+    # Its size reserves its box; it links to itself (to enlarge it) above its caption.
+    assert 'width="4" height="4"' in html
+    assert '<a class="dlcv-zoom" href="../../_snippets/demo/page/hello/square.png">' in html
+    assert "<figcaption>Black&#44; 4 px</figcaption>" in html  # punctuation as references
 
 
 def test_an_excerpt_links_the_whole_program_relative_to_the_page_source(root: Path) -> None:

@@ -56,6 +56,22 @@ def test_site_builds_strictly(built_site: Path) -> None:
     _assert_pages_show_snippet_output(site)
 
 
+# Figures are most of a page's bytes; dlcv.plot.save_figure keeps them light (a palette of 256
+# colours for a heavy one), and a figure over this fails.
+MAX_FIGURE_BYTES = 400 * 1024
+
+
+def test_every_figure_weighs_at_most_400_kb(built_site: Path) -> None:
+    figures = sorted((built_site / "_snippets").rglob("*.png"))
+    assert len(figures) >= 20, f"only {len(figures)} figures in the site"
+    heavy = [
+        f"{path.relative_to(built_site)}: {path.stat().st_size / 1024:.0f} KB"
+        for path in figures
+        if path.stat().st_size > MAX_FIGURE_BYTES
+    ]
+    assert not heavy, "figures over 400 KB:\n" + "\n".join(heavy)
+
+
 def _text(path: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 

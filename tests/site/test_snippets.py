@@ -253,21 +253,27 @@ def test_figure_without_alt_text_fails(tmp_path: Path) -> None:
     assert not result.ok and "plain.png has no alt text" in result.error
 
 
-def test_figure_with_alt_text_is_kept(tmp_path: Path) -> None:
+def test_figure_with_alt_text_and_caption_is_kept(tmp_path: Path) -> None:
+    save = """\
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        fig.savefig("{name}.png", metadata={metadata})
+    """
     root = _project(
         tmp_path,
         {
-            "s/p/fig.py": """\
-                import matplotlib.pyplot as plt
-                fig, ax = plt.subplots()
-                fig.savefig("good.png", metadata={"Description": "An empty plot"})
-            """
+            "s/p/good.py": save.format(
+                name="good", metadata={"Description": "An empty plot", "Title": "Nothing yet"}
+            ),
+            "s/p/uncaptioned.py": save.format(name="bad", metadata={"Description": "x"}),
         },
     )
-    (result,) = _run(root)
-    assert result.ok, result.error
-    (figure,) = result.figures
+    good, uncaptioned = sorted(_run(root), key=lambda result: result.name)
+    assert not uncaptioned.ok and "bad.png has no caption (" in uncaptioned.error
+    assert good.ok, good.error
+    (figure,) = good.figures
     assert figure.alt == "An empty plot" and figure.path.is_file()
+    assert figure.caption == "Nothing yet"
 
 
 def test_strict_budget_fails_a_slow_snippet_and_a_stuck_one_is_killed(tmp_path: Path) -> None:
@@ -701,6 +707,7 @@ def test_diff_of_two_caches_names_changed_lines_and_figures(tmp_path: Path) -> N
         from PIL import Image, PngImagePlugin
         info = PngImagePlugin.PngInfo()
         info.add_text("Description", "a square")
+        info.add_text("Title", "A square")
         Image.new("L", (4, 4), {shade}).save("{name}.png", pnginfo=info)
     """
     root = _project(

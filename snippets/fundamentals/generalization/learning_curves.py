@@ -65,7 +65,7 @@ _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
 print(f"Test accuracy after all 25 epochs: {test_accuracy:.3f}")
 
 use_style()
-fig = Figure(figsize=(8, 3.6))
+fig = Figure(figsize=(5.6, 3.0))
 loss_ax, acc_ax = fig.subplots(1, 2)
 epochs = np.arange(1, len(history["loss"]) + 1)
 for ax, metric in ((loss_ax, "loss"), (acc_ax, "accuracy")):
@@ -79,6 +79,7 @@ loss_ax.legend()
 save_figure(
     fig,
     "learning_curves.png",
+    caption="Loss and accuracy on training and validation data, per epoch",
     alt=(
         "Two panels of learning curves over 25 epochs for a two-hidden-layer network "
         "trained on 150 digits. Left, loss on a log scale: the training loss keeps "

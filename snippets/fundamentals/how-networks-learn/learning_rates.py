@@ -54,7 +54,7 @@ for rate, (params, curve) in runs.items():
     print(f"{rate:>13}  {curve[-1]:>19.3f}  {accuracy:>13.3f}  {silent:>16} of 32")
 
 use_style()
-fig = Figure(figsize=(7, 4))
+fig = Figure(figsize=(5.6, 3.5))
 ax = fig.subplots()
 labels_for = {0.01: "too small", 0.3: "about right", 3.0: "too large"}
 for (rate, (_, curve)), style in zip(runs.items(), ["-o", "-s", "-^"], strict=True):
@@ -77,6 +77,7 @@ ax.legend(title="learning rate")
 save_figure(
     fig,
     "learning_rates.png",
+    caption="Training loss at three learning rates",
     alt=(
         "Training loss per epoch for the same network trained with minibatch SGD at "
         "three learning rates. At 0.01 the loss falls slowly and is still high after "

@@ -79,22 +79,24 @@ for layer, values in maps.items():
     )
 
 use_style()
-fig = Figure(figsize=(10, 6.6))
+fig = Figure(figsize=(5.6, 4.0))
 grid = fig.subplots(3, 5)
 for row, (layer, values) in zip(grid, maps.items(), strict=True):
     row[0].imshow(cat[0, ..., 0], cmap="gray")
-    row[0].set_title("input (chelsea)" if layer == "conv_1" else "")
+    row[0].set_title("input" if layer == "conv_1" else "")
+    row[0].set_ylabel(layer)
     # The four channels with the strongest mean response to this photo.
     strongest = np.argsort(values[0].mean(axis=(0, 1)))[::-1][:4]
     for ax, channel in zip(row[1:], strongest, strict=True):
         ax.imshow(values[0, ..., channel], cmap="magma")
-        ax.set_title(f"{layer}, channel {channel}")
+        ax.set_title(f"#{channel}")
     for ax in row:
         ax.set_xticks([])
         ax.set_yticks([])
 save_figure(
     fig,
     "activation_maps.png",
+    caption="The photo, and its four strongest channels at each layer",
     alt=(
         "A grid of activation maps for scikit-image's photo of a cat, one row per "
         "convolutional layer, each row starting with the grey-level photo. conv_1's "

@@ -84,7 +84,7 @@ for kind, parameters, seconds, accuracy in rows:
     )
 
 use_style()
-fig = Figure(figsize=(7, 4))
+fig = Figure(figsize=(5.6, 3.5))
 ax = fig.subplots()
 for kind, parameters, _, accuracy in rows:
     error = np.sqrt(accuracy * (1 - accuracy) / len(x_test))
@@ -96,6 +96,7 @@ ax.legend(loc="lower right")
 save_figure(
     fig,
     "accuracy_vs_parameters.png",
+    caption="Test accuracy against parameter count",
     alt=(
         "Test accuracy against parameter count on a log scale for four models trained "
         "on the digits: logistic regression with the fewest parameters, a "

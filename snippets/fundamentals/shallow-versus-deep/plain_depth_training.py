@@ -45,7 +45,7 @@ for depth, (losses, test_accuracy) in curves.items():
     )
 
 use_style()
-fig = Figure(figsize=(7, 4))
+fig = Figure(figsize=(5.6, 3.5))
 ax = fig.subplots()
 for depth, (losses, _) in curves.items():
     ax.plot(
@@ -57,6 +57,7 @@ ax.legend()
 save_figure(
     fig,
     "plain_depth_loss.png",
+    caption="Training loss of plain networks of three depths",
     alt=(
         "Training loss per epoch for plain networks with 1, 4 and 16 hidden layers "
         "trained identically on the digits. The 1- and 4-layer networks bring the loss "

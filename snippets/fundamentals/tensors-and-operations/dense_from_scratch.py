@@ -54,18 +54,19 @@ print(f"test digits given the same class by both: {same:.0%}")
 use_style()
 kernel = params[0][0].numpy()  # column j holds the 64 input weights of hidden unit j
 limit = np.abs(kernel).max()
-fig = Figure(figsize=(8, 4.4))
+fig = Figure(figsize=(5.6, 3.6))
 axes = fig.subplots(4, 8)
 for unit, ax in enumerate(axes.flat):
     shown = ax.imshow(
         kernel[:, unit].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit
     )
     ax.set_axis_off()
-    ax.set_title(f"unit {unit}", fontsize=8)
+    ax.set_title(str(unit))
 fig.colorbar(shown, ax=axes, label="weight", shrink=0.8)
 save_figure(
     fig,
     "first_layer_weights.png",
+    caption="Input weights of the 32 hidden units, one 8x8 image per unit",
     alt=(
         "A grid of 32 small 8 by 8 images, one per hidden unit of the trained "
         "from-scratch network, showing the weight that unit gives each input pixel: "

@@ -52,9 +52,11 @@ for name, features in test_features.items():
 
 use_style()
 # A bare Figure needs no window or pyplot state: it is only ever written to a file.
-fig = Figure(figsize=(12, 3.4))
-axes = fig.subplots(1, 4)
-for ax, name in zip(axes, ["pixels", "layer_1", "layer_2", "layer_3"], strict=True):
+fig = Figure(figsize=(5.6, 5.0))
+axes = fig.subplots(2, 2)
+for ax, name in zip(
+    axes.flat, ["pixels", "layer_1", "layer_2", "layer_3"], strict=True
+):
     projected = PCA(n_components=2).fit_transform(test_features[name])
     points = ax.scatter(
         projected[:, 0],
@@ -72,6 +74,7 @@ fig.colorbar(points, ax=axes, ticks=range(10), label="digit")
 save_figure(
     fig,
     "representations.png",
+    caption="Each layer's representation of the test digits, in two dimensions",
     alt=(
         "Four scatter plots of the test digits, each projected to two dimensions with "
         "PCA and coloured by digit: the raw pixels, then the outputs of layer_1, "

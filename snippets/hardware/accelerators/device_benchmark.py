@@ -26,6 +26,7 @@ bandwidth = max(
 save_figure(
     fig,
     "roofline.png",
+    caption="A roofline of the machine that built this page",
     alt=(
         "Log-log roofline of the build machine: arithmetic intensity in FLOP per byte "
         "against "

@@ -77,7 +77,7 @@ for _, label, year, _, top1, protocol in REPORTED:
     print(f"{label:<15} {year:>4} {top1:>9.2f}  {protocol}")
 
 use_style()
-fig = Figure(figsize=(8, 5.2))
+fig = Figure(figsize=(5.6, 5.4))
 ax = fig.subplots()
 markers = {
     "10 crops": "s",
@@ -92,7 +92,7 @@ for protocol, marker in markers.items():
         [row[4] for row in rows],
         marker=marker,
         s=50,
-        label=f"paper's evaluation: {protocol}",
+        label=protocol,
     )
 for name, label, year, _, top1, _ in REPORTED:
     ax.annotate(
@@ -104,15 +104,14 @@ for name, label, year, _, top1, _ in REPORTED:
 ax.set_xscale("log")
 ax.set_xlim(0.2, 40)
 ax.set_xticks([0.3, 1, 3, 10, 30], labels=["0.3", "1", "3", "10", "30"])
-ax.set_xlabel(
-    "Multiply-accumulates per image, measured with dlcv.profile (G, log scale)"
-)
-ax.set_ylabel("ImageNet top-1 accuracy reported by the paper (%)")
+ax.set_xlabel("multiply-accumulates per image (G, log scale)")
+ax.set_ylabel("reported ImageNet top-1 (%)")
 ax.set_title("Reported accuracy against measured cost")
-ax.legend(loc="lower right", fontsize="small")
+fig.legend(title="paper's evaluation", loc="outside lower center", ncols=2)
 save_figure(
     fig,
     "accuracy_vs_macs.png",
+    caption="Reported accuracy against measured cost",
     alt=(
         "Scatter plot with one labelled point per model: reported ImageNet top-1 "
         "accuracy on the vertical axis against measured multiply-accumulates per image "

@@ -33,7 +33,7 @@ for label, layers in stacks.items():
     print(f"{label:<34} {' '.join(f'{size:>4}' for size in sizes)}")
 
 use_style()
-fig = Figure(figsize=(7, 4))
+fig = Figure(figsize=(5.6, 3.5))
 ax = fig.subplots()
 for label, layers in stacks.items():
     sizes = [
@@ -47,6 +47,7 @@ ax.legend(loc="upper left")
 save_figure(
     fig,
     "receptive_field_growth.png",
+    caption="Receptive field against depth for three stacks of 3x3 convolutions",
     alt=(
         "Receptive field in pixels, on a log scale, against the number of 3x3 "
         "convolutions for three stacks. With stride 1 it grows by two pixels per "

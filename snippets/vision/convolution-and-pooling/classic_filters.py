@@ -55,16 +55,16 @@ for name, kernel, output in [
 # --8<-- [end:filters]
 
 use_style()
-fig = Figure(figsize=(10, 5.4))
+fig = Figure(figsize=(5.6, 3.9))
 axes = fig.subplots(2, 4)
 panels = [
     (camera[..., 0], "camera", "gray", None),
-    (edges_x[..., 0], "Sobel x (vertical edges)", "RdBu_r", 1.5),
-    (edges_y[..., 0], "Sobel y (horizontal edges)", "RdBu_r", 1.5),
-    (magnitude[..., 0], "edge magnitude", "magma", None),
+    (edges_x[..., 0], "Sobel x\n(vertical edges)", "RdBu_r", 1.5),
+    (edges_y[..., 0], "Sobel y\n(horizontal)", "RdBu_r", 1.5),
+    (magnitude[..., 0], "edge\nmagnitude", "magma", None),
     (face, "astronaut", None, None),
-    (blurred_box, "7x7 box blur", None, None),
-    (blurred_gauss, "Gaussian blur, sigma 1.5", None, None),
+    (blurred_box, "7x7 box\nblur", None, None),
+    (blurred_gauss, "Gaussian blur\nsigma 1.5", None, None),
     (sharpened, "sharpen", None, None),
 ]
 for ax, (image, title, cmap, limit) in zip(axes.flat, panels, strict=True):
@@ -77,6 +77,7 @@ for ax, (image, title, cmap, limit) in zip(axes.flat, panels, strict=True):
 save_figure(
     fig,
     "classic_filters.png",
+    caption="Classic hand-designed filters on two photos",
     alt=(
         "Two rows of four images. Top: the camera-man photo, then its Sobel x "
         "response, where vertical edges such as the tripod legs and the coat's outline "

@@ -48,9 +48,9 @@ for name, layers in stacks.items():
 # --8<-- [end:receptive_field]
 
 use_style()
-fig = Figure(figsize=(10, 2.6))
-axes = fig.subplots(1, len(stacks))
-for ax, (name, mask) in zip(axes, seen.items(), strict=True):
+fig = Figure(figsize=(5.6, 4.4))
+axes = fig.subplots(2, 3).ravel()  # five stacks on a grid of six
+for ax, (name, mask) in zip(axes[: len(stacks)], seen.items(), strict=True):
     weights = sum(kernel * kernel for kernel, _, _ in stacks[name])
     ax.imshow(mask[12:36, 12:36], cmap="Blues", vmin=0, vmax=1.4)
     ax.set_xticks(np.arange(-0.5, 24, 1), minor=True)
@@ -60,10 +60,12 @@ for ax, (name, mask) in zip(axes, seen.items(), strict=True):
     for spine in ax.spines.values():
         spine.set_visible(True)
         spine.set_color("0.7")
-    ax.set_title(f"{name}\n({weights} weights)", fontsize=9)
+    ax.set_title(f"{name}\n({weights} weights)")
+axes[-1].set_axis_off()
 save_figure(
     fig,
     "receptive_fields.png",
+    caption="The input pixels one output depends on, for five stacks",
     alt=(
         "Five 24x24 pixel grids, each with the input pixels that one output unit "
         "depends on filled in blue. One 5x5 convolution and two stacked 3x3 "

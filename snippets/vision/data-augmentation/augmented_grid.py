@@ -95,7 +95,7 @@ print(f"same seed, same image:      {np.array_equal(views[0], repeat)}")
 print(f"different seeds all differ: {len({v.tobytes() for v in views}) == COPIES}")
 
 use_style()
-fig = Figure(figsize=(9, 8.2))
+fig = Figure(figsize=(5.6, 4.8))
 grid = fig.subplots(len(photos) + 1, COPIES + 1)
 rows = {
     name: augment(np.stack([photo] * COPIES), training=True)
@@ -111,12 +111,13 @@ for r, (label, augmented) in enumerate(rows.items()):
         ax.set_xticks([])
         ax.set_yticks([])
         if c == 0:
-            ax.set_ylabel(label, fontsize=9)
+            ax.set_ylabel(label.replace(", ", ",\n"))
         if r == 0:
-            ax.set_title("original" if c == 0 else f"random view {c}", fontsize=9)
+            ax.set_title("original" if c == 0 else f"view {c}")
 save_figure(
     fig,
     "augmented_grid.png",
+    caption="Each photo, and five random views of it",
     alt=(
         "A grid of photos: each row starts with an original, the cat Chelsea, a cup of "
         "coffee, the astronaut Eileen Collins and a rocket, followed by five random "

@@ -128,7 +128,7 @@ for name, model in models.items():
 # --8<-- [end:experiment]
 
 use_style()
-fig = Figure(figsize=(9, 6))
+fig = Figure(figsize=(5.6, 4.6))
 axes = fig.subplots(2, 2, sharex=True, sharey="row")
 epochs = np.arange(1, EPOCHS + 1)
 for column, (name, history) in enumerate(histories.items()):
@@ -147,6 +147,7 @@ axes[0, 0].legend(loc="lower right")
 save_figure(
     fig,
     "learning_curves.png",
+    caption="Accuracy and loss per epoch, without and with augmentation",
     alt=(
         "Learning curves of the same small convnet trained on 100 digits, without "
         "augmentation on the left and with random rotations, shifts and zooms on the "

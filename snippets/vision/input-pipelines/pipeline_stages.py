@@ -69,7 +69,7 @@ for augmented in (False, True):
         f"{change:.3f}"
     )
 
-fig = Figure(figsize=(8, 2.3))
+fig = Figure(figsize=(5.6, 2.3))
 axes = fig.subplots(2, 6)
 for row, images in enumerate((first, second)):
     for column, ax in enumerate(axes[row]):
@@ -77,10 +77,11 @@ for row, images in enumerate((first, second)):
         ax.set_xticks([])
         ax.set_yticks([])
     axes[row, 0].set_ylabel(f"epoch {row + 1}")
-fig.suptitle("The same six cached crops, augmented afresh each epoch")
+fig.suptitle("Six cached crops, augmented afresh each epoch")
 save_figure(
     fig,
     "augmented_epochs.png",
+    caption="The same crops in two epochs, augmented differently",
     alt="Two rows of six crops of the same cat photo, 96 by 96 pixels: the top row "
     "from the first epoch, the bottom from the second. The images are the same "
     "decoded crops, but each is flipped and rotated differently in the two epochs.",

@@ -59,8 +59,8 @@ for label, (size, design_scales, design_ratios) in designs.items():
 # --8<-- [end:anchors]
 
 use_style()
-fig = Figure(figsize=(9, 4))
-left, right = fig.subplots(1, 2)
+fig = Figure(figsize=(5.6, 6.4))
+left, right = fig.subplots(2, 1)
 centers = (anchors[::9, :2] + anchors[::9, 2:]) / 2
 left.scatter(centers[:, 0], centers[:, 1], s=6, color="0.5")
 colors = {16: "tab:blue", 32: "tab:orange", 64: "tab:green"}
@@ -73,21 +73,22 @@ for (x1, y1, x2, y2), scale in zip(
 left.set_xlim(0, IMAGE)
 left.set_ylim(IMAGE, 0)
 left.set_aspect("equal")
-left.set_title("8 x 8 anchor centres; the 9 anchors of one")
+left.set_title("8 x 8 anchor centres, and the 9 anchors of one")
 for label, values in best.items():
     right.hist(values, bins=np.linspace(0, 1, 41), histtype="step", lw=1.5, label=label)
 right.axvline(0.7, color="0.3", ls="--", lw=1)
 right.set_xlabel("IoU of each object with its best anchor")
 right.set_ylabel("objects")
-right.legend(loc="upper left")
+fig.legend(loc="outside lower center", ncols=2)  # under the plot, clear of the bars
 save_figure(
     fig,
     "anchor_coverage.png",
+    caption="Anchors on a grid, and how well four anchor designs cover 2,000 objects",
     alt=(
-        "Left: an 8 by 8 grid of anchor centres over a 128-pixel square image, with "
+        "Top: an 8 by 8 grid of anchor centres over a 128-pixel square image, with "
         "the nine anchors of one position drawn around it: three sizes (16, 32 and 64 "
         "pixels) in blue, orange and green, each as a tall, a square and a wide box. "
-        "Right: histograms of the IoU between 2,000 generated object boxes and their "
+        "Bottom: histograms of the IoU between 2,000 generated object boxes and their "
         "best-matching anchor for four anchor designs; adding scales, then aspect "
         "ratios, then a finer grid with more scales shifts the histogram to the right, "
         "towards and past the dashed line at IoU 0.7."

@@ -75,11 +75,11 @@ for threshold in [0.1, 0.3, 0.5, 0.7, 0.9]:
 # --8<-- [end:demo]
 
 use_style()
-fig = Figure(figsize=(9, 3.8))
+fig = Figure(figsize=(5.6, 2.6))
 axes = fig.subplots(1, 2)
 for ax, indices, title in [
-    (axes[0], np.arange(len(candidates)), f"{len(candidates)} candidates (made up)"),
-    (axes[1], kept, f"after NMS at IoU 0.5: {len(kept)} boxes"),
+    (axes[0], np.arange(len(candidates)), f"{len(candidates)} candidates"),
+    (axes[1], kept, f"after NMS: {len(kept)} boxes"),
 ]:
     ax.imshow(image, cmap="gray")
     for i in indices:
@@ -88,12 +88,13 @@ for ax, indices, title in [
             Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=1.2, ec="tab:orange")
         )
         if len(indices) < len(candidates):
-            ax.text(x1, y1 - 3, f"{scores[i]:.2f}", color="tab:orange", fontsize=8)
+            ax.text(x1, y1 - 3, f"{scores[i]:.2f}", color="tab:orange")
     ax.set_title(title)
     ax.set_axis_off()
 save_figure(
     fig,
     "nms_on_coins.png",
+    caption="Candidate boxes before and after non-maximum suppression",
     alt=(
         "Two copies of a grey photo of 24 coins. On the left, four of the coins are "
         "each covered by a cluster of six slightly shifted orange boxes, 24 candidates "

@@ -103,7 +103,7 @@ print(f"mAP@[.5:.95] (COCO):    {np.mean(coco):.3f}")
 # --8<-- [end:localizer]
 
 use_style()
-fig = Figure(figsize=(9, 4.2))
+fig = Figure(figsize=(5.6, 3.6))
 axes = fig.subplots(2, 5)
 for ax, i in zip(axes.ravel(), range(10), strict=True):
     ax.imshow(x_test[i, ..., 0], cmap="gray", vmin=0, vmax=1.2)
@@ -115,11 +115,12 @@ for ax, i in zip(axes.ravel(), range(10), strict=True):
                 (x1, y1), x2 - x1, y2 - y1, fill=False, lw=1.5, ls=style, ec=color
             )
         )
-    ax.set_title(f"{CLASSES[probabilities[i].argmax()]}, IoU {iou[i]:.2f}", fontsize=9)
+    ax.set_title(f"{CLASSES[probabilities[i].argmax()]}\nIoU {iou[i]:.2f}")
     ax.set_axis_off()
 save_figure(
     fig,
     "localization_predictions.png",
+    caption="True boxes (solid) and predicted boxes (dashed) on held-out images",
     alt=(
         "Ten held-out generated images, each a noisy grey square with one bright "
         "square, disk or triangle. The true box is drawn as a solid green rectangle "

@@ -68,27 +68,28 @@ for k, (j, d) in zip(shifts, scores, strict=True):
         print(f"{k:>5}  {j:.3f}  {d:.3f}")
 
 use_style()
-fig = Figure(figsize=(8, 3.4))
+fig = Figure(figsize=(5.6, 3.0))
 left, right = fig.subplots(1, 2)
 j = np.linspace(0, 1, 101)
-left.plot(j, 2 * j / (1 + j), label="Dice = 2 IoU / (1 + IoU)")
-left.plot(j, j, linestyle="--", color="grey", label="Dice = IoU")
+left.plot(j, 2 * j / (1 + j), label="Dice")
+left.plot(j, j, linestyle="--", color="grey", label="IoU")
 left.set_xlabel("IoU")
 left.set_ylabel("Dice")
 left.set_aspect("equal")
 left.legend(loc="lower right")
-left.set_title("The same overlap, two scales")
+left.set_title("Two scales")
 iou_curve, dice_curve = np.array(scores).T
 right.plot(shifts, iou_curve, marker="o", label="IoU")
 right.plot(shifts, dice_curve, marker="s", label="Dice")
-right.set_xlabel("shift of the predicted 16x16 square (pixels)")
-right.set_ylabel("score of the square's class")
+right.set_xlabel("shift (pixels)")
+right.set_ylabel("score")
 right.set_ylim(-0.02, 1.02)
 right.legend()
-right.set_title("A prediction sliding off its target")
+right.set_title("Sliding off")
 save_figure(
     fig,
     "iou_versus_dice.png",
+    caption="Dice against IoU, and both for a square sliding off its target",
     alt=(
         "Left: Dice plotted against IoU, a concave curve from (0, 0) to (1, 1) that "
         "lies above the diagonal everywhere in between, so Dice is never lower than "

@@ -29,7 +29,7 @@ use_style()
 # One fixed colour per class, the same in every mask figure on the page.
 colours = ["#222222", "#e69f00", "#56b4e9", "#009e73"]
 mask_colours = ListedColormap(colours)
-fig = Figure(figsize=(8, 3.4))
+fig = Figure(figsize=(5.6, 2.7))
 axes = fig.subplots(2, 6)
 for column in range(6):
     axes[0, column].imshow(images[column])
@@ -48,6 +48,7 @@ fig.legend(handles=handles, loc="outside lower center", ncols=len(class_names))
 save_figure(
     fig,
     "shapes_and_masks.png",
+    caption="Generated images and their masks",
     alt=(
         "Six generated 64 by 64 images, each with one or two bright disks, squares or "
         "triangles on a dark, noisy gradient background, and below each its mask: "

@@ -81,7 +81,7 @@ mask_colours = ListedColormap(["#222222", "#e69f00", "#56b4e9", "#009e73"])
 # The first three test images, then the three with the most mislabelled pixels.
 wrong = np.sum(predicted != y_test, axis=(1, 2))
 shown = [0, 1, 2, *np.argsort(-wrong, kind="stable")[:3]]
-fig = Figure(figsize=(8, 4.6))
+fig = Figure(figsize=(5.6, 3.4))
 axes = fig.subplots(3, len(shown))
 for column, i in enumerate(shown):
     axes[0, column].imshow(x_test[i])
@@ -96,6 +96,7 @@ for row, label in enumerate(("image", "true mask", "predicted")):
 save_figure(
     fig,
     "predicted_masks.png",
+    caption="Held-out images, their true masks and the U-Net's masks",
     alt=(
         "Three rows for six held-out 32 by 32 images, the first three of the test set "
         "and the three with the most mislabelled pixels: the images, with bright "

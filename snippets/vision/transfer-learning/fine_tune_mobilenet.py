@@ -238,7 +238,7 @@ print(
 )
 
 use_style()
-fig = Figure(figsize=(8, 2.4))
+fig = Figure(figsize=(5.6, 1.9))
 axes = fig.subplots(2, 8)
 for j in range(8):
     for row, images in enumerate((clean_held_out, target)):
@@ -248,6 +248,7 @@ for j in range(8):
 save_figure(
     fig,
     "source_and_target.png",
+    caption="Held-out digits: clean (top) and as the target task shows them",
     alt=(
         "Eight held-out handwritten digits, labelled above: in the top row as the "
         "clean white on black digits of the source task, in the bottom row the same "

@@ -86,7 +86,7 @@ for layer, channels in chosen.items():
 # --8<-- [end:ascent]
 
 use_style()
-fig = Figure(figsize=(9, 4.6))
+fig = Figure(figsize=(5.6, 3.8))
 grid = fig.subplots(3, 8)
 rows = [
     ("conv_1", found["conv_1"], "found"),
@@ -96,14 +96,15 @@ rows = [
 for axes, (layer, images, kind) in zip(grid, rows, strict=True):
     for k, ax in enumerate(axes):
         ax.imshow(images[k, ..., 0], cmap="gray", vmin=0, vmax=1)
-        side = "" if layer == "conv_1" else (" (face)" if k < 4 else " (no face)")
-        ax.set_title(f"#{chosen[layer][k]}{side}", fontsize=8)
+        side = "" if layer == "conv_1" else ("\nface" if k < 4 else "\nno face")
+        ax.set_title(f"#{chosen[layer][k]}{side}")
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0].set_ylabel(f"{layer}\n{kind}", fontsize=9)
+    axes[0].set_ylabel(f"{layer}\n{kind}")
 save_figure(
     fig,
     "filters_by_gradient_ascent.png",
+    caption="Inputs found by gradient ascent, and the photos that excite each channel",
     alt=(
         "Three rows of eight 25 by 25 pixel grey images. Top row: inputs found by "
         "gradient ascent for eight channels of the first convolutional layer; most are "

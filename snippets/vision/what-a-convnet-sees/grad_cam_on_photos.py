@@ -111,7 +111,7 @@ for paint, value in [
 
 use_style()
 shown = range(5)
-fig = Figure(figsize=(8.5, 7.2))
+fig = Figure(figsize=(5.6, 4.1))
 grid = fig.subplots(4, len(shown))
 rows = [("scene", None), *heatmaps.items()]
 for axes, (name, maps) in zip(grid, rows, strict=True):
@@ -122,10 +122,12 @@ for axes, (name, maps) in zip(grid, rows, strict=True):
         ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0].set_ylabel(name.replace(", ", ",\n"), fontsize=9)
+    # Written across, not up: a row of small square images is shorter than its name.
+    axes[0].set_ylabel(name.replace(", ", ",\n"), rotation=0, ha="right", va="center")
 save_figure(
     fig,
     "grad_cam_scenes.png",
+    caption="Scenes, and their Grad-CAM heatmaps for each class and model",
     alt=(
         "Four rows of five 50 by 50 pixel scenes, each made of four held-out grey "
         "crops from the LFW subset: one face and three background patches. The first "

@@ -70,13 +70,13 @@ for layer in layers:
 # --8<-- [end:activations]
 
 use_style()
-fig = Figure(figsize=(8, 4.2))
+fig = Figure(figsize=(5.6, 3.4))
 grid = fig.subplots(2, 4)
 for row, (name, images, maps) in enumerate(
     [("face", face_crops, on_faces), ("background", background_crops, on_backgrounds)]
 ):
     grid[row, 0].imshow(images[0, ..., 0], cmap="gray", vmin=0, vmax=1)
-    grid[row, 0].set_title(f"held-out {name}", fontsize=9)
+    grid[row, 0].set_title(name)
     for ax, layer in zip(grid[row, 1:], layers, strict=True):
         channel = int(separation[layer].argmax())
         # One colour scale per channel for both rows, so their brightness compares.
@@ -85,13 +85,14 @@ for row, (name, images, maps) in enumerate(
             on_backgrounds[layer][0, ..., channel].max(),
         )
         ax.imshow(maps[layer][0, ..., channel], cmap="magma", vmin=0, vmax=top)
-        ax.set_title(f"{layer} #{channel}", fontsize=9)
+        ax.set_title(f"{layer}\n#{channel}")
 for ax in grid.flat:
     ax.set_xticks([])
     ax.set_yticks([])
 save_figure(
     fig,
     "activations_by_depth.png",
+    caption="A held-out face and background, and one channel's map at each depth",
     alt=(
         "Two rows: a held-out face crop and a held-out background crop, each followed "
         "by the activation map of the channel that best tells faces from background in "

@@ -76,8 +76,8 @@ print(
 # Show the clip with the most wrong frames among those the pooled prediction gets right.
 shown = int(np.argmax(np.where(clip_right, (~frame_right).sum(axis=1), -1)))
 use_style()
-fig = Figure(figsize=(9, 2.2))
-axes = fig.subplots(1, video.clips.shape[1])
+fig = Figure(figsize=(5.6, 3.6))
+axes = fig.subplots(2, video.clips.shape[1] // 2).ravel()
 for t, ax in enumerate(axes):
     ax.imshow(video.clips[shown, t, :, :, 0], cmap="gray", vmin=-0.5, vmax=1.5)
     guess = per_frame[shown, t].argmax()
@@ -86,12 +86,13 @@ for t, ax in enumerate(axes):
     )
     ax.set_axis_off()
 fig.suptitle(
-    f"A clip of the digit {video.labels[shown]}: per-frame guesses above each frame, "
+    f"A clip of the digit {video.labels[shown]}, with each frame's guess;\n"
     f"pooled over time: {per_clip[shown].argmax()}"
 )
 save_figure(
     fig,
     "clip_per_frame.png",
+    caption="An image model's guess for each frame of one clip",
     alt=(
         "Eight noisy 16x16 frames of one test digit moving across the canvas, each "
         "titled with the image model's guess for that frame, wrong guesses in red. The "

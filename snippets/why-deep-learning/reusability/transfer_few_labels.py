@@ -152,7 +152,7 @@ compare(names[0], names[1])
 compare(names[0], names[2])
 
 use_style()
-fig = Figure(figsize=(7, 4))
+fig = Figure(figsize=(5.6, 3.5))
 ax = fig.subplots()
 for name in names:
     ax.errorbar(
@@ -171,6 +171,7 @@ ax.legend()
 save_figure(
     fig,
     "transfer_few_labels.png",
+    caption="Test accuracy against labelled examples per class",
     alt=(
         "Test accuracy on digits 5-9 against the number of labelled examples per class "
         "(1, 3, 10, 30, log scale), with standard deviations over seeds, for three "

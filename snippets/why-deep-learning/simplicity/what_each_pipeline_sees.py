@@ -68,27 +68,28 @@ print(
 )
 
 use_style()
-fig = Figure(figsize=(10, 3.8), layout="constrained")
+fig = Figure(figsize=(5.6, 2.5), layout="constrained")
 axes = fig.subplots(2, 6)
 for row, name in enumerate(examples):
     # Each learned filter uses one intensity scale for both rows, so brightness is
     # comparable.
-    panels = [(examples[name], name, 1.0), (pictures[name], "HOG (6 px cells)", None)]
+    panels = [(examples[name], name, 1.0), (pictures[name], "HOG", None)]
     panels += [
         (
             maps[name][..., f],
-            f"learned filter {f}",
+            f"filter {f}",
             max(maps[n][..., f].max() for n in maps),
         )
         for f in shown
     ]
     for ax, (picture, title, top) in zip(axes[row], panels, strict=True):
         ax.imshow(picture, cmap="gray", vmin=0, vmax=top)
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title)
         ax.set_axis_off()
 save_figure(
     fig,
     "what_each_pipeline_sees.png",
+    caption="The image, its HOG features and four learned filters' maps",
     alt=(
         "Two rows: a 25 by 25 pixel face crop and a background crop from the LFW "
         "subset. Next to each image: its HOG visualisation, small star-shaped glyphs "

@@ -101,7 +101,7 @@ print(
 )
 
 use_style()
-fig = Figure(figsize=(7, 4))
+fig = Figure(figsize=(5.6, 3.5))
 ax = fig.subplots()
 for (name, curve), color in zip(curves.items(), ["C3", "C0"], strict=True):
     ax.plot(
@@ -120,6 +120,7 @@ ax.legend()
 save_figure(
     fig,
     "forgetting_and_replay.png",
+    caption="Accuracy on the old and the new task while training on the new one",
     alt=(
         "Test accuracy on the old task (digits 0 to 4, solid lines) and the new task "
         "(digits 5 to 9, dashed lines) over ten epochs of training on the new task, "
