@@ -4,8 +4,8 @@
 // figure's link. Without the script, or with a modified click (new tab), the link opens the file.
 // The enlarged image is as wide as the window allows, up to its own pixel width; on a narrow
 // screen at least half its pixel width (sharp on a phone's 2x or 3x screen), scrolling sideways,
-// so that its text reads at the size it has on a desktop. tests/test_browser.py opens and closes
-// one on every page with figures.
+// so that its text reads at the size it has on a desktop. tests/site/test_browser.py opens one
+// with Enter and closes it with Escape.
 (() => {
   let dialog;
   let opener = null;
