@@ -97,7 +97,8 @@ def test_the_glossary_lists_only_acronyms_the_pages_use() -> None:
 def test_reference_pages_rank_below_the_pages_that_explain() -> None:
     """The bibliography and every API reference page name each concept too (in titles, and
     mkdocstrings gives every function a heading), so they lower their search rank and the
-    content page that explains a word comes first (tests/site/test_browser.py checks ten queries)."""
+    content page that explains a word comes first (tests/site/test_browser.py checks ten
+    queries)."""
     listed = [ROOT / "docs" / "research" / "bibliography.md"]
     listed += sorted((ROOT / "docs" / "reference").glob("*.md"))
     unranked = []
