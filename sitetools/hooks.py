@@ -199,7 +199,7 @@ def on_files(files: Files, config: Any) -> Files:
     _state["pending_notebooks"] = set()
     jupyter = config.plugins.get("mkdocs-jupyter")
     if _state["placeholders"] and jupyter is not None:
-        executed = notebooks.cache_dir(root)
+        executed = _executed_dir(jupyter)
         if any(notebooks.cached(s, cache_dir=executed) is None for s in notebooks.sources(root)):
             # mkdocs-jupyter keys its cache on the walkthrough's source alone: a notebook shown
             # without outputs (on_pre_page) must not be kept as its rendering.
@@ -258,7 +258,7 @@ def on_pre_page(page: Any, config: Any, files: Files) -> Any:
     if jupyter is None or not page.file.src_uri.endswith("/" + notebooks.SOURCE_NAME):
         return page
     source = page.file.abs_src_path
-    cache_dir = Path(jupyter.config["cache_dir"]) / "executed"
+    cache_dir = _executed_dir(jupyter)
     where = f"docs/{page.file.src_uri}"
     render = page.render
 
@@ -266,9 +266,9 @@ def on_pre_page(page: Any, config: Any, files: Files) -> Any:
         executed = notebooks.cached(Path(source), cache_dir=cache_dir)
         if executed is None and _state.get("placeholders"):
             # make serve: shown without outputs until `python -m sitetools.notebooks run`
-            # (in the background, after the snippets) has run it; serving does not wait.
+            # (in the background, beside the snippets) has run it; serving does not wait.
             executed = _unexecuted(Path(source), cache_dir)
-            _state.setdefault("pending_notebooks", set()).add(page.file.src_uri)
+            _state["pending_notebooks"].add(page.file.src_uri)
         elif executed is None:
             try:
                 executed = notebooks.execute(Path(source), cache_dir=cache_dir, where=where)
@@ -282,6 +282,12 @@ def on_pre_page(page: Any, config: Any, files: Files) -> Any:
 
     page.render = render_executed
     return page
+
+
+def _executed_dir(jupyter: Any) -> Path:
+    """The executed walkthroughs' folder, under the cache folder on_config gave mkdocs-jupyter
+    (`notebooks.cache_dir`), without hashing dlcv again."""
+    return Path(jupyter.config["cache_dir"]) / "executed"
 
 
 def _unexecuted(source: Path, cache_dir: Path) -> Path:

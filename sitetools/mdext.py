@@ -208,14 +208,15 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
     def expand(self, text: str, context: PageContext, settings: dict[str, Any]) -> str:
         root, page = context.root, context.page
         where = f"docs/{page}"
-        cache = Path(settings["cache"]).resolve() if settings["cache"] else None
-        keys = snippets.CacheKeys(root, cache or root / ".cache" / "snippets")
         series = _series(root)
 
         # The build's snapshot of the results (sitetools/hooks.py), when it hands one over: a
         # result saved while the build runs (make serve) waits for the next build, whose files
         # include its figures and download; without one, the cache is read.
         snapshot = settings["results"] if isinstance(settings["results"], dict) else None
+        if snapshot is None:
+            cache = Path(settings["cache"]).resolve() if settings["cache"] else None
+            keys = snippets.CacheKeys(root, cache or root / ".cache" / "snippets")
 
         def render_snippet(name: str, section: str | None, code: str) -> str:
             if snapshot is not None:

@@ -16,8 +16,9 @@ by ``python -m sitetools.notebooks sync``: the site serves that file for downloa
 A test fails when the two drift apart.
 
 Under ``make serve`` a walkthrough that has not run yet is shown without outputs, under a
-placeholder, while ``python -m sitetools.notebooks run`` executes it in the background (after
-the snippets): the served site does not wait for the notebooks, and fills in when they finish.
+placeholder, while ``python -m sitetools.notebooks run`` executes it in the background (beside
+the snippets, at a lower priority): the served site does not wait for the notebooks, and
+fills in when they finish.
 
 Command line::
 
@@ -440,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_all(root: Path) -> int:
-    """Execute every walkthrough not cached yet (what `make serve` does after the snippets)."""
+    """Execute every walkthrough not cached yet (what `make serve` runs beside the snippets)."""
     folder = cache_dir(root)
     failed = 0
     for source in sources(root):
