@@ -55,7 +55,6 @@ __all__ = [
 ]
 
 DTYPES = ("float32", "float16", "bfloat16", "float64")
-KINDS = ("matmul", "conv2d", "bandwidth")
 
 # Each timed call runs the operation often enough to last about this long, so the
 # fixed cost of one call (tens to hundreds of microseconds) stays a small fraction
@@ -461,17 +460,12 @@ def run_benchmarks(
     conv_size, conv_batch, conv_channels = (28, 4, 32) if quick else (56, 8, 64)
     mebibytes = 32 if quick else 256
 
+    # What every timing shares; each adds its own size and dtype.
+    timed: dict[str, Any] = {"repeats": repeats, "warmup": warmup, "device": device}
     timings: list[tuple[str, Callable[[], Measurement]]] = []
     for dtype in dtypes:
         for n in sizes:
-            matmul = partial(
-                time_matmul,
-                n,
-                dtype=dtype,
-                repeats=repeats,
-                warmup=warmup,
-                device=device,
-            )
+            matmul = partial(time_matmul, n, dtype=dtype, **timed)
             timings.append((f"matmul {dtype} n={n}", matmul))
     for dtype in dtypes:
         conv2d = partial(
@@ -480,15 +474,12 @@ def run_benchmarks(
             batch=conv_batch,
             channels=conv_channels,
             dtype=dtype,
-            repeats=repeats,
-            warmup=warmup,
-            device=device,
+            **timed,
         )
         timings.append((f"conv2d {dtype}", conv2d))
-    bandwidth = partial(
-        measure_bandwidth, mebibytes, repeats=repeats, warmup=warmup, device=device
+    timings.append(
+        ("bandwidth float32", partial(measure_bandwidth, mebibytes, **timed))
     )
-    timings.append(("bandwidth float32", bandwidth))
 
     measurements, skipped = [], []
     unsupported = (
