@@ -119,12 +119,15 @@ def _check_boxes(boxes: Any, name: str, box_format: str) -> np.ndarray:
     return array
 
 
+# "xyxy" and "yxyx" hold the same corners in another column order, and swapping x and
+# y twice changes nothing: one reordering converts either way.
+_CORNER_ORDER = {"xyxy": [0, 1, 2, 3], "yxyx": [1, 0, 3, 2]}
+
+
 def _to_xyxy(boxes: np.ndarray, source: str) -> np.ndarray:
+    if source in _CORNER_ORDER:
+        return boxes[:, _CORNER_ORDER[source]]  # indexing with a list copies
     a, b, c, d = boxes.T
-    if source == "xyxy":
-        return np.array(boxes, copy=True)
-    if source == "yxyx":
-        return np.stack([b, a, d, c], axis=1)
     if source == "xywh":
         return np.stack([a, b, a + c, b + d], axis=1)
     # center_xywh
@@ -132,11 +135,9 @@ def _to_xyxy(boxes: np.ndarray, source: str) -> np.ndarray:
 
 
 def _from_xyxy(boxes: np.ndarray, target: str) -> np.ndarray:
+    if target in _CORNER_ORDER:
+        return boxes[:, _CORNER_ORDER[target]]
     x1, y1, x2, y2 = boxes.T
-    if target == "xyxy":
-        return np.array(boxes, copy=True)
-    if target == "yxyx":
-        return np.stack([y1, x1, y2, x2], axis=1)
     if target == "xywh":
         return np.stack([x1, y1, x2 - x1, y2 - y1], axis=1)
     # center_xywh
