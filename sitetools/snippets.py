@@ -42,7 +42,6 @@ show the CPU time, which does not depend on what else ran beside it.
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -63,6 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from sitetools import _process, install
+from sitetools._cli import command_parser
 
 __all__ = [
     "Result",
@@ -973,8 +973,20 @@ def run_all(
             started.append(made)
         return made
 
-    def run_logged(path: Path, **kwargs: Any) -> Result:
-        if not kwargs["fresh"]:
+    # What every snippet's `run_one` shares; `run_logged` adds `fresh` and `warm`.
+    shared: dict[str, Any] = {
+        "root": root,
+        "python": python,
+        "cache_root": cache_root,
+        "keys": keys,
+        "provenance": provenance,
+        "check_budget": check_budget,
+        "sharing": sharing,
+        "processes": processes,
+    }
+
+    def run_logged(path: Path) -> Result:
+        if not fresh:
             cached = cached_result(path, keys=keys)
             if cached is not None:
                 return cached
@@ -984,13 +996,13 @@ def run_all(
             if zygote is not None:
                 try:
                     zygote.wait_ready()
-                    return run_one(path, **{**kwargs, "fresh": True, "warm": zygote})
+                    return run_one(path, **shared, fresh=True, warm=zygote)
                 except _process.WarmError as exc:
                     log(f"  {keys.name(path)}: {exc}; running it and the rest in fresh Pythons")
                     use_warm[0] = False
                     zygote.close()
                     zygote = None
-            return run_one(path, **{**kwargs, "fresh": True})
+            return run_one(path, **shared, fresh=True)
         finally:
             if zygote is not None:
                 idle.put(zygote)
@@ -999,19 +1011,7 @@ def run_all(
     try:
         with _terminate_as_exit():
             futures = {
-                pool.submit(
-                    run_logged,
-                    path,
-                    root=root,
-                    python=python,
-                    cache_root=cache_root,
-                    keys=keys,
-                    provenance=provenance,
-                    fresh=fresh,
-                    check_budget=check_budget,
-                    sharing=sharing,
-                    processes=processes,
-                ): path
+                pool.submit(run_logged, path): path
                 for path in _start_order(snippets, longest_first=longest_first)
             }
             for future in concurrent.futures.as_completed(futures):
@@ -1224,11 +1224,7 @@ def summarize(results: Sequence[Result]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m sitetools.snippets",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("sitetools.snippets", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run snippets (all, or those a path/page/section selects)")
     run.add_argument("selectors", nargs="*", help="snippet path, page or section under snippets/")
