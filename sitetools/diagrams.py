@@ -21,11 +21,12 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import html
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from sitetools._cli import command_parser
 
 __all__ = ["DIAGRAMS", "FLOAT_FORMATS", "GPU_MEMORY", "check", "write"]
 
@@ -317,7 +318,7 @@ def write(root: Path) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sitetools.diagrams", description=__doc__)
+    parser = command_parser("sitetools.diagrams", __doc__)
     parser.add_argument("--check", action="store_true", help="write nothing; fail on a stale file")
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
     args = parser.parse_args(argv)

@@ -15,7 +15,6 @@ builds the whole site.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -24,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sitetools import snippets
+from sitetools._cli import command_parser
 from sitetools.markup import page_url, snippet_embeds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +108,7 @@ def preview(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sitetools.preview", description=__doc__)
+    parser = command_parser("sitetools.preview", __doc__)
     parser.add_argument("page", help="the page, as section/page (docs/section/page.md)")
     parser.add_argument("--cached", action="store_true", help="reuse cached snippet results")
     parser.add_argument(

@@ -23,7 +23,6 @@ Everything is offline: the wheel is built with ``pip wheel --no-deps --no-build-
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import os
@@ -34,6 +33,8 @@ import sysconfig
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from sitetools._cli import command_parser
 
 __all__ = ["ReaderEnvError", "ensure", "reader_python"]
 
@@ -243,11 +244,7 @@ def ensure(root: Path, *, log: bool = False) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m sitetools.reader_env",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("sitetools.reader_env", __doc__)
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
     args = parser.parse_args(argv)
     try:
