@@ -23,31 +23,19 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras
 import numpy as np
 import tensorflow as tf
+from _digits_training import make_convnet, train_steps_per_second
 
 from dlcv.data import check_shards, load_digits_images, read_shards, write_shards
 from dlcv.hardware import describe_hardware, format_hardware
-from dlcv.training import train
 
 TARGET = 0.9
-
-
-def make_model() -> keras.Model:
-    return keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(10),
-        ]
-    )
 
 
 def grown_digits(times: int) -> tuple[np.ndarray, np.ndarray]:
@@ -63,22 +51,6 @@ def grown_digits(times: int) -> tuple[np.ndarray, np.ndarray]:
     noisy = np.clip(shifted + rng.normal(0, 0.05, shifted.shape), 0, 1).astype(np.float32)
     order = rng.permutation(len(images) * times)
     return np.concatenate([images, noisy])[order], np.tile(labels, times)[order]
-
-
-def steps_per_second(data: tf.data.Dataset, *, epochs: int, batch: int) -> float:
-    keras.utils.set_random_seed(0)
-    history = train(
-        make_model(),
-        data,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        optimizer=keras.optimizers.Adam(1e-3),
-        epochs=epochs,
-        global_batch_size=batch,
-        accuracy=False,
-        verbose=0,
-    )
-    later = history.epochs[1:]
-    return sum(row["steps"] for row in later) / sum(row["seconds"] for row in later)
 
 
 def pipeline_images_per_second(data: tf.data.Dataset, *, batch: int) -> float:
@@ -122,10 +94,13 @@ def main() -> int:
         f"(the first left out), {args.repeats} repeats"
     )
 
+    steps_per_second = partial(
+        train_steps_per_second, make_convnet, epochs=args.epochs, batch=args.batch
+    )
     memory_rates, stream_rates, pipeline_rates = [], [], []
     for repeat in range(args.repeats):  # interleaved, so drift in machine load hits both alike
-        memory_rates.append(steps_per_second(in_memory, epochs=args.epochs, batch=args.batch))
-        stream_rates.append(steps_per_second(streamed, epochs=args.epochs, batch=args.batch))
+        memory_rates.append(steps_per_second(in_memory))
+        stream_rates.append(steps_per_second(streamed))
         pipeline_rates.append(pipeline_images_per_second(streamed, batch=args.batch))
         print(
             f"repeat {repeat + 1}: in memory {memory_rates[-1]:7.1f} steps/s   streamed "

@@ -20,6 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 import tensorflow as tf
+from _digits_training import make_convnet, train_steps_per_second
 
 import dlcv
 
@@ -27,17 +28,7 @@ BATCH = 64
 
 
 def make_model() -> keras.Model:
-    return keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
-            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(64, activation="relu"),
-            keras.layers.Dense(10),
-        ]
-    )
+    return make_convnet(convs=2, hidden=64)
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -68,20 +59,7 @@ def run_fit(data: tf.data.Dataset, epochs: int) -> float:
 
 
 def run_dlcv(data: tf.data.Dataset, epochs: int) -> float:
-    keras.utils.set_random_seed(0)
-    model = make_model()
-    history = dlcv.train(
-        model,
-        data,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        optimizer=keras.optimizers.Adam(1e-3),
-        epochs=epochs,
-        global_batch_size=BATCH,
-        accuracy=False,
-        verbose=0,
-    )
-    later = history.epochs[1:]
-    return sum(row["steps"] for row in later) / sum(row["seconds"] for row in later)
+    return train_steps_per_second(make_model, data, epochs=epochs, batch=BATCH)
 
 
 def main() -> None:
