@@ -67,8 +67,10 @@ from .hardware import (
     setup_hardware as setup_hardware,
 )
 from .interpret import (
+    FaceClassifier as FaceClassifier,
     grad_cam as grad_cam,
     overlay_heatmap as overlay_heatmap,
+    train_face_classifier as train_face_classifier,
     upsample_heatmap as upsample_heatmap,
     visualize_filter as visualize_filter,
 )
