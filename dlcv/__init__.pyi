@@ -111,7 +111,12 @@ from .segmentation import (
     mask_iou as mask_iou,
     pixel_confusion_matrix as pixel_confusion_matrix,
 )
-from .training import History as History, evaluate as evaluate, train as train
+from .training import (
+    History as History,
+    digits_mlp as digits_mlp,
+    evaluate as evaluate,
+    train as train,
+)
 from .video import (
     MovingClips as MovingClips,
     apply_per_frame as apply_per_frame,

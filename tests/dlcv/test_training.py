@@ -565,3 +565,37 @@ def test_workers_disagreeing_on_the_restored_checkpoint_are_detected() -> None:
     assert not agree([0, 0, 0], totals, squares, 2)
     # Epochs 1 and 3 average to 2: the squares still tell them apart.
     assert not agree([1, 2, 0], [2, 4, 0], [2, 10, 0], 2)
+
+
+# --- The small digit classifier -----------------------------------------------------------
+
+
+def test_digits_mlp_is_compiled_and_learns_the_digits():
+    from dlcv.data import load_digits_images, split_train_test
+
+    keras.utils.set_random_seed(0)
+    model = training.digits_mlp(10, hidden=32, learning_rate=1e-2)
+    assert [type(layer).__name__ for layer in model.layers] == ["Flatten", "Dense", "Dense"]
+    assert model.layers[1].units == 32 and model.layers[2].units == 10
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-2)
+    x_train, x_test, y_train, y_test = split_train_test(*load_digits_images(), seed=0)
+    model.fit(x_train, y_train, epochs=5, batch_size=32, verbose=0)
+    probabilities = model.predict(x_test, verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    # Ten classes: chance is 0.1.
+    assert np.mean(probabilities.argmax(axis=1) == y_test) > 0.8
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"classes": 0}, ValueError, r"`classes`.*Received: classes=0"),
+        ({"classes": 2.0}, TypeError, r"`classes`.*Received: classes=2.0"),
+        ({"hidden": -1}, ValueError, r"`hidden`.*Received: hidden=-1"),
+        ({"learning_rate": 0.0}, ValueError, r"`learning_rate`.*Received: learning_rate=0.0"),
+        ({"learning_rate": "fast"}, TypeError, r"`learning_rate`.*Received: learning_rate="),
+    ],
+)
+def test_digits_mlp_rejects_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        training.digits_mlp(**kwargs)
