@@ -43,6 +43,7 @@ from .data import (
     read_shards as read_shards,
     scan_image_folder as scan_image_folder,
     split_train_test as split_train_test,
+    split_train_val_test as split_train_val_test,
     write_shards as write_shards,
 )
 from .detection import (

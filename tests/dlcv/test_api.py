@@ -100,6 +100,7 @@ EXPECTED = [
     "scan_image_folder",
     "setup_hardware",
     "split_train_test",
+    "split_train_val_test",
     "time_conv2d",
     "time_matmul",
     "train",
