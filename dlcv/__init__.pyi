@@ -63,6 +63,7 @@ from .hardware import (
     Setup as Setup,
     describe_hardware as describe_hardware,
     format_hardware as format_hardware,
+    local_tf_configs as local_tf_configs,
     pick_precision as pick_precision,
     pick_strategy as pick_strategy,
     setup_hardware as setup_hardware,

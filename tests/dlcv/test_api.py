@@ -71,6 +71,7 @@ EXPECTED = [
     "grad_cam",
     "layer_outputs",
     "load_digits_images",
+    "local_tf_configs",
     "make_anchors",
     "make_batches",
     "make_clip_dataset",

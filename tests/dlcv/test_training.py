@@ -6,7 +6,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 import tensorflow as tf
 
 from dlcv import _checkpoints, training
+from dlcv.hardware import local_tf_configs
 
 WORKER = Path(__file__).parents[1] / "helpers" / "train_worker.py"
 
@@ -212,21 +212,9 @@ def test_resume_after_sigkill_ends_where_an_uninterrupted_run_ends(tmp_path: Pat
         np.testing.assert_array_equal(ref["losses"], got["losses"])
 
 
-def _free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def _two_workers(tmp_path: Path, epochs: int) -> list[subprocess.Popen[str]]:
     """Two MultiWorkerMirroredStrategy workers on loopback, each given its own (unshared)
     checkpoint folder, tmp_path / "ckpt0" and tmp_path / "ckpt1"."""
-    ports = _free_ports(2)
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     return [
         _worker(
             tmp_path / f"worker{i}.npz",
@@ -237,11 +225,9 @@ def _two_workers(tmp_path: Path, epochs: int) -> list[subprocess.Popen[str]]:
             "--multi-worker",
             "--checkpoint-dir",
             str(tmp_path / f"ckpt{i}"),
-            env=_env(
-                TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
-            ),
+            env=_env(TF_CONFIG=tf_config),
         )
-        for i in range(2)
+        for i, tf_config in enumerate(local_tf_configs(2))
     ]
 
 
