@@ -115,6 +115,7 @@ from .segmentation import (
 )
 from .training import (
     History as History,
+    digits_convnet as digits_convnet,
     digits_mlp as digits_mlp,
     evaluate as evaluate,
     train as train,

@@ -60,6 +60,7 @@ EXPECTED = [
     "count_parameters",
     "describe_hardware",
     "dice_coefficient",
+    "digits_convnet",
     "digits_mlp",
     "estimate_cpu_peak",
     "evaluate",

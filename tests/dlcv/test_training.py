@@ -585,3 +585,44 @@ def test_digits_mlp_is_compiled_and_learns_the_digits():
 def test_digits_mlp_rejects_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         training.digits_mlp(**kwargs)
+
+
+@pytest.mark.parametrize("softmax", [False, True])
+def test_digits_convnet_gives_ten_logits_or_float32_probabilities(softmax):
+    model = training.digits_convnet(6, softmax=softmax)
+    assert model.layers[0].filters == 6 and model.layers[0].padding == "same"
+    images = np.random.default_rng(0).random((3, 8, 8, 1)).astype("float32")
+    out = keras.ops.convert_to_numpy(model(images))
+    assert out.shape == (3, 10)
+    if softmax:
+        assert model.layers[-1].dtype_policy.compute_dtype == "float32"
+        np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+        assert np.all(out > 0)
+    else:
+        # Logits: the last layer is the dense one, and nothing bounds its outputs to sum to 1.
+        assert isinstance(model.layers[-1], keras.layers.Dense)
+
+
+def test_digits_convnet_keeps_its_softmax_in_float32_under_mixed_precision():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = training.digits_convnet(softmax=True)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert model.layers[0].compute_dtype == "bfloat16"
+    assert model.layers[-1].compute_dtype == "float32"
+    out = model(np.zeros((1, 8, 8, 1), "float32"))
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"filters": 0}, ValueError, r"`filters`.*Received: filters=0"),
+        ({"filters": "16"}, TypeError, r"`filters`.*Received: filters='16'"),
+        ({"softmax": 1}, TypeError, r"`softmax` must be True or False. Received: softmax=1"),
+    ],
+)
+def test_digits_convnet_rejects_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        training.digits_convnet(**kwargs)
