@@ -43,6 +43,7 @@ from .data import (
     read_shards as read_shards,
     scan_image_folder as scan_image_folder,
     split_train_test as split_train_test,
+    split_train_val_test as split_train_val_test,
     write_shards as write_shards,
 )
 from .detection import (
@@ -62,13 +63,16 @@ from .hardware import (
     Setup as Setup,
     describe_hardware as describe_hardware,
     format_hardware as format_hardware,
+    local_tf_configs as local_tf_configs,
     pick_precision as pick_precision,
     pick_strategy as pick_strategy,
     setup_hardware as setup_hardware,
 )
 from .interpret import (
+    FaceClassifier as FaceClassifier,
     grad_cam as grad_cam,
     overlay_heatmap as overlay_heatmap,
+    train_face_classifier as train_face_classifier,
     upsample_heatmap as upsample_heatmap,
     visualize_filter as visualize_filter,
 )
@@ -109,7 +113,13 @@ from .segmentation import (
     mask_iou as mask_iou,
     pixel_confusion_matrix as pixel_confusion_matrix,
 )
-from .training import History as History, evaluate as evaluate, train as train
+from .training import (
+    History as History,
+    digits_convnet as digits_convnet,
+    digits_mlp as digits_mlp,
+    evaluate as evaluate,
+    train as train,
+)
 from .video import (
     MovingClips as MovingClips,
     apply_per_frame as apply_per_frame,

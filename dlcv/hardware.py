@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import platform
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ __all__ = [
     "Setup",
     "describe_hardware",
     "format_hardware",
+    "local_tf_configs",
     "pick_precision",
     "pick_strategy",
     "setup_hardware",
@@ -346,6 +348,52 @@ def _workers_in_tf_config() -> int:
         ) from exc
     cluster = config.get("cluster", {})
     return len(cluster.get("worker", [])) + len(cluster.get("chief", []))
+
+
+def local_tf_configs(workers: int) -> list[str]:
+    """`TF_CONFIG` values for a cluster of `workers` processes on this machine.
+
+    `MultiWorkerMirroredStrategy` learns the cluster from the `TF_CONFIG` environment
+    variable: JSON that lists the address of every worker and names this process's
+    task. To try it on one machine, start `workers` processes and give the i-th the
+    i-th value returned here: all name the same cluster, one worker per port on
+    127.0.0.1, and each its own index. The ports are ones the operating system
+    reported free when asked; another program may take one before the workers start.
+
+    Args:
+        workers: the number of worker processes, 1 or more.
+
+    Returns:
+        One JSON string per worker, in task-index order.
+
+    Raises:
+        TypeError: if `workers` is not an integer.
+        ValueError: if `workers` is below 1.
+
+    Examples:
+        >>> configs = local_tf_configs(2)
+        >>> [json.loads(config)["task"] for config in configs]
+        [{'type': 'worker', 'index': 0}, {'type': 'worker', 'index': 1}]
+        >>> len(set(json.loads(configs[0])["cluster"]["worker"]))
+        2
+
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
+    """
+    workers = check_positive_int(workers, "workers")
+    # Every socket stays bound until all ports are read, so no port is handed out twice.
+    sockets = [socket.socket() for _ in range(workers)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        ports = [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    return [
+        json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+        for index in range(workers)
+    ]
 
 
 def pick_strategy(

@@ -13,6 +13,9 @@ epoch, and the checkpoint holds the model's and optimizer's variables (random-nu
 state included), the position in the epoch and the running metric sums. A run killed at
 any moment restarts from its last complete checkpoint and ends where an uninterrupted
 run would have ended.
+
+`digits_mlp` and `digits_convnet` build the small classifiers for scikit-learn's 8x8
+digits that several pages train as a starting point.
 """
 
 from __future__ import annotations
@@ -29,9 +32,13 @@ import keras
 import tensorflow as tf
 
 from dlcv import _checkpoints
-from dlcv._validation import check_non_negative_int, check_positive_int
+from dlcv._validation import (
+    check_non_negative_int,
+    check_positive_int,
+    check_positive_number,
+)
 
-__all__ = ["History", "evaluate", "train"]
+__all__ = ["History", "digits_convnet", "digits_mlp", "evaluate", "train"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -676,3 +683,106 @@ def train(
         if checkpoints is not None
         else (),
     )
+
+
+def digits_mlp(
+    classes: int = 10, *, hidden: int = 64, learning_rate: float = 3e-3
+) -> keras.Model:
+    """Build a compiled one-hidden-layer classifier for 8x8 single-channel digits.
+
+    The input, (8, 8, 1) as `dlcv.load_digits_images` returns it, is flattened and fed
+    to a dense ReLU layer of `hidden` units and a dense softmax layer of `classes`
+    units. It is compiled with Adam at `learning_rate` and sparse categorical
+    cross-entropy (labels are class indices), ready for `fit` or `train_on_batch`.
+    The weights start from Keras's global random state: call
+    `keras.utils.set_random_seed` first for a repeatable model.
+
+    Args:
+        classes: the number of classes, the output layer's width. Defaults to 10.
+        hidden: the number of hidden units. Defaults to 64.
+        learning_rate: Adam's learning rate. Defaults to 3e-3.
+
+    Returns:
+        A compiled `keras.Sequential` model from (batch, 8, 8, 1) images to (batch,
+        classes) probabilities.
+
+    Raises:
+        TypeError: if `classes` or `hidden` is not an integer, or `learning_rate` not a
+            number.
+        ValueError: if `classes`, `hidden` or `learning_rate` is not positive.
+
+    Examples:
+        >>> import numpy as np
+        >>> model = digits_mlp(3, hidden=8)
+        >>> model.predict(np.zeros((2, 8, 8, 1)), verbose=0).shape
+        (2, 3)
+        >>> model.loss
+        'sparse_categorical_crossentropy'
+
+    See: [Versatility](../why-deep-learning/versatility.md)
+    """
+    classes = check_positive_int(classes, "classes")
+    hidden = check_positive_int(hidden, "hidden")
+    learning_rate = check_positive_number(learning_rate, "learning_rate")
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dense(classes, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+    )
+    return model
+
+
+def digits_convnet(filters: int = 16, *, softmax: bool = False) -> keras.Model:
+    """Build a one-convolution classifier for 8x8 single-channel digits, uncompiled.
+
+    A 3x3 convolution of `filters` channels ("same" padding, ReLU), 2x2 max pooling, and
+    a dense layer of 10 outputs over the flattened maps: logits, or, with `softmax`,
+    probabilities from a softmax layer that computes in float32 whatever the global
+    dtype policy, so that the loss stays stable under mixed precision. Build it inside
+    a `tf.distribute` strategy's scope to train it under that strategy, and pass it to
+    `dlcv.train`. The weights start from Keras's global random state.
+
+    Args:
+        filters: the number of convolution channels. Defaults to 16.
+        softmax: end with a float32 softmax layer (for a loss on probabilities) rather
+            than with the logits. Defaults to False.
+
+    Returns:
+        A `keras.Sequential` model from (batch, 8, 8, 1) images to (batch, 10) logits
+        or probabilities.
+
+    Raises:
+        TypeError: if `filters` is not an integer or `softmax` not `True` or `False`.
+        ValueError: if `filters` is not positive.
+
+    Examples:
+        >>> import numpy as np
+        >>> model = digits_convnet(4, softmax=True)
+        >>> probabilities = model.predict(np.zeros((2, 8, 8, 1)), verbose=0)
+        >>> probabilities.shape, str(probabilities.dtype)
+        ((2, 10), 'float32')
+
+    See: [Scaling out: many devices, many machines](../hardware/scaling-out.md)
+    """
+    filters = check_positive_int(filters, "filters")
+    if not isinstance(softmax, bool):
+        raise TypeError(
+            f"`softmax` must be True or False. Received: softmax={softmax!r}"
+        )
+    layers = [
+        keras.Input((8, 8, 1)),
+        keras.layers.Conv2D(filters, 3, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10),
+    ]
+    if softmax:
+        layers.append(keras.layers.Activation("softmax", dtype="float32"))
+    return keras.Sequential(layers)

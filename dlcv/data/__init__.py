@@ -19,6 +19,7 @@ from dlcv.data.arrays import (
     make_batches,
     make_dataset,
     split_train_test,
+    split_train_val_test,
 )
 from dlcv.data.folders import (
     ImageFolder,
@@ -51,5 +52,6 @@ __all__ = [
     "read_shards",
     "scan_image_folder",
     "split_train_test",
+    "split_train_val_test",
     "write_shards",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "make_batches",
     "make_dataset",
     "split_train_test",
+    "split_train_val_test",
 ]
 
 
@@ -74,8 +75,16 @@ def load_digits_images(
     # --8<-- [end:load_digits_images]
 
 
-def _check_stratifiable(labels: np.ndarray, test_fraction: float) -> None:
-    """Raise, naming our arguments, where scikit-learn's stratified split would fail."""
+def _check_stratifiable(
+    labels: np.ndarray,
+    test_fraction: float,
+    name: str = "test_fraction",
+    part: str = "testing",
+) -> None:
+    """Raise, naming our arguments, where scikit-learn's stratified split would fail.
+
+    `name` is the argument that holds `test_fraction`, `part` what the split-off part is
+    for."""
     # By rows, so one-hot labels count as the classes they encode, as
     # scikit-learn counts them.
     classes, counts = np.unique(labels, axis=0, return_counts=True)
@@ -91,9 +100,9 @@ def _check_stratifiable(labels: np.ndarray, test_fraction: float) -> None:
     train = len(labels) - test
     if min(test, train) < len(classes):
         raise ValueError(
-            f"`test_fraction` must leave room for each of the {len(classes)} classes "
-            f"in both parts. Received: test_fraction={test_fraction}, which splits "
-            f"{len(labels)} examples into {train} for training and {test} for testing"
+            f"`{name}` must leave room for each of the {len(classes)} classes "
+            f"in both parts. Received: {name}={test_fraction}, which splits "
+            f"{len(labels)} examples into {train} for training and {test} for {part}"
         )
 
 
@@ -143,6 +152,64 @@ def split_train_test(
         images, labels, test_size=test_fraction, random_state=seed, stratify=labels
     )
     return x_train, x_test, y_train, y_test
+
+
+def split_train_val_test(
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    val_fraction: float = 0.25,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split images and labels into training, validation and test sets with the same
+    class proportions.
+
+    `split_train_test` applied twice: the test set is set aside first, then the
+    validation set is split off what remains, so `val_fraction` is a share of the
+    examples left after the test set, not of all of them.
+
+    Args:
+        images: the examples, first axis indexing them.
+        labels: one class label per example.
+        val_fraction: the share of the examples left after the test set to hold out
+            for validation. Defaults to 0.25.
+        test_fraction: the share of all examples to hold out for testing. Defaults to
+            0.25.
+        seed: the seed of both random splits; the same seed gives the same split.
+            Defaults to 0.
+
+    Returns:
+        A tuple `(x_train, x_val, x_test, y_train, y_val, y_test)`.
+
+    Raises:
+        TypeError: if `val_fraction` or `test_fraction` is not a number or `seed` not
+            an integer.
+        ValueError: if `labels` is not as long as `images` or has a class with fewer
+            than two examples in a part to split, a fraction is not strictly between 0
+            and 1 or leaves a part too small to hold every class, or `seed` is
+            negative or above 2**32 - 1.
+
+    Examples:
+        >>> images, labels = load_digits_images()
+        >>> parts = split_train_val_test(images, labels, val_fraction=0.3)
+        >>> [len(x) for x in parts[:3]]
+        [942, 405, 450]
+
+    See: [Generalization](../fundamentals/generalization.md)
+    """
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    check_same_length(images, "images", labels, "labels")
+    val_fraction = check_fraction(val_fraction, "val_fraction")
+    x_rest, x_test, y_rest, y_test = split_train_test(
+        images, labels, test_fraction=test_fraction, seed=seed
+    )
+    _check_stratifiable(y_rest, val_fraction, "val_fraction", "validation")
+    x_train, x_val, y_train, y_val = split_train_test(
+        x_rest, y_rest, test_fraction=val_fraction, seed=seed
+    )
+    return x_train, x_val, x_test, y_train, y_val, y_test
 
 
 def make_dataset(

@@ -62,25 +62,10 @@ for n in (256, 512, 1024):
 setup = dlcv.setup_hardware()
 images, labels = dlcv.load_digits_images()
 x_train, x_test, y_train, y_test = dlcv.split_train_test(images, labels, seed=0)
-
-
-def build_model() -> keras.Model:
-    return keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(10),
-            keras.layers.Activation("softmax", dtype="float32"),  # a float32 loss, any policy
-        ]
-    )
-
-
 checkpoints = tempfile.mkdtemp()
 for epochs in (2, 4):  # the second call resumes after epoch 2 instead of starting over
     with setup.strategy.scope():
-        model = build_model()
+        model = dlcv.digits_convnet(softmax=True)  # its softmax in float32, any policy
         optimizer = keras.optimizers.Adam(1e-2)
     history = dlcv.train(
         model,

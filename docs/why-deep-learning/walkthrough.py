@@ -42,15 +42,7 @@ x_train, x_test, y_train, y_test = dlcv.split_train_test(images, labels, seed=0)
 paths = dlcv.write_shards(x_train, y_train, folder / "train", examples_per_shard=200)
 print(f"{len(x_train)} examples in {len(paths)} shards:", ", ".join(p.name for p in paths[:3]), "…")
 
-model = keras.Sequential(
-    [
-        keras.Input((8, 8, 1)),
-        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(),
-        keras.layers.Dense(10),
-    ]
-)
+model = dlcv.digits_convnet()  # one 3x3 convolution, pooling, a dense layer: logits
 loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 history = dlcv.train(
     model,

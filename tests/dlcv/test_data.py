@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from dlcv.data import load_digits_images, make_dataset, split_train_test
+from dlcv.data import (
+    load_digits_images,
+    make_dataset,
+    split_train_test,
+    split_train_val_test,
+)
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +88,41 @@ def test_split_names_test_fraction_when_a_part_cannot_hold_every_class(digits):
         split_train_test(images[:100], labels[:100], test_fraction=0.05)
     with pytest.raises(ValueError, match="`test_fraction` must leave room"):
         split_train_test(images[:100], labels[:100], test_fraction=0.95)
+
+
+def test_three_way_split_is_the_two_way_split_applied_twice(digits):
+    images, labels = digits
+    x_train, x_val, x_test, y_train, y_val, y_test = split_train_val_test(
+        images, labels, val_fraction=0.3, test_fraction=0.2, seed=4
+    )
+    x_rest, expected_x_test, y_rest, expected_y_test = split_train_test(
+        images, labels, test_fraction=0.2, seed=4
+    )
+    expected = split_train_test(x_rest, y_rest, test_fraction=0.3, seed=4)
+    np.testing.assert_array_equal(x_test, expected_x_test)
+    np.testing.assert_array_equal(y_test, expected_y_test)
+    for got, want in zip((x_train, x_val, y_train, y_val), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert len(x_train) + len(x_val) + len(x_test) == len(images)
+    # Stratified: each part keeps the class proportions of the whole.
+    overall = np.bincount(labels) / len(labels)
+    for part in (y_train, y_val, y_test):
+        np.testing.assert_allclose(np.bincount(part, minlength=10) / len(part), overall, atol=0.02)
+
+
+def test_three_way_split_names_the_fraction_that_is_wrong(digits):
+    images, labels = digits
+    with pytest.raises(ValueError, match="must be as long as `images`"):
+        split_train_val_test(images, labels[:-1])
+    with pytest.raises(ValueError, match=r"`val_fraction`.*strictly between 0 and 1"):
+        split_train_val_test(images, labels, val_fraction=1.0)
+    with pytest.raises(TypeError, match="`val_fraction`"):
+        split_train_val_test(images, labels, val_fraction="a third")
+    with pytest.raises(ValueError, match=r"`test_fraction`.*strictly between 0 and 1"):
+        split_train_val_test(images, labels, test_fraction=0.0)
+    # 100 digits, 75 left after the test set: 5 % of them cannot hold all ten classes.
+    with pytest.raises(ValueError, match=r"`val_fraction` must leave room .*for validation"):
+        split_train_val_test(images[:100], labels[:100], val_fraction=0.05)
 
 
 def _collect(dataset):

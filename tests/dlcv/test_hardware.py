@@ -185,6 +185,32 @@ def test_workers_are_counted_from_tf_config(monkeypatch: pytest.MonkeyPatch) -> 
     assert hardware._workers_in_tf_config() == 0
 
 
+@pytest.mark.parametrize("workers", [1, 3])
+def test_local_tf_configs_describe_one_cluster_with_a_task_each(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    configs = [json.loads(config) for config in hardware.local_tf_configs(workers)]
+    assert [config["task"] for config in configs] == [
+        {"type": "worker", "index": index} for index in range(workers)
+    ]
+    cluster = configs[0]["cluster"]
+    assert all(config["cluster"] == cluster for config in configs)
+    assert list(cluster) == ["worker"]
+    hosts = [address.rsplit(":", 1) for address in cluster["worker"]]
+    assert all(host == "127.0.0.1" and 0 < int(port) < 65536 for host, port in hosts)
+    assert len({port for _, port in hosts}) == workers
+    # What the strategy's own reading of the variable sees: a cluster of `workers`.
+    monkeypatch.setenv("TF_CONFIG", hardware.local_tf_configs(workers)[-1])
+    assert hardware._workers_in_tf_config() == workers
+
+
+def test_local_tf_configs_names_a_bad_worker_count() -> None:
+    with pytest.raises(ValueError, match=r"`workers`.*Received: workers=0"):
+        hardware.local_tf_configs(0)
+    with pytest.raises(TypeError, match=r"`workers`.*Received: workers='2'"):
+        hardware.local_tf_configs("2")
+
+
 @pytest.mark.parametrize(
     ("device", "capability", "policy"),
     [

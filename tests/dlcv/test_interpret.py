@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dlcv.interpret import grad_cam, overlay_heatmap, upsample_heatmap, visualize_filter
+from dlcv.interpret import (
+    grad_cam,
+    overlay_heatmap,
+    train_face_classifier,
+    upsample_heatmap,
+    visualize_filter,
+)
 
 # --- Grad-CAM -------------------------------------------------------------------------------
 
@@ -391,3 +397,49 @@ def test_ascent_leaves_the_model_unchanged_and_reads_activation_layers(conv_mode
     found = visualize_filter(model, layer="relu", filter_index=[0, 1, 2], steps=30)
     after = _channel_means(model, "relu", found)
     assert np.all(np.diag(after) > 0.1)
+
+
+# --- The face classifier of the page ------------------------------------------------------
+
+
+def test_face_classifier_holds_out_crops_of_each_kind_and_learns_the_rest():
+    keras.utils.set_random_seed(0)
+    model, crops, labels, faces, backgrounds = train_face_classifier(
+        np.random.default_rng(0), held_out=20
+    )
+    assert crops.shape == (200, 25, 25, 1) and crops.dtype == np.float32
+    assert crops.min() >= 0.0 and crops.max() <= 1.0
+    np.testing.assert_array_equal(labels, np.repeat([1, 0], 100))
+    assert len(set(faces)) == len(set(backgrounds)) == 20
+    assert np.all(labels[faces] == 1) and np.all(labels[backgrounds] == 0)
+    # The same generator state holds out the same crops.
+    rng = np.random.default_rng(0)
+    expected_faces, expected_backgrounds = rng.permutation(100), 100 + rng.permutation(100)
+    np.testing.assert_array_equal(faces, expected_faces[:20])
+    np.testing.assert_array_equal(backgrounds, expected_backgrounds[:20])
+    # Faces and background are easy to tell apart: far above chance on unseen crops.
+    held_out = np.concatenate([faces, backgrounds])
+    predicted = model.predict(crops[held_out], verbose=0).argmax(axis=1)
+    assert np.mean(predicted == labels[held_out]) > 0.75
+    assert [layer.name for layer in model.layers if "conv" in layer.name] == [
+        "conv_1",
+        "conv_2",
+        "conv_3",
+    ]
+    assert model.predict(crops[:1, :20, :20], verbose=0).shape == (1, 2)  # any size
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"rng": 0}, TypeError, r"`rng` must be a numpy.random.Generator.*Received: rng=0"),
+        ({"held_out": 0}, ValueError, r"held_out.*Received: held_out=0"),
+        ({"held_out": 100}, ValueError, r"held_out.*Received: held_out=100"),
+        ({"held_out": 2.5}, TypeError, r"held_out.*Received: held_out=2.5"),
+        ({"epochs": 0}, ValueError, r"epochs.*Received: epochs=0"),
+    ],
+)
+def test_face_classifier_rejects_bad_arguments(kwargs, error, message):
+    arguments = {"rng": np.random.default_rng(0)} | kwargs
+    with pytest.raises(error, match=message):
+        train_face_classifier(**arguments)

@@ -6,7 +6,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 import tensorflow as tf
 
 from dlcv import _checkpoints, training
+from dlcv.hardware import local_tf_configs
 
 WORKER = Path(__file__).parents[1] / "helpers" / "train_worker.py"
 
@@ -212,21 +212,9 @@ def test_resume_after_sigkill_ends_where_an_uninterrupted_run_ends(tmp_path: Pat
         np.testing.assert_array_equal(ref["losses"], got["losses"])
 
 
-def _free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def _two_workers(tmp_path: Path, epochs: int) -> list[subprocess.Popen[str]]:
     """Two MultiWorkerMirroredStrategy workers on loopback, each given its own (unshared)
     checkpoint folder, tmp_path / "ckpt0" and tmp_path / "ckpt1"."""
-    ports = _free_ports(2)
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     return [
         _worker(
             tmp_path / f"worker{i}.npz",
@@ -237,11 +225,9 @@ def _two_workers(tmp_path: Path, epochs: int) -> list[subprocess.Popen[str]]:
             "--multi-worker",
             "--checkpoint-dir",
             str(tmp_path / f"ckpt{i}"),
-            env=_env(
-                TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
-            ),
+            env=_env(TF_CONFIG=tf_config),
         )
-        for i in range(2)
+        for i, tf_config in enumerate(local_tf_configs(2))
     ]
 
 
@@ -565,3 +551,78 @@ def test_workers_disagreeing_on_the_restored_checkpoint_are_detected() -> None:
     assert not agree([0, 0, 0], totals, squares, 2)
     # Epochs 1 and 3 average to 2: the squares still tell them apart.
     assert not agree([1, 2, 0], [2, 4, 0], [2, 10, 0], 2)
+
+
+# --- The small digit classifier -----------------------------------------------------------
+
+
+def test_digits_mlp_is_compiled_and_learns_the_digits():
+    from dlcv.data import load_digits_images, split_train_test
+
+    keras.utils.set_random_seed(0)
+    model = training.digits_mlp(10, hidden=32, learning_rate=1e-2)
+    assert [type(layer).__name__ for layer in model.layers] == ["Flatten", "Dense", "Dense"]
+    assert model.layers[1].units == 32 and model.layers[2].units == 10
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-2)
+    x_train, x_test, y_train, y_test = split_train_test(*load_digits_images(), seed=0)
+    model.fit(x_train, y_train, epochs=5, batch_size=32, verbose=0)
+    probabilities = model.predict(x_test, verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    # Ten classes: chance is 0.1.
+    assert np.mean(probabilities.argmax(axis=1) == y_test) > 0.8
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"classes": 0}, ValueError, r"`classes`.*Received: classes=0"),
+        ({"classes": 2.0}, TypeError, r"`classes`.*Received: classes=2.0"),
+        ({"hidden": -1}, ValueError, r"`hidden`.*Received: hidden=-1"),
+        ({"learning_rate": 0.0}, ValueError, r"`learning_rate`.*Received: learning_rate=0.0"),
+        ({"learning_rate": "fast"}, TypeError, r"`learning_rate`.*Received: learning_rate="),
+    ],
+)
+def test_digits_mlp_rejects_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        training.digits_mlp(**kwargs)
+
+
+@pytest.mark.parametrize("softmax", [False, True])
+def test_digits_convnet_gives_ten_logits_or_float32_probabilities(softmax):
+    model = training.digits_convnet(6, softmax=softmax)
+    assert model.layers[0].filters == 6 and model.layers[0].padding == "same"
+    images = np.random.default_rng(0).random((3, 8, 8, 1)).astype("float32")
+    out = keras.ops.convert_to_numpy(model(images))
+    assert out.shape == (3, 10)
+    if softmax:
+        assert model.layers[-1].dtype_policy.compute_dtype == "float32"
+        np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+        assert np.all(out > 0)
+    else:
+        # Logits: the last layer is the dense one, and nothing bounds its outputs to sum to 1.
+        assert isinstance(model.layers[-1], keras.layers.Dense)
+
+
+def test_digits_convnet_keeps_its_softmax_in_float32_under_mixed_precision():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = training.digits_convnet(softmax=True)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert model.layers[0].compute_dtype == "bfloat16"
+    assert model.layers[-1].compute_dtype == "float32"
+    out = model(np.zeros((1, 8, 8, 1), "float32"))
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"filters": 0}, ValueError, r"`filters`.*Received: filters=0"),
+        ({"filters": "16"}, TypeError, r"`filters`.*Received: filters='16'"),
+        ({"softmax": 1}, TypeError, r"`softmax` must be True or False. Received: softmax=1"),
+    ],
+)
+def test_digits_convnet_rejects_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        training.digits_convnet(**kwargs)

@@ -35,8 +35,13 @@ def _mkdocs(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 def _run_snippets(root: Path) -> subprocess.CompletedProcess[str]:
     """The step before the build: `python -m sitetools.snippets run`."""
+    return _run_tool("snippets", root)
+
+
+def _run_tool(tool: str, root: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m sitetools.<tool> run --root root`, as the Makefile runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "sitetools.snippets", "run", "--root", str(root)],
+        [sys.executable, "-m", f"sitetools.{tool}", "run", "--root", str(root)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -278,14 +283,7 @@ def test_serve_shows_a_walkthrough_without_outputs_until_it_has_run(tmp_path: Pa
     assert "answer" in page and "answer: 42" not in page  # the code, without its output
     assert not list((root / ".cache").rglob("executed/*.ipynb"))  # serving ran nothing
 
-    ran = subprocess.run(
-        [sys.executable, "-m", "sitetools.notebooks", "run", "--root", str(root)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_ENV,
-    )
+    ran = _run_tool("notebooks", root)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "demo/walkthrough.py: ok" in ran.stdout
     page = serve_build(tmp_path / "after")

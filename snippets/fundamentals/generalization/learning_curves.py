@@ -5,20 +5,16 @@ import keras
 import numpy as np
 from matplotlib.figure import Figure
 
-from dlcv.data import load_digits_images, split_train_test
+from dlcv.data import load_digits_images, split_train_val_test
 from dlcv.plot import save_figure, use_style
 
 keras.utils.set_random_seed(0)
 
-images, labels = load_digits_images()
-images = images.reshape(len(images), -1)
-# The test set is set aside first and used once, at the very end.
-x_rest, x_test, y_rest, y_test = split_train_test(
-    images, labels, test_fraction=0.25, seed=0
-)
-# The validation set is carved out of what remains; it guides choices during training.
-x_train, x_val, y_train, y_val = split_train_test(
-    x_rest, y_rest, test_fraction=0.3, seed=0
+images, labels = load_digits_images(flatten=True)
+# The test set (25 %) is set aside first and used once, at the very end. The validation
+# set (30 % of what remains) guides choices during training.
+x_train, x_val, x_test, y_train, y_val, y_test = split_train_val_test(
+    images, labels, val_fraction=0.3, test_fraction=0.25, seed=0
 )
 # Only 150 training digits, so that a network with many parameters can memorise them.
 x_train, y_train = x_train[:150], y_train[:150]

@@ -2,17 +2,13 @@
 
 import keras
 
-from dlcv.data import load_digits_images, split_train_test
+from dlcv.data import load_digits_images, split_train_val_test
 
 keras.utils.set_random_seed(0)
 
-images, labels = load_digits_images()
-images = images.reshape(len(images), -1)
-x_rest, x_test, y_rest, y_test = split_train_test(
-    images, labels, test_fraction=0.25, seed=0
-)
-x_train, x_val, y_train, y_val = split_train_test(
-    x_rest, y_rest, test_fraction=0.3, seed=0
+images, labels = load_digits_images(flatten=True)
+x_train, x_val, x_test, y_train, y_val, y_test = split_train_val_test(
+    images, labels, val_fraction=0.3, test_fraction=0.25, seed=0
 )
 x_train, y_train = x_train[:150], y_train[:150]
 

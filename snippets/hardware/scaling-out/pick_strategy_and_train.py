@@ -21,18 +21,9 @@ x_train, x_test, y_train, y_test = dlcv.split_train_test(images, labels, seed=0)
 
 # variables are created, placed and mirrored by the strategy
 with setup.strategy.scope():
-    model = keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(10),
-            # The last activation stays in float32 whatever the policy, for a stable
-            # loss.
-            keras.layers.Activation("softmax", dtype="float32"),
-        ]
-    )
+    # One 3x3 convolution, pooling and a dense layer; the closing softmax stays in
+    # float32 whatever the policy, for a stable loss.
+    model = dlcv.digits_convnet(softmax=True)
     optimizer = keras.optimizers.Adam(1e-2)
 
 history = dlcv.train(

@@ -10,7 +10,6 @@ identical weights.
 # budget: 40 s — it starts two TensorFlow processes that train side by side
 import json
 import os
-import socket
 import subprocess
 import sys
 
@@ -19,16 +18,6 @@ import numpy as np
 import tensorflow as tf
 
 import dlcv
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def worker() -> None:
@@ -73,15 +62,10 @@ def worker() -> None:
 
 
 def launch() -> None:
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     procs = []
-    for index in range(2):
-        env = dict(
-            os.environ,
-            TF_CONFIG=json.dumps(
-                {"cluster": cluster, "task": {"type": "worker", "index": index}}
-            ),
-        )
+    # The same cluster of two workers on 127.0.0.1, each process told its own index.
+    for tf_config in dlcv.local_tf_configs(2):
+        env = dict(os.environ, TF_CONFIG=tf_config)
         procs.append(
             subprocess.Popen(
                 [sys.executable, __file__, "--worker"],

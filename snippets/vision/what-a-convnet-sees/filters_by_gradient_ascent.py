@@ -5,9 +5,8 @@
 import keras
 import numpy as np
 from matplotlib.figure import Figure
-from skimage import data
 
-from dlcv.interpret import visualize_filter
+from dlcv.interpret import train_face_classifier, visualize_filter
 from dlcv.plot import save_figure, use_style
 from dlcv.probing import layer_outputs
 
@@ -15,25 +14,8 @@ keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)
 
 # The face classifier of this page, trained on 150 of the LFW subset's 200 grey 25x25
-# crops.
-crops = data.lfw_subset().astype("float32")[..., np.newaxis]
-labels = np.repeat([1, 0], 100)  # 1: face, 0: not a face
-faces, backgrounds = rng.permutation(100), 100 + rng.permutation(100)
-train = np.concatenate([faces[25:], backgrounds[25:]])
-model = keras.Sequential(
-    [
-        keras.Input((None, None, 1)),
-        keras.layers.Conv2D(16, 3, padding="same", activation="relu", name="conv_1"),
-        keras.layers.MaxPooling2D(name="pool_1"),
-        keras.layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_2"),
-        keras.layers.MaxPooling2D(name="pool_2"),
-        keras.layers.Conv2D(64, 3, padding="same", activation="relu", name="conv_3"),
-        keras.layers.GlobalAveragePooling2D(name="average"),
-        keras.layers.Dense(2, activation="softmax", name="classes"),
-    ]
-)
-model.compile(keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
-model.fit(crops[train], labels[train], epochs=20, batch_size=32, verbose=0)
+# crops; 25 faces and 25 background crops are held out.
+model, crops, labels, faces, backgrounds = train_face_classifier(rng)
 
 # --8<-- [start:ascent]
 # The last conv layer's channels feed the classes through one dense layer after
@@ -59,7 +41,7 @@ found = {  # 40 steps of 5% of the pixel range each, from faint grey noise
 
 # How strongly does each channel respond (mean over positions) to its found input,
 # compared with the starting noise and with the 50 held-out photos?
-held_out = crops[np.concatenate([faces[:25], backgrounds[:25]])]
+held_out = crops[np.concatenate([faces, backgrounds])]
 noise = np.clip(
     0.5 + 0.05 * np.random.default_rng(0).standard_normal((1, 25, 25, 1)), 0, 1
 )

@@ -4,8 +4,8 @@ background?"""
 import keras
 import numpy as np
 from matplotlib.figure import Figure
-from skimage import data
 
+from dlcv.interpret import train_face_classifier
 from dlcv.plot import save_figure, use_style
 from dlcv.probing import layer_outputs
 
@@ -14,26 +14,9 @@ rng = np.random.default_rng(0)
 
 # --8<-- [start:activations]
 # The face classifier of this page, trained on 150 of the LFW subset's 200 grey 25x25
-# crops.
-crops = data.lfw_subset().astype("float32")[..., np.newaxis]
-labels = np.repeat([1, 0], 100)  # 1: face, 0: not a face
-faces, backgrounds = rng.permutation(100), 100 + rng.permutation(100)
-train = np.concatenate([faces[25:], backgrounds[25:]])
-model = keras.Sequential(
-    [
-        keras.Input((None, None, 1)),
-        keras.layers.Conv2D(16, 3, padding="same", activation="relu", name="conv_1"),
-        keras.layers.MaxPooling2D(name="pool_1"),
-        keras.layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_2"),
-        keras.layers.MaxPooling2D(name="pool_2"),
-        keras.layers.Conv2D(64, 3, padding="same", activation="relu", name="conv_3"),
-        keras.layers.GlobalAveragePooling2D(name="average"),
-        keras.layers.Dense(2, activation="softmax", name="classes"),
-    ]
-)
-model.compile(keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
-model.fit(crops[train], labels[train], epochs=20, batch_size=32, verbose=0)
-held_out = np.concatenate([faces[:25], backgrounds[:25]])
+# crops; 25 faces and 25 background crops are held out.
+model, crops, labels, faces, backgrounds = train_face_classifier(rng)
+held_out = np.concatenate([faces, backgrounds])
 accuracy = np.mean(
     model.predict(crops[held_out], verbose=0).argmax(axis=1) == labels[held_out]
 )
@@ -44,7 +27,7 @@ print(f"Face or not: accuracy on the 50 held-out crops {accuracy:.2f}\n")
 # often does a face excite it more (mean over positions) than a background crop does?
 # 0.5 means the channel cannot tell them apart; 1.0 (or 0.0) means it alone separates
 # them perfectly.
-face_crops, background_crops = crops[faces[:25]], crops[backgrounds[:25]]
+face_crops, background_crops = crops[faces], crops[backgrounds]
 layers = ["conv_1", "conv_2", "conv_3"]
 on_faces = layer_outputs(model, face_crops, layer_names=layers)
 on_backgrounds = layer_outputs(model, background_crops, layer_names=layers)

@@ -31,7 +31,7 @@ from dlcv.data import (
     split_train_test,
     write_shards,
 )
-from dlcv.training import evaluate, train
+from dlcv.training import digits_convnet, evaluate, train
 
 BATCH = 256
 
@@ -78,15 +78,7 @@ def train_once(source: str | ShardReport) -> dict:
     else:  # the contrast: the whole data set loaded into memory
         arrays = np.load(source)
         data = tf.data.Dataset.from_tensor_slices((arrays["images"], arrays["labels"]))
-    model = keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(10),
-        ]
-    )
+    model = digits_convnet(32)  # one convolution, pooling, a dense layer: logits
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     history = train(
         model,

@@ -5,6 +5,7 @@ import keras
 import numpy as np
 
 from dlcv.data import load_digits_images, split_train_test
+from dlcv.training import digits_mlp
 
 keras.utils.set_random_seed(0)
 
@@ -20,23 +21,7 @@ def accuracy(model: keras.Model, mask: np.ndarray) -> float:
     return float(np.mean(predicted == y_test[mask]))
 
 
-def compiled(model: keras.Model) -> keras.Model:
-    model.compile(
-        optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy"
-    )
-    return model
-
-
-nine = compiled(
-    keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Flatten(),
-            keras.layers.Dense(64, activation="relu"),
-            keras.layers.Dense(9, activation="softmax"),
-        ]
-    )
-)
+nine = digits_mlp(9)  # 8x8 pixels, 64 hidden ReLU units, 9 softmax outputs
 nine.fit(x_train[old_train], y_train[old_train], epochs=10, batch_size=32, verbose=0)
 
 
@@ -54,6 +39,7 @@ def widen(model: keras.Model, classes: int) -> keras.Model:
     kernel[:, : old_bias.shape[0]] = old_kernel
     bias[: old_bias.shape[0]] = old_bias
     wider.set_weights([kernel, bias])
+    widened.compile(optimizer=keras.optimizers.Adam(3e-3), loss=model.loss)
     return widened
 
 
@@ -80,7 +66,7 @@ for name, x, y in [
         np.concatenate([y_new, y_train[memory]]),
     ),
 ]:
-    model = compiled(widen(nine, 10))  # both start from the same widened model
+    model = widen(nine, 10)  # both start from the same widened model
     model.fit(x, y, epochs=10, batch_size=32, verbose=0)
     rows.append((name, accuracy(model, old_test), accuracy(model, new_test)))
 # --8<-- [end:grow]

@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 
 from dlcv.data import load_digits_images, split_train_test
 from dlcv.plot import save_figure, use_style
+from dlcv.training import digits_mlp
 
 keras.utils.set_random_seed(0)
 
@@ -23,23 +24,7 @@ def accuracy(model: keras.Model, mask: np.ndarray) -> float:
     return float(np.mean(predicted == y_test[mask]))
 
 
-def compiled(model: keras.Model) -> keras.Model:
-    model.compile(
-        optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy"
-    )
-    return model
-
-
-model_a = compiled(
-    keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Flatten(),
-            keras.layers.Dense(64, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-)
+model_a = digits_mlp(10)  # 8x8 pixels, 64 hidden ReLU units, 10 softmax outputs
 model_a.fit(x_train[old_train], y_train[old_train], epochs=10, batch_size=32, verbose=0)
 before = (accuracy(model_a, old_test), accuracy(model_a, new_test))
 
@@ -61,9 +46,8 @@ strategies = {
 
 curves = {}
 for name, (x, y) in strategies.items():
-    model = compiled(keras.models.clone_model(model_a))
-    # both strategies start from the same model
-    model.set_weights(model_a.get_weights())
+    model = digits_mlp(10)
+    model.set_weights(model_a.get_weights())  # both strategies start from model A
     curve = [before]
     for _ in range(10):
         model.fit(x, y, epochs=1, batch_size=32, shuffle=True, verbose=0)

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from dlcv.data import load_digits_images, split_train_test
+from dlcv.training import digits_mlp
 
 keras.utils.set_random_seed(0)
 
@@ -23,17 +24,7 @@ def stream(batch_size: int = 16) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         yield x_train[batch], y_train[batch]
 
 
-model = keras.Sequential(
-    [
-        keras.Input((8, 8, 1)),
-        keras.layers.Flatten(),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
-    ]
-)
-model.compile(
-    optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy"
-)
+model = digits_mlp(10)  # compiled: Adam, sparse categorical cross-entropy
 
 print("Examples seen  Test accuracy")
 for step, (x, y) in enumerate(stream(), start=1):
