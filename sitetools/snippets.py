@@ -432,22 +432,32 @@ def _commit(root: Path) -> str:
     return sha + ("+changes" if dirty else "")
 
 
-def machine_provenance(root: Path, python: str) -> dict[str, str]:
-    """Describe the machine and versions the snippets run with (one subprocess, once per run)."""
+def machine_provenance(
+    root: Path, python: str, *, warm: _process.Warm | None = None
+) -> dict[str, str]:
+    """Describe the machine and versions the snippets run with (one process, once per run).
+
+    With ``warm``, the description runs in a child of that warm Python, which has imported
+    TensorFlow already, as the snippets do; otherwise in a fresh ``python``, which imports it.
+    """
     # From an empty folder, as snippets run: the checkout's dlcv/ and its install metadata
     # must not stand in for the dlcv the snippets import.
     with tempfile.TemporaryDirectory(prefix="dlcv-provenance-") as empty:
-        proc = subprocess.run(
-            [python, "-c", _PROVENANCE_SCRIPT],
-            cwd=empty,
-            capture_output=True,
-            text=True,
+        script = Path(empty) / "provenance.py"
+        script.write_text(_PROVENANCE_SCRIPT, encoding="utf-8")
+        proc = _process.run(
+            [script.name] if warm is not None else [python, script.name],
+            cwd=Path(empty),
             env=_snippet_env(),
             timeout=120,
+            max_output=MAX_OUTPUT_BYTES,
+            warm=warm,
         )
-    if proc.returncode != 0:
-        raise SnippetError(f"Could not import TensorFlow to describe the machine:\n{proc.stderr}")
-    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    stdout = proc.stdout.decode("utf-8", errors="replace")
+    if proc.returncode != 0 or not stdout.strip():
+        stderr = proc.stderr.decode("utf-8", errors="replace")
+        raise SnippetError(f"Could not import TensorFlow to describe the machine:\n{stderr}")
+    info = json.loads(stdout.strip().splitlines()[-1])
     accelerators = [d for d in info["devices"] if d != "CPU"]
     device = (
         ", ".join(accelerators) if accelerators else f"CPU ({info['cpu']}, {os.cpu_count()} cores)"
@@ -565,7 +575,7 @@ def run_one(
     python: str,
     cache_root: Path,
     keys: CacheKeys,
-    provenance: dict[str, str] | Callable[[], dict[str, str]],
+    provenance: dict[str, str] | Callable[[_process.Warm | None], dict[str, str]],
     fresh: bool,
     check_budget: bool = False,
     sharing: int = 1,
@@ -597,7 +607,7 @@ def run_one(
         if cached is not None:
             return cached
 
-    prov = provenance() if callable(provenance) else provenance
+    prov = provenance(warm) if callable(provenance) else provenance
     if warm is not None and warm.preloaded:
         prov = {**prov, "preloaded": ", ".join(warm.preloaded)}
     workdir = Path(tempfile.mkdtemp(prefix="dlcv-snippet-"))
@@ -937,10 +947,12 @@ def run_all(
     lock = threading.Lock()
     prov: dict[str, str] = {}
 
-    def provenance() -> dict[str, str]:
+    def provenance(warm: _process.Warm | None = None) -> dict[str, str]:
+        # In the first snippet's warm Python, when it has one: a fresh Python would import
+        # TensorFlow once more only to print its version and the devices it sees.
         with lock:
             if not prov:
-                prov.update(machine_provenance(root, python))
+                prov.update(machine_provenance(root, python, warm=warm))
         return prov
 
     # Much of a short snippet's time is single-threaded (importing TensorFlow, building a model),

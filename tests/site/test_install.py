@@ -73,7 +73,7 @@ def test_snippet_block_shows_the_install_line() -> None:
 def plain_python(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip describing the machine (a TensorFlow import): these runs are plain Python."""
     fake = {"device": "CPU", "tensorflow": "-", "keras": "-", "python": "-", "commit": "-"}
-    monkeypatch.setattr(snippets, "machine_provenance", lambda root, python: fake)
+    monkeypatch.setattr(snippets, "machine_provenance", lambda root, python, **_: fake)
 
 
 def test_a_snippet_importing_what_dlcv_kb_does_not_install_fails(

@@ -45,7 +45,7 @@ def no_tensorflow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     if "real_provenance" in request.fixturenames:
         return
     fake = {"device": "CPU", "tensorflow": "-", "keras": "-", "python": "-", "commit": "-"}
-    monkeypatch.setattr(snippets, "machine_provenance", lambda root, python: fake)
+    monkeypatch.setattr(snippets, "machine_provenance", lambda root, python, **_: fake)
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_snippet_runs_alone_in_an_empty_folder_and_output_is_cached(
     assert result.stdout == "['ok.py'] 0\n"
     assert result.provenance["tensorflow"] not in {"", "-"}
     # Described once for real; the reruns below check the cache, not the description again.
-    monkeypatch.setattr(snippets, "machine_provenance", lambda root, python: result.provenance)
+    monkeypatch.setattr(snippets, "machine_provenance", lambda root, python, **_: result.provenance)
     (again,) = snippets.run_all(root, warm=warm, log=lambda _: None)
     assert again.cached and again.stdout == result.stdout
     # Editing the snippet changes its key: it runs again.
@@ -507,7 +507,7 @@ _INTERRUPTED_RUNNER = """\
 import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)
 from sitetools import snippets
-snippets.machine_provenance = lambda root, python: {"device": "CPU"}
+snippets.machine_provenance = lambda root, python, **_: {"device": "CPU"}
 sys.exit(snippets.main(["run", "--fresh", "--root", sys.argv[1]]))
 """
 
