@@ -20,6 +20,13 @@ SHOW_LOG := $(if $(strip $(RUNTIME_LOG)),--show-runtime-log)
 # also honours DLCV_SNIPPET_CACHE=off.
 RUN_SNIPPETS = READER_PYTHON="$$($(BIN)/python -m sitetools.reader_env)" && \
 	$(BIN)/python -m sitetools.snippets run $(if $(strip $(FRESH)),--fresh) --python "$$READER_PYTHON"
+# The walkthrough notebooks run beside the snippets at the lowest priority, filling the cores the
+# snippets leave idle (a pass ends with one long snippet on one core); the site build then finds
+# them executed instead of running them itself. Their failure stops the target here.
+RUN_SNIPPETS_AND_NOTEBOOKS = nice -n 19 $(BIN)/python -m sitetools.notebooks run & notebooks=$$!; \
+	$(RUN_SNIPPETS); snippets=$$?; \
+	wait $$notebooks || { echo "error: a walkthrough notebook failed (above)" >&2; exit 1; }; \
+	exit $$snippets
 # `python -m` puts the repository on sys.path: mkdocs.yml names the extension sitetools.mdext.
 MKDOCS := $(BIN)/python -m mkdocs
 # Material prints an end-of-life banner on every build; docs/contributing/architecture.md records
@@ -75,7 +82,7 @@ serve: setup ## serve the site at http://127.0.0.1:8000 at once; pages fill in a
 	DLCV_PLACEHOLDERS=1 $(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000
 
 build: setup ## run the snippets (those not cached; FRESH=1 or DLCV_SNIPPET_CACHE=off: all), then build the site into site/
-	$(RUN_SNIPPETS)
+	$(RUN_SNIPPETS_AND_NOTEBOOKS)
 	$(MKDOCS) build --strict
 
 snippets: setup ## run snippets afresh: all, or PAGE=section/page's, then rebuild that page alone (RUNTIME_LOG=1 shows TF's log)
@@ -108,7 +115,7 @@ test: setup ## everything CI checks: lint, the snippets (those not cached), unit
 	@# (sitetools/reader_env.py). A result is reused only while the snippet, the dlcv modules it
 	@# loads, the lock, the runner and Python are unchanged; a fresh clone has no cache, so every
 	@# snippet runs (FRESH=1 runs them all anyway).
-	$(RUN_SNIPPETS)
+	$(RUN_SNIPPETS_AND_NOTEBOOKS)
 	@# loadfile: each test file in one worker, so its module-scoped fixtures are made once.
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --durations=20
 

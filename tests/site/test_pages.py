@@ -154,7 +154,7 @@ def _rerun_all() -> bool:
 
 
 # What the determinism check reruns without a base to compare with, in CPU seconds.
-ROTATION_CAP_S = 60.0
+ROTATION_CAP_S = 40.0
 # What a rerun costs beyond its recorded CPU time: the rerun starts a fresh Python, which
 # imports TensorFlow and Keras (about 8 CPU-s on a 2-core CI machine), while the recorded time
 # of a warm run leaves those imports out.
@@ -222,10 +222,10 @@ def _rerun_set(cached: dict[str, snippets.Result]) -> list[str]:
 def test_rotation_is_capped_stable_and_moves_with_the_commit() -> None:
     names = [f"s/p/n{i}.py" for i in range(10)]
     seconds = dict.fromkeys(names, 17.0)
-    first = rotation(names, seconds, commit="a1b2c3d")
+    first = rotation(names, seconds, commit="a1b2c3d", cap_s=60.0)
     assert len(first) == 2  # 2 x (17 + 8) s fit in 60 s, a third does not
-    assert len(rotation(names, seconds, commit="a1b2c3d", start_cost_s=0.0)) == 3
-    assert rotation(names, seconds, commit="a1b2c3d") == first
+    assert len(rotation(names, seconds, commit="a1b2c3d", cap_s=60.0, start_cost_s=0.0)) == 3
+    assert rotation(names, seconds, commit="a1b2c3d", cap_s=60.0) == first
     covered = set().union(*(rotation(names, seconds, commit=f"{c:07x}") for c in range(10)))
     assert covered == set(names)
     assert rotation(names, dict.fromkeys(names, 500.0), commit="0") != []
@@ -237,7 +237,7 @@ def test_snippets_print_the_same_when_run_again(tmp_path: Path) -> None:
     the built site (tests/site/test_site.py).
 
     The second run is bounded (`_rerun_set`): the snippets that changed against the base cache
-    when there is one, otherwise a rotation capped at about a minute that a new commit moves
+    when there is one, otherwise a rotation capped at about 40 CPU-seconds that a new commit moves
     along; every snippet under DLCV_RERUN_ALL=1 (publish, the canary)."""
     cached = {r.name: r for r in snippets.run_all(ROOT, log=lambda _: None)}
     steady = _rerun_set(cached)
