@@ -218,7 +218,10 @@ def on_files(files: Files, config: Any) -> Files:
         )
     results = [result for name in wanted if (result := found.get(name)) is not None]
     log.info(f"snippets: {len(results)} results read from the cache")
-    for uri, path in mdext.site_files(root, results):
+    # A page built alone may still show other pages' figures (the home page's gallery), so the
+    # files of every result there is are registered; only the page's own must be there.
+    shown = results if page is None else [r for r in found.values() if r is not None]
+    for uri, path in mdext.site_files(root, shown):
         files.append(File.generated(config, uri, abs_src_path=str(path)))
     try:
         _state["references"] = markup.load_references(Path(config.docs_dir) / REFERENCES_FILE)

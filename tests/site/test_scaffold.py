@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -205,6 +206,19 @@ def test_preview_reruns_the_page_snippet_and_builds_that_page_alone(
     built = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
     assert built == [f"{SECTION}/{SLUG}"], built
     assert "WARNING" not in proc.stderr, proc.stderr[-3000:]
+
+
+def test_preview_of_the_home_page_shows_its_gallery(tmp_path: Path) -> None:
+    """`make snippets PAGE=index`: the home page runs no snippet of its own, but its gallery
+    shows other pages' figures, and the page built alone must still find them."""
+    site = tmp_path / "preview"
+    proc = _run("-m", "sitetools.preview", "index", "--site-dir", str(site), cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    sources = re.findall(r'<img[^>]*\bsrc="([^"]+)"', (site / "index.html").read_text("utf-8"))
+    figures = [src for src in sources if src.startswith("_snippets/")]
+    assert figures, "the home page shows no figure from the snippets' runs"
+    missing = [src for src in figures if not (site / src).is_file()]
+    assert missing == [], f"the preview of the home page lacks {missing}"
 
 
 def test_preview_names_the_pages_when_the_page_is_unknown(repo_copy: Path) -> None:
