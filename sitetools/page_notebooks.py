@@ -51,6 +51,7 @@ from sitetools import _cli, install, markup, notebooks, snippets
 __all__ = [
     "FOLDER",
     "SITE_FOLDER",
+    "PageNotebookError",
     "colab_url",
     "execute",
     "insert_links",
@@ -390,7 +391,7 @@ class PageNotebookError(ValueError):
     """A page notebook failed to run, or wrote to stderr besides TensorFlow's runtime log."""
 
 
-def execute(root: Path, page: str, *, timeout_s: int = notebooks.TIMEOUT_S) -> str:
+def execute(root: Path, page: str, *, timeout_s: int = notebooks.TIMEOUT_S) -> Any:
     """Run a page's notebook top to bottom, as a reader would after installing ``dlcv``.
 
     The install cell is left out (the kernel's Python has the checkout's ``dlcv``); the rest
@@ -398,7 +399,8 @@ def execute(root: Path, page: str, *, timeout_s: int = notebooks.TIMEOUT_S) -> s
     stderr is held to the walkthroughs' rule (`notebooks.check_outputs`).
 
     Returns:
-        The runtime log lines removed from the stderr outputs.
+        The executed notebook (an nbformat node), with TensorFlow's runtime log lines dropped
+        from its stderr outputs.
 
     Raises:
         PageNotebookError: naming the page and the cell (its snippet) that failed.
@@ -436,9 +438,10 @@ def execute(root: Path, page: str, *, timeout_s: int = notebooks.TIMEOUT_S) -> s
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     try:
-        return notebooks.check_outputs(notebook, where=where)
+        notebooks.check_outputs(notebook, where=where)
     except notebooks.NotebookError as exc:
         raise PageNotebookError(str(exc)) from exc
+    return notebook
 
 
 def _describe(cell: Any) -> str:
