@@ -251,6 +251,10 @@ def _setup_source(names: Sequence[tuple[str, str]]) -> str:
         "    path = _pathlib.Path(name).resolve()\n"
         '    path.write_text(info.raw_cell, encoding="utf-8")\n'
         '    namespace["__file__"] = str(path)\n\n\n'
+        "# Run again, this cell replaces its callback rather than adding a second one.\n"
+        'for _callback in list(get_ipython().events.callbacks["pre_run_cell"]):\n'
+        '    if getattr(_callback, "__name__", "") == "_dlcv_as_file":\n'
+        '        get_ipython().events.unregister("pre_run_cell", _callback)\n'
         'get_ipython().events.register("pre_run_cell", _dlcv_as_file)'
     )
 
@@ -465,9 +469,10 @@ def run(root: Path, chosen: Sequence[str], *, jobs: int) -> int:
     available = pages(root)
     unknown = [page for page in chosen if page not in available]
     if unknown:
+        example = f"; pages with snippets are such as {available[0]!r}" if available else ""
         raise ValueError(
-            f"pages without snippets, or not under docs/: {', '.join(unknown)}. "
-            f"Expected pages such as {available[0]!r}"
+            f"`pages` must be pages with snippets, under docs/ (section/page.md){example}. "
+            f"Received: {', '.join(unknown)}"
         )
     todo = list(chosen) or available
     failed = 0
