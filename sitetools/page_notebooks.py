@@ -39,14 +39,12 @@ import json
 import os
 import posixpath
 import re
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sitetools import _cli, install, markup, notebooks, snippets
+from sitetools import _cli, install, markup, notebooks
 
 __all__ = [
     "FOLDER",
@@ -410,7 +408,6 @@ def execute(root: Path, page: str, *, timeout_s: int = notebooks.TIMEOUT_S) -> A
         PageNotebookError: naming the page and the cell (its snippet) that failed.
     """
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     where = f"docs/{page} ({notebook_path(page)})"
@@ -418,16 +415,8 @@ def execute(root: Path, page: str, *, timeout_s: int = notebooks.TIMEOUT_S) -> A
     notebook.cells = [
         c for c in notebook.cells if c.metadata.get(ROLE, {}).get("role") != "install"
     ]
-    workdir = tempfile.mkdtemp(prefix="dlcv-page-notebook-")
     try:
-        client = NotebookClient(
-            notebook,
-            timeout=timeout_s,
-            kernel_name="python3",
-            allow_errors=False,
-            resources={"metadata": {"path": workdir}},
-        )
-        client.execute(env=snippets._snippet_env())
+        notebooks.run_in_empty_folder(notebook, timeout_s=timeout_s, prefix="dlcv-page-notebook-")
     except (CellExecutionError, CellTimeoutError) as exc:
         failed = next(
             (
@@ -439,8 +428,6 @@ def execute(root: Path, page: str, *, timeout_s: int = notebooks.TIMEOUT_S) -> A
         )
         cell = _describe(failed) if failed is not None else "a cell"
         raise PageNotebookError(f"{where}: {cell} failed:\n{exc}") from exc
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     try:
         notebooks.check_outputs(notebook, where=where)
     except notebooks.NotebookError as exc:
