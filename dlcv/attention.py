@@ -210,7 +210,8 @@ def extract_patches(images: Any, patch_size: int | tuple[int, int]) -> np.ndarra
     grid = images.reshape(batch, height // ph, ph, width // pw, pw, channels)
     # (batch, rows, cols, ph, pw, channels): one patch per (row, col), row-major.
     grid = grid.transpose(0, 1, 3, 2, 4, 5)
-    return grid.reshape(batch, (height // ph) * (width // pw), ph * pw * channels)
+    patches: np.ndarray = grid.reshape(batch, (height // ph) * (width // pw), -1)
+    return patches
 
 
 # --8<-- [end:patches]

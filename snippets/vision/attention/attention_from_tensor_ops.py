@@ -11,7 +11,6 @@ from dlcv.plot import save_figure, use_style
 
 keras.utils.set_random_seed(0)
 
-# --8<-- [start:equal]
 # Random tokens and a Keras layer with random weights: recompute its output from
 # those weights with matrix products and a softmax, and compare.
 rng = np.random.default_rng(0)
@@ -23,14 +22,11 @@ for tokens, width, heads in [(16, 32, 1), (16, 32, 4), (64, 48, 8)]:
     ours, weights = multi_head_self_attention(x, layer)
     print(f"{tokens:>6}{width:>6}{heads:>6}{np.abs(ours - expected).max():>18.1e}")
 print(f"weights per query sum to 1: {np.allclose(weights.sum(axis=-1), 1.0)}")
-# --8<-- [end:equal]
 
-# --8<-- [start:patches]
 # An 8x8 digit cut into 2x2 patches: a sequence of 16 tokens of 4 pixels each.
 images, labels = load_digits_images()
 patches = extract_patches(images[:1], 2)
 print(f"\nimage {images[0].shape} -> patches {patches.shape[1:]} (tokens, pixels)")
-# --8<-- [end:patches]
 
 use_style()
 fig = Figure(figsize=(5.6, 2.6))

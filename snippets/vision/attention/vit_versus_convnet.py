@@ -17,7 +17,6 @@ from dlcv.probing import count_parameters
 keras.utils.set_random_seed(0)
 
 
-# --8<-- [start:models]
 def tiny_vit(width: int = 32, heads: int = 2) -> keras.Model:
     """One transformer block over the 16 patches (2x2 pixels) of an 8x8 digit."""
     images = keras.Input((8, 8, 1))
@@ -52,9 +51,7 @@ def small_convnet() -> keras.Model:
 builders = {"ViT": tiny_vit, "convnet": small_convnet}
 for name, build in builders.items():
     print(f"{name:<8} {count_parameters(build()):>6} parameters")
-# --8<-- [end:models]
 
-# --8<-- [start:sweep]
 images, labels = load_digits_images()
 train_x, test_x, train_y, test_y = split_train_test(images, labels, seed=0)
 sizes, seeds, steps, batch = [100, 300, len(train_x)], [0, 1], 200, 32
@@ -103,9 +100,7 @@ for size in sizes:
         results[name].append(scores)
         row += f"{np.mean(scores):>10.3f} ({min(scores):.3f}-{max(scores):.3f})"
     print(row)
-# --8<-- [end:sweep]
 
-# --8<-- [start:maps]
 # Where the ViT trained on every training digit attends: recompute its attention
 # weights with dlcv from the attention layer's input, the first LayerNorm's output.
 vit = models["ViT"][0]
@@ -122,7 +117,6 @@ for head in range(weights.shape[1]):
     mean = (weights[:, head] * distance).sum(axis=-1).mean()
     own = np.diagonal(weights[:, head], axis1=-2, axis2=-1).mean()
     print(f"head {head + 1}: mean distance {mean:.2f} pixels, own patch {own:.2f}")
-# --8<-- [end:maps]
 
 use_style()
 fig = Figure(figsize=(5.6, 3.0))
