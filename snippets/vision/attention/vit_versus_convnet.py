@@ -1,7 +1,8 @@
 """A tiny vision transformer against a convnet of the same size, trained on more and
 more digits, and where the transformer's attention looks."""
 
-# budget: 40 s — twelve trainings from scratch (two models, three sizes, two seeds)
+# budget: 40 s — twelve trainings from scratch (two models, three sizes, two seeds);
+# 24 to 31 s of CPU time measured on a shared, busy 2-core machine
 
 import keras
 import numpy as np
