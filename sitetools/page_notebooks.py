@@ -6,8 +6,8 @@ snippet (``[[snippet a/b/c.py#train]]``), but a section alone does not run, so t
 each whole file, once. Its cells:
 
 1. a markdown cell: the page's title, a link back to it, where the cells come from;
-2. the install cell, ``%pip install "dlcv-kb==X.Y.*"``, the line README.md gives readers (the
-   series is CHANGELOG.md's, as on the pages: `sitetools.install`), for Colab;
+2. the install cell, for Colab: the line README.md gives readers, as a ``%pip`` magic
+   (`sitetools.install.install_line`, the series CHANGELOG.md's, as on the pages);
 3. a set-up cell that runs each snippet cell as ``python name.py`` would: before the cell runs
    it saves the cell's text as ``name.py`` in the working folder and points ``__file__`` at it,
    since a snippet may read its own file or start a copy of itself (``multiprocessing`` with

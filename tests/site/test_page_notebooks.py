@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sitetools import markup, page_notebooks
+from sitetools import install, markup, page_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,8 @@ def test_a_page_notebooks_cells_are_its_snippets_exact_text_in_page_order(page: 
     assert "`0123abc`" in "".join(_notebook_text(built)["cells"][0]["source"])
     code = [c for c in _notebook(path)["cells"] if c["cell_type"] == "code"]
     # First the install line README.md gives, then the set-up, then the snippets.
-    assert _code(code[0]).splitlines()[-1].startswith('%pip install "dlcv-kb==')
+    series = install.release_series((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
+    assert _code(code[0]).splitlines()[-1] == "%" + install.install_line(series)
     assert code[1]["metadata"]["dlcv"] == {"role": "setup"}
     assert len(code) == 2 + len(embeds)
 
