@@ -43,6 +43,8 @@ EXPECTED = [
     "ShardProblem",
     "ShardReport",
     "__version__",
+    "adam_update",
+    "adamw_update",
     "apply_bottleneck_block",
     "apply_conv_bn",
     "apply_inverted_residual_block",
@@ -101,6 +103,7 @@ EXPECTED = [
     "save_figure",
     "scan_image_folder",
     "setup_hardware",
+    "sgd_update",
     "split_train_test",
     "split_train_val_test",
     "time_conv2d",
@@ -110,6 +113,7 @@ EXPECTED = [
     "upsample_heatmap",
     "use_style",
     "visualize_filter",
+    "warmup_cosine_decay",
     "write_shards",
 ]
 MODULES = [
@@ -130,6 +134,7 @@ MODULES = [
     "dlcv.detection",
     "dlcv.hardware",
     "dlcv.interpret",
+    "dlcv.optimizers",
     "dlcv.plot",
     "dlcv.probing",
     "dlcv.profiling",
