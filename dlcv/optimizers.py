@@ -170,8 +170,12 @@ def adam_update(
     m = beta_1 * m + (1 - beta_1) * gradient
     v = beta_2 * v + (1 - beta_2) * gradient**2
     # Bias correction: m / (1 - beta_1**step) and v / (1 - beta_2**step), folded
-    # into one step size.
-    alpha = learning_rate * math.sqrt(1 - beta_2**step) / (1 - beta_1**step)
+    # into one step size. Like Keras, compute it in the weights' dtype: in float32,
+    # 0.999 rounds to 0.99900001..., which moves 1 - beta_2**1 by about 1e-5 of
+    # its value, and that shows in the weights after a hundred steps.
+    beta_1_power = tf.cast(beta_1, variable.dtype) ** step
+    beta_2_power = tf.cast(beta_2, variable.dtype) ** step
+    alpha = learning_rate * tf.sqrt(1 - beta_2_power) / (1 - beta_1_power)
     return variable - alpha * m / (tf.sqrt(v) + epsilon), m, v
     # --8<-- [end:adam_update]
 
