@@ -92,8 +92,9 @@ else
 	$(BIN)/python -m sitetools.preview "$(PAGE)" $(SHOW_LOG)
 endif
 
-notebooks: setup ## regenerate docs/<section>/walkthrough.ipynb from walkthrough.py
+notebooks: setup ## regenerate docs/<section>/walkthrough.ipynb and the page notebooks in notebooks/
 	$(BIN)/python -m sitetools.notebooks sync
+	$(BIN)/python -m sitetools.page_notebooks sync
 
 new-page: setup ## start a page: SECTION=fundamentals TITLE="Batch normalization"
 	$(BIN)/python -m sitetools.scaffold "$$SECTION" "$$TITLE"

@@ -5,6 +5,11 @@
 
 __version__: str
 
+from .attention import (
+    extract_patches as extract_patches,
+    multi_head_self_attention as multi_head_self_attention,
+    scaled_dot_product_attention as scaled_dot_product_attention,
+)
 from .bench import (
     measure_bandwidth as measure_bandwidth,
     run_benchmarks as run_benchmarks,

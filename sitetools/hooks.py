@@ -7,7 +7,8 @@ the rest, which needs MkDocs's build rather than one page's text:
 - ``on_config``: the footer's versions line, the one-page preview (``DLCV_PAGE``), the notebook
   cache's key;
 - ``on_files``: the snippet files and figures the pages link to become files of the site (read
-  from the snippet cache; the build fails when a result is missing), and the extension is told
+  from the snippet cache; the build fails when a result is missing), so does each page's
+  notebook (`sitetools.page_notebooks`), and the extension is told
   whether to show placeholders and where to collect citations;
 - ``on_pre_page``: walkthrough notebooks are executed and checked before mkdocs-jupyter renders
   them (under ``make serve``, one not run yet is shown without outputs), and an embed or
@@ -40,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from sitetools import katex, markup, mdext, notebooks, snippets
+from sitetools import katex, markup, mdext, notebooks, page_notebooks, snippets
 
 log = logging.getLogger("mkdocs.hooks.dlcv")
 
@@ -223,6 +224,19 @@ def on_files(files: Files, config: Any) -> Files:
     shown = results if page is None else [r for r in found.values() if r is not None]
     for uri, path in mdext.site_files(root, shown):
         files.append(File.generated(config, uri, abs_src_path=str(path)))
+    # Each page's notebook, which the extension's "Run the whole page" line links to: made
+    # from the page and its snippets' files, naming the commit the site is built from.
+    commit = snippets._commit(root)
+    for notebook_page in page_notebooks.pages(root) if page is None else [page]:
+        if not markup.snippet_embeds(Path(config.docs_dir, notebook_page).read_text("utf-8")):
+            continue
+        try:
+            content = page_notebooks.to_ipynb(root, notebook_page, commit=commit)
+        except (OSError, ValueError) as exc:
+            raise PluginError(f"docs/{notebook_page}: its notebook: {exc}") from exc
+        files.append(
+            File.generated(config, page_notebooks.site_uri(notebook_page), content=content)
+        )
     try:
         _state["references"] = markup.load_references(Path(config.docs_dir) / REFERENCES_FILE)
     except markup.MarkupError as exc:

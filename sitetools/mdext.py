@@ -53,7 +53,7 @@ from typing import Any
 from markdown import Extension, Markdown  # type: ignore[import-untyped]
 from markdown.preprocessors import Preprocessor  # type: ignore[import-untyped]
 
-from sitetools import glossary, install, markup, snippets
+from sitetools import glossary, install, markup, page_notebooks, snippets
 
 __all__ = ["NAME", "MarkupExtension", "PageContext", "makeExtension", "site_files"]
 
@@ -266,7 +266,7 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
         # The glossary table ([[glossary]]) and every page's abbreviations (sitetools/glossary.py).
         terms = _glossary(context.docs_dir / settings["glossary"]) if settings["glossary"] else []
         text = glossary.expand(text, page_uri=page, terms=terms, docs_dir=context.docs_dir)
-        return markup.transform(
+        expanded = markup.transform(
             text,
             page_uri=page,
             root=root,
@@ -274,6 +274,15 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
             render_snippet=render_snippet,
             cited=cited if isinstance(cited, set) else None,
             line_offset=offset,
+        )
+        if not page.endswith(".md") or not markup.snippet_embeds(text):
+            return expanded
+        # A page with snippets offers them as one notebook (sitetools/page_notebooks.py), which
+        # the site serves under _notebooks/ and Colab opens from the repository.
+        repo_url = settings["repo_url"] or ""
+        repository = repo_url.removeprefix("https://github.com/") or page_notebooks.repository(root)
+        return page_notebooks.insert_links(
+            expanded, page_notebooks.links_line(page, repository=repository)
         )
 
 
@@ -313,7 +322,8 @@ def makeExtension(**kwargs: Any) -> MarkupExtension:
 
 
 def copy_files(root: Path, site_dir: Path) -> int:
-    """Copy the files the snippet blocks link to into a built site; return how many.
+    """Copy the files the snippet blocks link to, and the page notebooks, into a built site;
+    return how many.
 
     For a generator without MkDocs's hooks (Zensical), after its build. Every snippet must
     have a result in the cache.
@@ -334,7 +344,14 @@ def copy_files(root: Path, site_dir: Path) -> int:
         target = site_dir / uri
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
-    return len(files)
+    # Each page's notebook, which its "Run the whole page" line offers for download.
+    commit = snippets._commit(root)
+    pages = page_notebooks.pages(root)
+    for page in pages:
+        target = site_dir / page_notebooks.site_uri(page)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page_notebooks.to_ipynb(root, page, commit=commit), encoding="utf-8")
+    return len(files) + len(pages)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -351,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except snippets.SnippetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{NAME}: copied {count} snippet files and figures into {args.site_dir}")
+    print(f"{NAME}: copied {count} snippet files, figures and notebooks into {args.site_dir}")
     return 0
 
 

@@ -159,6 +159,32 @@ def cached(source: Path, *, cache_dir: Path) -> Path | None:
     return target if target.is_file() else None
 
 
+def run_in_empty_folder(notebook: Any, *, timeout_s: float, prefix: str) -> None:
+    """Execute ``notebook`` in place, top to bottom, as a reader would: nbclient starts a fresh
+    ``python3`` kernel in an empty temporary folder (named from ``prefix``, removed after) with
+    the snippets' environment (`sitetools.snippets._snippet_env`).
+
+    Raises:
+        nbclient.exceptions.CellExecutionError: at the first cell that raises (the cell's
+            outputs then hold the error).
+        nbclient.exceptions.CellTimeoutError: if a cell runs longer than ``timeout_s``.
+    """
+    from nbclient import NotebookClient
+
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    try:
+        client = NotebookClient(
+            notebook,
+            timeout=timeout_s,
+            kernel_name="python3",
+            allow_errors=False,
+            resources={"metadata": {"path": workdir}},
+        )
+        client.execute(env=snippets._snippet_env())
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def execute(source: Path, *, cache_dir: Path, where: str) -> Path:
     """Run a walkthrough as a reader would, check its outputs; return the executed ``.ipynb``.
 
@@ -173,27 +199,16 @@ def execute(source: Path, *, cache_dir: Path, where: str) -> Path:
             anything but runtime log lines to stderr.
     """
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     target = _target(source, cache_dir)
     if target.is_file():
         return target
     notebook = nbformat.reads(to_ipynb(source), as_version=4)  # type: ignore[no-untyped-call]
-    workdir = tempfile.mkdtemp(prefix="dlcv-notebook-")
     try:
-        client = NotebookClient(
-            notebook,
-            timeout=TIMEOUT_S,
-            kernel_name="python3",
-            allow_errors=False,
-            resources={"metadata": {"path": workdir}},
-        )
-        client.execute(env=snippets._snippet_env())
+        run_in_empty_folder(notebook, timeout_s=TIMEOUT_S, prefix="dlcv-notebook-")
     except (CellExecutionError, CellTimeoutError) as exc:
         raise NotebookError(f"{where}: {exc}") from exc
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     runtime_log = check_outputs(notebook, where=where)
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")

@@ -4,7 +4,8 @@ Command line (``make new-page SECTION=fundamentals TITLE="Batch normalization"``
 
     python -m sitetools.scaffold [--root DIR] SECTION TITLE
 
-writes ``docs/<section>/<slug>.md`` and ``snippets/<section>/<slug>/first_snippet.py`` and adds
+writes ``docs/<section>/<slug>.md``, ``snippets/<section>/<slug>/first_snippet.py`` and the page's
+notebook, ``notebooks/<section>/<slug>.ipynb`` (`sitetools.page_notebooks`), and adds
 ``- <Title>: <section>/<slug>.md`` at the end of the section's list in ``nav``. A content page
 (:func:`sitetools.skeleton.is_content_page`) is written in the skeleton of one: a "Before you
 start" box, then key takeaways and exercises before its references. The new page passes the
@@ -30,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from sitetools import markup, skeleton
+from sitetools import markup, page_notebooks, skeleton
 
 __all__ = [
     "MAX_TITLE_LENGTH",
@@ -338,18 +339,31 @@ def create_page(root: Path, section: str, title: str) -> Scaffold:
     plan = plan_page(root, section, title)
     mkdocs_path = root / "mkdocs.yml"
     mkdocs_before = mkdocs_path.read_bytes()
-    created = [d for d in reversed((root / plan.snippet).parents) if not d.exists()]
+    # The page's notebook (sitetools/page_notebooks.py), which the checks require committed.
+    notebook = root / page_notebooks.notebook_path(plan.page.relative_to("docs").as_posix())
+    created = [
+        d
+        for path in (plan.snippet, notebook.relative_to(root))
+        for d in reversed((root / path).parents)
+        if not d.exists()
+    ]
+    created = list(dict.fromkeys(created))
     try:
         (root / plan.snippet).parent.mkdir(parents=True)
         (root / plan.page).write_text(plan.page_text, encoding="utf-8")
         (root / plan.snippet).write_text(plan.snippet_text, encoding="utf-8")
         mkdocs_path.write_text(plan.mkdocs_text, encoding="utf-8")
         check_written(root, plan, section=section, title=title)
+        notebook.parent.mkdir(parents=True, exist_ok=True)
+        notebook.write_text(
+            page_notebooks.to_ipynb(root, plan.page.relative_to("docs").as_posix()),
+            encoding="utf-8",
+        )
     except BaseException:
         # Leave the repository as it was: a half-written page would fail the next build, and a
         # broken mkdocs.yml every later scaffold.
         mkdocs_path.write_bytes(mkdocs_before)
-        for path in (root / plan.page, root / plan.snippet):
+        for path in (root / plan.page, root / plan.snippet, notebook):
             path.unlink(missing_ok=True)
         for folder in reversed(created):
             if folder.is_dir():
@@ -438,10 +452,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     section_page = plan.snippet.parent.relative_to("snippets").as_posix()
     print(f"created {plan.page.as_posix()}")
     print(f"created {plan.snippet.as_posix()}")
+    print(f"created {page_notebooks.notebook_path(plan.page.relative_to('docs').as_posix())}")
     print(f"added to mkdocs.yml nav: {plan.nav_line}")
     print("next:")
     print(f"  make snippets PAGE={section_page}  # run its snippet")
     print("  make serve  # preview it at http://127.0.0.1:8000")
+    print("  make notebooks  # after renaming or adding snippets: the page's notebook follows")
     return 0
 
 

@@ -21,7 +21,16 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from PIL import Image
 
-from sitetools import citations, frontdoor, glossary, markup, mdext, output_tables, snippets
+from sitetools import (
+    citations,
+    frontdoor,
+    glossary,
+    markup,
+    mdext,
+    output_tables,
+    page_notebooks,
+    snippets,
+)
 
 PAGE = "demo/page.md"
 SNIPPET = "demo/page/hello.py"
@@ -227,6 +236,35 @@ def test_copy_files_puts_snippet_files_and_figures_into_a_built_site(root: Path)
     assert mdext.main(["copy-files", str(site), "--root", str(root)]) == 0
     assert (site / "_snippets" / SNIPPET).read_text() == (root / "snippets" / SNIPPET).read_text()
     assert (site / "_snippets/demo/page/hello/square.png").is_file()
+    assert not (site / "_notebooks").exists()  # no page embeds the snippet yet
+    (root / "docs" / PAGE).parent.mkdir(parents=True)
+    (root / "docs" / PAGE).write_text(f"# Demo\n\n[[snippet {SNIPPET}#main]]\n")
+    assert mdext.main(["copy-files", str(site), "--root", str(root)]) == 0
+    notebook = (site / "_notebooks" / "demo" / "page.ipynb").read_text()
+    assert page_notebooks.snippet_cells(notebook) == [
+        (SNIPPET, (root / "snippets" / SNIPPET).read_text())
+    ]
+
+
+def test_a_page_with_snippets_offers_its_notebook_in_its_before_you_start_box(root: Path) -> None:
+    _save_result(root, "42\n")
+    (root / "mkdocs.yml").write_text("site_name: demo\nrepo_url: https://github.com/o/n\n")
+    page = (
+        '# Demo\n\n!!! abstract "Before you start"\n    **What you will learn:**\n\n'
+        f"    - One thing.\n\nProse.\n\n[[snippet {SNIPPET}]]\n"
+    )
+    extensions: list[Any] = [
+        mdext.MarkupExtension(page=PAGE, docs_dir=str(root / "docs")),
+        "admonition",
+        "attr_list",
+    ]
+    html = markdown.markdown(page, extensions=extensions)
+    box = html.split('<div class="admonition abstract">')[1].split("</div>")[0]
+    assert '<a download="page.ipynb" href="../_notebooks/demo/page.ipynb">' in box
+    colab = "https://colab.research.google.com/github/o/n/blob/main/notebooks/demo/page.ipynb"
+    assert f'<a href="{colab}">Open in Colab</a>' in box
+    without = markdown.markdown("# Demo\n\nProse [@lecun2015].\n", extensions=extensions)
+    assert "Run the whole page" not in without and "_notebooks" not in without
 
 
 def test_mkdocs_yml_lists_the_extension_and_the_examples_run() -> None:

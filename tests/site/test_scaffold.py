@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sitetools import scaffold, skeleton, snippets
+from sitetools import page_notebooks, scaffold, skeleton, snippets
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION, TITLE, SLUG = "fundamentals", "Batch normalization", "batch-normalization"
 PAGE_URI = f"{SECTION}/{SLUG}.md"
 SNIPPET = f"{SECTION}/{SLUG}/{scaffold.SNIPPET_NAME}"
-COPIED_DIRS = ("docs", "snippets", "sitetools", "dlcv", "tests", "overrides")
+COPIED_DIRS = ("docs", "snippets", "notebooks", "sitetools", "dlcv", "tests", "overrides")
 COPIED_FILES = ("mkdocs.yml", "pyproject.toml", "requirements.lock", "README.md", "CONTRIBUTING.md")
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
@@ -115,6 +115,9 @@ def test_scaffold_writes_page_snippet_and_one_nav_line(scaffolded: Path) -> None
     assert "**Prerequisites:** [Generalization](generalization.md), " in page
     assert page.index("## Key takeaways") < page.index("## Exercises") < page.index("## Refer")
     assert (scaffolded / "snippets" / SNIPPET).is_file()
+    # ...and the page's notebook, which the checks require committed and up to date.
+    assert (scaffolded / "notebooks" / SECTION / f"{SLUG}.ipynb").is_file()
+    assert page_notebooks.out_of_date(scaffolded) == []
 
     before = (scaffolded / "mkdocs.yml.before").read_text(encoding="utf-8").splitlines()
     after = (scaffolded / "mkdocs.yml").read_text(encoding="utf-8").splitlines()
@@ -154,10 +157,11 @@ def test_new_page_passes_page_checks(scaffolded: Path) -> None:
         "tests/site/test_pages.py::test_every_snippet_is_embedded_by_its_own_page",
         f"tests/site/test_pages.py::test_embeds_and_citations_resolve[{page_id}]",
         f"tests/site/test_pages.py::test_content_page_follows_the_skeleton[{page_id}]",
+        "tests/site/test_page_notebooks.py::test_committed_notebooks_are_up_to_date",
     ]
     proc = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", *checks, cwd=scaffolded)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "5 passed" in proc.stdout
+    assert "6 passed" in proc.stdout
 
 
 def test_site_builds_strictly_with_new_page(scaffolded: Path, tmp_path: Path) -> None:

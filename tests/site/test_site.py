@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import html
 import os
+import posixpath
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from helpers.mkdocs_build import mkdocs_build
 from helpers.site_markdown import site_markdown
 from helpers.snippet_boxes import snippet_boxes
 
-from sitetools import markup, snippets
+from sitetools import markup, page_notebooks, snippets
 
 ROOT = Path(__file__).resolve().parents[2]
 # A project of its own, as the site configures it: the hooks, and the Markdown extension
@@ -374,6 +375,43 @@ def test_pages_link_to_their_snippet_files_run_commits_and_a_problem_report(
             )
         checked += 1
     assert checked > 20, f"only {checked} pages checked"
+
+
+def test_every_page_with_snippets_offers_its_notebook_and_no_other_page_does(
+    built_site: Path,
+) -> None:
+    """A page with snippets links its notebook, served by the site with the snippets' exact
+    text in page order, and the same notebook in the repository through Colab."""
+    pages = page_notebooks.pages(ROOT)
+    served = built_site / page_notebooks.SITE_FOLDER
+    assert sorted(p.relative_to(built_site).as_posix() for p in served.rglob("*.ipynb")) == sorted(
+        page_notebooks.site_uri(page) for page in pages
+    )
+    repository = page_notebooks.repository(ROOT)
+    assert repository is not None
+    checked = 0
+    for source in sorted((ROOT / "docs").rglob("*.md")):
+        rel = source.relative_to(ROOT / "docs").as_posix()
+        built = built_site / markup.page_url(rel) / "index.html"
+        if "vendor" in source.parts or not built.is_file():
+            continue
+        page = built.read_text(encoding="utf-8")
+        embeds = markup.snippet_embeds(source.read_text(encoding="utf-8"))
+        if not embeds:
+            # The contributors' pages name these links in their prose: no link, no notebook.
+            assert not re.search(r'href="[^"]*(?:_notebooks/|colab\.research)', page), rel
+            continue
+        notebook = (built_site / page_notebooks.site_uri(rel)).read_text(encoding="utf-8")
+        assert page_notebooks.snippet_cells(notebook) == [
+            (name, (ROOT / "snippets" / name).read_text(encoding="utf-8")) for name in embeds
+        ], f"docs/{rel}: the served notebook's cells are not its snippets in page order"
+        href = posixpath.relpath(page_notebooks.site_uri(rel), markup.page_url(rel))
+        name = posixpath.basename(href)
+        assert f'<a download="{name}" href="{href}">' in page, f"docs/{rel}: no download link"
+        colab = html.escape(page_notebooks.colab_url(repository, rel))
+        assert f'<a href="{colab}">Open in Colab</a>' in page, f"docs/{rel}: no Colab link"
+        checked += 1
+    assert checked == len(pages), f"{checked} of {len(pages)} pages with snippets were built"
 
 
 def test_the_home_page_counts_this_build_and_its_gallery_links_figures_to_their_pages(
