@@ -81,6 +81,12 @@ from .interpret import (
     upsample_heatmap as upsample_heatmap,
     visualize_filter as visualize_filter,
 )
+from .optimizers import (
+    adam_update as adam_update,
+    adamw_update as adamw_update,
+    sgd_update as sgd_update,
+    warmup_cosine_decay as warmup_cosine_decay,
+)
 from .plot import (
     read_alt_text as read_alt_text,
     save_figure as save_figure,

@@ -43,6 +43,8 @@ EXPECTED = [
     "ShardProblem",
     "ShardReport",
     "__version__",
+    "adam_update",
+    "adamw_update",
     "apply_bottleneck_block",
     "apply_conv_bn",
     "apply_inverted_residual_block",
@@ -104,6 +106,7 @@ EXPECTED = [
     "scaled_dot_product_attention",
     "scan_image_folder",
     "setup_hardware",
+    "sgd_update",
     "split_train_test",
     "split_train_val_test",
     "time_conv2d",
@@ -113,6 +116,7 @@ EXPECTED = [
     "upsample_heatmap",
     "use_style",
     "visualize_filter",
+    "warmup_cosine_decay",
     "write_shards",
 ]
 MODULES = [
@@ -134,6 +138,7 @@ MODULES = [
     "dlcv.detection",
     "dlcv.hardware",
     "dlcv.interpret",
+    "dlcv.optimizers",
     "dlcv.plot",
     "dlcv.probing",
     "dlcv.profiling",

@@ -508,6 +508,7 @@ FIRST_RESULTS = {
     "backpropagation": "fundamentals/how-networks-learn/",
     "softmax": "fundamentals/how-networks-learn/",
     "batch normalization": "vision/architectures/",
+    "AdamW": "fundamentals/optimizers/",
     "attention": "vision/attention/",
 }
 
