@@ -493,7 +493,7 @@ def test_search_lists_the_tpu_page(opened_search: OpenSearch) -> None:
     assert any("TPUs" in t for t in titles), titles
 
 
-# Twelve queries and the page each must put first: concept words find the content page that
+# Thirteen queries and the page each must put first: concept words find the content page that
 # explains them, not the bibliography or the API reference (which the front matter of those
 # pages ranks lower), and an acronym finds its glossary entry, not a page on activation maps.
 FIRST_RESULTS = {
