@@ -10,7 +10,7 @@ import posixpath
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from helpers.mkdocs_build import mkdocs_build
@@ -337,6 +337,15 @@ def test_the_sitemap_lists_every_page_and_pages_link_back_to_their_source(
     assert f'href="{config["repo_url"]}"' in page
 
 
+def _built_pages(built_site: Path) -> Iterator[tuple[Path, str, str]]:
+    """Each page of docs/ that the build wrote: its source, its path under docs/, its HTML."""
+    for source in sorted((ROOT / "docs").rglob("*.md")):
+        rel = source.relative_to(ROOT / "docs").as_posix()
+        built = built_site / markup.page_url(rel) / "index.html"
+        if "vendor" not in source.parts and built.is_file():
+            yield source, rel, built.read_text(encoding="utf-8")
+
+
 def test_pages_link_to_their_snippet_files_run_commits_and_a_problem_report(
     built_site: Path,
 ) -> None:
@@ -354,12 +363,7 @@ def test_pages_link_to_their_snippet_files_run_commits_and_a_problem_report(
         r"|(?P<plain>[^ <]+)) · "
     )
     checked = 0
-    for source in sorted((ROOT / "docs").rglob("*.md")):
-        rel = source.relative_to(ROOT / "docs").as_posix()
-        built = built_site / markup.page_url(rel) / "index.html"
-        if "vendor" in source.parts or not built.is_file():
-            continue
-        page = built.read_text(encoding="utf-8")
+    for source, rel, page in _built_pages(built_site):
         report = f"{repo}/issues/new?template=fact-to-correct.yml&page=docs/{rel}&title="
         assert report in page, f"docs/{rel}: no link to report a problem with the page filled in"
         for name in markup.snippet_embeds(source.read_text(encoding="utf-8")):
@@ -390,12 +394,7 @@ def test_every_page_with_snippets_offers_its_notebook_and_no_other_page_does(
     repository = page_notebooks.repository(ROOT)
     assert repository is not None
     checked = 0
-    for source in sorted((ROOT / "docs").rglob("*.md")):
-        rel = source.relative_to(ROOT / "docs").as_posix()
-        built = built_site / markup.page_url(rel) / "index.html"
-        if "vendor" in source.parts or not built.is_file():
-            continue
-        page = built.read_text(encoding="utf-8")
+    for source, rel, page in _built_pages(built_site):
         embeds = markup.snippet_embeds(source.read_text(encoding="utf-8"))
         if not embeds:
             # The contributors' pages name these links in their prose: no link, no notebook.
