@@ -1,0 +1,97 @@
+"""The set-up installs the lock with uv, told what pip is configured with, or else with pip."""
+
+from __future__ import annotations
+
+import doctest
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sitetools import locked_install
+
+
+def test_docstring_examples_run() -> None:
+    result = doctest.testmod(locked_install)
+    assert result.attempted >= 2 and result.failed == 0
+
+
+def test_pip_configuration_becomes_uv_flags_with_the_later_scope_winning(tmp_path: Path) -> None:
+    constraint = tmp_path / "constraints.txt"
+    constraint.write_text("")
+    listing = "\n".join(
+        [
+            ":env:.find-links='/opt/wheels'",
+            "global.find-links='/ignored'",  # pip lists the global file before the environment
+            f"global.constraint='{constraint}'",
+            "global.extra-index-url='file:///a/simple file:///b/simple'",
+            "global.cert='/etc/ssl/certs/ca.crt'",
+            "not a setting",
+        ]
+    )
+    settings = locked_install.pip_settings(listing)
+    assert settings["find-links"] == ["/ignored"]
+    assert settings["cert"] == ["/etc/ssl/certs/ca.crt"]
+    args = locked_install.uv_arguments(settings)
+    assert args[:2] == ["--index-strategy", "unsafe-best-match"]
+    assert args[2:] == [
+        "--extra-index-url",
+        "file:///a/simple",
+        "--extra-index-url",
+        "file:///b/simple",
+        "--find-links",
+        "/ignored",
+        "--constraint",
+        str(constraint),
+    ]
+    # A constraint file that is not there is left out rather than failing uv.
+    assert "--constraint" not in locked_install.uv_arguments({"constraint": ["/no/such"]})
+
+
+def test_no_pip_configuration_means_no_index_flags() -> None:
+    assert locked_install.uv_arguments(locked_install.pip_settings("")) == [
+        "--index-strategy",
+        "unsafe-best-match",
+    ]
+
+
+@pytest.mark.parametrize("fails", ["installing uv", "uv itself"])
+def test_pip_installs_the_lock_when_uv_cannot(
+    fails: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+
+    def fake_run(args: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        calls.append(list(args))
+        if (fails == "installing uv" and args[-1] == "uv") or (
+            fails == "uv itself" and args[2:4] == ["uv", "pip"]
+        ):
+            raise subprocess.CalledProcessError(1, args)
+        return subprocess.CompletedProcess(args, 0, stdout="", stderr="")
+
+    monkeypatch.setattr(locked_install.subprocess, "run", fake_run)
+    lock = tmp_path / "requirements.lock"
+    used = locked_install.install(lock, tmp_path, python="py")
+    assert used == "pip"
+    assert calls[-2] == ["py", "-m", "pip", "install", "--quiet", "-r", str(lock)]
+    assert calls[-1] == ["py", "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(tmp_path)]
+
+
+def test_uv_installs_the_lock_with_bytecode_then_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+
+    def fake_run(args: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        calls.append(list(args))
+        out = ":env:.find-links='/w'\n" if args[-2:] == ["config", "list"] else ""
+        return subprocess.CompletedProcess(args, 0, stdout=out, stderr="")
+
+    monkeypatch.setattr(locked_install.subprocess, "run", fake_run)
+    lock = tmp_path / "requirements.lock"
+    assert locked_install.install(lock, tmp_path, python="py") == "uv"
+    lock_install, project_install = calls[-2], calls[-1]
+    assert lock_install[:4] == ["py", "-m", "uv", "pip"]
+    assert "--compile-bytecode" in lock_install and lock_install[-2:] == ["-r", str(lock)]
+    assert "--find-links" in lock_install and "/w" in lock_install
+    assert project_install[-3:] == ["--no-deps", "-e", str(tmp_path)]
