@@ -19,13 +19,14 @@ is installed. Run by the Makefile as ``.venv/bin/python -m sitetools.locked_inst
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from sitetools._cli import command_parser
 
 # `pip config list` prints `scope.key='value'`; these keys have a uv counterpart.
 _FLAGS = {
@@ -109,16 +110,15 @@ def install(lock: Path, project: Path, *, python: str = sys.executable) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="sitetools.locked_install", description=__doc__)
+    parser = command_parser("sitetools.locked_install", __doc__)
     parser.add_argument("--lock", type=Path, default=Path("requirements.lock"))
     parser.add_argument("--project", type=Path, default=Path("."))
     args = parser.parse_args(argv)
     try:
-        used = install(args.lock, args.project)
+        print(f"locked_install: {args.lock} installed with {install(args.lock, args.project)}")
     except subprocess.CalledProcessError as exc:
         print(f"error: installing {args.lock} failed: {exc}", file=sys.stderr)
         return 1
-    print(f"locked_install: {args.lock} installed with {used}")
     return 0
 
 
