@@ -1,4 +1,4 @@
-"""Lighthouse on the built site: the home page and two content pages, mobile settings.
+"""Lighthouse on the built site: the home page and three content pages, mobile settings.
 
 Serves site/ (building it first if it is missing, or with --build) on 127.0.0.1 and runs
 Lighthouse 12 from node_modules with the system Chromium, --runs times per page (default 5),
@@ -33,7 +33,13 @@ CHROME_FLAGS = (
     "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
     "--disable-background-networking --disable-component-update --disable-sync"
 )
-PAGES = ["", "hardware/gpus-tpus-and-cuda/", "fundamentals/how-networks-learn/"]
+# The home page, two long content pages, and the newest page (attention: figures and formulas).
+PAGES = [
+    "",
+    "hardware/gpus-tpus-and-cuda/",
+    "fundamentals/how-networks-learn/",
+    "vision/attention/",
+]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 100}
 
@@ -107,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", action="store_true", help="build the site first")
     parser.add_argument("--runs", type=int, default=5, help="runs per page (median kept)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--pages", nargs="+", default=PAGES, help="paths under the site root ('' is the home page)"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"`--runs` must be a positive integer. Received: runs={args.runs}")
@@ -117,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     with serve(args.site) as url:
-        for page in PAGES:
+        for page in args.pages:
             runs = [summarize(page, lighthouse(url + page)) for _ in range(args.runs)]
             median = statistics.median_low(r["scores"]["performance"] for r in runs)
             row = next(r for r in runs if r["scores"]["performance"] == median)
