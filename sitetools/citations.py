@@ -1,10 +1,9 @@
 """Citations in a page's prose: ``[@key]``, ``[@key, ch. 6]``, ``[@a; @b, sec. 9.3]``.
 
 A citation becomes a link to the entry in the page's own reference list (``#ref-KEY``, which
-``[[references]]`` gives each entry), titled with the entry's authors, year and title: with
-Material's ``content.tooltips`` feature (mkdocs.yml) that title shows as a tooltip both on hover
-and on keyboard focus, drawn by the site's own script. A page without a reference list links
-into the bibliography instead.
+``[[references]]`` gives each entry), titled with the entry's authors, year and title: the site's
+``docs/javascripts/tooltips.js`` shows that title as a tooltip both on hover and on keyboard
+focus. A page without a reference list links into the bibliography instead.
 
 A citation may carry a locator after a comma, to say where in a long work (a book) the claim
 is: a chapter, section or page, written ``ch. 6``, ``sec. 9.3``, ``p. 12``, ``pp. 12-14``

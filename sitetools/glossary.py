@@ -7,7 +7,7 @@ with it, on every page it converts:
 - it replaces a ``[[glossary]]`` line (the glossary page has one) with the list of terms;
 - it appends a Python-Markdown ``abbr`` definition (``*[mAP]: mean average precision``) for
   each term, so that the ``abbr`` extension (listed in mkdocs.yml) wraps every use of the
-  acronym in prose in ``<abbr title="...">``, and Material's ``content.tooltips`` shows the
+  acronym in prose in ``<abbr title="...">``, and ``docs/javascripts/tooltips.js`` shows the
   expansion on hover and on focus.
 
 ``abbr`` matches whole words, case-sensitively, and leaves code alone: "mAP" is tagged and

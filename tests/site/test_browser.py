@@ -528,11 +528,16 @@ def test_a_citation_previews_its_entry_on_keyboard_focus(browser: Any, site_url:
         # The citation leads to the page's own reference list, not the bibliography.
         assert target.startswith("ref-") and page.locator(f"[id='{target}']").count() == 1
         link.focus()
-        # Material's content.tooltips draws the link's title as a tooltip it describes it by.
-        tooltip = page.locator(".md-tooltip2")
-        tooltip.first.wait_for(timeout=5_000)
-        text = tooltip.first.inner_text()
+        # docs/javascripts/tooltips.js draws the link's title as a tooltip it describes it by.
+        tooltip = page.locator("#dlcv-tooltip")
+        tooltip.wait_for(state="visible", timeout=5_000)
+        assert link.get_attribute("aria-describedby") == "dlcv-tooltip"
+        text = tooltip.inner_text()
         assert re.search(r"\(\d{4}[a-z]?\)\. \S", text), f"no author (year). title: {text!r}"
+        # Leaving the link hides the tooltip and gives the title back.
+        page.keyboard.press("Escape")
+        tooltip.wait_for(state="hidden", timeout=5_000)
+        assert link.get_attribute("title") and link.get_attribute("aria-describedby") is None
     finally:
         page.close()
 

@@ -116,7 +116,7 @@ def test_citation_links_to_the_page_reference_list_with_a_preview(root: Path) ->
     )
     link = re.search(r'<a href="#ref-lecun2015" title="([^"]*)">([^<]*)</a>', html)
     assert link, html
-    # The tooltip (Material's content.tooltips shows the title on hover and on focus).
+    # The tooltip (docs/javascripts/tooltips.js shows the title on hover and on focus).
     assert (
         html_module.unescape(link[1])
         == "Yann LeCun, Yoshua Bengio, Geoffrey Hinton (2015). Deep learning."
