@@ -37,23 +37,31 @@ _FLAGS = {
 }
 
 
+# pip reads the [global] section, then the command's own ([install]), then its environment
+# variables (listed as ":env:"); a later one overrides an earlier one.
+_SECTIONS = {"global": 0, "install": 1, ":env:": 2}
+
+
 def pip_settings(listing: str) -> dict[str, list[str]]:
     """The values of pip's index, link, constraint and certificate settings in ``listing``
-    (the output of ``pip config list``); a later scope overrides an earlier one, as in pip.
+    (the output of ``pip config list``), as ``pip install`` resolves them: an environment
+    variable over ``[install]`` over ``[global]``, whatever order the listing prints them in
+    (it sorts them by file). Other sections (``[download]``, say) do not apply to installs.
 
     >>> pip_settings(":env:.find-links='/opt/wheels'\\nglobal.extra-index-url='file:///a b'")
     {'find-links': ['/opt/wheels'], 'extra-index-url': ['file:///a', 'b']}
     """
-    settings: dict[str, list[str]] = {}
+    found: dict[str, tuple[int, list[str]]] = {}
     for line in listing.splitlines():
         name, sep, value = line.partition("=")
-        if not sep:
+        section, _, key = name.rpartition(".")
+        if not sep or section not in _SECTIONS or key not in (*_FLAGS, "cert"):
             continue
-        key = name.rpartition(".")[2]
-        if key in (*_FLAGS, "cert"):
-            words = shlex.split(value)
-            settings[key] = words[0].split() if words else []
-    return settings
+        words = shlex.split(value)
+        rank = _SECTIONS[section]
+        if key not in found or rank >= found[key][0]:
+            found[key] = (rank, words[0].split() if words else [])
+    return {key: values for key, (_, values) in found.items()}
 
 
 def uv_arguments(settings: dict[str, list[str]]) -> list[str]:
@@ -66,7 +74,7 @@ def uv_arguments(settings: dict[str, list[str]]) -> list[str]:
     for key, flag in _FLAGS.items():
         for value in settings.get(key, []):
             if key == "constraint" and not Path(value).is_file():
-                continue  # pip ignores a missing constraint file only in some versions
+                continue  # it would stop uv; the lock pins every version anyway
             args += [flag, value]
     return args
 

@@ -534,7 +534,7 @@ def test_a_citation_previews_its_entry_on_keyboard_focus(browser: Any, site_url:
         assert link.get_attribute("aria-describedby") == "dlcv-tooltip"
         text = tooltip.inner_text()
         assert re.search(r"\(\d{4}[a-z]?\)\. \S", text), f"no author (year). title: {text!r}"
-        # Leaving the link hides the tooltip and gives the title back.
+        # Escape hides the tooltip and gives the link its title back.
         page.keyboard.press("Escape")
         tooltip.wait_for(state="hidden", timeout=5_000)
         assert link.get_attribute("title") and link.get_attribute("aria-describedby") is None

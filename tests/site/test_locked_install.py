@@ -16,13 +16,19 @@ def test_docstring_examples_run() -> None:
     assert result.attempted >= 2 and result.failed == 0
 
 
-def test_pip_configuration_becomes_uv_flags_with_the_later_scope_winning(tmp_path: Path) -> None:
+def test_pip_configuration_becomes_uv_flags_resolved_as_pip_install_resolves_it(
+    tmp_path: Path,
+) -> None:
     constraint = tmp_path / "constraints.txt"
     constraint.write_text("")
     listing = "\n".join(
         [
+            # `pip config list` sorts: the environment variable comes first, yet wins.
             ":env:.find-links='/opt/wheels'",
-            "global.find-links='/ignored'",  # pip lists the global file before the environment
+            "global.find-links='/ignored'",
+            "install.index-url='file:///install/simple'",
+            "global.index-url='file:///global/simple'",  # [install] wins over [global]
+            "download.extra-index-url='file:///not/for/installs'",
             f"global.constraint='{constraint}'",
             "global.extra-index-url='file:///a/simple file:///b/simple'",
             "global.cert='/etc/ssl/certs/ca.crt'",
@@ -30,17 +36,20 @@ def test_pip_configuration_becomes_uv_flags_with_the_later_scope_winning(tmp_pat
         ]
     )
     settings = locked_install.pip_settings(listing)
-    assert settings["find-links"] == ["/ignored"]
+    assert settings["find-links"] == ["/opt/wheels"]
+    assert settings["index-url"] == ["file:///install/simple"]
     assert settings["cert"] == ["/etc/ssl/certs/ca.crt"]
     args = locked_install.uv_arguments(settings)
     assert args[:2] == ["--index-strategy", "unsafe-best-match"]
     assert args[2:] == [
+        "--index-url",
+        "file:///install/simple",
         "--extra-index-url",
         "file:///a/simple",
         "--extra-index-url",
         "file:///b/simple",
         "--find-links",
-        "/ignored",
+        "/opt/wheels",
         "--constraint",
         str(constraint),
     ]
