@@ -27,14 +27,15 @@ Ctrl-C or SIGTERM stops the running snippets at once and removes their folders.
 Trust model: a snippet is a program, run with the contributor's rights; it can read and write
 outside its folder, and nothing sandboxes it, so snippets are reviewed like code. What the
 runner does guarantee is that a snippet sees only an allow-listed environment (`_ENV_NAMES`:
-paths, locale, the accelerator and thread settings TensorFlow and OpenBLAS need, and the
+paths, locale, the accelerator and CPU settings TensorFlow and OpenBLAS need, and the
 runner's own settings), never tokens or keys the runner holds, since whatever it prints is
 published; and that no process it starts outlives it.
 
-Snippets run as many at once as there are cores. Alone, a snippet is measured against its
-time budget in wall-clock seconds; sharing the cores, against its CPU time (its own and its
-child processes'), which for a CPU-bound program is at least the wall time it takes alone, or
-its wall time divided by the number running at once, whichever is larger. A run over budget is
+Snippets run as many at once as there are cores, each with one compute thread
+(`THREAD_SETTINGS`). Alone, a snippet is measured against its time budget in wall-clock seconds;
+sharing the cores, against its CPU time (its own and its child processes'), which for a
+CPU-bound program is at least the wall time it takes alone, or its wall time divided by the
+number running at once, whichever is larger. A run over budget is
 reported in the summary, and fails only with ``--strict-budget``: speed depends on the machine.
 A run at ``KILL_FACTOR`` times its budget is stopped and fails, which catches a hang. Pages
 show the CPU time, which does not depend on what else ran beside it.
@@ -460,7 +461,9 @@ def machine_provenance(
     info = json.loads(stdout.strip().splitlines()[-1])
     accelerators = [d for d in info["devices"] if d != "CPU"]
     device = (
-        ", ".join(accelerators) if accelerators else f"CPU ({info['cpu']}, {os.cpu_count()} cores)"
+        ", ".join(accelerators)
+        if accelerators
+        else f"CPU ({info['cpu']}, {os.cpu_count()} cores, one thread per snippet)"
     )
     return {
         "device": device,
@@ -490,11 +493,8 @@ _ENV_NAMES = frozenset(
         "HIP_VISIBLE_DEVICES",
         "ROCR_VISIBLE_DEVICES",
         "XLA_FLAGS",
-        # Thread counts, and OpenBLAS's CPU settings: some hosts set these because older
-        # OpenBLAS builds crash on CPUs they do not recognise.
-        "OMP_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
+        # OpenBLAS's CPU settings: some hosts set these because older OpenBLAS builds crash
+        # on CPUs they do not recognise. (Thread counts are the runner's: THREAD_SETTINGS.)
         "OPENBLAS_CORETYPE",
         "OPENBLAS_L2_SIZE",
         "KERAS_BACKEND",
@@ -505,11 +505,27 @@ _ENV_NAMES = frozenset(
 _ENV_PREFIXES = ("LC_", "TF_")
 
 
+# One compute thread per snippet, whatever the host sets. The runner already runs one snippet
+# per core, so a TensorFlow or OpenBLAS pool of one thread per core in each snippet only makes
+# them contend for the same cores. And a reduction split over threads adds in an order that
+# depends on how many there are, so with one thread a snippet prints the same numbers on a
+# machine with any number of cores (the determinism rerun in tests/site/test_pages.py relies on
+# it). The provenance line says so (`machine_provenance`).
+THREAD_SETTINGS = {
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
 def _snippet_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment a snippet runs with: the allow-listed part of ``base`` (default
-    ``os.environ``) and the settings that make runs repeatable."""
+    ``os.environ``), one compute thread (`THREAD_SETTINGS`) and the settings that make runs
+    repeatable."""
     base = os.environ if base is None else base
     env = {k: v for k, v in base.items() if k in _ENV_NAMES or k.startswith(_ENV_PREFIXES)}
+    env.update(THREAD_SETTINGS)
     env.update(
         {
             "PYTHONHASHSEED": "0",

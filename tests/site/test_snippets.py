@@ -207,6 +207,8 @@ def test_snippet_runs_alone_in_an_empty_folder_and_output_is_cached(
     assert result.ok and not result.cached
     assert result.stdout == "['ok.py'] 0\n"
     assert result.provenance["tensorflow"] not in {"", "-"}
+    device = result.provenance["device"]
+    assert "one thread per snippet" in device or not device.startswith("CPU"), device
     # Described once for real; the reruns below check the cache, not the description again.
     monkeypatch.setattr(snippets, "machine_provenance", lambda root, python, **_: result.provenance)
     (again,) = snippets.run_all(root, warm=warm, log=lambda _: None)
@@ -459,6 +461,22 @@ def test_snippets_see_no_secret_of_the_runner_environment(
     (result,) = _run(root)
     assert result.ok, result.error
     assert result.stdout == "[False, False, True, True]\n"
+
+
+def test_snippets_run_with_one_compute_thread_whatever_the_host_sets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One thread per snippet (`snippets.THREAD_SETTINGS`): snippets run one per core, and their
+    numbers must not depend on the publishing machine's core count."""
+    for name in snippets.THREAD_SETTINGS:
+        monkeypatch.setenv(name, "4")
+    names = sorted(snippets.THREAD_SETTINGS)
+    root = _project(
+        tmp_path, {"s/p/env.py": f"import os\nprint([os.environ[n] for n in {names!r}])\n"}
+    )
+    (result,) = _run(root)
+    assert result.ok, result.error
+    assert result.stdout == f"{['1'] * len(names)}\n"
 
 
 def test_stale_cache_entries_are_pruned_and_a_partial_run_keeps_other_snippets(
