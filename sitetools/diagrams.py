@@ -152,12 +152,14 @@ def gpu_memory() -> str:
             _text(
                 x + 10, 40, f"SM {i}" if i < 2 else f"… SM {int(m['sms']) - 1}", font_weight="600"
             ),
+            # 13 px text from 6 px in: "shared memory" fits its box in wide fonts too
+            # (DejaVu Sans, a common Linux fallback for system-ui, drew it past the edge at 14 px).
             _rect(x + 10, 50, 116, 36, "#ffffff", LINE),
-            _text(x + 18, 66, "registers"),
-            _text(x + 18, 81, "per thread", fill=MUTED, font_size="13"),
+            _text(x + 16, 66, "registers", font_size="13"),
+            _text(x + 16, 81, "per thread", fill=MUTED, font_size="12"),
             _rect(x + 10, 92, 116, 36, "#ffffff", LINE),
-            _text(x + 18, 108, "shared memory"),
-            _text(x + 18, 123, "per block", fill=MUTED, font_size="13"),
+            _text(x + 16, 108, "shared memory", font_size="13"),
+            _text(x + 16, 123, "per block", fill=MUTED, font_size="12"),
         ]
     body += [
         _text(470, 42, f"{m['sms']} SMs", font_weight="600"),

@@ -674,3 +674,38 @@ def test_a_figure_enlarges_with_enter_and_closes_with_escape(
     assert opened["width"] > first["shown"], "the enlarged figure is no larger"
     assert opened["caption"] == first["caption"] and opened["focusInside"], opened
     assert not closed["open"] and closed["focusOnFigure"], f"after Escape: {closed}"
+
+
+# Each text element of a diagram and the smallest box around its start, as Chromium lays them out.
+_DIAGRAM_OVERFLOW_JS = """() => {
+  const boxes = [...document.querySelectorAll("rect")].map(r => r.getBBox())
+    .filter(b => b.width < document.documentElement.viewBox.baseVal.width);
+  const out = [];
+  for (const text of document.querySelectorAll("text")) {
+    const t = text.getBBox();
+    const start = {x: t.x + 1, y: t.y + t.height / 2};
+    const around = boxes.filter(b => b.x <= start.x && start.x <= b.x + b.width
+                                  && b.y <= start.y && start.y <= b.y + b.height)
+      .sort((a, b) => a.width * a.height - b.width * b.height)[0];
+    if (around && t.x + t.width > around.x + around.width + 0.5) {
+      out.push(`'${text.textContent}' ends at x=${(t.x + t.width).toFixed(1)}, its box at `
+               + `x=${(around.x + around.width).toFixed(1)}`);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in (ROOT / "docs/assets/diagrams").glob("*.svg"))
+)
+def test_diagram_text_stays_inside_its_box(browser: Any, name: str) -> None:
+    """Chromium lays each label out in the fonts this machine has for the SVG's font list; a
+    wide fallback (DejaVu Sans on Linux) once drew 'shared memory' past its box."""
+    page = browser.new_page()
+    try:
+        page.goto((ROOT / "docs/assets/diagrams" / name).as_uri())
+        overflowing = page.evaluate(_DIAGRAM_OVERFLOW_JS)
+    finally:
+        page.close()
+    assert overflowing == [], f"{name}: " + "; ".join(overflowing)
