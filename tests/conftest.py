@@ -17,13 +17,3 @@ import os
 # TensorFlow's C++ start-up chatter says nothing about the tests; the snippets and programs the
 # tests start in their own processes inherit the setting.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-# Under pytest-xdist (`make test`), each worker gets its share of the cores for its compute
-# threads (TensorFlow's op pool, OpenBLAS), and so do the programs it starts: a pool of one
-# thread per core in every worker only makes them contend for the same cores. Set before
-# anything imports NumPy or TensorFlow, which read these once. A variable already set wins.
-_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
-if _workers > 1:
-    _threads = str(max(1, (os.cpu_count() or 1) // _workers))
-    for _name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(_name, _threads)
