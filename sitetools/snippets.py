@@ -509,8 +509,9 @@ _ENV_PREFIXES = ("LC_", "TF_")
 # per core, so a TensorFlow or OpenBLAS pool of one thread per core in each snippet only makes
 # them contend for the same cores. And a reduction split over threads adds in an order that
 # depends on how many there are, so with one thread a snippet prints the same numbers on a
-# machine with any number of cores (the determinism rerun in tests/site/test_pages.py relies on
-# it). The provenance line says so (`machine_provenance`).
+# machine with any number of cores, however many snippets run beside it (a count derived from
+# the cores or the jobs would not: the determinism rerun in tests/site/test_pages.py runs two at
+# once). The provenance line says so (`machine_provenance`).
 THREAD_SETTINGS = {
     "TF_NUM_INTRAOP_THREADS": "1",
     "OMP_NUM_THREADS": "1",
