@@ -35,8 +35,8 @@ Snippets run as many at once as there are cores, each with one compute thread
 (`THREAD_SETTINGS`). Alone, a snippet is measured against its time budget in wall-clock seconds;
 sharing the cores, against its CPU time (its own and its child processes'), which for a
 CPU-bound program is at least the wall time it takes alone, or its wall time divided by the
-number running at once, whichever is larger. A run over budget is
-reported in the summary, and fails only with ``--strict-budget``: speed depends on the machine.
+number running at once, whichever is larger. A run over budget is reported in the summary, and
+fails only with ``--strict-budget``: speed depends on the machine.
 A run at ``KILL_FACTOR`` times its budget is stopped and fails, which catches a hang. Pages
 show the CPU time, which does not depend on what else ran beside it.
 """
