@@ -10,6 +10,7 @@ folder (or taken from `DLCV_SITE_DIR`, a site built already) and served on 127.0
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -129,11 +130,11 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def _listen(page: Any, errors: list[str]) -> None:
-    page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}"))
-    page.on("response", lambda r: r.status >= 400 and errors.append(f"HTTP {r.status}: {r.url}"))
+def _listen(page: Any, report: Callable[[str], None]) -> None:
+    page.on("console", lambda m: m.type == "error" and report(f"console: {m.text}"))
+    page.on("pageerror", lambda e: report(f"uncaught: {e}"))
+    page.on("requestfailed", lambda r: report(f"request failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and report(f"HTTP {r.status}: {r.url}"))
 
 
 # Scroll each image into view (in case it loads lazily), wait until it settles, report its size.
@@ -217,21 +218,37 @@ def _zoom(page: Any) -> dict[str, Any] | None:
     return {"opened": opened, "closed": page.evaluate(_LIGHTBOX_JS)}
 
 
-def _visit(browser: Any, url: str, *, color_scheme: str = "light", zoom: bool = False) -> Visit:
-    errors: list[str] = []
-    requests: list[str] = []
-    context = browser.new_context(
-        color_scheme=color_scheme, viewport={"width": 1280, "height": 800}
-    )
-    # Workers (Material's search) request through the context, not the page.
-    context.on("request", lambda r: requests.append(r.url))
-    try:
-        page = context.new_page()
-        _listen(page, errors)
+class Tab:
+    """One browser tab at 1280 px that visits page after page, as a reader clicking through the
+    site does: the renderer process, the scripts it has compiled and the HTTP cache carry over.
+
+    A fresh context and tab for each page cost about three times the CPU time (starting a
+    renderer, compiling Material's bundle and axe-core again), the largest part of this file's.
+    What each visit reports is its own: the console, network and error listeners write to the
+    current visit's lists, which every visit starts empty. A script or stylesheet that a later
+    page takes from the cache was requested, and checked, on the first page that used it."""
+
+    def __init__(self, browser: Any) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        # Workers (Material's search) request through the context, not the page.
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.page = self.context.new_page()
+        _listen(self.page, lambda text: self.errors.append(text))
+
+    def visit(self, url: str, *, color_scheme: str = "light", zoom: bool = False) -> Visit:
+        """Load `url` in the given color scheme and report what it showed."""
+        page = self.page
+        page.emulate_media(color_scheme=color_scheme)
+        self.errors, self.requests = [], []
         page.goto(url, wait_until="load")
         page.evaluate("document.fonts.ready.then(() => true)")
         # docs/javascripts/a11y.js marks scrollable regions focusable once the page is idle.
         page.wait_for_selector("html[data-dlcv-a11y=ready]", state="attached", timeout=15_000)
+        scheme = page.locator("body").get_attribute("data-md-color-scheme")
+        expected = {"light": "default", "dark": "slate"}[color_scheme]
+        assert scheme == expected, f"{url}: shown in the {scheme} scheme, not {expected}"
         images = page.evaluate(_IMAGES_JS)
         figures = page.evaluate(_FIGURES_JS)
         math = page.evaluate(_MATH_JS)
@@ -241,19 +258,49 @@ def _visit(browser: Any, url: str, *, color_scheme: str = "light", zoom: bool = 
         zoomed = _zoom(page) if zoom else None
         output_wrapping = page.evaluate(_OUTPUT_WRAPPING_JS)
         wide = page.evaluate(_WIDE_BLOCKS_JS)  # last: it opens the expanders axe saw closed
-    finally:
-        context.close()
-    return Visit(errors, requests, images, math, violations, wide, output_wrapping, figures, zoomed)
+        return Visit(
+            self.errors,
+            self.requests,
+            images,
+            math,
+            violations,
+            wide,
+            output_wrapping,
+            figures,
+            zoomed,
+        )
+
+    @contextlib.contextmanager
+    def phone(self) -> Iterator[Any]:
+        """The tab at 375 px wide, a phone's width, for the length of a `with` block (what it
+        loads there is reported to no visit)."""
+        self.errors, self.requests = [], []
+        self.page.emulate_media(color_scheme="light")
+        self.page.set_viewport_size({"width": 375, "height": 740})
+        try:
+            yield self.page
+        finally:
+            self.page.set_viewport_size({"width": 1280, "height": 800})
+
+    def close(self) -> None:
+        self.context.close()
 
 
 @pytest.fixture(scope="session")
-def visit(browser: Any, site_url: str) -> Callable[[str], Visit]:
+def tab(browser: Any) -> Iterator[Tab]:
+    opened = Tab(browser)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def visit(tab: Tab, site_url: str) -> Callable[[str], Visit]:
     """Load each page once, in the light scheme, and keep what it showed for every test."""
     cache: dict[str, Visit] = {}
 
     def get(page: str) -> Visit:
         if page not in cache:
-            cache[page] = _visit(browser, site_url + page, zoom=page == ZOOM_PAGE)
+            cache[page] = tab.visit(site_url + page, zoom=page == ZOOM_PAGE)
         return cache[page]
 
     return get
@@ -312,8 +359,8 @@ def test_axe_finds_no_violations(visit: Callable[[str], Visit], page: str) -> No
 
 
 @pytest.mark.parametrize("page", DARK_PAGES)
-def test_axe_finds_no_violations_in_dark_scheme(browser: Any, site_url: str, page: str) -> None:
-    result = _visit(browser, site_url + page, color_scheme="dark")
+def test_axe_finds_no_violations_in_dark_scheme(tab: Tab, site_url: str, page: str) -> None:
+    result = tab.visit(site_url + page, color_scheme="dark")
     assert result.violations == [], _axe_report(page, result.violations)
 
 
@@ -342,19 +389,15 @@ def test_notebook_output_lines_are_not_broken_inside_words(
 
 
 @pytest.fixture(scope="session")
-def phone(browser: Any, site_url: str) -> dict[str, Any]:
+def phone(tab: Tab, site_url: str) -> dict[str, Any]:
     """The home page at 375 px, once: its header's name, and the width of the content column
     (the same on every page at that width: the sidebars are drawers there)."""
-    context = browser.new_context(viewport={"width": 375, "height": 740})
-    try:
-        page = context.new_page()
+    with tab.phone() as page:
         page.goto(site_url, wait_until="load")
         return {
             "header": page.evaluate(_HEADER_NAME_JS),
             "column": page.evaluate("document.querySelector('.md-content__inner').clientWidth"),
         }
-    finally:
-        context.close()
 
 
 def test_the_header_shows_a_name_that_fits_on_a_phone(phone: dict[str, Any]) -> None:
@@ -392,16 +435,12 @@ _ROW_LABELS_JS = """(name) => {
 
 @pytest.mark.parametrize(("page", "snippet", "column"), PHONE_TABLES)
 def test_a_wide_output_table_keeps_its_row_labels_in_view_at_375_px(
-    browser: Any, site_url: str, page: str, snippet: str, column: str
+    tab: Tab, site_url: str, page: str, snippet: str, column: str
 ) -> None:
     """Scrolled to the column the prose asks about, each row still shows its first column."""
-    context = browser.new_context(viewport={"width": 375, "height": 740})
-    try:
-        tab = context.new_page()
-        tab.goto(site_url + page, wait_until="load")
-        table = tab.evaluate(_ROW_LABELS_JS, snippet)
-    finally:
-        context.close()
+    with tab.phone() as shown:
+        shown.goto(site_url + page, wait_until="load")
+        table = shown.evaluate(_ROW_LABELS_JS, snippet)
     assert column in table["text"], f"/{page}: {snippet} no longer prints {column!r}"
     assert table["scrolled"] > 0, f"/{page}: the {snippet} table fits at 375 px: {table}"
     assert len(table["labels"]) >= 4, f"/{page}: no row labels marked in {snippet}: {table}"
