@@ -6,8 +6,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import forked
 
 from dlcv import _checkpoints, training
 from dlcv.hardware import local_tf_configs
@@ -29,17 +28,12 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _worker(out: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(WORKER), str(out), *args],
-        env=env or _env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def _worker(out: Path, *args: str, env: dict[str, str] | None = None) -> forked.Forked:
+    """tests/helpers/train_worker.py in a process of its own (forked, TensorFlow imported)."""
+    return forked.start(WORKER, str(out), *args, env=env or _env())
 
 
-def _finish(proc: subprocess.Popen[str], timeout: float = 240) -> str:
+def _finish(proc: forked.Forked, timeout: float = 240) -> str:
     stdout, stderr = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, stderr[-3000:]
     return stdout
@@ -212,7 +206,7 @@ def test_resume_after_sigkill_ends_where_an_uninterrupted_run_ends(tmp_path: Pat
         np.testing.assert_array_equal(ref["losses"], got["losses"])
 
 
-def _two_workers(tmp_path: Path, epochs: int) -> list[subprocess.Popen[str]]:
+def _two_workers(tmp_path: Path, epochs: int) -> list[forked.Forked]:
     """Two MultiWorkerMirroredStrategy workers on loopback, each given its own (unshared)
     checkpoint folder, tmp_path / "ckpt0" and tmp_path / "ckpt1"."""
     return [

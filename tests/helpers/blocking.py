@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import forked
 
 
 def call_with_timeout(function: Callable[..., Any], *args: Any, seconds: float, fifo: Path) -> Any:
@@ -38,11 +38,7 @@ def call_with_timeout(function: Callable[..., Any], *args: Any, seconds: float, 
 
 
 def run_apart(script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `script` in its own Python, so a crash or a runaway read cannot take pytest down."""
-    return subprocess.run(
-        [sys.executable, "-c", script, *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+    """Run `script` in a process of its own (``python -c script args...``, forked with
+    TensorFlow imported: tests/helpers/forked.py), so a crash or a runaway read cannot take
+    pytest down."""
+    return forked.run(None, *args, code=script, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
