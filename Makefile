@@ -34,7 +34,7 @@ MKDOCS := $(BIN)/python -m mkdocs
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help check-python device-check setup serve build test lint format snippets bench lighthouse lock clean new-page notebooks
+.PHONY: help check-python device-check setup serve build test lint lint-quick format snippets bench lighthouse lock clean new-page notebooks
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -99,10 +99,12 @@ notebooks: setup ## regenerate docs/<section>/walkthrough.ipynb and the page not
 new-page: setup ## start a page: SECTION=fundamentals TITLE="Batch normalization"
 	$(BIN)/python -m sitetools.scaffold "$$SECTION" "$$TITLE"
 
-lint: setup ## ruff, mypy, codespell, zizmor
+lint: lint-quick ## ruff, mypy, codespell, zizmor
+	$(BIN)/mypy
+
+lint-quick: setup # the linters that take a second or two: all but mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
 	$(BIN)/codespell
 	$(BIN)/zizmor --offline --no-progress .github
 
@@ -111,12 +113,19 @@ format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 test: setup ## everything CI checks: lint, the snippets (those not cached), unit tests, code blocks, strict site build
-	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory lint-quick
 	@# The snippets run as a reader runs them, with dlcv installed from its wheel
 	@# (sitetools/reader_env.py). A result is reused only while the snippet, the dlcv modules it
 	@# loads, the lock, the runner and Python are unchanged; a fresh clone has no cache, so every
 	@# snippet runs (FRESH=1 runs them all anyway).
-	$(RUN_SNIPPETS_AND_NOTEBOOKS)
+	@# mypy keeps one core busy for about 15 s: it runs beside the snippet pass, which fills the
+	@# other, and what it says is shown when the pass ends.
+	@mypy_log="$$(mktemp)"; trap 'rm -f "$$mypy_log"' EXIT; \
+	$(BIN)/mypy >"$$mypy_log" 2>&1 & mypy=$$!; \
+	( $(RUN_SNIPPETS_AND_NOTEBOOKS) ); pass=$$?; \
+	wait $$mypy; typed=$$?; echo "$(BIN)/mypy"; cat "$$mypy_log"; \
+	if [ $$typed -ne 0 ]; then echo "error: mypy found errors (above)" >&2; exit 1; fi; \
+	exit $$pass
 	@# loadfile: each test file in one worker, so its module-scoped fixtures are made once.
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --durations=20
 
