@@ -24,6 +24,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import runpy
+import signal
 import subprocess
 import sys
 import tempfile
@@ -74,9 +75,9 @@ class Forked:
             self.returncode = self._process.exitcode
         return self.returncode
 
-    def send_signal(self, signal: int) -> None:
+    def send_signal(self, sig: int) -> None:
         if self.poll() is None:
-            os.kill(self.pid or 0, signal)
+            os.kill(self.pid or 0, sig)
 
     def wait(self, timeout: float | None = None) -> int:
         self._process.join(timeout)
@@ -157,7 +158,7 @@ def run(
     try:
         stdout, stderr = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        child.send_signal(9)
+        child.send_signal(signal.SIGKILL)
         child.wait()
         raise
     argv = ["-c" if script is None else os.fspath(script), *args]

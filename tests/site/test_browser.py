@@ -218,6 +218,11 @@ def _zoom(page: Any) -> dict[str, Any] | None:
     return {"opened": opened, "closed": page.evaluate(_LIGHTBOX_JS)}
 
 
+# The two widths the pages are checked at: a desktop, and a phone (375 px).
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+
+
 class Tab:
     """One browser tab at 1280 px that visits page after page, as a reader clicking through the
     site does: the renderer process, the scripts it has compiled and the HTTP cache carry over.
@@ -229,7 +234,7 @@ class Tab:
     page takes from the cache was requested, and checked, on the first page that used it."""
 
     def __init__(self, browser: Any) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.context = browser.new_context(viewport=DESKTOP)
         self.errors: list[str] = []
         self.requests: list[str] = []
         # Workers (Material's search) request through the context, not the page.
@@ -276,11 +281,11 @@ class Tab:
         loads there is reported to no visit)."""
         self.errors, self.requests = [], []
         self.page.emulate_media(color_scheme="light")
-        self.page.set_viewport_size({"width": 375, "height": 740})
+        self.page.set_viewport_size(PHONE)
         try:
             yield self.page
         finally:
-            self.page.set_viewport_size({"width": 1280, "height": 800})
+            self.page.set_viewport_size(DESKTOP)
 
     def close(self) -> None:
         self.context.close()
