@@ -621,7 +621,7 @@ def test_palette_toggle_switches_and_is_remembered(browser: Any, site_url: str) 
         for _ in range(2):
             if scheme() == "slate":
                 break
-            page.locator("form[data-md-component='palette'] label:visible").click()
+            page.locator("form[data-dlcv-palette] label:visible").click()
         assert scheme() == "slate"
         assert background() != light, "the scheme changed but the page did not"
         page.reload(wait_until="load")
