@@ -32,7 +32,6 @@ on a shared machine, read the two together. Run:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -45,6 +44,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
 import tensorflow as tf
+from _results import finish
 from PIL import Image
 from skimage import data
 
@@ -209,25 +209,22 @@ def run(root: Path, args: argparse.Namespace, size: tuple[int, int], hardware: s
         f"scan_image_folder (reads and checks every file, decodes each once): "
         f"{scan_seconds:.2f} s, {scan_seconds * medians['dlcv'] / args.images:.2f} of a dlcv epoch"
     )
-    if args.json is not None:
-        result = {
-            "hardware": hardware,
-            "images": args.images,
-            "image_size": args.image_size,
-            "batch": args.batch,
-            "images_per_s": rates,
-            "cpu_ms_per_image": cpu,
-            "medians": medians,
-            "cpu_medians": cpu_medians,
-            "ratio": ratio,
-            "target": TARGET,
-            "interval": [low, high],
-            "verdict": verdict,
-            "passed": passed,
-            "scan_seconds": scan_seconds,
-        }
-        args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    return 0 if passed else 1
+    result = {
+        "hardware": hardware,
+        "images": args.images,
+        "image_size": args.image_size,
+        "batch": args.batch,
+        "images_per_s": rates,
+        "cpu_ms_per_image": cpu,
+        "medians": medians,
+        "cpu_medians": cpu_medians,
+        "ratio": ratio,
+        "target": TARGET,
+        "interval": [low, high],
+        "verdict": verdict,
+        "scan_seconds": scan_seconds,
+    }
+    return finish(result, passed=passed, json_path=args.json)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ can go. Run:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -31,6 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import tensorflow as tf
 from _digits_training import make_convnet, train_steps_per_second
+from _results import finish
 
 from dlcv.data import check_shards, load_digits_images, read_shards, write_shards
 from dlcv.hardware import describe_hardware, format_hardware
@@ -120,20 +120,17 @@ def main() -> int:
         f"shard pipeline alone: {pipeline:,.0f} images/s, "
         f"{pipeline / (memory * args.batch):.1f}x what in-memory training consumes"
     )
-    if args.json is not None:
-        result = {
-            "hardware": hardware,
-            "examples": len(images),
-            "batch": args.batch,
-            "in_memory_steps_per_s": memory_rates,
-            "streamed_steps_per_s": stream_rates,
-            "pipeline_images_per_s": pipeline_rates,
-            "ratio": ratio,
-            "target": TARGET,
-            "passed": passed,
-        }
-        args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    return 0 if passed else 1
+    result = {
+        "hardware": hardware,
+        "examples": len(images),
+        "batch": args.batch,
+        "in_memory_steps_per_s": memory_rates,
+        "streamed_steps_per_s": stream_rates,
+        "pipeline_images_per_s": pipeline_rates,
+        "ratio": ratio,
+        "target": TARGET,
+    }
+    return finish(result, passed=passed, json_path=args.json)
 
 
 if __name__ == "__main__":

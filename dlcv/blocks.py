@@ -251,6 +251,13 @@ def apply_residual_block(
     shortcut = _shortcut(x, channels, filters, strides, prefix)
     y = apply_conv_bn(x, filters, 3, strides=strides, name=f"{prefix}_1")
     y = apply_conv_bn(y, filters, 3, activation=None, name=f"{prefix}_2")
+    return _join_residual(shortcut, y, se_ratio, prefix)
+
+
+def _join_residual(shortcut: Any, y: Any, se_ratio: int | None, prefix: str) -> Any:
+    """Return `relu(shortcut + y)`, first rescaling the channels
+    of the branch `y` by squeeze-and-excitation when `se_ratio` is given.
+    """
     if se_ratio is not None:
         y = apply_squeeze_excite(y, ratio=se_ratio, name=f"{prefix}_se")
     y = keras.layers.Add(name=f"{prefix}_add")([shortcut, y])
@@ -313,10 +320,7 @@ def apply_bottleneck_block(
     y = apply_conv_bn(x, filters, 1, name=f"{prefix}_1")
     y = apply_conv_bn(y, filters, 3, strides=strides, name=f"{prefix}_2")
     y = apply_conv_bn(y, outputs, 1, activation=None, name=f"{prefix}_3")
-    if se_ratio is not None:
-        y = apply_squeeze_excite(y, ratio=se_ratio, name=f"{prefix}_se")
-    y = keras.layers.Add(name=f"{prefix}_add")([shortcut, y])
-    return keras.layers.ReLU(name=f"{prefix}_out")(y)
+    return _join_residual(shortcut, y, se_ratio, prefix)
 
 
 # --8<-- [start:apply_separable_block]
@@ -366,6 +370,16 @@ def apply_separable_block(
     strides = check_positive_int(strides, "strides")
     kernel_size = check_positive_int(kernel_size, "kernel_size")
     prefix = _prefix(name, "separable_block")
+    x = _depthwise_bn_relu(x, kernel_size, strides, prefix)
+    return apply_conv_bn(x, filters, 1, name=f"{prefix}_pw")
+
+
+def _depthwise_bn_relu(
+    x: Any, kernel_size: int, strides: int, prefix: str, max_value: float | None = None
+) -> Any:
+    """Apply a depthwise convolution (no bias), batch normalisation
+    and a ReLU, capped at `max_value` if given (6 for ReLU6).
+    """
     x = keras.layers.DepthwiseConv2D(
         kernel_size,
         strides=strides,
@@ -374,8 +388,7 @@ def apply_separable_block(
         name=f"{prefix}_dw_conv",
     )(x)
     x = keras.layers.BatchNormalization(name=f"{prefix}_dw_bn")(x)
-    x = keras.layers.ReLU(name=f"{prefix}_dw_relu")(x)
-    return apply_conv_bn(x, filters, 1, name=f"{prefix}_pw")
+    return keras.layers.ReLU(max_value, name=f"{prefix}_dw_relu")(x)
     # --8<-- [end:apply_separable_block]
 
 
@@ -429,11 +442,7 @@ def apply_inverted_residual_block(
         y = apply_conv_bn(
             y, channels * expansion, 1, activation="relu6", name=f"{prefix}_expand"
         )
-    y = keras.layers.DepthwiseConv2D(
-        3, strides=strides, padding="same", use_bias=False, name=f"{prefix}_dw_conv"
-    )(y)
-    y = keras.layers.BatchNormalization(name=f"{prefix}_dw_bn")(y)
-    y = keras.layers.ReLU(6.0, name=f"{prefix}_dw_relu")(y)
+    y = _depthwise_bn_relu(y, 3, strides, prefix, max_value=6.0)
     y = apply_conv_bn(y, filters, 1, activation=None, name=f"{prefix}_project")
     if strides == 1 and channels == filters:
         y = keras.layers.Add(name=f"{prefix}_add")([x, y])

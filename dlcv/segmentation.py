@@ -343,6 +343,19 @@ def _scores(numerator: np.ndarray, denominator: np.ndarray) -> SegmentationScore
 
 
 # --8<-- [start:mask_iou]
+def _overlaps(
+    y_true: Any, y_pred: Any, num_classes: int, ignore_label: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return, per class `c`, `|A and B|` and `|A| + |B|`, with `A` the pixels
+    labelled `c` and `B` the pixels predicted `c`."""
+    confusion = pixel_confusion_matrix(
+        y_true, y_pred, num_classes=num_classes, ignore_label=ignore_label
+    )
+    # Row sums: pixels truly of the class (|A|); column sums: pixels
+    # predicted as it (|B|).
+    return np.diag(confusion), confusion.sum(axis=1) + confusion.sum(axis=0)
+
+
 def mask_iou(
     y_true: Any, y_pred: Any, *, num_classes: int, ignore_label: int | None = None
 ) -> SegmentationScores:
@@ -382,14 +395,9 @@ def mask_iou(
 
     See: [Segmentation](../vision/segmentation.md)
     """
-    confusion = pixel_confusion_matrix(
-        y_true, y_pred, num_classes=num_classes, ignore_label=ignore_label
-    )
-    true_positives = np.diag(confusion)
-    # Row sums: pixels truly of the class (|A|); column sums: pixels
-    # predicted as it (|B|).
-    union = confusion.sum(axis=1) + confusion.sum(axis=0) - true_positives
-    return _scores(true_positives, union)
+    intersection, sizes = _overlaps(y_true, y_pred, num_classes, ignore_label)
+    # |A or B| = |A| + |B| - |A and B|
+    return _scores(intersection, sizes - intersection)
     # --8<-- [end:mask_iou]
 
 
@@ -430,9 +438,5 @@ def dice_coefficient(
 
     See: [Segmentation](../vision/segmentation.md)
     """
-    confusion = pixel_confusion_matrix(
-        y_true, y_pred, num_classes=num_classes, ignore_label=ignore_label
-    )
-    true_positives = np.diag(confusion)
-    sizes = confusion.sum(axis=1) + confusion.sum(axis=0)  # |A| + |B|
-    return _scores(2 * true_positives, sizes)
+    intersection, sizes = _overlaps(y_true, y_pred, num_classes, ignore_label)
+    return _scores(2 * intersection, sizes)

@@ -184,6 +184,15 @@ def _nothing(_: Path) -> dict[str, Any]:
     return {}
 
 
+def _cases(
+    function: Callable[..., Any],
+    valid: Callable[[Path], dict[str, Any]],
+    *arguments: tuple[str, str],
+) -> list[Case]:
+    """One row per `(argument, kind)` of `function`, all with the same valid values."""
+    return [Case(function, argument, kind, valid) for argument, kind in arguments]
+
+
 CASES = [
     Case(data.split_train_test, "test_fraction", "fraction", _digits),
     Case(data.split_train_test, "seed", "non-negative int", _digits),
@@ -203,12 +212,11 @@ CASES = [
         lambda p: {**_digits(p), "directory": p / "shards"},
     ),
     Case(data.write_shards, "prefix", "plain prefix", lambda p: {**_digits(p), "directory": p}),
-    Case(data.read_shards, "on_error", "one of the names", lambda p: {"pattern_or_paths": "x"}),
-    Case(
+    *_cases(
         data.read_shards,
-        "parallel_reads",
-        "positive int or None",
         lambda p: {"pattern_or_paths": "x"},
+        ("on_error", "one of the names"),
+        ("parallel_reads", "positive int or None"),
     ),
     Case(data.scan_image_folder, "max_file_bytes", "positive int", lambda p: {"directory": p}),
     *(
@@ -242,23 +250,12 @@ CASES = [
     ),
     Case(segmentation.mask_iou, "ignore_label", "int or None", _masks),
     Case(detection.non_max_suppression, "max_output_size", "non-negative int", _boxes),
-    Case(
+    *_cases(
         detection.non_max_suppression,
-        "iou_threshold",
-        "unit interval",
         lambda p: {**_boxes(p), "max_output_size": 2},
-    ),
-    Case(
-        detection.non_max_suppression,
-        "score_threshold",
-        "number, not NaN",
-        lambda p: {**_boxes(p), "max_output_size": 2},
-    ),
-    Case(
-        detection.non_max_suppression,
-        "box_format",
-        "one of the names",
-        lambda p: {**_boxes(p), "max_output_size": 2},
+        ("iou_threshold", "unit interval"),
+        ("score_threshold", "number, not NaN"),
+        ("box_format", "one of the names"),
     ),
     Case(
         detection.match_detections,

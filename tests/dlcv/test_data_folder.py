@@ -136,42 +136,43 @@ def test_classes_and_labels_come_from_the_folders(folder, report):
     assert "stray.jpg" not in names
 
 
-def test_every_bad_file_is_skipped_by_name_with_its_reason(folder, report):
-    skipped = by_name(report.skipped, folder)
-    expected = {
-        "rockets/truncated.jpg": "truncated: the file ends inside the JPEG header",
-        "rockets/cut-late.jpg": "truncated: the JPEG has no end-of-image marker",
-        "rockets/empty.jpg": "empty file",
-        "rockets/random.jpg": "match no image format",
-        "rockets/text.png": "not an image: it starts with the text 'not a picture, d'",
-        "rockets/notes.txt": "'.txt' is not one of",
-        "rockets/cut.png": "truncated",
-        "rockets/flipped.png": "fails its CRC check",
-        "rockets/scrambled.png": "cannot be decoded: Invalid PNG data",
-        "stray.jpg": "not in a class folder",
-        "cats/more/nested.jpg": "nested inside class folder 'cats'",
-    }
-    assert set(skipped) == set(expected)
+SKIPPED = {
+    "rockets/truncated.jpg": "truncated: the file ends inside the JPEG header",
+    "rockets/cut-late.jpg": "truncated: the JPEG has no end-of-image marker",
+    "rockets/empty.jpg": "empty file",
+    "rockets/random.jpg": "match no image format",
+    "rockets/text.png": "not an image: it starts with the text 'not a picture, d'",
+    "rockets/notes.txt": "'.txt' is not one of",
+    "rockets/cut.png": "truncated",
+    "rockets/flipped.png": "fails its CRC check",
+    "rockets/scrambled.png": "cannot be decoded: Invalid PNG data",
+    "stray.jpg": "not in a class folder",
+    "cats/more/nested.jpg": "nested inside class folder 'cats'",
+}
+CONVERTED = {
+    "cats/gray.jpg": "grayscale",
+    "cats/gray.png": "grayscale",
+    "cats/rgba.png": "alpha channel dropped",
+    "cats/alpha.webp": "alpha channel dropped",
+    "cats/cmyk.jpg": "CMYK JPEG: converted to RGB",
+    "cats/deep.png": "16-bit: decoded with all 16 bits",
+    "cats/moving.gif": "only its first frame",
+}
+
+
+@pytest.mark.parametrize(("kind", "expected"), [("skipped", SKIPPED), ("converted", CONVERTED)])
+def test_every_skipped_or_converted_file_is_reported_by_name_with_its_reason(
+    folder, report, kind, expected
+):
+    reported = by_name(getattr(report, kind), folder)
+    assert set(reported) == set(expected)
     for name, phrase in expected.items():
-        assert phrase in skipped[name], (name, skipped[name])
+        assert phrase in reported[name], (name, reported[name])
+
+
+def test_ignored_files_and_a_conversion_with_two_reasons(folder, report):
     assert set(by_name(report.ignored, folder)) == {".ipynb_checkpoints", "cats/.DS_Store"}
-
-
-def test_conversions_are_reported(folder, report):
-    converted = by_name(report.converted, folder)
-    expected = {
-        "cats/gray.jpg": "grayscale",
-        "cats/gray.png": "grayscale",
-        "cats/rgba.png": "alpha channel dropped",
-        "cats/alpha.webp": "alpha channel dropped",
-        "cats/cmyk.jpg": "CMYK JPEG: converted to RGB",
-        "cats/deep.png": "16-bit: decoded with all 16 bits",
-        "cats/moving.gif": "only its first frame",
-    }
-    assert set(converted) == set(expected)
-    for name, phrase in expected.items():
-        assert phrase in converted[name], (name, converted[name])
-    assert "grayscale" in converted["cats/deep.png"]
+    assert "grayscale" in by_name(report.converted, folder)["cats/deep.png"]
 
 
 def test_summary_lists_classes_and_every_issue(folder, report):
@@ -249,16 +250,16 @@ def test_matches_keras_image_dataset_from_directory(tmp_path):
                 tmp_path / name / f"{index}.jpg"
             )
     report = scan_image_folder(tmp_path)
-    unit = make_folder_dataset(
-        tmp_path, image_size=(24, 20), batch_size=4, shuffle=False, report=report
-    )
-    same = make_folder_dataset(
-        tmp_path,
-        image_size=(24, 20),
-        batch_size=4,
-        shuffle=False,
-        report=report,
-        value_range=(0, 255),
+    unit, same = (
+        make_folder_dataset(
+            tmp_path,
+            image_size=(24, 20),
+            batch_size=4,
+            shuffle=False,
+            report=report,
+            value_range=value_range,
+        )
+        for value_range in [(0, 1), (0, 255)]
     )
     theirs = keras.utils.image_dataset_from_directory(
         tmp_path, image_size=(24, 20), batch_size=4, shuffle=False, verbose=False

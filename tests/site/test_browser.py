@@ -387,7 +387,6 @@ def test_notebook_output_lines_are_not_broken_inside_words(
     visit: Callable[[str], Visit], page: str
 ) -> None:
     """A table a notebook printed keeps its lines: no header split mid-word at any width."""
-    assert len(NOTEBOOK_PAGES) >= 4, NOTEBOOK_PAGES
     styles = visit(page).output_wrapping
     assert styles, f"/{page}: no notebook output found"
     assert set(styles) == {"pre normal normal"}, f"/{page}: output lines wrap: {set(styles)}"
@@ -635,7 +634,6 @@ def test_palette_toggle_switches_and_is_remembered(browser: Any, site_url: str) 
 def test_snippet_code_fits_the_column_at_1280_px(visit: Callable[[str], Visit], page: str) -> None:
     """Snippets use 88-character lines (snippets/ruff.toml): a reader reads them without
     scrolling sideways, the whole programs in their expanders too."""
-    assert SNIPPET_PAGES, "no page embeds a snippet"
     wide = visit(page).wide
     assert wide == [], f"/{page}: code blocks that scroll sideways at 1280 px: {wide}"
 
@@ -656,6 +654,17 @@ PHONE_TEXT_PX = 8.0
 CAPTION_CHARACTERS = 80
 
 
+@pytest.mark.parametrize(
+    ("pages", "at_least"),
+    [(SNIPPET_PAGES, 1), (NOTEBOOK_PAGES, 4), (FIGURE_PAGES, 10)],
+    ids=["snippet", "notebook", "figure"],
+)
+def test_the_page_lists_the_visits_run_over_are_found(pages: list[str], at_least: int) -> None:
+    """A list found short means pages were missed, and an empty one would skip its tests
+    without a word: the tests over each list check nothing until this passes."""
+    assert len(pages) >= at_least, pages
+
+
 def _smallest_font_px(site_dir: Path, site_url: str, src: str) -> float | None:
     """The em size of a figure's smallest text in its own pixels, which dlcv.plot.save_figure
     stores in the PNG; None for a figure without text."""
@@ -671,7 +680,6 @@ def _smallest_font_px(site_dir: Path, site_url: str, src: str) -> float | None:
 def test_figures_have_a_short_visible_caption_and_link_to_their_file(
     visit: Callable[[str], Visit], page: str
 ) -> None:
-    assert len(FIGURE_PAGES) >= 10, FIGURE_PAGES
     figures = visit(page).figures
     assert figures, f"/{page}: its snippets save figures, but it shows none"
     for figure in figures:
