@@ -127,7 +127,7 @@ test: setup ## everything CI checks: lint, the snippets (those not cached), unit
 	if [ $$typed -ne 0 ]; then echo "error: mypy found errors (above)" >&2; exit 1; fi; \
 	exit $$pass
 	@# loadfile: each test file in one worker, so its module-scoped fixtures are made once.
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --durations=20
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder --durations=20
 
 bench: setup ## the benchmarks the pages quote: device table, dlcv vs NumPy, train vs fit, streaming, JPEG folders
 	$(BIN)/python -m dlcv.bench

@@ -50,3 +50,11 @@ def test_every_test_module_sits_in_the_half_it_tests() -> None:
         if path.relative_to(tests).parts[0] not in ("dlcv", "site")
     )
     assert not misplaced, f"move these to tests/dlcv/ (the package) or tests/site/: {misplaced}"
+
+
+def test_the_longest_test_files_named_for_scheduling_exist() -> None:
+    """A renamed or deleted file would silently leave the schedule (tests/conftest.py)."""
+    from helpers.longest_first import LONGEST_FIRST
+
+    missing = [path for path in LONGEST_FIRST if not (ROOT / path).is_file()]
+    assert missing == [], f"helpers/longest_first.py names files that do not exist: {missing}"
