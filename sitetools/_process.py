@@ -34,6 +34,8 @@ _READ_GRACE_S = 5.0
 # Orphaned processes that already exited are reaped by init shortly; give it a moment before
 # calling them alive.
 _ZOMBIE_GRACE_S = 0.5
+# How long kill_group waits for a killed group to stop running.
+_KILL_WAIT_S = 2.0
 _CHUNK = 65536
 
 
@@ -123,9 +125,20 @@ class Processes:
 
 
 def kill_group(group: int) -> None:
-    """Send SIGKILL to a process group; nothing happens if it is already gone."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
+    """Send SIGKILL to a process group and wait, up to `_KILL_WAIT_S`, until none of it runs;
+    nothing happens if it is already gone.
+
+    A signal is delivered when the kernel next schedules its process, so on a busy machine a
+    killed process can run on for a moment after `killpg` returns; waiting here means that
+    what the runner reports as killed has stopped.
+    """
+    try:
         os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + _KILL_WAIT_S
+    while _group_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _group_alive(group: int) -> bool:
