@@ -62,6 +62,13 @@ from .detection import (
     mean_average_precision as mean_average_precision,
     non_max_suppression as non_max_suppression,
 )
+from .generative import (
+    diffusion_reverse_step as diffusion_reverse_step,
+    forward_noise as forward_noise,
+    gaussian_kl_divergence as gaussian_kl_divergence,
+    gaussian_reparameterize as gaussian_reparameterize,
+    linear_noise_schedule as linear_noise_schedule,
+)
 from .hardware import (
     DeviceInfo as DeviceInfo,
     HardwareInfo as HardwareInfo,
