@@ -94,3 +94,19 @@ history = dlcv.train(
 )
 for row in history.epochs:
     print(f"epoch {int(row['epoch'])}: validation accuracy {row['val_accuracy']:.3f}")
+
+# %% [markdown]
+# ## Noise a digit, then take one step back
+#
+# A diffusion model's forward process noises a digit in one closed-form step; one reverse step,
+# given the noise that was added, moves it back towards the digit (see the Generative models
+# page).
+
+# %%
+betas, alpha_bars = dlcv.linear_noise_schedule(100, beta_start=1e-3, beta_end=0.2)
+digit = images[:1].reshape(1, 64) * 2 - 1
+noise = np.random.default_rng(0).standard_normal(digit.shape)
+noisy = dlcv.forward_noise(digit, 49, alpha_bars, noise)
+back = dlcv.diffusion_reverse_step(noisy, 49, noise, betas, np.zeros_like(noise))
+for name, x in [("noised to step 50", noisy), ("one step back", back)]:
+    print(f"{name}: distance to the digit {np.linalg.norm(x - digit):.2f}")
