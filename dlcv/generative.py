@@ -1,6 +1,6 @@
 """The algorithmic parts of two generative models, written from tensor operations.
 
-A variational autoencoder (Kingma and Welling 2013) needs two formulas beyond an
+A variational autoencoder (Kingma and Welling 2014) needs two formulas beyond an
 autoencoder: the reparameterised sample `z = mean + sigma * noise`, which lets the
 gradient reach the encoder through a random draw, and the Kullback-Leibler divergence
 of the encoder's diagonal Gaussian from the standard normal prior, in closed form.
