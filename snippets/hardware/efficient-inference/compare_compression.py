@@ -66,7 +66,7 @@ def measure(name, model):
 
 
 labels_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-teacher = fit(mlp(256), labels_loss, y_train, epochs=15)
+teacher = fit(mlp(256), labels_loss, y_train, epochs=12)
 measure("float32", teacher)
 
 quantized = mlp(256)
@@ -84,14 +84,14 @@ for layer in pruned.layers:
     # weights stay zero while the others are fine-tuned.
     layer.kernel.constraint = lambda w, mask=mask: w * mask
 measure("pruned 90%", pruned)
-fit(pruned, labels_loss, y_train, epochs=5)
+fit(pruned, labels_loss, y_train, epochs=3)
 measure("pruned 90%, fine-tuned", pruned)
 
 # The students: one initialisation, trained on the labels or distilled from the
 # teacher, whose logits travel beside each label.
 student = mlp(32)
 start = student.get_weights()
-fit(student, labels_loss, y_train, epochs=15)
+fit(student, labels_loss, y_train, epochs=12)
 measure("small, labels only", student)
 
 teacher_logits = np.asarray(teacher(x_train, training=False))
@@ -107,7 +107,7 @@ def distill(targets, student_logits):
 
 distilled = mlp(32)
 distilled.set_weights(start)
-fit(distilled, distill, targets, epochs=15)
+fit(distilled, distill, targets, epochs=12)
 measure("small, distilled", distilled)
 
 print(
@@ -116,7 +116,8 @@ print(
 )
 for name, accuracy, size, nonzero, eager, graph in rows:
     print(
-        f"{name:<24}{accuracy:>9.3f}{size:>14,}{nonzero:>9.0%}{eager:>10.2f}{graph:>10.2f}"
+        f"{name:<24}{accuracy:>9.3f}{size:>14,}{nonzero:>9.0%}"
+        f"{eager:>10.2f}{graph:>10.2f}"
     )
 print(
     f"{len(x_test)} test digits; ms: median CPU time of 10 calls on {len(batch)} digits"
