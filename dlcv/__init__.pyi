@@ -33,6 +33,13 @@ from .blocks import (
     apply_upsample_block as apply_upsample_block,
     apply_vgg_block as apply_vgg_block,
 )
+from .compression import (
+    dequantize_int8 as dequantize_int8,
+    distillation_loss as distillation_loss,
+    magnitude_prune as magnitude_prune,
+    quantize_int8 as quantize_int8,
+    weight_bytes as weight_bytes,
+)
 from .data import (
     ImageFolder as ImageFolder,
     ImageFolderError as ImageFolderError,
