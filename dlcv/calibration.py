@@ -198,8 +198,9 @@ def fit_temperature(
 
     Fit it on held-out data (not the training set, where a network is more confident
     than elsewhere), then apply it to new logits with `apply_temperature`. The mean
-    negative log-likelihood is a convex function of `1 / temperature`, so it has one
-    minimum, found by golden-section search over `log(temperature)` within `bounds`.
+    negative log-likelihood is a convex function of `1 / temperature`, so it has no
+    local minimum but its lowest point, found by golden-section search over
+    `log(temperature)` within `bounds`.
 
     Args:
         logits: an array of shape `(examples, classes)`.

@@ -259,7 +259,8 @@ def gaussian_noise(
 
 
 def _gaussian_kernel(sigma: float) -> np.ndarray:
-    # Three standard deviations each side hold all but 0.3% of the weight.
+    # Three standard deviations each side hold all but 0.3% of a Gaussian's weight
+    # (the radius is rounded to whole pixels, so a little more or less here).
     radius = int(3.0 * sigma + 0.5)
     offsets = np.arange(-radius, radius + 1, dtype=np.float64)
     kernel = np.exp(-0.5 * (offsets / sigma) ** 2)
