@@ -33,6 +33,12 @@ from .blocks import (
     apply_upsample_block as apply_upsample_block,
     apply_vgg_block as apply_vgg_block,
 )
+from .calibration import (
+    apply_temperature as apply_temperature,
+    expected_calibration_error as expected_calibration_error,
+    fit_temperature as fit_temperature,
+    reliability_bins as reliability_bins,
+)
 from .compression import (
     dequantize_int8 as dequantize_int8,
     distillation_loss as distillation_loss,
@@ -124,6 +130,12 @@ from .receptive_fields import (
     ReceptiveFieldStep as ReceptiveFieldStep,
     format_receptive_field as format_receptive_field,
     receptive_field as receptive_field,
+)
+from .robustness import (
+    fgsm as fgsm,
+    gaussian_blur as gaussian_blur,
+    gaussian_noise as gaussian_noise,
+    pgd as pgd,
 )
 from .roofline import (
     CPUPeak as CPUPeak,

@@ -110,3 +110,17 @@ noisy = dlcv.forward_noise(digit, 49, alpha_bars, noise)
 back = dlcv.diffusion_reverse_step(noisy, 49, noise, betas, np.zeros_like(noise))
 for name, x in [("noised to step 50", noisy), ("one step back", back)]:
     print(f"{name}: distance to the digit {np.linalg.norm(x - digit):.2f}")
+# ## Attack it, and check its confidence
+#
+# `dlcv.fgsm` moves every pixel by epsilon along the sign of the loss gradient, and
+# `dlcv.expected_calibration_error` compares the model's confidence with its accuracy
+# ([robustness and calibration](../robustness-and-calibration/)).
+
+# %%
+test_logits = np.asarray(model(x_test, training=False))
+probabilities = dlcv.apply_temperature(test_logits, 1.0)
+print(f"ECE (10 bins): {dlcv.expected_calibration_error(probabilities, y_test):.3f}")
+adversarial = dlcv.fgsm(model, x_test, y_test, 0.05)
+adversarial_logits = np.asarray(model(adversarial, training=False))
+print(f"accuracy: clean {np.mean(test_logits.argmax(1) == y_test):.3f}, ", end="")
+print(f"FGSM at epsilon 0.05 {np.mean(adversarial_logits.argmax(1) == y_test):.3f}")
