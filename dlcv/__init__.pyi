@@ -33,6 +33,10 @@ from .blocks import (
     apply_upsample_block as apply_upsample_block,
     apply_vgg_block as apply_vgg_block,
 )
+from .contrastive import (
+    make_views as make_views,
+    nt_xent_loss as nt_xent_loss,
+)
 from .data import (
     ImageFolder as ImageFolder,
     ImageFolderError as ImageFolderError,
