@@ -46,6 +46,10 @@ from .compression import (
     quantize_int8 as quantize_int8,
     weight_bytes as weight_bytes,
 )
+from .contrastive import (
+    make_views as make_views,
+    nt_xent_loss as nt_xent_loss,
+)
 from .data import (
     ImageFolder as ImageFolder,
     ImageFolderError as ImageFolderError,

@@ -124,3 +124,19 @@ adversarial = dlcv.fgsm(model, x_test, y_test, 0.05)
 adversarial_logits = np.asarray(model(adversarial, training=False))
 print(f"accuracy: clean {np.mean(test_logits.argmax(1) == y_test):.3f}, ", end="")
 print(f"FGSM at epsilon 0.05 {np.mean(adversarial_logits.argmax(1) == y_test):.3f}")
+# ## Two views and the contrastive loss
+#
+# Self-supervised pre-training needs no labels: two random views of the same digits
+# (`dlcv.make_views`: shifts of up to one pixel, and noise) form the positive pairs, and
+# SimCLR's NT-Xent loss (`dlcv.nt_xent_loss`) asks each view to pick out its partner among
+# the other views of the batch. Here the "embeddings" are the raw pixels of 32 digits, and
+# even matched views score no better than a guess, log(2N - 1): after a one-pixel shift the
+# pixels barely tell which views belong together. That is what a pre-trained encoder learns.
+
+# %%
+view1, view2 = dlcv.make_views(images[:32], seed=0)
+flat1, flat2 = view1.reshape(32, -1), view2.reshape(32, -1)
+print(f"guess, log(2N - 1):  {np.log(2 * 32 - 1):.3f}")
+print(f"matched views:       {float(dlcv.nt_xent_loss(flat1, flat2, temperature=0.1)):.3f}")
+shuffled = np.roll(flat2, 1, axis=0)
+print(f"mismatched views:    {float(dlcv.nt_xent_loss(flat1, shuffled, temperature=0.1)):.3f}")
