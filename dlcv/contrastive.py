@@ -123,8 +123,8 @@ def make_views(
     Each view shifts its image by a whole number of pixels, drawn independently
     for each view and axis from `-max_shift` to `max_shift` (the pixels moved in
     are zero, the background of a digit), adds Gaussian noise of standard
-    deviation `noise`, and clips to [0, 1]. It never flips or rotates: a mirrored
-    digit can be another digit, or none.
+    deviation `noise`, and clips to [0, 1]. It never flips or rotates: a mirrored 2
+    is no digit, and a 6 turned upside down reads as a 9.
 
     Args:
         images: an array of shape `(batch, height, width, channels)`, in [0, 1].
