@@ -26,8 +26,9 @@ __all__ = [
     "weight_bytes",
 ]
 
-# Symmetric int8 uses -127..127 and leaves -128 unused, so that zero sits in the middle
-# and negating a value never overflows.
+# This symmetric int8, like keras.quantizers.abs_max_quantize, uses -127..127 and
+# leaves -128 unused, so that zero sits in the middle and negating a value never
+# overflows.
 INT8_MAX = 127
 
 
@@ -212,10 +213,10 @@ def distillation_loss(
 
     For each example, the cross-entropy between the teacher's and the student's
     softmax at `temperature`, multiplied by `temperature**2` so that its gradients keep
-    their size as the temperature changes, weighted by `soft_weight`; plus the usual
-    cross-entropy between the labels and the student's softmax at temperature 1,
-    weighted by `1 - soft_weight`. Written with `keras.ops`, so it runs inside
-    `fit` as part of a loss.
+    roughly their size as the temperature changes, weighted by `soft_weight`; plus
+    the usual cross-entropy between the labels and the student's softmax at
+    temperature 1, weighted by `1 - soft_weight`. Written with `keras.ops`, so it runs
+    inside `fit` as part of a loss.
 
     Args:
         labels: the class index of each example, shape `(batch,)`.
