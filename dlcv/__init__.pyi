@@ -33,6 +33,23 @@ from .blocks import (
     apply_upsample_block as apply_upsample_block,
     apply_vgg_block as apply_vgg_block,
 )
+from .calibration import (
+    apply_temperature as apply_temperature,
+    expected_calibration_error as expected_calibration_error,
+    fit_temperature as fit_temperature,
+    reliability_bins as reliability_bins,
+)
+from .compression import (
+    dequantize_int8 as dequantize_int8,
+    distillation_loss as distillation_loss,
+    magnitude_prune as magnitude_prune,
+    quantize_int8 as quantize_int8,
+    weight_bytes as weight_bytes,
+)
+from .contrastive import (
+    make_views as make_views,
+    nt_xent_loss as nt_xent_loss,
+)
 from .data import (
     ImageFolder as ImageFolder,
     ImageFolderError as ImageFolderError,
@@ -61,6 +78,13 @@ from .detection import (
     match_detections as match_detections,
     mean_average_precision as mean_average_precision,
     non_max_suppression as non_max_suppression,
+)
+from .generative import (
+    diffusion_reverse_step as diffusion_reverse_step,
+    forward_noise as forward_noise,
+    gaussian_kl_divergence as gaussian_kl_divergence,
+    gaussian_reparameterize as gaussian_reparameterize,
+    linear_noise_schedule as linear_noise_schedule,
 )
 from .hardware import (
     DeviceInfo as DeviceInfo,
@@ -110,6 +134,12 @@ from .receptive_fields import (
     ReceptiveFieldStep as ReceptiveFieldStep,
     format_receptive_field as format_receptive_field,
     receptive_field as receptive_field,
+)
+from .robustness import (
+    fgsm as fgsm,
+    gaussian_blur as gaussian_blur,
+    gaussian_noise as gaussian_noise,
+    pgd as pgd,
 )
 from .roofline import (
     CPUPeak as CPUPeak,

@@ -22,6 +22,7 @@ if importlib.util.find_spec("dlcv") is None:
 import tempfile
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 import dlcv
@@ -83,3 +84,18 @@ for epochs in (2, 4):  # the second call resumes after epoch 2 instead of starti
         f"epochs={epochs}: resumed from {history.resumed_from}, "
         f"validation accuracy {history.last('val_accuracy'):.3f}"
     )
+
+# %% [markdown]
+# ## Fewer bits, fewer weights
+#
+# `dlcv.quantize_int8` stores a kernel as int8 values with one scale per output unit,
+# and `dlcv.magnitude_prune` zeroes its smallest weights
+# ([efficient inference](../efficient-inference/)).
+
+# %%
+kernel = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
+q, scale = dlcv.quantize_int8(kernel, channel_axis=-1)
+error = np.abs(dlcv.dequantize_int8(q, scale) - kernel).max()
+pruned, mask = dlcv.magnitude_prune(kernel, 0.75)
+print(f"int8: {q.nbytes} bytes + {scale.nbytes} of scales, error at most {error:.4f}")
+print(f"pruned: {np.count_nonzero(pruned)} of {kernel.size} weights left")

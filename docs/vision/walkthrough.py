@@ -94,3 +94,49 @@ history = dlcv.train(
 )
 for row in history.epochs:
     print(f"epoch {int(row['epoch'])}: validation accuracy {row['val_accuracy']:.3f}")
+
+# %% [markdown]
+# ## Noise a digit, then take one step back
+#
+# A diffusion model's forward process noises a digit in one closed-form step; one reverse step,
+# given the noise that was added, moves it back towards the digit (see the Generative models
+# page).
+
+# %%
+betas, alpha_bars = dlcv.linear_noise_schedule(100, beta_start=1e-3, beta_end=0.2)
+digit = images[:1].reshape(1, 64) * 2 - 1
+noise = np.random.default_rng(0).standard_normal(digit.shape)
+noisy = dlcv.forward_noise(digit, 49, alpha_bars, noise)
+back = dlcv.diffusion_reverse_step(noisy, 49, noise, betas, np.zeros_like(noise))
+for name, x in [("noised to step 50", noisy), ("one step back", back)]:
+    print(f"{name}: distance to the digit {np.linalg.norm(x - digit):.2f}")
+# ## Attack it, and check its confidence
+#
+# `dlcv.fgsm` moves every pixel by epsilon along the sign of the loss gradient, and
+# `dlcv.expected_calibration_error` compares the model's confidence with its accuracy
+# ([robustness and calibration](../robustness-and-calibration/)).
+
+# %%
+test_logits = np.asarray(model(x_test, training=False))
+probabilities = dlcv.apply_temperature(test_logits, 1.0)
+print(f"ECE (10 bins): {dlcv.expected_calibration_error(probabilities, y_test):.3f}")
+adversarial = dlcv.fgsm(model, x_test, y_test, 0.05)
+adversarial_logits = np.asarray(model(adversarial, training=False))
+print(f"accuracy: clean {np.mean(test_logits.argmax(1) == y_test):.3f}, ", end="")
+print(f"FGSM at epsilon 0.05 {np.mean(adversarial_logits.argmax(1) == y_test):.3f}")
+# ## Two views and the contrastive loss
+#
+# Self-supervised pre-training needs no labels: two random views of the same digits
+# (`dlcv.make_views`: shifts of up to one pixel, and noise) form the positive pairs, and
+# SimCLR's NT-Xent loss (`dlcv.nt_xent_loss`) asks each view to pick out its partner among
+# the other views of the batch. Here the "embeddings" are the raw pixels of 32 digits, and
+# even matched views score no better than a guess, log(2N - 1): after a one-pixel shift the
+# pixels barely tell which views belong together. That is what a pre-trained encoder learns.
+
+# %%
+view1, view2 = dlcv.make_views(images[:32], seed=0)
+flat1, flat2 = view1.reshape(32, -1), view2.reshape(32, -1)
+print(f"guess, log(2N - 1):  {np.log(2 * 32 - 1):.3f}")
+print(f"matched views:       {float(dlcv.nt_xent_loss(flat1, flat2, temperature=0.1)):.3f}")
+shuffled = np.roll(flat2, 1, axis=0)
+print(f"mismatched views:    {float(dlcv.nt_xent_loss(flat1, shuffled, temperature=0.1)):.3f}")
