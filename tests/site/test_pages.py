@@ -564,7 +564,7 @@ def _links(text: str, base: str) -> list[str]:
 def test_the_home_page_covers_every_section_and_its_reading_paths_keep_prerequisites_first() -> (
     None
 ):
-    """ "What it covers" links every section of the nav; each of the three reading paths links
+    """ "What it covers" links every section of the nav; each of the four reading paths links
     existing pages, and no page on a path comes before a prerequisite it lists on that path."""
     home = (DOCS / "index.md").read_text(encoding="utf-8")
     order = _reading_order()
@@ -573,7 +573,7 @@ def test_the_home_page_covers_every_section_and_its_reading_paths_keep_prerequis
     assert [uri for uri in sections if uri not in covered] == []
     assert "in preparation" not in home
     cards = _section(home, "## Start here").split("\n-   **")[1:]
-    assert len(cards) == 3, "three reading paths: new to deep learning, vision, hardware"
+    assert len(cards) == 4, "reading paths: new to deep learning, vision, hardware, modern vision"
     for card in cards:
         path = _links(card, "")
         assert len(path) >= 5 and all(uri in order for uri in path), path
