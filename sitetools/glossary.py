@@ -30,9 +30,11 @@ __all__ = [
     "Term",
     "abbreviations",
     "expand",
+    "insert_table",
     "load",
     "page_title",
     "table",
+    "with_abbreviations",
 ]
 
 GLOSSARY_RE = re.compile(r"^[ \t]*\[\[glossary\]\][ \t]*$", re.MULTILINE)
@@ -147,14 +149,42 @@ def table(terms: list[Term], *, page_uri: str, docs_dir: Path | None = None) -> 
 
 
 def expand(text: str, *, page_uri: str, terms: list[Term], docs_dir: Path | None = None) -> str:
-    """A page's Markdown with its ``[[glossary]]`` line replaced by the terms and the ``abbr``
-    definitions appended; unchanged when there are no terms.
+    """A page's Markdown with its ``[[glossary]]`` line replaced by the terms (`insert_table`)
+    and the ``abbr`` definitions of the terms it uses appended (`with_abbreviations`).
 
     Example:
         >>> expand("The mAP.\\n", page_uri="a.md", terms=[Term("mAP", "m a p", "d", "a.md")])
         'The mAP.\\n\\n*[mAP]: m a p\\n'
     """
+    text = insert_table(text, page_uri=page_uri, terms=terms, docs_dir=docs_dir)
+    return with_abbreviations(text, terms)
+
+
+def insert_table(
+    text: str, *, page_uri: str, terms: list[Term], docs_dir: Path | None = None
+) -> str:
+    """`text` with its ``[[glossary]]`` line replaced by `table`; unchanged without one."""
     if not terms:
         return text
-    text = GLOSSARY_RE.sub(lambda _: table(terms, page_uri=page_uri, docs_dir=docs_dir), text)
-    return f"{text.rstrip(chr(10))}\n\n{abbreviations(terms)}\n"
+    return GLOSSARY_RE.sub(lambda _: table(terms, page_uri=page_uri, docs_dir=docs_dir), text)
+
+
+def with_abbreviations(text: str, terms: list[Term]) -> str:
+    """`text` with the ``abbr`` definitions appended of the terms it uses, as whole words (the
+    way Python-Markdown's ``abbr`` finds them); unchanged when it uses none.
+
+    Only the terms used: Markdown parses every definition as a block of its own, and MkDocs
+    converts each docstring of the API reference separately (mkdocstrings), so appending all of
+    them to every conversion made about a third of a site build.
+
+    Example:
+        >>> terms = [Term("mAP", "m a p", "d", "a.md"), Term("IoU", "i o u", "d", "a.md")]
+        >>> with_abbreviations("The IoU.", terms)
+        'The IoU.\\n\\n*[IoU]: i o u\\n'
+        >>> with_abbreviations("Maps.", terms)
+        'Maps.'
+    """
+    used = [t for t in terms if re.search(rf"\b{re.escape(t.term)}\b", text)]
+    if not used:
+        return text
+    return f"{text.rstrip(chr(10))}\n\n{abbreviations(used)}\n"

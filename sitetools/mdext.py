@@ -65,6 +65,9 @@ GLOSSARY_FILE = "research/glossary.yml"
 # Above Python-Markdown's whitespace normalisation (30) and every fenced-code reader
 # (pymdownx.superfences 28.1, fenced_code 25): the page is expanded before anyone reads it.
 PRIORITY = 35
+# Below sitetools.frontdoor's preprocessor (34), which adds text too, and above Python-Markdown's
+# whitespace normalisation (30): the abbreviations see every word the page will show.
+ABBREVIATIONS_PRIORITY = 31
 _ANY_MARKUP = re.compile(
     r"\[\[(?:snippet|source|include|references|bibliography)\b|" + markup.CITE_RE.pattern
 )
@@ -263,9 +266,9 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
 
         cited = settings["cited"]
         offset = _line_offset(context.docs_dir / page, text)
-        # The glossary table ([[glossary]]) and every page's abbreviations (sitetools/glossary.py).
+        # The glossary table ([[glossary]]); the abbreviations come later (`_Abbreviations`).
         terms = _glossary(context.docs_dir / settings["glossary"]) if settings["glossary"] else []
-        text = glossary.expand(text, page_uri=page, terms=terms, docs_dir=context.docs_dir)
+        text = glossary.insert_table(text, page_uri=page, terms=terms, docs_dir=context.docs_dir)
         expanded = markup.transform(
             text,
             page_uri=page,
@@ -284,6 +287,23 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
         return page_notebooks.insert_links(
             expanded, page_notebooks.links_line(page, repository=repository)
         )
+
+
+class _Abbreviations(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
+    """Appends the ``abbr`` definitions of the glossary terms a page uses, once every embed and
+    count is in its text (`glossary.with_abbreviations`)."""
+
+    def __init__(self, md: Markdown, extension: MarkupExtension) -> None:
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, lines: list[str]) -> list[str]:
+        settings = self.extension.getConfigs()
+        context = _context(self.md, settings["page"], settings["docs_dir"])
+        if context is None or not settings["glossary"]:
+            return lines
+        terms = _glossary(context.docs_dir / settings["glossary"])
+        return glossary.with_abbreviations("\n".join(lines), terms).split("\n")
 
 
 class MarkupExtension(Extension):  # type: ignore[misc]  # Markdown is untyped
@@ -314,6 +334,9 @@ class MarkupExtension(Extension):  # type: ignore[misc]  # Markdown is untyped
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.preprocessors.register(_Expand(md, self), "dlcv_markup", PRIORITY)
+        md.preprocessors.register(
+            _Abbreviations(md, self), "dlcv_abbreviations", ABBREVIATIONS_PRIORITY
+        )
 
 
 def makeExtension(**kwargs: Any) -> MarkupExtension:

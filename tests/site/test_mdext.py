@@ -166,6 +166,23 @@ def test_acronyms_get_their_expansion_in_prose_but_not_in_code(root: Path) -> No
     assert "<code>mAP</code>" in html
 
 
+def test_only_the_terms_a_text_uses_are_defined_and_an_included_file_counts(
+    root: Path,
+) -> None:
+    """Each conversion (a page, or one docstring of the API reference) gets the definitions of
+    the terms in its final text: none for a text without them, which Markdown would otherwise
+    parse as blocks for nothing; those of an included file, which is expanded first."""
+    (root / "docs" / "research" / "glossary.yml").write_text(GLOSSARY)
+    extension = mdext.MarkupExtension(page=PAGE, docs_dir=str(root / "docs"))
+    md = markdown.Markdown(extensions=[extension, "abbr"])
+    lines = md.preprocessors["dlcv_abbreviations"].run(["No acronym here."])
+    assert lines == ["No acronym here."]
+    (root / "docs" / "demo").mkdir(exist_ok=True)
+    (root / "docs" / "demo" / "part.md").write_text("Ranked by mAP.\n")
+    html = markdown.markdown("[[include docs/demo/part.md]]\n", extensions=[extension, "abbr"])
+    assert '<abbr title="mean average precision">mAP</abbr>' in html
+
+
 def test_the_glossary_lists_each_term_with_its_page_and_citations(root: Path) -> None:
     (root / "docs" / "research" / "glossary.yml").write_text(GLOSSARY)
     extension = mdext.MarkupExtension(page=PAGE, docs_dir=str(root / "docs"))
