@@ -154,7 +154,7 @@ def _rerun_all() -> bool:
 
 
 # What the determinism check reruns without a base to compare with, in CPU seconds.
-ROTATION_CAP_S = 40.0
+ROTATION_CAP_S = 25.0
 # What a rerun costs beyond its recorded CPU time: the rerun starts a fresh Python, which
 # imports TensorFlow and Keras (about 8 CPU-s on a 2-core CI machine), while the recorded time
 # of a warm run leaves those imports out.
@@ -237,7 +237,7 @@ def test_snippets_print_the_same_when_run_again(tmp_path: Path) -> None:
     the built site (tests/site/test_site.py).
 
     The second run is bounded (`_rerun_set`): the snippets that changed against the base cache
-    when there is one, otherwise a rotation capped at about 40 CPU-seconds that a new commit moves
+    when there is one, otherwise a rotation capped at about 25 CPU-seconds that a new commit moves
     along; every snippet under DLCV_RERUN_ALL=1 (publish, the canary)."""
     cached = {r.name: r for r in snippets.run_all(ROOT, log=lambda _: None)}
     steady = _rerun_set(cached)
