@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,7 @@ def test_pip_installs_the_lock_when_uv_cannot(
     assert calls[-1] == ["py", "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(tmp_path)]
 
 
-def test_uv_installs_the_lock_with_bytecode_then_the_project(
+def test_uv_installs_the_lock_then_the_project_then_compiles_what_is_imported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[list[str]] = []
@@ -99,8 +100,26 @@ def test_uv_installs_the_lock_with_bytecode_then_the_project(
     monkeypatch.setattr(locked_install.subprocess, "run", fake_run)
     lock = tmp_path / "requirements.lock"
     assert locked_install.install(lock, tmp_path, python="py") == "uv"
-    lock_install, project_install = calls[-2], calls[-1]
+    lock_install, project_install, warm = calls[-3], calls[-2], calls[-1]
     assert lock_install[:4] == ["py", "-m", "uv", "pip"]
-    assert "--compile-bytecode" in lock_install and lock_install[-2:] == ["-r", str(lock)]
+    assert "--compile-bytecode" not in lock_install and lock_install[-2:] == ["-r", str(lock)]
+    assert warm[:2] == ["py", "-c"] and warm[3:] == list(locked_install.WARM_IMPORTS)
     assert "--find-links" in lock_install and "/w" in lock_install
     assert project_install[-3:] == ["--no-deps", "-e", str(tmp_path)]
+
+
+def test_compiling_what_is_imported_writes_bytecode_even_where_writing_is_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The imports run with bytecode writing on, whatever the caller's environment says, and
+    write only what is imported (a module that fails is compiled before it runs); the failure
+    stops nothing."""
+    (tmp_path / "used.py").write_text("import helper\n")
+    (tmp_path / "helper.py").write_text("X = 1\n")
+    (tmp_path / "unused.py").write_text("Y = 2\n")
+    (tmp_path / "broken.py").write_text("raise ImportError('not here')\n")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    assert locked_install.compile_imported(sys.executable, ["broken", "used"])
+    written = sorted(p.name.split(".")[0] for p in (tmp_path / "__pycache__").glob("*.pyc"))
+    assert written == ["broken", "helper", "used"]  # not "unused"
