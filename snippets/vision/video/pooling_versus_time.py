@@ -1,7 +1,7 @@
 """Pooling per-frame features over time answers "what moves", but not "which way it
 moves"."""
 
-# budget: 40 s — four small video models trained on 2,400 generated clips
+# budget: 20 s — four small video models trained on about 1,500 generated clips
 
 import keras
 import numpy as np
@@ -41,7 +41,7 @@ clips, shape_labels, direction = (
 )
 # --8<-- [end:data]
 
-split = int(0.8 * len(clips))
+split = 64 * (int(0.8 * len(clips)) // 64)  # about 80%, in whole batches of 64
 
 
 # --8<-- [start:models]
@@ -81,10 +81,12 @@ def accuracy(temporal: bool, labels: np.ndarray) -> float:
     model.compile(
         optimizer=keras.optimizers.Adam(3e-3),
         loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        steps_per_execution=8,
     )
+    model.optimizer.build(model.trainable_variables)
     model.fit(clips[:split], labels[:split], epochs=6, batch_size=64, verbose=0)
-    return model.evaluate(clips[split:], labels[split:], verbose=0)[1]
+    predicted = np.argmax(model(clips[split:], training=False), axis=-1)
+    return float(np.mean(predicted == labels[split:]))
 
 
 print(
