@@ -516,7 +516,8 @@ WHOLE_PROGRAM_SUMMARY = "The whole program: "
 
 
 def _preloaded(provenance: Mapping[str, Any]) -> str:
-    """What the CPU time leaves out when the run started in a warm Python (`run --warm`)."""
+    """What the CPU time leaves out when the run started in a warm Python (`run --warm`): the
+    imports, and collecting the objects they made (sitetools/_zygote/zygote.py)."""
     preloaded = provenance.get("preloaded")
     return f" after importing {preloaded}" if preloaded else ""
 
