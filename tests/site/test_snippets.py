@@ -799,16 +799,17 @@ def test_a_warm_run_says_what_its_cpu_time_leaves_out(tmp_path: Path) -> None:
     assert "preloaded" not in fresh.provenance
 
 
-@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
 def test_a_warm_child_leaves_the_preloaded_objects_out_of_its_collections(
-    warm: bool, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     """The warm Python freezes what its imports made (sitetools/_zygote/zygote.py): a child's
-    garbage collections, the full ones at exit included, then skip those objects."""
-    root = _project(tmp_path, {"s/p/gc.py": "import gc\nprint(gc.get_freeze_count() > 0)\n"})
-    (result,) = _run(root, warm=warm)
-    assert result.ok, result.error
-    assert result.stdout == ("True\n" if warm else "False\n")
+    garbage collections, the full ones at exit included, then skip those objects. (A fresh
+    Python may freeze a few objects of its own: Python 3.12 does.)"""
+    root = _project(tmp_path, {"s/p/gc.py": "import gc\nprint(gc.get_freeze_count())\n"})
+    (warm,) = _run(root, warm=True)
+    (fresh,) = _run(root, warm=False)
+    assert warm.ok and fresh.ok, warm.error + fresh.error
+    assert int(warm.stdout) > int(fresh.stdout) + 1000, (warm.stdout, fresh.stdout)
 
 
 def test_a_warm_python_that_dies_leaves_its_snippets_to_fresh_ones(
