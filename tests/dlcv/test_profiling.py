@@ -22,13 +22,10 @@ PUBLISHED_MACS = {
 
 @pytest.fixture(scope="module")
 def applications():
-    # In a StatelessScope Keras defers drawing the initial weights (VGG16 alone has 138 M):
-    # counting needs only their shapes.
-    with keras.StatelessScope():
-        return {
-            name: getattr(keras.applications, name)(weights=None, input_shape=(224, 224, 3))
-            for name in [*PUBLISHED_MACS, "EfficientNetB0"]
-        }
+    return {
+        name: getattr(keras.applications, name)(weights=None, input_shape=(224, 224, 3))
+        for name in [*PUBLISHED_MACS, "EfficientNetB0"]
+    }
 
 
 def _row(result, name):

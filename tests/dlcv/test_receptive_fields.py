@@ -8,8 +8,7 @@ from dlcv.receptive_fields import ReceptiveField, format_receptive_field, recept
 
 @pytest.fixture(scope="module")
 def vgg16():
-    with keras.StatelessScope():  # the weights are never drawn: only the graph is read
-        return keras.applications.VGG16(weights=None, input_shape=(224, 224, 3))
+    return keras.applications.VGG16(weights=None, input_shape=(224, 224, 3))
 
 
 def test_receptive_field_of_a_chain_of_layers():
