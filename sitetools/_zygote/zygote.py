@@ -14,10 +14,11 @@ child starts its runtime, thread pools and random state afresh. Standard library
 file is run by path with the snippet's Python, and its folder holds nothing else.
 
 After the imports, the objects they made are frozen out of the garbage collector
-(``gc.freeze()``, which Python's documentation advises before forking): a child's collections,
-including the full ones Python runs as it exits, then skip the 370,000-odd objects of the
-preloaded libraries, which live as long as the process anyway. Without it a child spent about
-1.5 s of CPU time at exit on them, more than many snippets spend on their work.
+(``gc.freeze()``, which Python's documentation recommends before forking, there for memory
+sharing): a child's collections, including the full one Python runs as it exits, then skip
+the 370,000-odd objects of the preloaded libraries, which live as long as the process anyway.
+Without it the collector's passes over them cost a child about 1.5 s of CPU time at exit,
+more than many snippets spend on their work.
 """
 
 from __future__ import annotations
