@@ -138,6 +138,9 @@ def _listen(page: Any, report: Callable[[str], None]) -> None:
 
 
 # Scroll each image into view (in case it loads lazily), wait until it settles, report its size.
+# Then back to the top, and wait until the page is still: scrolling makes Material's header swap
+# the site name and the page title with a fade, and axe, run mid-fade, measures the half-faded
+# name's contrast (it did, once the visits got faster). The scroll events land on the next frames.
 _IMAGES_JS = """async () => {
   const out = [];
   for (const img of document.images) {
@@ -146,6 +149,12 @@ _IMAGES_JS = """async () => {
     out.push({src: img.currentSrc || img.src, width: img.naturalWidth});
   }
   window.scrollTo(0, 0);
+  const frame = () => new Promise(r => requestAnimationFrame(r));
+  await frame();
+  await frame();
+  const deadline = performance.now() + 3000;
+  while (document.getAnimations().some(a => a.playState === "running")
+         && performance.now() < deadline) await frame();
   return out;
 }"""
 _MATH_JS = """() => ({
