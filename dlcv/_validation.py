@@ -3,6 +3,13 @@
 Every check raises with one message form, so users (and tests) meet the same wording
 everywhere: "`batch_size` must be a positive integer. Received: batch_size=0".
 This module is private: its names are not re-exported by `dlcv`.
+
+What the checks have in common is stated here once. Each takes the argument's `name`,
+used only in the message, and most take the value and return it as what the caller needs
+(an `int`, a `float`, a tuple of them). A check raises `TypeError` for a value of the
+wrong kind and `ValueError` for one of the right kind that breaks its rule. A `bool` is
+never a number here: `batch_size=True` is a mistake, not a batch of one. The docstrings
+below state each check's rule and its other arguments.
 """
 
 from __future__ import annotations
@@ -102,12 +109,7 @@ def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> in
     """Return `value` as an `int` if it is an integer greater than zero.
 
     Args:
-        value: the value to check.
-        name: the argument's name, used in the message.
         maximum: the largest value accepted. Defaults to `INT64_MAX` (2**63 - 1).
-
-    Returns:
-        `value` as a Python `int`.
 
     Raises:
         TypeError: if `value` is not an integer.
@@ -123,15 +125,8 @@ def check_positive_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> in
 
 
 def check_non_negative_int(value: Any, name: str, *, maximum: int = INT64_MAX) -> int:
-    """Return `value` as an `int` if it is an integer greater than or equal to zero.
-
-    Args:
-        value: the value to check.
-        name: the argument's name, used in the message.
-        maximum: the largest value accepted. Defaults to `INT64_MAX` (2**63 - 1).
-
-    Returns:
-        `value` as a Python `int`.
+    """Return `value` as an `int` if it is an integer from zero up to `maximum`: the
+    rule of `check_positive_int`, with zero allowed (a count of warm-up calls, a seed).
 
     Raises:
         TypeError: if `value` is not an integer.
@@ -148,13 +143,6 @@ def check_non_negative_int(value: Any, name: str, *, maximum: int = INT64_MAX) -
 
 def check_fraction(value: Any, name: str) -> float:
     """Return `value` as a `float` if it lies strictly between 0 and 1.
-
-    Args:
-        value: the value to check.
-        name: the argument's name, used in the message.
-
-    Returns:
-        `value` as a Python `float`.
 
     Raises:
         TypeError: if `value` is not a real number.
@@ -173,15 +161,8 @@ def check_fraction(value: Any, name: str) -> float:
 def check_non_negative_number(value: Any, name: str) -> float:
     """Return `value` as a `float` if it is a finite real number of at least 0.
 
-    Args:
-        value: the value to check.
-        name: the argument's name, used in the message.
-
-    Returns:
-        `value` as a Python `float`.
-
     Raises:
-        TypeError: if `value` is not a real number (a bool is not).
+        TypeError: if `value` is not a real number.
         ValueError: if `value` is negative, infinite or NaN.
 
     Examples:
@@ -198,15 +179,8 @@ def check_non_negative_number(value: Any, name: str) -> float:
 def check_positive_number(value: Any, name: str) -> float:
     """Return `value` as a `float` if it is a finite real number greater than 0.
 
-    Args:
-        value: the value to check.
-        name: the argument's name, used in the message.
-
-    Returns:
-        `value` as a Python `float`.
-
     Raises:
-        TypeError: if `value` is not a real number (a bool is not).
+        TypeError: if `value` is not a real number.
         ValueError: if `value` is zero, negative, infinite or NaN.
 
     Examples:
@@ -223,13 +197,6 @@ def check_positive_number(value: Any, name: str) -> float:
 def check_positive_numbers(values: Any, name: str) -> tuple[float, ...]:
     """Return `values` as a tuple of floats if it is a non-empty sequence of positive
     numbers.
-
-    Args:
-        values: the value to check.
-        name: the argument's name, used in the message.
-
-    Returns:
-        The numbers as Python floats.
 
     Raises:
         TypeError: if `values` is not a sequence (a string is not), or holds something
@@ -262,8 +229,6 @@ def check_size_pair(
     stands for the square `(n, n)`.
 
     Args:
-        value: the value to check.
-        name: the argument's name, used in the message.
         maximum: the largest side accepted, named in the message. Defaults to `None`,
             meaning `INT64_MAX` (2**63 - 1), left unsaid.
 
@@ -306,8 +271,6 @@ def check_one_of(value: Any, name: str, options: Sequence[str]) -> str:
     """Return `value` if it is one of `options`.
 
     Args:
-        value: the value to check.
-        name: the argument's name, used in the message.
         options: the accepted values.
 
     Returns:
@@ -387,10 +350,6 @@ def check_same_length(
 
 def check_non_empty_str(value: Any, name: str) -> str:
     """Return `value` if it is a string with at least one non-space character.
-
-    Args:
-        value: the value to check.
-        name: the argument's name, used in the message.
 
     Returns:
         `value`, unchanged.

@@ -262,27 +262,21 @@ def time_conv2d(
 
     FLOPs = `2 * N * H_out * W_out * K_h * K_w * C_in * C_out` (one multiply-add per
     kernel weight per output position, counting two; padded positions are counted too);
-    bytes = input + kernel + output, each once.
+    bytes = input + kernel + output, each once. `dtype`, `repeats`, `warmup` and
+    `device` are as for `time_matmul`.
 
     Args:
         size: the images' height and width. Defaults to 56.
         batch: images per batch (N). Defaults to 8.
         channels: input and output channels (C_in = C_out). Defaults to 64.
         kernel_size: the kernel's height and width (K_h = K_w). Defaults to 3.
-        dtype: the element type, as for `time_matmul`. Defaults to `"float32"`.
-        repeats: how many timed calls to take the median of. Defaults to 10.
-        warmup: how many untimed calls to run first. Defaults to 2.
-        device: the device to run on, or `None` for TensorFlow's default placement.
-            Defaults to `None`.
 
     Returns:
         A `Measurement` of kind `"conv2d"` with the median time per convolution.
 
     Raises:
-        TypeError: if a size, `repeats` or `warmup` is not an integer, or
-            `device` not a string.
-        ValueError: if a size or `repeats` is not positive, `warmup` is negative,
-            `dtype` is not supported or `device` is not a device of this process.
+        TypeError: if a size is not an integer, or as `time_matmul` raises.
+        ValueError: if a size is not positive, or as `time_matmul` raises.
 
     Examples:
         >>> timing = time_conv2d(8, batch=2, channels=4, repeats=2)
@@ -337,24 +331,18 @@ def measure_bandwidth(
     2**20` bytes (and one FLOP per element, which puts it on a roofline at intensity `1
     / (2 * bytes_per_element)`). The chain y <- s * y, with s = 1 given at run time, is
     timed as in `time_matmul`. Arrays that fit in a cache measure the cache, not main
-    memory: on CPUs, pick a size several times the last-level cache.
+    memory: on CPUs, pick a size several times the last-level cache. `dtype`, `repeats`,
+    `warmup` and `device` are as for `time_matmul`.
 
     Args:
         mebibytes: the array's size in MiB (2**20 bytes). Defaults to 256.
-        dtype: the element type, as for `time_matmul`. Defaults to `"float32"`.
-        repeats: how many timed calls to take the median of. Defaults to 10.
-        warmup: how many untimed calls to run first. Defaults to 2.
-        device: the device to run on, or `None` for TensorFlow's default placement.
-            Defaults to `None`.
 
     Returns:
         A `Measurement` of kind `"bandwidth"`; its `bytes_per_second` is the bandwidth.
 
     Raises:
-        TypeError: if `mebibytes`, `repeats` or `warmup` is not an integer, or
-            `device` not a string.
-        ValueError: if `mebibytes` or `repeats` is not positive, `warmup` is negative,
-            `dtype` is not supported or `device` is not a device of this process.
+        TypeError: if `mebibytes` is not an integer, or as `time_matmul` raises.
+        ValueError: if `mebibytes` is not positive, or as `time_matmul` raises.
 
     Examples:
         >>> timing = measure_bandwidth(1, repeats=2)

@@ -92,9 +92,10 @@ def apply_conv_bn(
         The block's output tensor, with `filters` channels.
 
     Raises:
-        TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not
-            positive or `name` is empty.
+        TypeError: if `x` is not a tensor or `filters`, `kernel_size` or `strides` is
+            not an integer.
+        ValueError: if `x` is not 4-D with known channels, `filters`, `kernel_size` or
+            `strides` is not positive, or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 3))
@@ -157,9 +158,10 @@ def apply_vgg_block(
         the height and width.
 
     Raises:
-        TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not
-            positive or `name` is empty.
+        TypeError: if `x` is not a tensor or `filters`, `convs` or `kernel_size` is not
+            an integer.
+        ValueError: if `x` is not 4-D with known channels, `filters`, `convs` or
+            `kernel_size` is not positive, or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 3))
@@ -231,9 +233,10 @@ def apply_residual_block(
         The block's output tensor, with `filters` channels.
 
     Raises:
-        TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not
-            positive or `name` is empty.
+        TypeError: if `x` is not a tensor, `filters` or `strides` is not an integer, or
+            `se_ratio` is neither an integer nor `None`.
+        ValueError: if `x` is not 4-D with known channels, `filters`, `strides` or
+            `se_ratio` is not positive, or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 16))
@@ -298,9 +301,10 @@ def apply_bottleneck_block(
         The block's output tensor, with `expansion * filters` channels.
 
     Raises:
-        TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not
-            positive or `name` is empty.
+        TypeError: if `x` is not a tensor, `filters`, `strides` or `expansion` is not an
+            integer, or `se_ratio` is neither an integer nor `None`.
+        ValueError: if `x` is not 4-D with known channels, `filters`, `strides`,
+            `expansion` or `se_ratio` is not positive, or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((56, 56, 64))
@@ -353,9 +357,10 @@ def apply_separable_block(
         The block's output tensor, with `filters` channels.
 
     Raises:
-        TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not
-            positive or `name` is empty.
+        TypeError: if `x` is not a tensor or `filters`, `strides` or `kernel_size` is
+            not an integer.
+        ValueError: if `x` is not 4-D with known channels, `filters`, `strides` or
+            `kernel_size` is not positive, or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((32, 32, 32))
@@ -421,9 +426,10 @@ def apply_inverted_residual_block(
         The block's output tensor, with `filters` channels.
 
     Raises:
-        TypeError: if `x` is not a tensor or an integer option is not an integer.
-        ValueError: if `x` is not 4-D with known channels, an integer option is not
-            positive or `name` is empty.
+        TypeError: if `x` is not a tensor or `filters`, `strides` or `expansion` is not
+            an integer.
+        ValueError: if `x` is not 4-D with known channels, `filters`, `strides` or
+            `expansion` is not positive, or `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((28, 28, 24))
@@ -472,8 +478,8 @@ def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) ->
 
     Raises:
         TypeError: if `x` is not a tensor or `ratio` is not an integer.
-        ValueError: if `x` is not 4-D with known channels, `ratio` is not
-            positive or `name` is empty.
+        ValueError: if `x` is not 4-D with known channels, `ratio` is not positive or
+            `name` is empty.
 
     Examples:
         >>> inputs = keras.Input((8, 8, 64))

@@ -198,30 +198,16 @@ def adamw_update(
     The weight decay is decoupled from the gradient: the weights first shrink by
     `learning_rate * weight_decay` of their value, then take an `adam_update` step
     on the unchanged gradient. Keras scales the decay by the learning rate, and its
-    default `weight_decay` is `0.004`.
+    default `weight_decay` is `0.004`. Every other argument, the result and the errors
+    are those of `adam_update`, which does the rest of the step.
 
     Args:
-        variable: the weights' current value, a tensor of any shape.
-        gradient: the loss's gradient with respect to them, the same shape.
-        m: the moving average of the gradient, the same shape; zeros before step 1.
-        v: the moving average of the squared gradient, the same shape; zeros
-            before step 1.
-        step: the number of this step, counting from 1.
-        learning_rate: the step size, a non-negative number (a warm-up may
-            start at 0).
         weight_decay: the fraction of the weights removed per unit of learning
             rate, a non-negative number.
-        beta_1: the decay rate of `m`, from 0 up to (not including) 1.
-        beta_2: the decay rate of `v`, from 0 up to (not including) 1.
-        epsilon: a small positive number that keeps the division finite.
-
-    Returns:
-        The new value of the variable, the new `m` and the new `v`.
 
     Raises:
-        TypeError: if an option is not a number or `step` is not an integer.
-        ValueError: if an option is out of its range, `step` is not positive,
-            or `gradient`, `m` or `v` has another shape than `variable`.
+        TypeError: if `weight_decay` is not a number, or as `adam_update` raises.
+        ValueError: if `weight_decay` is negative, or as `adam_update` raises.
 
     Examples:
         >>> variable, m, v = tf.constant([1.0]), tf.zeros(1), tf.zeros(1)

@@ -734,24 +734,10 @@ def average_pool2d(
 ) -> tf.Tensor:
     """Replace every window of each channel by its mean, as `tf.nn.avg_pool2d` does.
 
-    With `padding="same"`, a window that overlaps the padding averages only the input
-    pixels it covers, as TensorFlow does: the padded zeros are not counted.
-
-    Args:
-        x: the images or feature maps, floating point, shape `(batch, height, width,
-            channels)` with known height and width.
-        pool_size: the window, an int or a `(height, width)` pair.
-        strides: the step between windows, an int or a pair. Defaults to `None`, meaning
-            `pool_size`.
-        padding: `"valid"` or `"same"`. Case-insensitive. Defaults to `"valid"`.
-
-    Returns:
-        A tensor of shape `(batch, out_height, out_width, channels)`.
-
-    Raises:
-        TypeError: if `x` is not floating point or a size is not an integer.
-        ValueError: if `x` is not of rank 4, a size is not positive, `padding` is
-            unknown, or with `padding="valid"` the window is larger than the input.
+    It takes the arguments of `max_pool2d`, returns a tensor of the same shape and
+    raises the same errors. With `padding="same"`, a window that overlaps the padding
+    averages only the input pixels it covers, as TensorFlow does: the padded zeros are
+    not counted.
 
     Examples:
         >>> x = tf.reshape(tf.range(16.0), (1, 4, 4, 1))

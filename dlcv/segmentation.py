@@ -364,25 +364,13 @@ def mask_iou(
     For class `c`, with `A` the pixels labelled `c` and `B` the pixels predicted `c`,
     the score is `|A and B| / |A or B|`, the size of their intersection over that of
     their union: true positives over true positives, false positives and false
-    negatives. The counts are summed over all the pixels given, across images.
-
-    Args:
-        y_true: the true masks, integer class labels of any shape, such as `(N, H, W)`.
-        y_pred: the predicted masks, of the same shape, or scores with one more last
-            axis of `num_classes` values, turned into labels by `argmax`.
-        num_classes: the number of classes; labels run from 0 to `num_classes - 1`.
-        ignore_label: a label in `y_true` whose pixels are not scored, or `None`.
-            Defaults to `None`.
+    negatives. The counts are summed over all the pixels given, across images. The
+    arguments, and the errors they raise, are those of `pixel_confusion_matrix`, whose
+    counts this scores.
 
     Returns:
         `SegmentationScores(per_class, mean)`: the IoU of each class, NaN for a class in
         neither mask, and their mean over the other classes (the mean IoU).
-
-    Raises:
-        TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values, a score
-            is not finite or a label is out of range, `num_classes` is not positive or
-            no pixel is left to score.
 
     Examples:
         >>> y_true = [[0, 0, 1], [0, 1, 1]]
@@ -410,25 +398,13 @@ def dice_coefficient(
     For class `c`, with `A` the pixels labelled `c` and `B` the pixels predicted `c`,
     the score is `2 |A and B| / (|A| + |B|)`. It relates to the IoU `J` of the same
     class by `Dice = 2 J / (1 + J)`, so it is never below the IoU and ranks one class's
-    results the same way; the means over classes can rank differently.
-
-    Args:
-        y_true: the true masks, integer class labels of any shape, such as `(N, H, W)`.
-        y_pred: the predicted masks, of the same shape, or scores with one more last
-            axis of `num_classes` values, turned into labels by `argmax`.
-        num_classes: the number of classes; labels run from 0 to `num_classes - 1`.
-        ignore_label: a label in `y_true` whose pixels are not scored, or `None`.
-            Defaults to `None`.
+    results the same way; the means over classes can rank differently. The arguments
+    and the errors they raise are those of `pixel_confusion_matrix`, whose counts this
+    scores.
 
     Returns:
         `SegmentationScores(per_class, mean)`: the Dice coefficient of each class, NaN
         for a class in neither mask, and their mean over the other classes.
-
-    Raises:
-        TypeError: if `num_classes` or `ignore_label` is not an integer.
-        ValueError: if the shapes do not match, a mask holds non-integer values, a score
-            is not finite or a label is out of range, `num_classes` is not positive or
-            no pixel is left to score.
 
     Examples:
         >>> y_true = [[0, 0, 1], [0, 1, 1]]
