@@ -6,10 +6,11 @@ This module is private: its names are not re-exported by `dlcv`.
 
 What the checks have in common is stated here once. Each takes the argument's `name`,
 used only in the message, and most take the value and return it as what the caller needs
-(an `int`, a `float`, a tuple of them). A check raises `TypeError` for a value of the
-wrong kind and `ValueError` for one of the right kind that breaks its rule. A `bool` is
-never a number here: `batch_size=True` is a mistake, not a batch of one. The docstrings
-below state each check's rule and its other arguments.
+(an `int`, a `float`, a tuple of them). A `TypeError` from a check means the value is of
+the wrong kind, a `ValueError` that it breaks the rule (the checks of a choice, a rank,
+a length or a range raise only `ValueError`). A `bool` is never a number here:
+`batch_size=True` is a mistake, not a batch of one. The docstrings below state each
+check's rule and its other arguments.
 """
 
 from __future__ import annotations
