@@ -77,11 +77,28 @@ def sources(root: Path) -> list[Path]:
     return sorted((root / "docs").glob(f"*/{SOURCE_NAME}"))
 
 
+# A Markdown heading written as a comment ("# ## Train it"): in a code cell it means the
+# `# %% [markdown]` line above it is missing, and the section would show as code comments.
+_COMMENTED_HEADING = re.compile(r"^# #{1,6} \S.*$", re.MULTILINE)
+
+
 def to_ipynb(source: Path) -> str:
-    """The ``.ipynb`` text of a percent-format notebook, without outputs, with a Python kernel."""
+    """The ``.ipynb`` text of a percent-format notebook, without outputs, with a Python kernel.
+
+    Raises:
+        NotebookError: if a code cell holds a Markdown heading as a comment: the
+            ``# %% [markdown]`` line that should start that text is missing.
+    """
     import jupytext  # type: ignore[import-untyped]
 
     notebook = jupytext.read(source)
+    for cell in notebook.cells:
+        heading = _COMMENTED_HEADING.search(cell.source) if cell.cell_type == "code" else None
+        if heading is not None:
+            raise NotebookError(
+                f"{source}: a code cell holds the heading {heading.group()!r}; start that "
+                "text with a `# %% [markdown]` line, or it shows as comments in the code"
+            )
     for number, cell in enumerate(notebook.cells, 1):
         cell.id = f"cell-{number}"  # nbformat makes random ids; the file must be reproducible
     notebook.metadata["kernelspec"] = {

@@ -99,8 +99,8 @@ for row in history.epochs:
 # ## Noise a digit, then take one step back
 #
 # A diffusion model's forward process noises a digit in one closed-form step; one reverse step,
-# given the noise that was added, moves it back towards the digit (see the Generative models
-# page).
+# given the noise that was added, moves it back towards the digit
+# ([generative models](../generative-models/)).
 
 # %%
 betas, alpha_bars = dlcv.linear_noise_schedule(100, beta_start=1e-3, beta_end=0.2)
@@ -110,6 +110,8 @@ noisy = dlcv.forward_noise(digit, 49, alpha_bars, noise)
 back = dlcv.diffusion_reverse_step(noisy, 49, noise, betas, np.zeros_like(noise))
 for name, x in [("noised to step 50", noisy), ("one step back", back)]:
     print(f"{name}: distance to the digit {np.linalg.norm(x - digit):.2f}")
+
+# %% [markdown]
 # ## Attack it, and check its confidence
 #
 # `dlcv.fgsm` moves every pixel by epsilon along the sign of the loss gradient, and
@@ -124,6 +126,8 @@ adversarial = dlcv.fgsm(model, x_test, y_test, 0.05)
 adversarial_logits = np.asarray(model(adversarial, training=False))
 print(f"accuracy: clean {np.mean(test_logits.argmax(1) == y_test):.3f}, ", end="")
 print(f"FGSM at epsilon 0.05 {np.mean(adversarial_logits.argmax(1) == y_test):.3f}")
+
+# %% [markdown]
 # ## Two views and the contrastive loss
 #
 # Self-supervised pre-training needs no labels: two random views of the same digits

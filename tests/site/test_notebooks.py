@@ -36,6 +36,21 @@ def test_ipynb_has_no_outputs_and_a_python_kernel(tmp_path: Path) -> None:
     assert notebooks.out_of_date(tmp_path) == [source.with_suffix(".ipynb")]
 
 
+def test_a_markdown_section_without_its_cell_marker_is_refused(tmp_path: Path) -> None:
+    # The vision walkthrough once lost two `# %% [markdown]` lines in a merge: its sections
+    # "Attack it" and "Two views" showed as comments at the end of the code above them.
+    source = tmp_path / "docs" / "x" / "walkthrough.py"
+    source.parent.mkdir(parents=True)
+    source.write_text(
+        "# %%\nprint(1)\n# ## Next step\n#\n# Some text.\n\n# %%\nprint(2)\n", encoding="utf-8"
+    )
+    with pytest.raises(notebooks.NotebookError, match=r"'# ## Next step'.*# %% \[markdown\]"):
+        notebooks.to_ipynb(source)
+    # A comment that is not a heading stays code.
+    source.write_text("# %%\n# #2 is the second digit\nprint(1)\n", encoding="utf-8")
+    assert json.loads(notebooks.to_ipynb(source))["cells"][0]["cell_type"] == "code"
+
+
 def _notebook(*outputs: list[dict[str, str]]) -> Any:
     import nbformat
 
