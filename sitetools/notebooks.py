@@ -13,7 +13,8 @@ Its HTML comes with nbconvert's script tags for MathJax and Mermaid, from CDNs:
 Beside the source sits ``walkthrough.ipynb``, generated from it (without outputs)
 by ``python -m sitetools.notebooks sync``: the site serves that file for download, and the
 "Open in Colab" link opens it from the repository, since Colab opens ``.ipynb`` files only.
-A test fails when the two drift apart.
+Its links point at the published site (``site_url``), which neither copy could reach by the
+page's relative links. A test fails when the two drift apart.
 
 Under ``make serve`` a walkthrough that has not run yet is shown without outputs, under a
 placeholder, while ``python -m sitetools.notebooks run`` executes it in the background (beside
@@ -38,7 +39,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from sitetools import snippets
 
@@ -48,6 +49,8 @@ __all__ = [
     "cache_dir",
     "cached",
     "check_outputs",
+    "committed_ipynb",
+    "config_value",
     "execute",
     "mark_math",
     "notebook_links",
@@ -77,13 +80,44 @@ def sources(root: Path) -> list[Path]:
     return sorted((root / "docs").glob(f"*/{SOURCE_NAME}"))
 
 
+_CONFIG_LINE = r"^{key}:\s*[\"']?(?P<value>[^\"'\s#]+)"
+# The target of a Markdown link or image: `[text](target)`.
+_LINK_TARGET = re.compile(r"\]\((?P<target>[^)\s]+)\)")
+
+
+def config_value(root: Path, key: str) -> str | None:
+    """A top-level scalar of mkdocs.yml (which holds Python tags that a safe YAML load refuses),
+    or None when it has none."""
+    path = root / "mkdocs.yml"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    match = re.search(_CONFIG_LINE.format(key=re.escape(key)), text, re.M)
+    return None if match is None else match["value"]
+
+
+def _absolute_links(markdown: str, base: str) -> str:
+    """Resolve the relative link targets of `markdown` against the URL `base`."""
+
+    def resolve(link: re.Match[str]) -> str:
+        target = link["target"]
+        if urlsplit(target).scheme or target.startswith(("#", "/")):
+            return link[0]
+        return f"]({urljoin(base, target)})"
+
+    return _LINK_TARGET.sub(resolve, markdown)
+
+
 # A Markdown heading written as a comment ("# ## Train it"): in a code cell it means the
 # `# %% [markdown]` line above it is missing, and the section would show as code comments.
 _COMMENTED_HEADING = re.compile(r"^# #{1,6} \S.*$", re.MULTILINE)
 
 
-def to_ipynb(source: Path) -> str:
+def to_ipynb(source: Path, *, site_url: str | None = None) -> str:
     """The ``.ipynb`` text of a percent-format notebook, without outputs, with a Python kernel.
+
+    With `site_url`, the Markdown cells' relative links are made absolute, pointing at the
+    published site: the committed copy is what Colab opens and what the site offers for
+    download, and neither can follow a link relative to the walkthrough's page. Without it
+    (the notebook the site renders as that page) they stay relative.
 
     Raises:
         NotebookError: if a code cell holds a Markdown heading as a comment: the
@@ -99,6 +133,9 @@ def to_ipynb(source: Path) -> str:
                 f"{source}: a code cell holds the heading {heading.group()!r}; start that "
                 "text with a `# %% [markdown]` line, or it shows as comments in the code"
             )
+        if site_url and cell.cell_type == "markdown":
+            page = f"{site_url.rstrip('/')}/{source.parent.name}/walkthrough/"
+            cell.source = _absolute_links(cell.source, page)
     for number, cell in enumerate(notebook.cells, 1):
         cell.id = f"cell-{number}"  # nbformat makes random ids; the file must be reproducible
     notebook.metadata["kernelspec"] = {
@@ -110,13 +147,19 @@ def to_ipynb(source: Path) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+def committed_ipynb(root: Path, source: Path) -> str:
+    """What the committed ``walkthrough.ipynb`` beside `source` must hold: `to_ipynb` with
+    links to the site that mkdocs.yml's ``site_url`` names."""
+    return to_ipynb(source, site_url=config_value(root, "site_url"))
+
+
 def out_of_date(root: Path) -> list[Path]:
     """The ``.ipynb`` files that are missing or differ from what their ``.py`` gives."""
     return [
         source.with_suffix(".ipynb")
         for source in sources(root)
         if not source.with_suffix(".ipynb").is_file()
-        or source.with_suffix(".ipynb").read_text(encoding="utf-8") != to_ipynb(source)
+        or source.with_suffix(".ipynb").read_text(encoding="utf-8") != committed_ipynb(root, source)
     ]
 
 
@@ -467,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{path.relative_to(args.root)} is out of date: run `make notebooks`")
         return 1 if stale else 0
     for path in stale:
-        path.write_text(to_ipynb(path.with_suffix(".py")), encoding="utf-8")
+        path.write_text(committed_ipynb(args.root, path.with_suffix(".py")), encoding="utf-8")
         print(f"wrote {path.relative_to(args.root)}")
     return 0
 

@@ -70,7 +70,6 @@ SITE_FOLDER = "_notebooks"
 ROLE = "dlcv"
 _TITLE = re.compile(r"^#\s+(?P<title>.+?)\s*#*\s*$")
 _BOX = re.compile(r'^(?P<indent>[ \t]*)!!! abstract "Before you start"')
-_CONFIG_LINE = r"^{key}:\s*[\"']?(?P<value>[^\"'\s#]+)"
 
 
 def pages(root: Path) -> list[str]:
@@ -118,15 +117,6 @@ def _stem(page: str) -> str:
     return page.removesuffix(".md")
 
 
-def _config_value(root: Path, key: str) -> str | None:
-    """A top-level scalar of mkdocs.yml (which holds Python tags that a safe YAML load refuses),
-    or None when it has none."""
-    path = root / "mkdocs.yml"
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    match = re.search(_CONFIG_LINE.format(key=re.escape(key)), text, re.M)
-    return None if match is None else match["value"]
-
-
 def repository(root: Path) -> str | None:
     """``owner/name`` of the GitHub repository that mkdocs.yml's ``repo_url`` names, or None
     when it names none.
@@ -134,7 +124,7 @@ def repository(root: Path) -> str | None:
     Raises:
         ValueError: if ``repo_url`` is not ``https://github.com/OWNER/NAME``.
     """
-    url = _config_value(root, "repo_url")
+    url = notebooks.config_value(root, "repo_url")
     if url is None:
         return None
     url = url.rstrip("/")
@@ -281,7 +271,7 @@ def to_ipynb(root: Path, page: str, *, commit: str | None = None) -> str:
     if not names:
         raise ValueError(f"docs/{page} embeds no snippet, so it has no notebook")
     programs = [(name, (root / "snippets" / name).read_text(encoding="utf-8")) for name in names]
-    site_url = _config_value(root, "site_url")
+    site_url = notebooks.config_value(root, "site_url")
     link = f"{site_url.rstrip('/')}/{markup.page_url(page)}" if site_url else f"docs/{page}"
     where = f"the commit `{commit}`" if commit else "the commit that holds this file (`notebooks/`)"
     intro = (

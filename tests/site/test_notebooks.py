@@ -36,6 +36,38 @@ def test_ipynb_has_no_outputs_and_a_python_kernel(tmp_path: Path) -> None:
     assert notebooks.out_of_date(tmp_path) == [source.with_suffix(".ipynb")]
 
 
+def test_the_committed_copy_links_to_the_site_and_the_rendered_page_stays_relative(
+    tmp_path: Path,
+) -> None:
+    # Colab and a downloaded copy cannot follow a link relative to the walkthrough's page.
+    (tmp_path / "mkdocs.yml").write_text("site_url: https://example.org/kb/\n", encoding="utf-8")
+    source = tmp_path / "docs" / "vision" / "walkthrough.py"
+    source.parent.mkdir(parents=True)
+    markdown = (
+        "# %% [markdown]\n# See [a page](../video/), [the API](../../reference/training/),\n"
+        "# [a paper](https://arxiv.org/abs/1512.03385) and [below](#train-it).\n"
+    )
+    source.write_text(markdown + "\n# %%\nprint('[x](../y/)')\n", encoding="utf-8")
+    cells = json.loads(notebooks.committed_ipynb(tmp_path, source))["cells"]
+    assert "".join(cells[0]["source"]) == (
+        "See [a page](https://example.org/kb/vision/video/), "
+        "[the API](https://example.org/kb/reference/training/),\n"
+        "[a paper](https://arxiv.org/abs/1512.03385) and [below](#train-it)."
+    )
+    assert "".join(cells[1]["source"]) == "print('[x](../y/)')"  # code is left alone
+    rendered = json.loads(notebooks.to_ipynb(source))["cells"]
+    assert "[a page](../video/)" in "".join(rendered[0]["source"])
+
+
+def test_no_committed_walkthrough_has_a_relative_link() -> None:
+    for source in notebooks.sources(ROOT):
+        cells = json.loads(source.with_suffix(".ipynb").read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "markdown":
+                for target in re.findall(r"\]\(([^)\s]+)\)", "".join(cell["source"])):
+                    assert target.startswith(("https://", "#")), (source, target)
+
+
 def test_a_markdown_section_without_its_cell_marker_is_refused(tmp_path: Path) -> None:
     # The vision walkthrough once lost two `# %% [markdown]` lines in a merge: its sections
     # "Attack it" and "Two views" showed as comments at the end of the code above them.
