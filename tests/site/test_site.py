@@ -62,6 +62,48 @@ def test_site_builds_strictly(built_site: Path) -> None:
     _assert_pages_show_snippet_output(site)
 
 
+_ATTRIBUTE_URL = re.compile(r'\s(?:href|src)="([^"]*)"')
+_ELEMENT_ID = re.compile(r'\s(?:id|name)="([^"]+)"')
+# Code is text: a URL shown inside it is not a link.
+_CODE = re.compile(r"<(script|pre|code)\b.*?</\1>", re.S)
+
+
+def test_every_link_within_the_site_leads_to_a_file_and_anchor_it_has(built_site: Path) -> None:
+    """MkDocs checks the links of Markdown pages; this checks every built page, including
+    those it does not (the walkthrough notebooks, the API reference's cross-references)."""
+    from urllib.parse import unquote, urlsplit
+
+    # The 404 page, served at any depth, links by absolute path under the site's own.
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    site_path = urlsplit(re.search(r"^site_url:\s*(\S+)", config, re.M)[1]).path
+    anchors: dict[Path, set[str]] = {}
+    broken, checked = [], 0
+    for page in sorted(built_site.rglob("*.html")):
+        text = _CODE.sub("", page.read_text(encoding="utf-8"))
+        where = "/" + page.relative_to(built_site).as_posix()
+        for raw in _ATTRIBUTE_URL.findall(text):
+            url = urlsplit(html.unescape(raw))
+            if url.scheme or url.netloc or not (url.path or url.fragment):
+                continue  # another site, mailto:, data:, or an empty attribute
+            path = unquote(url.path)
+            if path.startswith(site_path):
+                path = "/" + path[len(site_path) :]
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(where), path or where))
+            file = built_site / target.lstrip("/")
+            if file.is_dir():
+                file = file / "index.html"
+            checked += 1
+            if not file.is_file():
+                broken.append(f"{where}: {raw} (no such file)")
+            elif url.fragment and file.suffix == ".html":
+                if file not in anchors:
+                    anchors[file] = set(_ELEMENT_ID.findall(file.read_text(encoding="utf-8")))
+                if url.fragment not in anchors[file]:
+                    broken.append(f"{where}: {raw} (no such anchor)")
+    assert checked > 5000, checked  # the pages were read
+    assert not broken, "\n".join(broken[:40])
+
+
 # Figures are most of a page's bytes; dlcv.plot.save_figure keeps them light (a palette of 256
 # colours for a heavy one), and a figure over this fails.
 MAX_FIGURE_BYTES = 400 * 1024
