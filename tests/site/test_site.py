@@ -17,7 +17,7 @@ from helpers.mkdocs_build import mkdocs_build
 from helpers.site_markdown import site_markdown
 from helpers.snippet_boxes import snippet_boxes
 
-from sitetools import markup, page_notebooks, snippets
+from sitetools import markup, notebooks, page_notebooks, snippets
 
 ROOT = Path(__file__).resolve().parents[2]
 # A project of its own, as the site configures it: the hooks, and the Markdown extension
@@ -74,8 +74,7 @@ def test_every_link_within_the_site_leads_to_a_file_and_anchor_it_has(built_site
     from urllib.parse import unquote, urlsplit
 
     # The 404 page, served at any depth, links by absolute path under the site's own.
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    site_path = urlsplit(re.search(r"^site_url:\s*(\S+)", config, re.M)[1]).path
+    site_path = urlsplit(notebooks.config_value(ROOT, "site_url") or "/").path
     anchors: dict[Path, set[str]] = {}
     broken, checked = [], 0
     for page in sorted(built_site.rglob("*.html")):
