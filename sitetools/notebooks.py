@@ -13,8 +13,9 @@ Its HTML comes with nbconvert's script tags for MathJax and Mermaid, from CDNs:
 Beside the source sits ``walkthrough.ipynb``, generated from it (without outputs)
 by ``python -m sitetools.notebooks sync``: the site serves that file for download, and the
 "Open in Colab" link opens it from the repository, since Colab opens ``.ipynb`` files only.
-Its links point at the published site (``site_url``), which neither copy could reach by the
-page's relative links. A test fails when the two drift apart.
+Its links point at the published site (``site_url``): a link relative to the page would resolve
+against the notebook's own location and never reach the site. A test fails when the two drift
+apart.
 
 Under ``make serve`` a walkthrough that has not run yet is shown without outputs, under a
 placeholder, while ``python -m sitetools.notebooks run`` executes it in the background (beside
@@ -116,7 +117,7 @@ def to_ipynb(source: Path, *, site_url: str | None = None) -> str:
 
     With `site_url`, the Markdown cells' relative links are made absolute, pointing at the
     published site: the committed copy is what Colab opens and what the site offers for
-    download, and neither can follow a link relative to the walkthrough's page. Without it
+    download, where a link relative to the walkthrough's page never reaches the site. Without it
     (the notebook the site renders as that page) they stay relative.
 
     Raises:
@@ -126,18 +127,17 @@ def to_ipynb(source: Path, *, site_url: str | None = None) -> str:
     import jupytext  # type: ignore[import-untyped]
 
     notebook = jupytext.read(source)
-    for cell in notebook.cells:
+    page = f"{site_url.rstrip('/')}/{source.parent.name}/walkthrough/" if site_url else None
+    for number, cell in enumerate(notebook.cells, 1):
+        cell.id = f"cell-{number}"  # nbformat makes random ids; the file must be reproducible
         heading = _COMMENTED_HEADING.search(cell.source) if cell.cell_type == "code" else None
         if heading is not None:
             raise NotebookError(
                 f"{source}: a code cell holds the heading {heading.group()!r}; start that "
                 "text with a `# %% [markdown]` line, or it shows as comments in the code"
             )
-        if site_url and cell.cell_type == "markdown":
-            page = f"{site_url.rstrip('/')}/{source.parent.name}/walkthrough/"
+        if page and cell.cell_type == "markdown":
             cell.source = _absolute_links(cell.source, page)
-    for number, cell in enumerate(notebook.cells, 1):
-        cell.id = f"cell-{number}"  # nbformat makes random ids; the file must be reproducible
     notebook.metadata["kernelspec"] = {
         "display_name": "Python 3",
         "language": "python",

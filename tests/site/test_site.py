@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from helpers.mkdocs_build import mkdocs_build
 from helpers.site_markdown import site_markdown
@@ -71,8 +72,6 @@ _CODE = re.compile(r"<(script|pre|code)\b.*?</\1>", re.S)
 def test_every_link_within_the_site_leads_to_a_file_and_anchor_it_has(built_site: Path) -> None:
     """MkDocs checks the links of Markdown pages; this checks every built page, including
     those it does not (the walkthrough notebooks, the API reference's cross-references)."""
-    from urllib.parse import unquote, urlsplit
-
     # The 404 page, served at any depth, links by absolute path under the site's own.
     site_path = urlsplit(notebooks.config_value(ROOT, "site_url") or "/").path
     anchors: dict[Path, set[str]] = {}
