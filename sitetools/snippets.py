@@ -804,6 +804,28 @@ def _tail(text: str, lines: int = 25) -> str:
     return "\n".join("    " + line for line in text.strip().splitlines()[-lines:])
 
 
+# How long the runner's main thread waits at a time for a snippet to finish. The kernel may hand
+# Ctrl-C or SIGTERM to any thread of the runner; Python runs the handler in the main thread, but
+# only when that thread next runs bytecode. Blocked in an untimed wait, it could sleep through
+# the signal until a snippet ended (a stuck one: until its kill timer).
+_SIGNAL_POLL_S = 0.25
+
+
+def _as_completed(
+    futures: Iterable[concurrent.futures.Future[Result]],
+) -> Iterator[concurrent.futures.Future[Result]]:
+    """`concurrent.futures.as_completed` with timed waits, so that a signal taken by another
+    thread interrupts the main thread within `_SIGNAL_POLL_S` (futures done in the same wait
+    come in the order given)."""
+    order = list(futures)
+    pending = set(order)
+    while pending:
+        done, pending = concurrent.futures.wait(
+            pending, timeout=_SIGNAL_POLL_S, return_when=concurrent.futures.FIRST_COMPLETED
+        )
+        yield from (future for future in order if future in done)
+
+
 @contextlib.contextmanager
 def _terminate_as_exit() -> Iterator[None]:
     """Turn SIGTERM into SystemExit while the runner runs, so its clean-up runs too.
@@ -1043,7 +1065,7 @@ def run_all(
                 pool.submit(run_logged, path): path
                 for path in _start_order(snippets, longest_first=longest_first)
             }
-            for future in concurrent.futures.as_completed(futures):
+            for future in _as_completed(futures):
                 result = future.result()
                 results[futures[future]] = result
                 done += 1

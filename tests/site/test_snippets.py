@@ -521,18 +521,32 @@ def test_prune_command_removes_entries_no_snippet_uses(tmp_path: Path) -> None:
 
 # A shell starts background commands with SIGINT ignored, and Python keeps it so: restore
 # Ctrl-C's KeyboardInterrupt, as a terminal would have it, whoever started the tests.
+# With a signal number as its third argument, a thread of the runner other than the main one
+# takes that signal once the snippet has started, as the kernel may arrange for a signal sent
+# to the runner: Python then runs the handler in the main thread only when that thread next
+# runs bytecode, which an untimed wait for the snippet would put off until the snippet ended.
 _INTERRUPTED_RUNNER = """\
-import signal, sys
+import pathlib, signal, sys, threading, time
 signal.signal(signal.SIGINT, signal.default_int_handler)
 from sitetools import snippets
 snippets.machine_provenance = lambda root, python, **_: {"device": "CPU"}
+
+def take_the_signal(marker, signum):
+    while not (marker.is_file() and marker.read_text()):
+        time.sleep(0.05)
+    signal.pthread_kill(threading.get_ident(), signum)
+
+if len(sys.argv) > 3:
+    args = (pathlib.Path(sys.argv[2]), int(sys.argv[3]))
+    threading.Thread(target=take_the_signal, args=args, daemon=True).start()
 sys.exit(snippets.main(["run", "--fresh", "--root", sys.argv[1]]))
 """
 
 
+@pytest.mark.parametrize("taken_by", ["runner", "another thread"])
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_runner_stops_its_snippets_at_once_and_cleans_up(
-    tmp_path: Path, signum: int
+    tmp_path: Path, signum: int, taken_by: str
 ) -> None:
     marker = tmp_path / "started"
     root = _project(
@@ -545,8 +559,9 @@ def test_an_interrupted_runner_stops_its_snippets_at_once_and_cleans_up(
             )
         },
     )
+    elsewhere = [str(marker), str(int(signum))] if taken_by == "another thread" else []
     runner = subprocess.Popen(
-        [sys.executable, "-c", _INTERRUPTED_RUNNER, str(root)],
+        [sys.executable, "-c", _INTERRUPTED_RUNNER, str(root), *elsewhere],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -557,7 +572,8 @@ def test_an_interrupted_runner_stops_its_snippets_at_once_and_cleans_up(
             assert time.monotonic() < deadline, "the snippet never started"
             time.sleep(0.1)
         pid, workdir = marker.read_text().split(" ", 1)
-        runner.send_signal(signum)
+        if not elsewhere:
+            runner.send_signal(signum)
         start = time.monotonic()
         runner.wait(timeout=15)
         assert time.monotonic() - start < 10
