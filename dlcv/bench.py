@@ -154,28 +154,6 @@ def _time_chain(
 # --8<-- [end:time_matmul]
 
 
-def _measurement(
-    kind: str,
-    dtype: str,
-    shape: tuple[int, ...],
-    seconds: float,
-    flops: float,
-    nbytes: float,
-    device: str,
-) -> Measurement:
-    return Measurement(
-        kind=kind,
-        dtype=dtype,
-        shape=shape,
-        seconds=seconds,
-        flops=flops,
-        bytes=nbytes,
-        flops_per_second=flops / seconds,
-        bytes_per_second=nbytes / seconds,
-        device=device,
-    )
-
-
 def _check_timing_args(dtype: Any, repeats: Any, warmup: Any, device: Any) -> None:
     check_one_of(dtype, "dtype", DTYPES)
     check_positive_int(repeats, "repeats")
@@ -236,7 +214,7 @@ def time_matmul(
         x, step = _matmul_chain(n, dtype)
         seconds, used = _time_chain(step, x, repeats=repeats, warmup=warmup)
     itemsize = tf.as_dtype(dtype).size
-    return _measurement(
+    return Measurement(
         "matmul", dtype, (n, n, n), seconds, 2 * n**3, 3 * n**2 * itemsize, used
     )
 
@@ -313,7 +291,7 @@ def time_conv2d(
     flops = 2 * batch * size * size * k * k * c * c
     nbytes = (2 * batch * size * size * c + k * k * c * c) * itemsize
     shape = (batch, size, size, c, k, k, c)
-    return _measurement("conv2d", dtype, shape, seconds, flops, nbytes, used)
+    return Measurement("conv2d", dtype, shape, seconds, flops, nbytes, used)
 
 
 def measure_bandwidth(
@@ -364,9 +342,7 @@ def measure_bandwidth(
             lambda y: y * scale, x, repeats=repeats, warmup=warmup
         )
     nbytes = 2 * elements * itemsize
-    return _measurement(
-        "bandwidth", dtype, (elements,), seconds, elements, nbytes, used
-    )
+    return Measurement("bandwidth", dtype, (elements,), seconds, elements, nbytes, used)
 
 
 def _check_choices(values: Any, name: str, options: Sequence[str]) -> tuple[str, ...]:

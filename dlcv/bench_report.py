@@ -42,8 +42,8 @@ class Measurement:
             multiply-add counts as two).
         bytes: bytes one operation must move at least: operands read once,
             result written once.
-        flops_per_second: `flops / seconds`.
-        bytes_per_second: `bytes / seconds`.
+        flops_per_second: `flops / seconds`, derived: the constructor does not take it.
+        bytes_per_second: `bytes / seconds`, derived likewise.
         device: the device that ran it, e.g. `"/device:CPU:0"`.
 
     See: [Accelerators compared](../hardware/accelerators.md)
@@ -55,9 +55,14 @@ class Measurement:
     seconds: float
     flops: float
     bytes: float
-    flops_per_second: float
-    bytes_per_second: float
     device: str
+    # Derived, so that a rate can never disagree with the time and the work.
+    flops_per_second: float = dataclasses.field(init=False)
+    bytes_per_second: float = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flops_per_second", self.flops / self.seconds)
+        object.__setattr__(self, "bytes_per_second", self.bytes / self.seconds)
 
     @property
     def intensity(self) -> float:
@@ -209,6 +214,17 @@ def _check_measurement_values(entry: dict[str, Any]) -> None:
             )
 
 
+def _given(entry: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a measurement read from JSON that the constructor takes; the
+    rates are derived again from them.
+    """
+    return {
+        field.name: entry[field.name]
+        for field in dataclasses.fields(Measurement)
+        if field.init
+    }
+
+
 def report_from_json(text: str) -> BenchReport:
     """Read a `BenchReport` back from what `report_to_json` wrote.
 
@@ -247,7 +263,7 @@ def report_from_json(text: str) -> BenchReport:
         report = BenchReport(
             dict(data["hardware"]),
             tuple(
-                Measurement(**{**entry, "shape": tuple(entry["shape"])})
+                Measurement(**{**_given(entry), "shape": tuple(entry["shape"])})
                 for entry in entries
             ),
             tuple(data.get("skipped", ())),

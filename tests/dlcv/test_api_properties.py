@@ -174,9 +174,7 @@ def _boxes(_: Path) -> dict[str, Any]:
 
 
 def _report(_: Path) -> dict[str, Any]:
-    measurement = bench_report.Measurement(
-        "matmul", "float32", (8, 8, 8), 1e-3, 1e3, 1e2, 1e6, 1e5, "x"
-    )
+    measurement = bench_report.Measurement("matmul", "float32", (8, 8, 8), 1e-3, 1e3, 1e2, "x")
     return {"report": bench_report.BenchReport({}, (measurement,))}
 
 

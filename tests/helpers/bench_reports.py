@@ -11,8 +11,6 @@ def make_measurement(kind="matmul", dtype="float32", flops=2e6, nbytes=1e5, seco
         seconds=seconds,
         flops=flops,
         bytes=nbytes,
-        flops_per_second=flops / seconds,
-        bytes_per_second=nbytes / seconds,
         device="/device:CPU:0",
     )
 
