@@ -12,7 +12,7 @@ weight decay scaled by the learning rate), and the tests check every rule agains
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import tensorflow as tf
 
@@ -120,6 +120,7 @@ def adam_update(
     beta_1: float = 0.9,
     beta_2: float = 0.999,
     epsilon: float = 1e-7,
+    weight_decay: float = 0.0,
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Take one step of Adam, as `keras.optimizers.Adam` does.
 
@@ -127,6 +128,10 @@ def adam_update(
     correction for their start at zero is folded into the step size, and `epsilon`
     is added to `sqrt(v)` before the correction, the form Kingma and Ba give for
     efficiency and the one Keras uses (its default `epsilon` is `1e-7`).
+
+    A `weight_decay` is decoupled from the gradient, as in AdamW: the weights first
+    shrink by `learning_rate * weight_decay` of their value, then take the Adam step on
+    the unchanged gradient. Keras's `Adam` takes the same option, off by default.
 
     Args:
         variable: the weights' current value, a tensor of any shape.
@@ -140,6 +145,8 @@ def adam_update(
         beta_1: the decay rate of `m`, from 0 up to (not including) 1.
         beta_2: the decay rate of `v`, from 0 up to (not including) 1.
         epsilon: a small positive number that keeps the division finite.
+        weight_decay: the fraction of the weights removed per unit of learning
+            rate, a non-negative number. Defaults to 0, none.
 
     Returns:
         The new value of the variable, the new `m` and the new `v`.
@@ -163,9 +170,13 @@ def adam_update(
     beta_1 = _check_decay_rate(beta_1, "beta_1")
     beta_2 = _check_decay_rate(beta_2, "beta_2")
     epsilon = check_positive_number(epsilon, "epsilon")
+    weight_decay = check_non_negative_number(weight_decay, "weight_decay")
     variable, gradient, m, v = _check_same_shape(
         variable, {"gradient": gradient, "m": m, "v": v}
     )
+    # --8<-- [start:weight_decay]
+    variable = variable - learning_rate * weight_decay * variable
+    # --8<-- [end:weight_decay]
     # --8<-- [start:adam_update]
     m = beta_1 * m + (1 - beta_1) * gradient
     v = beta_2 * v + (1 - beta_2) * gradient**2
@@ -180,34 +191,35 @@ def adam_update(
     # --8<-- [end:adam_update]
 
 
+class _AdamOptions(TypedDict, total=False):
+    """The options of `adam_update` other than `weight_decay`."""
+
+    step: Required[int]
+    learning_rate: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+
+
 def adamw_update(
     variable: Any,
     gradient: Any,
     m: Any,
     v: Any,
     *,
-    step: int,
-    learning_rate: float = 0.001,
     weight_decay: float = 0.004,
-    beta_1: float = 0.9,
-    beta_2: float = 0.999,
-    epsilon: float = 1e-7,
+    **options: Unpack[_AdamOptions],
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Take one step of AdamW, as `keras.optimizers.AdamW` does.
 
-    The weight decay is decoupled from the gradient: the weights first shrink by
-    `learning_rate * weight_decay` of their value, then take an `adam_update` step
-    on the unchanged gradient. Keras scales the decay by the learning rate, and its
-    default `weight_decay` is `0.004`. Every other argument, the result and the errors
-    are those of `adam_update`, which does the rest of the step.
+    This is `adam_update` with its decoupled weight decay on by default, at Keras's
+    `0.004`, as Keras's `AdamW` is its `Adam` with that default. `step`,
+    `learning_rate`, `beta_1`, `beta_2` and `epsilon`, the result and the errors are
+    those of `adam_update`.
 
     Args:
         weight_decay: the fraction of the weights removed per unit of learning
-            rate, a non-negative number.
-
-    Raises:
-        TypeError: if `weight_decay` is not a number, or as `adam_update` raises.
-        ValueError: if `weight_decay` is negative, or as `adam_update` raises.
+            rate, a non-negative number. Defaults to 0.004.
 
     Examples:
         >>> variable, m, v = tf.constant([1.0]), tf.zeros(1), tf.zeros(1)
@@ -219,30 +231,14 @@ def adamw_update(
 
     See: [Optimizers and schedules](../fundamentals/optimizers.md)
     """
-    learning_rate = check_non_negative_number(learning_rate, "learning_rate")
-    weight_decay = check_non_negative_number(weight_decay, "weight_decay")
-    variable = tf.convert_to_tensor(variable)
-    # --8<-- [start:adamw_update]
-    variable = variable - learning_rate * weight_decay * variable
-    return adam_update(
-        variable,
-        gradient,
-        m,
-        v,
-        step=step,
-        learning_rate=learning_rate,
-        beta_1=beta_1,
-        beta_2=beta_2,
-        epsilon=epsilon,
-    )
-    # --8<-- [end:adamw_update]
+    return adam_update(variable, gradient, m, v, weight_decay=weight_decay, **options)
 
 
 def warmup_cosine_decay(
     step: int,
     *,
     peak_learning_rate: float,
-    warmup_steps: int,
+    warmup_steps: int = 0,
     decay_steps: int,
     initial_learning_rate: float = 0.0,
     alpha: float = 0.0,
@@ -259,7 +255,8 @@ def warmup_cosine_decay(
     Args:
         step: the number of optimizer steps taken so far, from 0.
         peak_learning_rate: the rate at the end of the warm-up, a positive number.
-        warmup_steps: the length of the warm-up, a non-negative integer (0: none).
+        warmup_steps: the length of the warm-up, a non-negative integer. Defaults to 0,
+            none, as in Keras's `CosineDecay`.
         decay_steps: the length of the cosine decay, a positive integer.
         initial_learning_rate: the rate at step 0, a non-negative number.
         alpha: the final rate as a fraction of the peak, from 0 up to

@@ -44,56 +44,53 @@ def test_sgd_update_equals_keras_sgd(momentum):
     np.testing.assert_allclose(variable.numpy(), expected, rtol=0, atol=1e-6)
 
 
-def test_adam_update_equals_keras_adam():
+@pytest.mark.parametrize("weight_decay", [None, 0.1])
+def test_adam_update_equals_keras_adam(weight_decay):
+    """Keras's Adam takes a decoupled weight decay too, off by default."""
     gradients = _gradients()
-    expected = _keras_run(keras.optimizers.Adam(learning_rate=0.01), START, gradients)
+    optimizer = keras.optimizers.Adam(learning_rate=0.01, weight_decay=weight_decay)
+    expected = _keras_run(optimizer, START, gradients)
+    decay = {} if weight_decay is None else {"weight_decay": weight_decay}
     variable, m, v = tf.constant(START), tf.zeros_like(START), tf.zeros_like(START)
     for step, gradient in enumerate(gradients, start=1):
-        variable, m, v = adam_update(variable, gradient, m, v, step=step, learning_rate=0.01)
-    np.testing.assert_allclose(variable.numpy(), expected, rtol=0, atol=1e-6)
-
-
-@pytest.mark.parametrize("weight_decay", [0.004, 0.5])
-def test_adamw_update_equals_keras_adamw(weight_decay):
-    gradients = _gradients(seed=2)
-    expected = _keras_run(
-        keras.optimizers.AdamW(learning_rate=0.01, weight_decay=weight_decay),
-        START,
-        gradients,
-    )
-    variable, m, v = tf.constant(START), tf.zeros_like(START), tf.zeros_like(START)
-    for step, gradient in enumerate(gradients, start=1):
-        variable, m, v = adamw_update(
-            variable, gradient, m, v, step=step, learning_rate=0.01, weight_decay=weight_decay
+        variable, m, v = adam_update(
+            variable, gradient, m, v, step=step, learning_rate=0.01, **decay
         )
     np.testing.assert_allclose(variable.numpy(), expected, rtol=0, atol=1e-6)
 
 
-def test_adamw_with_no_decay_is_adam():
-    gradient, zeros = tf.constant([0.3, -2.0]), tf.zeros(2)
-    start = tf.constant([1.0, 1.0])
-    adam = adam_update(start, gradient, zeros, zeros, step=1)
-    adamw = adamw_update(start, gradient, zeros, zeros, step=1, weight_decay=0.0)
-    for a, b in zip(adam, adamw, strict=True):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+@pytest.mark.parametrize("weight_decay", [None, 0.5])
+def test_adamw_update_equals_keras_adamw(weight_decay):
+    """`None`: neither side is given a decay, so both use their default."""
+    gradients = _gradients(seed=2)
+    decay = {} if weight_decay is None else {"weight_decay": weight_decay}
+    expected = _keras_run(keras.optimizers.AdamW(learning_rate=0.01, **decay), START, gradients)
+    variable, m, v = tf.constant(START), tf.zeros_like(START), tf.zeros_like(START)
+    for step, gradient in enumerate(gradients, start=1):
+        variable, m, v = adamw_update(
+            variable, gradient, m, v, step=step, learning_rate=0.01, **decay
+        )
+    np.testing.assert_allclose(variable.numpy(), expected, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize(
     ("initial", "warmup", "decay", "alpha"),
-    [(0.0, 10, 40, 0.0), (0.01, 5, 20, 0.1), (0.0, 0, 30, 0.0)],
+    [(0.0, 10, 40, 0.0), (0.01, 5, 20, 0.1), (0.0, 0, 30, 0.0), (0.0, None, 30, 0.0)],
 )
 def test_warmup_cosine_decay_equals_keras(initial, warmup, decay, alpha):
+    """`warmup` `None`: neither side is given one, so both use their default."""
+    given = {} if warmup is None else {"warmup_steps": warmup}
     schedule = keras.optimizers.schedules.CosineDecay(
-        initial, decay, alpha=alpha, warmup_target=0.5, warmup_steps=warmup
+        initial, decay, alpha=alpha, warmup_target=0.5, **given
     )
-    for step in range(warmup + decay + 10):
+    for step in range(given.get("warmup_steps", 0) + decay + 10):
         ours = warmup_cosine_decay(
             step,
             peak_learning_rate=0.5,
-            warmup_steps=warmup,
             decay_steps=decay,
             initial_learning_rate=initial,
             alpha=alpha,
+            **given,
         )
         assert ours == pytest.approx(float(schedule(step)), abs=1e-6), step
 
