@@ -506,7 +506,7 @@ def apply_squeeze_excite(x: Any, *, ratio: int = 16, name: str | None = None) ->
 def apply_upsample_block(
     x: Any,
     skip: Any,
-    filters: int,
+    filters: int | None = None,
     *,
     convs: int = 2,
     mode: str = "transpose",
@@ -528,7 +528,8 @@ def apply_upsample_block(
         x: the coarse 4-D channels-last tensor of the functional API.
         skip: the encoder's tensor at twice the height and width of `x`.
         filters: the number of output channels of every convolution, the transposed one
-            included.
+            included. Defaults to `None`, meaning as many as `skip` has: in U-Net each
+            decoder step ends with the channels of the encoder step it joins.
         convs: how many 3x3 conv-BN-ReLU units follow the concatenation. Defaults to 2.
         mode: `"transpose"` for a learned 2x2 transposed convolution with stride 2, or
             `"bilinear"` for interpolation (no weights; the channels of `x` pass
@@ -554,12 +555,16 @@ def apply_upsample_block(
         >>> bottom = apply_conv_bn(keras.layers.MaxPooling2D(2)(skip), 32, name="enc2")
         >>> tuple(apply_upsample_block(bottom, skip, 16, name="dec1").shape)
         (None, 32, 32, 16)
+        >>> tuple(apply_upsample_block(bottom, skip, mode="bilinear").shape)  # as skip
+        (None, 32, 32, 16)
 
     See: [Segmentation](../vision/segmentation.md)
     """
     _channels(x)
-    _channels(skip, "skip")
-    filters = check_positive_int(filters, "filters")
+    skip_channels = _channels(skip, "skip")
+    filters = (
+        skip_channels if filters is None else check_positive_int(filters, "filters")
+    )
     convs = check_positive_int(convs, "convs")
     mode = check_one_of(mode, "mode", ("transpose", "bilinear"))
     for coarse, fine in zip(x.shape[1:3], skip.shape[1:3], strict=True):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
@@ -687,30 +687,31 @@ def class_average_precisions(
     return result
 
 
+class _PrecisionOptions(TypedDict, total=False):
+    """The options of `class_average_precisions`."""
+
+    iou_threshold: float
+    recall_points: int | None
+    box_format: str
+
+
 def mean_average_precision(
     detections: Sequence[Mapping[str, Any]],
     ground_truths: Sequence[Mapping[str, Any]],
-    *,
-    iou_threshold: float = 0.5,
-    recall_points: int | None = None,
-    box_format: str = "xyxy",
+    **options: Unpack[_PrecisionOptions],
 ) -> float:
     """Mean over classes of the average precision (mAP) of
     detections on a set of images.
 
-    The arguments are those of `class_average_precisions`; this is the mean of its
-    values. With the defaults it is PASCAL VOC's measure (IoU threshold 0.5, all-point
-    interpolation); COCO's headline AP averages this, with `recall_points=101`, over the
-    IoU thresholds 0.50, 0.55, ..., 0.95.
+    This is the mean of the values of `class_average_precisions`, which takes the same
+    arguments (`iou_threshold`, `recall_points` and `box_format` by keyword) and states
+    their defaults. With the defaults it is PASCAL VOC's measure (IoU threshold 0.5,
+    all-point interpolation); COCO's headline AP averages this, with
+    `recall_points=101`, over the IoU thresholds 0.50, 0.55, ..., 0.95.
 
     Args:
         detections: one mapping per image with `"boxes"`, `"scores"` and `"classes"`.
         ground_truths: one mapping per image with `"boxes"` and `"classes"`.
-        iou_threshold: the least IoU for a detection to match an
-            object. Defaults to 0.5.
-        recall_points: `None` for all-point interpolation or the number of recall
-            levels. Defaults to `None`.
-        box_format: the box format of both, one of `BOX_FORMATS`. Defaults to `"xyxy"`.
 
     Returns:
         The mAP, a float in [0, 1].
@@ -729,13 +730,7 @@ def mean_average_precision(
 
     See: [Object detection](../vision/object-detection.md)
     """
-    per_class = class_average_precisions(
-        detections,
-        ground_truths,
-        iou_threshold=iou_threshold,
-        recall_points=recall_points,
-        box_format=box_format,
-    )
+    per_class = class_average_precisions(detections, ground_truths, **options)
     if not per_class:
         raise ValueError(
             "`ground_truths` must hold at least one box to average over. Received: no "

@@ -175,6 +175,12 @@ def test_upsample_block_doubles_resolution_and_concatenates_the_skip():
     assert model.count_params() == up + convs + 2 * 4 * 16
 
 
+def test_upsample_block_takes_the_skips_channels_by_default():
+    model = _decoder((4, 4, 32), (8, 8, 8), name="dec")
+    assert model.get_layer("dec_up").output.shape == (None, 8, 8, 8)
+    assert model.output.shape == (None, 8, 8, 8)
+
+
 def test_upsample_block_passes_the_skip_through_unchanged():
     # With the upsampled branch zeroed, the concatenation's second half is the skip itself.
     model = _decoder((3, 3, 4), (6, 6, 2), 5, name="dec")
