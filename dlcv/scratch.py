@@ -47,6 +47,8 @@ __all__ = [
 # A layer's parameters: its kernel (a matrix) and its bias (a vector), as
 # tensors or variables.
 Params = Sequence[tuple[Any, Any]]
+# A window, step or dilation: one int for both sides, or a (height, width) pair.
+Size2D = int | Sequence[int]
 
 
 def _shape(value: Any) -> tuple[int | None, ...]:
@@ -578,9 +580,9 @@ def conv2d(
     x: Any,
     kernel: Any,
     *,
-    strides: int | Sequence[int] = 1,
+    strides: Size2D = 1,
     padding: str = "valid",
-    dilation: int | Sequence[int] = 1,
+    dilation: Size2D = 1,
 ) -> tf.Tensor:
     """Compute a 2D convolution from slicing, stacking and one
     `tf.einsum`, as `tf.nn.conv2d` does.
@@ -683,11 +685,7 @@ def _check_pool_args(
 
 
 def max_pool2d(
-    x: Any,
-    *,
-    pool_size: int | Sequence[int],
-    strides: int | Sequence[int] | None = None,
-    padding: str = "valid",
+    x: Any, *, pool_size: Size2D, strides: Size2D | None = None, padding: str = "valid"
 ) -> tf.Tensor:
     """Replace every window of each channel by its maximum, as `tf.nn.max_pool2d` does.
 
@@ -726,11 +724,7 @@ def max_pool2d(
 
 
 def average_pool2d(
-    x: Any,
-    *,
-    pool_size: int | Sequence[int],
-    strides: int | Sequence[int] | None = None,
-    padding: str = "valid",
+    x: Any, *, pool_size: Size2D, strides: Size2D | None = None, padding: str = "valid"
 ) -> tf.Tensor:
     """Replace every window of each channel by its mean, as `tf.nn.avg_pool2d` does.
 
