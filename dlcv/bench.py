@@ -29,7 +29,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import tensorflow as tf
 
@@ -154,21 +154,54 @@ def _time_chain(
 # --8<-- [end:time_matmul]
 
 
-def _check_timing_args(dtype: Any, repeats: Any, warmup: Any, device: Any) -> None:
-    check_one_of(dtype, "dtype", DTYPES)
-    check_positive_int(repeats, "repeats")
-    check_non_negative_int(warmup, "warmup")
-    _check_device(device)
+class _TimingOptions(TypedDict, total=False):
+    """How every timing runs; `_time_operation` states the defaults."""
+
+    dtype: str
+    repeats: int
+    warmup: int
+    device: str | None
 
 
-def time_matmul(
-    n: int,
+class _Operation(NamedTuple):
+    """What a timing repeats: the input, the step `y -> f(y)` that a chain applies, and
+    the shape, FLOPs and bytes of one step (see the module's counting conventions).
+    """
+
+    x: tf.Tensor
+    step: Callable[[tf.Tensor], tf.Tensor]
+    shape: tuple[int, ...]
+    flops: float
+    bytes: float
+
+
+def _time_operation(
+    kind: str,
+    prepare: Callable[[str], _Operation],
     *,
     dtype: str = "float32",
     repeats: int = 10,
     warmup: int = 2,
     device: str | None = None,
 ) -> Measurement:
+    """Check the timing options, build the operation in `dtype` on `device`, and time
+    it as a `Measurement` of `kind`.
+    """
+    check_one_of(dtype, "dtype", DTYPES)
+    repeats = check_positive_int(repeats, "repeats")
+    warmup = check_non_negative_int(warmup, "warmup")
+    device = _check_device(device)
+    with _placement(device):
+        operation = prepare(dtype)
+        seconds, used = _time_chain(
+            operation.step, operation.x, repeats=repeats, warmup=warmup
+        )
+    return Measurement(
+        kind, dtype, operation.shape, seconds, operation.flops, operation.bytes, used
+    )
+
+
+def time_matmul(n: int, **timing: Unpack[_TimingOptions]) -> Measurement:
     """Time the product of two n x n matrices, and the FLOP/s it sustains.
 
     Each timed call runs a chain of products y <- y @ q inside one traced `tf.function`,
@@ -184,20 +217,23 @@ def time_matmul(
 
     Args:
         n: the matrices' size.
-        dtype: the element type: `"float32"`, `"float16"`, `"bfloat16"` or `"float64"`.
-            Defaults to `"float32"`.
-        repeats: how many timed calls to take the median of. Defaults to 10.
-        warmup: how many untimed calls to run first (caches, clocks, autotuning).
-            Defaults to 2.
-        device: the device to run on, e.g. `"/device:GPU:0"`, or `None` for TensorFlow's
-            default placement. Defaults to `None`.
+        **timing: how to time it, by keyword; `time_conv2d` and `measure_bandwidth`
+            take the same.
+
+            - `dtype`: the element type: `"float32"`, `"float16"`, `"bfloat16"` or
+              `"float64"`. Defaults to `"float32"`.
+            - `repeats`: how many timed calls to take the median of. Defaults to 10.
+            - `warmup`: how many untimed calls to run first (caches, clocks,
+              autotuning). Defaults to 2.
+            - `device`: the device to run on, e.g. `"/device:GPU:0"`, or `None` for
+              TensorFlow's default placement. Defaults to `None`.
 
     Returns:
         A `Measurement` of kind `"matmul"` with the median time per product.
 
     Raises:
-        TypeError: if `n`, `repeats` or `warmup` is not an integer, or
-            `device` not a string.
+        TypeError: if `n`, `repeats` or `warmup` is not an integer, `device` not a
+            string, or an option is not one of the four above.
         ValueError: if `n` or `repeats` is not positive, `warmup` is negative, `dtype`
             is not supported or `device` is not a device of this process.
 
@@ -209,14 +245,13 @@ def time_matmul(
     See: [GPUs, TPUs and CUDA](../hardware/gpus-tpus-and-cuda.md)
     """
     n = check_positive_int(n, "n")
-    _check_timing_args(dtype, repeats, warmup, device)
-    with _placement(device):
+
+    def prepare(dtype: str) -> _Operation:
         x, step = _matmul_chain(n, dtype)
-        seconds, used = _time_chain(step, x, repeats=repeats, warmup=warmup)
-    itemsize = tf.as_dtype(dtype).size
-    return Measurement(
-        "matmul", dtype, (n, n, n), seconds, 2 * n**3, 3 * n**2 * itemsize, used
-    )
+        itemsize = tf.as_dtype(dtype).size
+        return _Operation(x, step, (n, n, n), 2 * n**3, 3 * n**2 * itemsize)
+
+    return _time_operation("matmul", prepare, **timing)
 
 
 def time_conv2d(
@@ -225,10 +260,7 @@ def time_conv2d(
     batch: int = 8,
     channels: int = 64,
     kernel_size: int = 3,
-    dtype: str = "float32",
-    repeats: int = 10,
-    warmup: int = 2,
-    device: str | None = None,
+    **timing: Unpack[_TimingOptions],
 ) -> Measurement:
     """Time a 2-D convolution (NHWC, stride 1, "same"
     padding), and the FLOP/s it sustains.
@@ -240,14 +272,14 @@ def time_conv2d(
 
     FLOPs = `2 * N * H_out * W_out * K_h * K_w * C_in * C_out` (one multiply-add per
     kernel weight per output position, counting two; padded positions are counted too);
-    bytes = input + kernel + output, each once. `dtype`, `repeats`, `warmup` and
-    `device` are as for `time_matmul`.
+    bytes = input + kernel + output, each once.
 
     Args:
         size: the images' height and width. Defaults to 56.
         batch: images per batch (N). Defaults to 8.
         channels: input and output channels (C_in = C_out). Defaults to 64.
         kernel_size: the kernel's height and width (K_h = K_w). Defaults to 3.
+        **timing: `dtype`, `repeats`, `warmup` and `device`, as for `time_matmul`.
 
     Returns:
         A `Measurement` of kind `"conv2d"` with the median time per convolution.
@@ -267,13 +299,12 @@ def time_conv2d(
     batch = check_positive_int(batch, "batch")
     channels = check_positive_int(channels, "channels")
     kernel_size = check_positive_int(kernel_size, "kernel_size")
-    _check_timing_args(dtype, repeats, warmup, device)
     k, c = kernel_size, channels
-    with _placement(device):
+
+    def prepare(dtype: str) -> _Operation:
         x = tf.random.stateless_uniform(
             (batch, size, size, c), seed=(3, 0), minval=-1, maxval=1
         )
-        x = tf.cast(x, dtype)
         small = 0.01 / math.sqrt(k * k * c)
         kernel = tf.random.stateless_uniform(
             (k, k, c, c), seed=(4, 0), minval=-small, maxval=small
@@ -281,26 +312,20 @@ def time_conv2d(
         centre = tf.one_hot(k // 2 * k + k // 2, k * k, dtype=tf.float32)
         mix = _orthogonal(c, "float32", seed=5)
         kernel = tf.cast(kernel + tf.reshape(centre, (k, k, 1, 1)) * mix, dtype)
-        seconds, used = _time_chain(
+        itemsize = tf.as_dtype(dtype).size
+        return _Operation(
+            tf.cast(x, dtype),
             lambda y: tf.nn.conv2d(y, kernel, strides=1, padding="SAME"),
-            x,
-            repeats=repeats,
-            warmup=warmup,
+            (batch, size, size, c, k, k, c),
+            2 * batch * size * size * k * k * c * c,
+            (2 * batch * size * size * c + k * k * c * c) * itemsize,
         )
-    itemsize = tf.as_dtype(dtype).size
-    flops = 2 * batch * size * size * k * k * c * c
-    nbytes = (2 * batch * size * size * c + k * k * c * c) * itemsize
-    shape = (batch, size, size, c, k, k, c)
-    return Measurement("conv2d", dtype, shape, seconds, flops, nbytes, used)
+
+    return _time_operation("conv2d", prepare, **timing)
 
 
 def measure_bandwidth(
-    mebibytes: int = 256,
-    *,
-    dtype: str = "float32",
-    repeats: int = 10,
-    warmup: int = 2,
-    device: str | None = None,
+    mebibytes: int = 256, **timing: Unpack[_TimingOptions]
 ) -> Measurement:
     """Measure memory bandwidth with the STREAM "scale"
     kernel, y = s * x, on a large array.
@@ -309,11 +334,11 @@ def measure_bandwidth(
     2**20` bytes (and one FLOP per element, which puts it on a roofline at intensity `1
     / (2 * bytes_per_element)`). The chain y <- s * y, with s = 1 given at run time, is
     timed as in `time_matmul`. Arrays that fit in a cache measure the cache, not main
-    memory: on CPUs, pick a size several times the last-level cache. `dtype`, `repeats`,
-    `warmup` and `device` are as for `time_matmul`.
+    memory: on CPUs, pick a size several times the last-level cache.
 
     Args:
         mebibytes: the array's size in MiB (2**20 bytes). Defaults to 256.
+        **timing: `dtype`, `repeats`, `warmup` and `device`, as for `time_matmul`.
 
     Returns:
         A `Measurement` of kind `"bandwidth"`; its `bytes_per_second` is the bandwidth.
@@ -330,19 +355,19 @@ def measure_bandwidth(
     See: [Accelerators compared](../hardware/accelerators.md)
     """
     mebibytes = check_positive_int(mebibytes, "mebibytes")
-    _check_timing_args(dtype, repeats, warmup, device)
-    itemsize = tf.as_dtype(dtype).size
-    elements = mebibytes * 2**20 // itemsize
-    with _placement(device):
+
+    def prepare(dtype: str) -> _Operation:
+        itemsize = tf.as_dtype(dtype).size
+        elements = mebibytes * 2**20 // itemsize
         x = tf.cast(tf.random.stateless_uniform((elements,), seed=(6, 0)), dtype)
         # A run-time 1, not a constant: TensorFlow cannot simplify the
         # multiplication away.
         scale = tf.Variable(1.0, dtype=dtype, trainable=False)
-        seconds, used = _time_chain(
-            lambda y: y * scale, x, repeats=repeats, warmup=warmup
+        return _Operation(
+            x, lambda y: y * scale, (elements,), elements, 2 * elements * itemsize
         )
-    nbytes = 2 * elements * itemsize
-    return Measurement("bandwidth", dtype, (elements,), seconds, elements, nbytes, used)
+
+    return _time_operation("bandwidth", prepare, **timing)
 
 
 def _check_choices(values: Any, name: str, options: Sequence[str]) -> tuple[str, ...]:
@@ -424,12 +449,13 @@ def run_benchmarks(
     conv_size, conv_batch, conv_channels = (28, 4, 32) if quick else (56, 8, 64)
     mebibytes = 32 if quick else 256
 
-    # What every timing shares; each adds its own size and dtype.
-    timed: dict[str, Any] = {"repeats": repeats, "warmup": warmup, "device": device}
+    def timed(dtype: str) -> _TimingOptions:
+        return {"dtype": dtype, "repeats": repeats, "warmup": warmup, "device": device}
+
     timings: list[tuple[str, Callable[[], Measurement]]] = []
     for dtype in dtypes:
         for n in sizes:
-            matmul = partial(time_matmul, n, dtype=dtype, **timed)
+            matmul = partial(time_matmul, n, **timed(dtype))
             timings.append((f"matmul {dtype} n={n}", matmul))
     for dtype in dtypes:
         conv2d = partial(
@@ -437,12 +463,11 @@ def run_benchmarks(
             conv_size,
             batch=conv_batch,
             channels=conv_channels,
-            dtype=dtype,
-            **timed,
+            **timed(dtype),
         )
         timings.append((f"conv2d {dtype}", conv2d))
     timings.append(
-        ("bandwidth float32", partial(measure_bandwidth, mebibytes, **timed))
+        ("bandwidth float32", partial(measure_bandwidth, mebibytes, **timed("float32")))
     )
 
     measurements, skipped = [], []

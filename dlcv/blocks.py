@@ -529,7 +529,7 @@ def apply_upsample_block(
         skip: the encoder's tensor at twice the height and width of `x`.
         filters: the number of output channels of every convolution, the transposed one
             included. Defaults to `None`, meaning as many as `skip` has: in U-Net each
-            decoder step ends with the channels of the encoder step it joins.
+            decoder step ends with as many channels as the encoder map it joins.
         convs: how many 3x3 conv-BN-ReLU units follow the concatenation. Defaults to 2.
         mode: `"transpose"` for a learned 2x2 transposed convolution with stride 2, or
             `"bilinear"` for interpolation (no weights; the channels of `x` pass
