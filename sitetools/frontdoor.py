@@ -33,10 +33,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from markdown import Extension, Markdown  # type: ignore[import-untyped]
+from markdown import Markdown  # type: ignore[import-untyped]
 from markdown.preprocessors import Preprocessor  # type: ignore[import-untyped]
 
 from sitetools import markup, mdext, skeleton, snippets
+from sitetools._one_processor import OneProcessorExtension
 
 __all__ = [
     "Facts",
@@ -289,14 +290,11 @@ class _Expand(Preprocessor):  # type: ignore[misc]  # Markdown is untyped
         return "\n".join(out).split("\n")
 
 
-class FrontDoor(Extension):  # type: ignore[misc]  # Markdown is untyped
+class FrontDoor(OneProcessorExtension):
     """Expands ``[[site-facts]]`` and ``[[gallery]]`` (see the module's docstring)."""
 
-    def extendMarkdown(self, md: Markdown) -> None:
-        md.registerExtension(self)
-        md.preprocessors.register(_Expand(md), "dlcv_frontdoor", PRIORITY)
+    processor, stage, registered_name = _Expand, "preprocessors", "dlcv_frontdoor"
+    priority = PRIORITY
 
 
-def makeExtension(**kwargs: Any) -> FrontDoor:
-    """The entry point Python-Markdown calls for ``sitetools.frontdoor``."""
-    return FrontDoor(**kwargs)
+makeExtension = FrontDoor  # the entry point Python-Markdown calls with the configuration

@@ -235,7 +235,11 @@ def on_files(files: Files, config: Any) -> Files:
         except (OSError, ValueError) as exc:
             raise PluginError(f"docs/{notebook_page}: its notebook: {exc}") from exc
         files.append(
-            File.generated(config, page_notebooks.site_uri(notebook_page), content=content)
+            File.generated(
+                config,
+                page_notebooks.notebook_path(notebook_page, folder=page_notebooks.SITE_FOLDER),
+                content=content,
+            )
         )
     try:
         _state["references"] = markup.load_references(Path(config.docs_dir) / REFERENCES_FILE)

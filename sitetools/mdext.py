@@ -371,7 +371,7 @@ def copy_files(root: Path, site_dir: Path) -> int:
     commit = snippets._commit(root)
     pages = page_notebooks.pages(root)
     for page in pages:
-        target = site_dir / page_notebooks.site_uri(page)
+        target = site_dir / page_notebooks.notebook_path(page, folder=page_notebooks.SITE_FOLDER)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page_notebooks.to_ipynb(root, page, commit=commit), encoding="utf-8")
     return len(files) + len(pages)

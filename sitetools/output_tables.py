@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 
-from markdown import Extension, Markdown  # type: ignore[import-untyped]
 from markdown.postprocessors import Postprocessor  # type: ignore[import-untyped]
+
+from sitetools._one_processor import OneProcessorExtension
 
 __all__ = ["LABEL_CLASS", "MAX_LABEL", "OutputTables", "label_width", "makeExtension", "mark_rows"]
 
@@ -129,14 +129,11 @@ class _MarkRows(Postprocessor):  # type: ignore[misc]  # Markdown is untyped
         return _OUTPUT_RE.sub(lambda m: m[1] + mark_rows(m["text"]) + m[3], text)
 
 
-class OutputTables(Extension):  # type: ignore[misc]  # Markdown is untyped
+class OutputTables(OneProcessorExtension):
     """Marks the first column of the tables in Output blocks (see the module's docstring)."""
 
-    def extendMarkdown(self, md: Markdown) -> None:
-        md.registerExtension(self)
-        md.postprocessors.register(_MarkRows(md), "dlcv_output_tables", PRIORITY)
+    processor, stage, registered_name = _MarkRows, "postprocessors", "dlcv_output_tables"
+    priority = PRIORITY
 
 
-def makeExtension(**kwargs: Any) -> OutputTables:
-    """The entry point Python-Markdown calls for ``sitetools.output_tables``."""
-    return OutputTables(**kwargs)
+makeExtension = OutputTables  # the entry point Python-Markdown calls with the configuration

@@ -58,7 +58,6 @@ __all__ = [
     "out_of_date",
     "pages",
     "repository",
-    "site_uri",
     "snippet_cells",
     "to_ipynb",
 ]
@@ -88,24 +87,18 @@ def pages(root: Path) -> list[str]:
     )
 
 
-def notebook_path(page: str) -> str:
-    """The committed notebook of a page, relative to the repository root.
+def notebook_path(page: str, *, folder: str = FOLDER) -> str:
+    """Where a page's notebook lies under `folder`: `FOLDER`, where it is committed
+    (relative to the repository root), or `SITE_FOLDER`, where the site serves it (under
+    the site root).
 
-    Example:
+    Examples:
         >>> notebook_path("vision/video.md")
         'notebooks/vision/video.ipynb'
-    """
-    return f"{FOLDER}/{_stem(page)}.ipynb"
-
-
-def site_uri(page: str) -> str:
-    """Where the site serves a page's notebook, under the site root.
-
-    Example:
-        >>> site_uri("vision/video.md")
+        >>> notebook_path("vision/video.md", folder=SITE_FOLDER)
         '_notebooks/vision/video.ipynb'
     """
-    return f"{SITE_FOLDER}/{_stem(page)}.ipynb"
+    return f"{folder}/{_stem(page)}.ipynb"
 
 
 def _stem(page: str) -> str:
@@ -149,7 +142,7 @@ def links_line(page: str, *, repository: str | None) -> str:
     (without a repository, the download alone).
 
     The download is a Markdown link relative to the page's source file, so that MkDocs checks
-    that the site holds it (`site_uri`), as it checks a snippet's download link.
+    that the site holds it (under `SITE_FOLDER`), as it checks a snippet's download link.
 
     Example:
         >>> download, colab = links_line("a/b.md", repository="o/n").split(" · ")
@@ -160,8 +153,9 @@ def links_line(page: str, *, repository: str | None) -> str:
         >>> colab == f"[Open in Colab]({colab_url('o/n', 'a/b.md')})"
         True
     """
-    name = posixpath.basename(site_uri(page))
-    download = posixpath.relpath(site_uri(page), posixpath.dirname(page) or ".")
+    served = notebook_path(page, folder=SITE_FOLDER)
+    name = posixpath.basename(served)
+    download = posixpath.relpath(served, posixpath.dirname(page) or ".")
     line = (
         f"**Run the whole page:** [Download the notebook ({name})]({download})"
         f'{{ download="{name}" }}'

@@ -429,7 +429,7 @@ def test_every_page_with_snippets_offers_its_notebook_and_no_other_page_does(
     pages = page_notebooks.pages(ROOT)
     served = built_site / page_notebooks.SITE_FOLDER
     assert sorted(p.relative_to(built_site).as_posix() for p in served.rglob("*.ipynb")) == sorted(
-        page_notebooks.site_uri(page) for page in pages
+        page_notebooks.notebook_path(page, folder=page_notebooks.SITE_FOLDER) for page in pages
     )
     repository = page_notebooks.repository(ROOT)
     assert repository is not None
@@ -440,11 +440,16 @@ def test_every_page_with_snippets_offers_its_notebook_and_no_other_page_does(
             # The contributors' pages name these links in their prose: no link, no notebook.
             assert not re.search(r'href="[^"]*(?:_notebooks/|colab\.research)', page), rel
             continue
-        notebook = (built_site / page_notebooks.site_uri(rel)).read_text(encoding="utf-8")
+        notebook = (
+            built_site / page_notebooks.notebook_path(rel, folder=page_notebooks.SITE_FOLDER)
+        ).read_text(encoding="utf-8")
         assert page_notebooks.snippet_cells(notebook) == [
             (name, (ROOT / "snippets" / name).read_text(encoding="utf-8")) for name in embeds
         ], f"docs/{rel}: the served notebook's cells are not its snippets in page order"
-        href = posixpath.relpath(page_notebooks.site_uri(rel), markup.page_url(rel))
+        href = posixpath.relpath(
+            page_notebooks.notebook_path(rel, folder=page_notebooks.SITE_FOLDER),
+            markup.page_url(rel),
+        )
         name = posixpath.basename(href)
         assert f'<a download="{name}" href="{href}">' in page, f"docs/{rel}: no download link"
         colab = html.escape(page_notebooks.colab_url(repository, rel))
