@@ -35,7 +35,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 SEE_LINE = re.compile(r"^\s*See:")
 SEE_LINK = re.compile(r"^\s*See: \[(?P<title>[^\]]+)\]\(\.\./(?P<page>[\w-]+(?:/[\w-]+)*\.md)\)$")
-INLINE_CODE = re.compile(r"(`+)(?P<code>.+?)\1")
 # `dlcv.data.make_dataset`, `scratch.dense`: every part after the first is a name shown.
 QUALIFIED = re.compile(r"\b(?:dlcv|scratch)(?P<rest>(?:\.\w+)+)")
 FROM_IMPORT = re.compile(r"\bfrom dlcv(?:\.\w+)* import (?P<names>[\w, ()]+)")
@@ -133,7 +132,7 @@ def _code_of(markdown: str) -> list[str]:
             source = (ROOT / embed["target"]).read_text(encoding="utf-8")
             code.append(markup.extract_section(source, embed["section"], where=embed["target"]))
         else:
-            code += [match["code"] for match in INLINE_CODE.finditer(line)]
+            code += [match["code"] for match in markup.INLINE_CODE_RE.finditer(line)]
             code += [match["id"] or match["bare"] for match in AUTOREF.finditer(line)]
     return code
 
