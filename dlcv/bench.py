@@ -176,21 +176,24 @@ class _Operation(NamedTuple):
 
 
 def _time_operation(
+    caller: str,
     kind: str,
     prepare: Callable[[str], _Operation],
-    *,
-    dtype: str = "float32",
-    repeats: int = 10,
-    warmup: int = 2,
-    device: str | None = None,
+    timing: _TimingOptions,
 ) -> Measurement:
-    """Check the timing options, build the operation in `dtype` on `device`, and time
-    it as a `Measurement` of `kind`.
+    """Check the timing options given to `caller`, build the operation in `dtype` on
+    `device`, and time it as a `Measurement` of `kind`. The options' defaults are here.
     """
-    check_one_of(dtype, "dtype", DTYPES)
-    repeats = check_positive_int(repeats, "repeats")
-    warmup = check_non_negative_int(warmup, "warmup")
-    device = _check_device(device)
+    unknown = sorted(set(timing) - _TimingOptions.__optional_keys__)
+    if unknown:
+        raise TypeError(
+            f"`{caller}` takes the timing options `dtype`, `repeats`, `warmup` and "
+            f"`device`. Received: {unknown[0]}={timing[unknown[0]]!r}"  # type: ignore[literal-required]
+        )
+    dtype = check_one_of(timing.get("dtype", "float32"), "dtype", DTYPES)
+    repeats = check_positive_int(timing.get("repeats", 10), "repeats")
+    warmup = check_non_negative_int(timing.get("warmup", 2), "warmup")
+    device = _check_device(timing.get("device"))
     with _placement(device):
         operation = prepare(dtype)
         seconds, used = _time_chain(
@@ -251,7 +254,7 @@ def time_matmul(n: int, **timing: Unpack[_TimingOptions]) -> Measurement:
         itemsize = tf.as_dtype(dtype).size
         return _Operation(x, step, (n, n, n), 2 * n**3, 3 * n**2 * itemsize)
 
-    return _time_operation("matmul", prepare, **timing)
+    return _time_operation("time_matmul", "matmul", prepare, timing)
 
 
 def time_conv2d(
@@ -321,7 +324,7 @@ def time_conv2d(
             (2 * batch * size * size * c + k * k * c * c) * itemsize,
         )
 
-    return _time_operation("conv2d", prepare, **timing)
+    return _time_operation("time_conv2d", "conv2d", prepare, timing)
 
 
 def measure_bandwidth(
@@ -367,7 +370,7 @@ def measure_bandwidth(
             x, lambda y: y * scale, (elements,), elements, 2 * elements * itemsize
         )
 
-    return _time_operation("bandwidth", prepare, **timing)
+    return _time_operation("measure_bandwidth", "bandwidth", prepare, timing)
 
 
 def _check_choices(values: Any, name: str, options: Sequence[str]) -> tuple[str, ...]:
