@@ -100,6 +100,17 @@ def test_pgd_is_at_least_as_strong_as_fgsm_on_a_linear_model(
     )
 
 
+def test_pgd_random_start_depends_on_the_seed(
+    linear_model: keras.Model, batch: tuple[np.ndarray, np.ndarray]
+) -> None:
+    images, labels = batch
+    first = pgd(linear_model, images, labels, 0.1, steps=1, step_size=0.01, seed=0)
+    again = pgd(linear_model, images, labels, 0.1, steps=1, step_size=0.01, seed=0)
+    other = pgd(linear_model, images, labels, 0.1, steps=1, step_size=0.01, seed=1)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
 def test_pgd_equals_fgsm_when_the_gradient_sign_never_changes() -> None:
     # Two classes, a linear model: the loss gradient's sign is w_other - w_true's
     # everywhere, so every PGD step goes the same way and ends where FGSM's one does.
@@ -114,17 +125,6 @@ def test_pgd_equals_fgsm_when_the_gradient_sign_never_changes() -> None:
         fgsm(model, images, labels, 0.1),
         atol=1e-6,
     )
-
-
-def test_pgd_random_start_depends_on_the_seed(
-    linear_model: keras.Model, batch: tuple[np.ndarray, np.ndarray]
-) -> None:
-    images, labels = batch
-    first = pgd(linear_model, images, labels, 0.1, steps=1, step_size=0.01, seed=0)
-    again = pgd(linear_model, images, labels, 0.1, steps=1, step_size=0.01, seed=0)
-    other = pgd(linear_model, images, labels, 0.1, steps=1, step_size=0.01, seed=1)
-    np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, other)
 
 
 def test_gaussian_blur_equals_scipy() -> None:
