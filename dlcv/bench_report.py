@@ -214,17 +214,6 @@ def _check_measurement_values(entry: dict[str, Any]) -> None:
             )
 
 
-def _given(entry: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a measurement read from JSON that the constructor takes; the
-    rates are derived again from them.
-    """
-    return {
-        field.name: entry[field.name]
-        for field in dataclasses.fields(Measurement)
-        if field.init
-    }
-
-
 def report_from_json(text: str) -> BenchReport:
     """Read a `BenchReport` back from what `report_to_json` wrote.
 
@@ -249,6 +238,8 @@ def report_from_json(text: str) -> BenchReport:
             f"`text` must be a JSON string. Received: text={type(text).__name__}"
         )
     fields = {field.name for field in dataclasses.fields(Measurement)}
+    # The rates are in the JSON too, but the constructor derives them again.
+    given = [field.name for field in dataclasses.fields(Measurement) if field.init]
     try:
         data = json.loads(text)
         entries = data["measurements"]
@@ -263,7 +254,10 @@ def report_from_json(text: str) -> BenchReport:
         report = BenchReport(
             dict(data["hardware"]),
             tuple(
-                Measurement(**{**_given(entry), "shape": tuple(entry["shape"])})
+                Measurement(
+                    **{name: entry[name] for name in given if name != "shape"},
+                    shape=tuple(entry["shape"]),
+                )
                 for entry in entries
             ),
             tuple(data.get("skipped", ())),
