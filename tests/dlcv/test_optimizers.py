@@ -73,6 +73,15 @@ def test_adamw_update_equals_keras_adamw(weight_decay):
     np.testing.assert_allclose(variable.numpy(), expected, rtol=0, atol=1e-6)
 
 
+def test_adamw_with_no_decay_is_adam():
+    gradient, zeros = tf.constant([0.3, -2.0]), tf.zeros(2)
+    start = tf.constant([1.0, 1.0])
+    adam = adam_update(start, gradient, zeros, zeros, step=1)
+    adamw = adamw_update(start, gradient, zeros, zeros, step=1, weight_decay=0.0)
+    for a, b in zip(adam, adamw, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
 @pytest.mark.parametrize(
     ("initial", "warmup", "decay", "alpha"),
     [(0.0, 10, 40, 0.0), (0.01, 5, 20, 0.1), (0.0, 0, 30, 0.0), (0.0, None, 30, 0.0)],
